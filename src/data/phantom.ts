@@ -226,8 +226,8 @@ function chestXrayScene(label: 0 | 1, rng: Random): Scene {
       kind: 'blob',
       cx: side * rng.uniform(0.28, 0.42),
       cy: rng.uniform(-0.3, 0.35),
-      sigma: rng.uniform(0.1, 0.17),
-      value: rng.uniform(0.3, 0.4),
+      sigma: rng.uniform(0.12, 0.2),
+      value: rng.uniform(0.35, 0.5),
     });
   }
   return {

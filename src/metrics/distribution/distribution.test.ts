@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { Random } from '../../data/random';
+import { hasShared, readSharedJson } from '../../testing/sharedData';
+import type { FeatureMatrix } from '../types';
+import { evaluateDistributions, frechetDistance, inceptionScore, kernelInceptionDistance, prdc } from './index';
+
+interface PrdcGolden {
+  precision: number;
+  recall: number;
+  density: number;
+  coverage: number;
+}
+interface DistributionGolden {
+  cases: { real: number[][]; fake: number[][]; frechet: number; frechet_self: number; kid_unbiased_full: number; prdc_k5: PrdcGolden; prdc_k3: PrdcGolden }[];
+  inception_score: { probs: number[][]; splits1: [number, number]; splits10: [number, number] };
+}
+
+const toMatrix = (rows: number[][]): FeatureMatrix => ({ data: Float64Array.from(rows.flat()), rows: rows.length, cols: rows[0].length });
+
+function gaussianSet(rows: number, cols: number, seed: number, shift = 0): FeatureMatrix {
+  const rng = new Random(seed);
+  const data = new Float64Array(rows * cols);
+  for (let i = 0; i < data.length; i++) data[i] = rng.normal() + shift;
+  return { data, rows, cols };
+}
+
+// Closed-form metrics in float64 on both sides: the reference uses scipy sqrtm, we use two
+// symmetric eigendecompositions. Observed gaps are <= 4e-13 relative, so 1e-9 relative is 100x
+// tighter than float32 round-off (1.2e-7) yet safe against summation order. PRDC values are
+// ratios of integer counts, so they must match exactly (toBeCloseTo 12 digits).
+const REL = 1e-9;
+const closeRel = (actual: number, expected: number) => expect(Math.abs(actual - expected)).toBeLessThanOrEqual(REL * Math.abs(expected));
+
+describe.skipIf(!hasShared)('distribution metrics vs NumPy/SciPy golden values', () => {
+  const golden = hasShared ? readSharedJson<DistributionGolden>('golden', 'distribution_metrics.json') : null;
+  golden?.cases.forEach((c, index) => {
+    const real = toMatrix(c.real);
+    const fake = toMatrix(c.fake);
+    it(`case ${index} (${real.rows}x${real.cols} vs ${fake.rows})`, () => {
+      const all = evaluateDistributions(real, fake, { k: 5, kid: { subsets: 0 } });
+      closeRel(all.frechet.value, c.frechet);
+      closeRel(all.kid.full, c.kid_unbiased_full);
+      for (const key of ['precision', 'recall', 'density', 'coverage'] as const) {
+        expect(all.prdc[key]).toBeCloseTo(c.prdc_k5[key], 12);
+      }
+      const k3 = prdc(real, fake, { k: 3 });
+      for (const key of ['precision', 'recall', 'density', 'coverage'] as const) expect(k3[key]).toBeCloseTo(c.prdc_k3[key], 12);
+      // Self-distance: scipy leaves ~1e-9 of round-off; relative to the covariance trace ours must be as small.
+      const self = frechetDistance(real, real);
+      expect(Math.abs(self.value)).toBeLessThan(1e-9 * Math.abs(c.frechet) + 1e-8);
+      expect(Math.abs(c.frechet_self)).toBeLessThan(1e-8);
+    });
+  });
+
+  it('Inception Score with 1 and 10 splits', () => {
+    const probs = toMatrix(golden!.inception_score.probs);
+    const one = inceptionScore(probs, 1);
+    closeRel(one.mean, golden!.inception_score.splits1[0]);
+    expect(one.std).toBe(0);
+    const ten = inceptionScore(probs, 10);
+    closeRel(ten.mean, golden!.inception_score.splits10[0]);
+    closeRel(ten.std, golden!.inception_score.splits10[1]);
+  });
+});
+
+describe('distribution metric invariants', () => {
+  const a = gaussianSet(300, 8, 1);
+  const b = gaussianSet(300, 8, 2);
+
+  it('Fréchet distance is zero against itself and grows with a mean shift of known size', () => {
+    expect(Math.abs(frechetDistance(a, a).value)).toBeLessThan(1e-10);
+    const shifted = { ...a, data: a.data.map((v) => v + 0.5) };
+    // Same covariance, mean moved by 0.5 in each of 8 dims: exactly 8 * 0.25.
+    expect(frechetDistance(a, shifted).value).toBeCloseTo(2, 9);
+  });
+
+  it('Fréchet distance handles rank-deficient covariances and says so', () => {
+    const few = gaussianSet(5, 8, 3);
+    const result = frechetDistance(few, b);
+    expect(Number.isFinite(result.value)).toBe(true);
+    expect(result.rank.real).toBe(4);
+    expect(result.rank.fake).toBe(8);
+    expect(result.warnings.join(' ')).toMatch(/real covariance is rank-deficient: rank 4 of 8/);
+    const constant = { ...b, data: b.data.map((v, i) => (i % 8 === 0 ? 1 : v)) };
+    const withConstant = frechetDistance(constant, b);
+    expect(withConstant.rank.real).toBe(7);
+    expect(withConstant.warnings.join(' ')).toMatch(/constant or collinear/);
+  });
+
+  it('KID is ~0 for two samples of one distribution and clearly positive for shifted ones', () => {
+    const same = kernelInceptionDistance(a, b, { subsets: 20, subsetSize: 100, seed: 7 });
+    const shifted = kernelInceptionDistance(a, gaussianSet(300, 8, 4, 0.5), { subsets: 20, subsetSize: 100, seed: 7 });
+    expect(Math.abs(same.full)).toBeLessThan(0.02);
+    expect(shifted.full).toBeGreaterThan(0.2);
+    expect(Math.abs(same.subsets!.mean)).toBeLessThan(3 * same.subsets!.std + 0.01);
+    expect(shifted.subsets!.mean).toBeGreaterThan(5 * shifted.subsets!.std);
+    expect(kernelInceptionDistance(a, a, { subsets: 0 }).full).toBeLessThan(0);
+  });
+
+  it('KID caps the subset size to the smaller set with a warning, and is seeded', () => {
+    const small = gaussianSet(60, 8, 5);
+    const r1 = kernelInceptionDistance(a, small, { subsets: 5, subsetSize: 1000, seed: 1 });
+    expect(r1.subsets!.size).toBe(60);
+    expect(r1.warnings.join(' ')).toMatch(/capped from 1000 to 60/);
+    expect(r1.warnings.join(' ')).toMatch(/fake set has 60 samples/);
+    expect(r1.n).toEqual({ real: 300, fake: 60 });
+    expect(kernelInceptionDistance(a, small, { subsets: 5, subsetSize: 1000, seed: 1 }).subsets).toEqual(r1.subsets);
+  });
+
+  it('PRDC honours k: identical sets give 1s, and k changes the radii', () => {
+    const self = prdc(a, a, { k: 5 });
+    expect([self.precision, self.recall, self.coverage]).toEqual([1, 1, 1]);
+    const k1 = prdc(a, b, { k: 1 });
+    const k10 = prdc(a, b, { k: 10 });
+    expect(k1.k).toBe(1);
+    expect(k10.precision).toBeGreaterThan(k1.precision);
+    expect(k10.recall).toBeGreaterThan(k1.recall);
+    expect(() => prdc(gaussianSet(5, 8, 6), b, { k: 5 })).toThrow(/more than 5 real samples/);
+  });
+
+  it('the combined evaluator agrees with the standalone metrics', () => {
+    const all = evaluateDistributions(a, b, { k: 4, kid: { subsets: 3, subsetSize: 50, seed: 3 } });
+    expect(all.prdc).toEqual(prdc(a, b, { k: 4 }));
+    expect(all.kid.full).toBeCloseTo(kernelInceptionDistance(a, b, { subsets: 0 }).full, 12);
+    expect(all.kid.subsets).toEqual(kernelInceptionDistance(a, b, { subsets: 3, subsetSize: 50, seed: 3 }).subsets);
+    expect(all.n).toEqual({ real: 300, fake: 300 });
+    expect(all.warnings.length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,85 @@
+/**
+ * NumPy .npy (format versions 1–3) reader/writer and MedMNIST-layout .npz (a zip of .npy) on fflate.
+ * Only the dtypes image datasets use are supported; anything else is refused with its dtype named.
+ */
+import { unzipSync, zipSync } from 'fflate';
+import { ImportError } from './types';
+
+export type NpyArray = { dtype: string; shape: number[]; data: Uint8Array | Int16Array | Uint16Array | Int32Array | Float32Array | Float64Array | Int8Array | BigInt64Array };
+
+const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
+
+export function parseNpy(bytes: Uint8Array, name = 'array'): NpyArray {
+  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw new ImportError(`${name}: not a .npy array (bad magic)`);
+  const major = bytes[6];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  const headerStart = major === 1 ? 10 : 12;
+  const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(headerStart, headerStart + headerLength));
+  const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
+  const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1];
+  const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
+  if (!descr || !fortran || shapeText === undefined) throw new ImportError(`${name}: unreadable .npy header`);
+  if (fortran === 'True') throw new ImportError(`${name}: Fortran-ordered arrays are not supported`);
+  const shape = shapeText.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const count = shape.reduce((a, b) => a * b, 1);
+  const dataStart = headerStart + headerLength;
+  const little = descr[0] !== '>';
+  const kind = descr.replace(/^[<>|=]/, '');
+  const width: Record<string, number> = { u1: 1, i1: 1, b1: 1, i2: 2, u2: 2, i4: 4, f4: 4, f8: 8, i8: 8 };
+  const size = width[kind];
+  if (!size) throw new ImportError(`${name}: unsupported dtype ${descr}`);
+  if (dataStart + count * size > bytes.length) throw new ImportError(`${name}: .npy data is truncated`);
+  const raw = bytes.slice(dataStart, dataStart + count * size);
+  if (!little && size > 1) {
+    for (let i = 0; i < raw.length; i += size) raw.subarray(i, i + size).reverse();
+  }
+  const buffer = raw.buffer;
+  const data =
+    kind === 'u1' || kind === 'b1' ? raw
+    : kind === 'i1' ? new Int8Array(buffer)
+    : kind === 'i2' ? new Int16Array(buffer)
+    : kind === 'u2' ? new Uint16Array(buffer)
+    : kind === 'i4' ? new Int32Array(buffer)
+    : kind === 'f4' ? new Float32Array(buffer)
+    : kind === 'f8' ? new Float64Array(buffer)
+    : new BigInt64Array(buffer);
+  return { dtype: kind, shape, data };
+}
+
+/** Write a C-ordered little-endian uint8 array as .npy v1.0 (header padded to 64 bytes as NumPy does). */
+export function writeNpyUint8(data: Uint8Array, shape: number[]): Uint8Array {
+  const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  let header = `{'descr': '|u1', 'fortran_order': False, 'shape': ${shapeText}, }`;
+  const total = 10 + header.length + 1;
+  header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
+  const out = new Uint8Array(10 + header.length + data.length);
+  out.set(MAGIC, 0);
+  out[6] = 1;
+  out[7] = 0;
+  new DataView(out.buffer).setUint16(8, header.length, true);
+  for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
+  out.set(data, 10 + header.length);
+  return out;
+}
+
+export function readNpz(bytes: Uint8Array, name = 'archive.npz'): Map<string, NpyArray> {
+  let entries: Record<string, Uint8Array>;
+  try {
+    entries = unzipSync(bytes);
+  } catch (error) {
+    throw new ImportError(`${name}: not a readable .npz/zip (${(error as Error).message})`);
+  }
+  const arrays = new Map<string, NpyArray>();
+  for (const [key, value] of Object.entries(entries)) {
+    if (key.endsWith('.npy')) arrays.set(key.slice(0, -4), parseNpy(value, `${name}/${key}`));
+  }
+  return arrays;
+}
+
+export function writeNpz(arrays: Record<string, { data: Uint8Array; shape: number[] }>): Uint8Array {
+  const files: Record<string, Uint8Array> = {};
+  for (const [key, { data, shape }] of Object.entries(arrays)) files[`${key}.npy`] = writeNpyUint8(data, shape);
+  // Stored (level 0) like numpy.savez, so numpy can memory-map and the export stays fast.
+  return zipSync(files, { level: 0 });
+}

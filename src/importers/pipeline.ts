@@ -1,0 +1,174 @@
+/**
+ * The import pipeline: files in, PreparedImages out, one report row per refused file.
+ *
+ * Memory stays bounded by the largest single input: each file's bytes and decoded originals are
+ * dropped as soon as its images are prepared; only the small Uint8 outputs are yielded.
+ */
+import { PatientGrouper, pixelHash } from './grouping';
+import { countClasses, LabelResolver, type LabelSource } from './labels';
+import { preprocess, validatePreprocessOptions, type PreprocessOptions } from './preprocess';
+import { decodeFile, type DecodeOptions } from './sources';
+import { assignSplits } from './splits';
+import { ImportError, type DuplicateGroup, type ImportFile, type ImportProgress, type ImportReport, type PreparedImage, type StudioDataset } from './types';
+
+export interface ImportOptions extends PreprocessOptions, DecodeOptions {
+  labels?: LabelSource;
+  signal?: AbortSignal;
+  onProgress?: (progress: ImportProgress) => void;
+  /** Number of files, when known, for progress and ETA. */
+  filesTotal?: number;
+}
+
+export interface ImportRun {
+  images: AsyncGenerator<PreparedImage, void, void>;
+  /** Filled while `images` is consumed; complete when it finishes. */
+  report: ImportReport;
+  classNames: string[];
+}
+
+/** Give the event loop a turn now and then so an AbortSignal raised by a worker message can land. */
+function createYielder(everyMs = 50): () => Promise<void> {
+  let last = Date.now();
+  return async () => {
+    if (Date.now() - last < everyMs) return;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    last = Date.now();
+  };
+}
+
+function hasNonFinite(pixels: Float32Array): boolean {
+  for (let i = 0; i < pixels.length; i++) if (!Number.isFinite(pixels[i])) return true;
+  return false;
+}
+
+export function importFiles(files: Iterable<ImportFile> | AsyncIterable<ImportFile>, options: ImportOptions): ImportRun {
+  validatePreprocessOptions(options);
+  const labels = new LabelResolver(options.labels ?? { kind: 'none' });
+  const report: ImportReport = {
+    filesSeen: 0,
+    filesImported: 0,
+    imagesProduced: 0,
+    rejected: [],
+    notices: [],
+    duplicates: [],
+    classCounts: {},
+    elapsedMs: 0,
+    cancelled: false,
+  };
+
+  async function* run(): AsyncGenerator<PreparedImage, void, void> {
+    const grouper = new PatientGrouper();
+    const started = Date.now();
+    const yieldNow = createYielder();
+    const sizes = new Set<string>();
+    const channelCounts = new Map<number, number>();
+    const labelList: number[] = [];
+    const context = { grouper, labels, notice: (n: { file?: string; message: string }) => report.notices.push(n) };
+
+    const progress = () => {
+      const seconds = (Date.now() - started) / 1000;
+      const rate = seconds > 0 ? report.filesSeen / seconds : 0;
+      options.onProgress?.({
+        filesDone: report.filesSeen,
+        filesTotal: options.filesTotal,
+        filesPerSecond: rate,
+        etaSeconds: options.filesTotal !== undefined && rate > 0 ? (options.filesTotal - report.filesSeen) / rate : undefined,
+        imagesProduced: report.imagesProduced,
+      });
+    };
+
+    try {
+      for await (const file of files) {
+        if (options.signal?.aborted) {
+          report.cancelled = true;
+          break;
+        }
+        report.filesSeen++;
+        let produced = 0;
+        try {
+          const bytes = typeof file.bytes === 'function' ? await file.bytes() : file.bytes;
+          const folderLabel = labels.nameFor(file.relativePath);
+          const fixedSplit = labels.splitFor(file.relativePath);
+          for await (const image of decodeFile(bytes, file.name, options, context)) {
+            if (options.signal?.aborted) break;
+            if (hasNonFinite(image.pixels)) throw new ImportError('NaN/Inf pixel values');
+            sizes.add(`${image.width}x${image.height}`);
+            channelCounts.set(image.channels, (channelCounts.get(image.channels) ?? 0) + 1);
+            const pixels = preprocess(image, options);
+            const label = image.label ?? (folderLabel !== undefined ? labels.indexOf(folderLabel) : -1);
+            labelList.push(label);
+            produced++;
+            report.imagesProduced++;
+            yield {
+              size: options.size,
+              channels: options.channels,
+              pixels,
+              label,
+              split: image.split ?? fixedSplit,
+              group: image.group,
+              pixelHash: pixelHash(pixels, options.size, options.channels),
+              source: { file: file.name, relativePath: file.relativePath },
+              meta: image.meta,
+            };
+            await yieldNow();
+          }
+          if (produced > 0) report.filesImported++;
+          else if (!options.signal?.aborted) report.notices.push({ file: file.name, message: 'no image kept (all slices near-empty or no frames selected)' });
+        } catch (error) {
+          const reason = error instanceof ImportError ? error.message : `could not be read (${error instanceof Error ? error.message : String(error)})`;
+          // A multi-image file that failed half-way keeps what it produced; the row says so.
+          report.rejected.push({ file: file.name, relativePath: file.relativePath, reason: produced > 0 ? `${reason} (after ${produced} images)` : reason });
+        }
+        if (options.signal?.aborted) report.cancelled = true;
+        progress();
+        await yieldNow();
+      }
+    } finally {
+      if (sizes.size > 1) report.notices.push({ message: `mixed original sizes (${sizes.size} distinct); all resized to ${options.size}x${options.size}` });
+      if (channelCounts.size > 1) {
+        const other = options.channels === 1 ? 3 : 1;
+        report.notices.push({ message: `mixed channel counts: ${channelCounts.get(other) ?? 0} images converted to ${options.channels === 1 ? 'grey' : 'RGB'}` });
+      }
+      report.classCounts = countClasses(labelList, labels.classNames);
+      report.elapsedMs = Date.now() - started;
+    }
+  }
+
+  return { images: run(), report, classNames: labels.classNames };
+}
+
+/** Exact duplicates by pixel hash; `crossesSplits` marks leaks between train/val/test. */
+export function findDuplicates(images: readonly PreparedImage[]): DuplicateGroup[] {
+  const byHash = new Map<string, number[]>();
+  images.forEach((image, i) => {
+    const list = byHash.get(image.pixelHash);
+    if (list) list.push(i);
+    else byHash.set(image.pixelHash, [i]);
+  });
+  const groups: DuplicateGroup[] = [];
+  for (const [hash, indices] of byHash) {
+    if (indices.length < 2) continue;
+    const splits = new Set(indices.map((i) => images[i].split));
+    groups.push({ pixelHash: hash, indices, files: indices.map((i) => images[i].source.relativePath), crossesSplits: splits.size > 1 });
+  }
+  return groups;
+}
+
+/**
+ * Import everything into a dataset: collect images, assign seeded stratified patient-grouped splits
+ * (keeping splits a source already fixed), then report duplicates.
+ */
+export async function importDataset(
+  files: Iterable<ImportFile> | AsyncIterable<ImportFile>,
+  options: ImportOptions & { seed?: number; fractions?: [number, number, number] },
+): Promise<{ dataset: StudioDataset; report: ImportReport }> {
+  const run = importFiles(files, options);
+  const images: PreparedImage[] = [];
+  for await (const image of run.images) images.push(image);
+  const splits = assignSplits(images, { seed: options.seed ?? 0, fractions: options.fractions });
+  images.forEach((image, i) => (image.split = splits[i]));
+  run.report.duplicates = findDuplicates(images);
+  const crossing = run.report.duplicates.filter((d) => d.crossesSplits).length;
+  if (crossing > 0) run.report.notices.push({ message: `${crossing} sets of identical images span more than one split` });
+  return { dataset: { size: options.size, channels: options.channels, classNames: run.classNames, images }, report: run.report };
+}

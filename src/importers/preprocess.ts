@@ -125,8 +125,9 @@ export function squareImage(pixels: Float32Array, width: number, height: number,
   const side = fit === 'crop' ? Math.min(width, height) : Math.max(width, height);
   const out = new Float32Array(side * side * channels);
   // Offsets of the source inside the square (pad) or of the square inside the source (crop).
-  const dx = Math.floor((side - width) / 2);
-  const dy = Math.floor((side - height) / 2);
+  const offset = (length: number) => (side >= length ? Math.floor((side - length) / 2) : -Math.floor((length - side) / 2));
+  const dx = offset(width);
+  const dy = offset(height);
   for (let y = 0; y < side; y++) {
     const sy = y - dy;
     if (sy < 0 || sy >= height) continue;

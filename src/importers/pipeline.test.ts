@@ -1,0 +1,196 @@
+import { readFileSync } from 'node:fs';
+import { encode as encodePng } from 'fast-png';
+import { describe, expect, it } from 'vitest';
+import { hasShared, sharedPath } from '../testing/sharedData';
+import { exportNpz, exportPngZip, filesFromZip } from './exportDataset';
+import { importDataset, importFiles } from './pipeline';
+import type { ImportFile, ImportProgress } from './types';
+
+const png = (width: number, height: number, fill: (i: number) => number, channels: 1 | 3 = 1, depth: 8 | 16 = 8): Uint8Array => {
+  const data = depth === 8 ? new Uint8Array(width * height * channels) : new Uint16Array(width * height * channels);
+  data.forEach((_, i) => (data[i] = fill(i)));
+  return encodePng({ width, height, data, channels, depth });
+};
+const file = (relativePath: string, bytes: Uint8Array): ImportFile => ({ name: relativePath.split('/').pop()!, relativePath, bytes });
+
+/** Minimal Explicit VR Little Endian Part 10 writer: enough to carry identifying attributes. */
+function writeDicom(elements: [number, number, string, string | Uint8Array | number][]): Uint8Array {
+  const chunks: number[] = [];
+  const push16 = (v: number) => chunks.push(v & 255, (v >> 8) & 255);
+  const push32 = (v: number) => { push16(v & 0xffff); push16(v >>> 16); };
+  const encode = (vr: string, value: string | Uint8Array | number): Uint8Array => {
+    if (value instanceof Uint8Array) return value;
+    if (typeof value === 'number') return new Uint8Array(new Uint16Array([value]).buffer);
+    const text = value.length % 2 ? value + (vr === 'UI' ? '\0' : ' ') : value;
+    return new TextEncoder().encode(text);
+  };
+  const write = (group: number, element: number, vr: string, value: string | Uint8Array | number) => {
+    const bytes = encode(vr, value);
+    push16(group); push16(element); chunks.push(vr.charCodeAt(0), vr.charCodeAt(1));
+    if (['OB', 'OW', 'SQ', 'UN', 'UT'].includes(vr)) { push16(0); push32(bytes.length); } else push16(bytes.length);
+    chunks.push(...bytes);
+  };
+  write(0x0002, 0x0010, 'UI', '1.2.840.10008.1.2.1');
+  const meta = chunks.splice(0);
+  push16(0x0002); push16(0x0000); chunks.push(0x55, 0x4c); push16(4); push32(meta.length);
+  chunks.push(...meta);
+  for (const [g, e, vr, v] of elements) write(g, e, vr, v);
+  const out = new Uint8Array(132 + chunks.length);
+  out.set([0x44, 0x49, 0x43, 0x4d], 128);
+  out.set(chunks, 132);
+  return out;
+}
+
+const PHI = { name: 'Doe^Jane', id: 'PID-99173', birth: '19580412', study: '20240117', uid: '1.2.826.0.1.3680043.9.7133.424242', institution: 'St Elsewhere Hospital' };
+function phiDicom(patientId = PHI.id): Uint8Array {
+  const pixels = new Uint8Array(32 * 32 * 2);
+  new Uint16Array(pixels.buffer).forEach((_, i, a) => (a[i] = (i * 37) % 4096));
+  return writeDicom([
+    [0x0008, 0x0020, 'DA', PHI.study],
+    [0x0008, 0x0060, 'CS', 'CT'],
+    [0x0008, 0x0080, 'LO', PHI.institution],
+    [0x0010, 0x0010, 'PN', PHI.name],
+    [0x0010, 0x0020, 'LO', patientId],
+    [0x0010, 0x0030, 'DA', PHI.birth],
+    [0x0020, 0x000d, 'UI', PHI.uid],
+    [0x0028, 0x0002, 'US', 1],
+    [0x0028, 0x0004, 'CS', 'MONOCHROME2'],
+    [0x0028, 0x0010, 'US', 32],
+    [0x0028, 0x0011, 'US', 32],
+    [0x0028, 0x0030, 'DS', '0.7\\0.7'],
+    [0x0028, 0x0100, 'US', 16],
+    [0x0028, 0x0101, 'US', 12],
+    [0x0028, 0x0102, 'US', 11],
+    [0x0028, 0x0103, 'US', 0],
+    [0x0028, 0x1050, 'DS', '40'],
+    [0x0028, 0x1051, 'DS', '400'],
+    [0x0028, 0x1052, 'DS', '-1024'],
+    [0x0028, 0x1053, 'DS', '1'],
+    [0x7fe0, 0x0010, 'OW', pixels],
+  ]);
+}
+
+describe('identifying attributes never leave the decoder', () => {
+  it('outputs and report carry none of the PHI strings, but patients are grouped', async () => {
+    const files = [file('a/scan1.dcm', phiDicom()), file('a/scan2.dcm', phiDicom()), file('b/scan3.dcm', phiDicom('OTHER-1'))];
+    const { dataset, report } = await importDataset(files, { size: 32, channels: 1, fit: 'crop', labels: { kind: 'folder' } });
+    expect(dataset.images).toHaveLength(3);
+    expect(dataset.images[0].meta).toMatchObject({ modality: 'CT', pixelSpacing: [0.7, 0.7], window: { center: 40, width: 400 }, bitsStored: 12 });
+    expect(dataset.images[0].group).toBe(dataset.images[1].group);
+    expect(dataset.images[2].group).not.toBe(dataset.images[0].group);
+    const serialised = JSON.stringify({ images: dataset.images.map(({ pixels: _p, ...rest }) => rest), report, classNames: dataset.classNames });
+    for (const secret of [...Object.values(PHI), 'Doe', 'Jane', '99173', 'Elsewhere', '1958', '2024']) expect(serialised).not.toContain(secret);
+    const exported = new TextDecoder('latin1').decode(exportPngZip(dataset));
+    for (const secret of Object.values(PHI)) expect(exported).not.toContain(secret);
+  });
+});
+
+describe('bad input gets one report row each', () => {
+  it('names the file and the reason', async () => {
+    const good = png(40, 30, (i) => i % 256);
+    const big = new Uint8Array(good);
+    new DataView(big.buffer).setUint32(16, 9000); // IHDR width 9000 (header checked before decoding)
+    const files = [
+      file('ok.png', good),
+      file('empty.png', new Uint8Array(0)),
+      file('truncated.png', good.subarray(0, 60)),
+      file('notes.txt', new TextEncoder().encode('hello, not an image')),
+      file('huge.png', big),
+      file('truncated.dcm', phiDicom().subarray(0, 400)),
+      file('rgb.png', png(30, 30, (i) => (i * 7) % 256, 3)),
+      file('deep.png', png(50, 20, (i) => i * 50, 1, 16)),
+    ];
+    const run = importFiles(files, { size: 28, channels: 1, fit: 'pad' });
+    const images = [];
+    for await (const image of run.images) images.push(image);
+    expect(images).toHaveLength(3);
+    const reasons = Object.fromEntries(run.report.rejected.map((r) => [r.file, r.reason]));
+    expect(reasons['empty.png']).toMatch(/empty file/);
+    expect(reasons['truncated.png']).toMatch(/PNG/);
+    expect(reasons['notes.txt']).toMatch(/not a supported image/);
+    expect(reasons['huge.png']).toMatch(/over the 8000 px limit/);
+    expect(reasons['truncated.dcm']).toMatch(/truncated|DICOM/);
+    expect(run.report.rejected).toHaveLength(5);
+    expect(run.report.notices.map((n) => n.message).join('\n')).toMatch(/mixed original sizes[\s\S]*mixed channel counts: 1 images converted to grey/);
+    expect(images.every((i) => i.pixels.length === 28 * 28)).toBe(true);
+  });
+
+  it('refuses NIfTI volumes with NaN voxels', async () => {
+    const header = new Uint8Array(352 + 8 * 4);
+    const view = new DataView(header.buffer);
+    view.setInt32(0, 348, true);
+    [3, 2, 2, 2, 1, 1, 1, 1].forEach((d, i) => view.setInt16(40 + 2 * i, d, true));
+    view.setInt16(70, 16, true); // float32
+    view.setInt16(72, 32, true);
+    view.setFloat32(108, 352, true);
+    header.set(new TextEncoder().encode('n+1\0'), 344);
+    new Float32Array(header.buffer, 352, 8).set([1, 2, NaN, 4, 5, 6, 7, 8]);
+    const run = importFiles([file('vol.nii', header)], { size: 28, channels: 1, fit: 'crop' });
+    for await (const _ of run.images) void _;
+    expect(run.report.rejected[0].reason).toMatch(/1 NaN\/Inf voxels/);
+  });
+});
+
+describe('progress, cancellation, duplicates, labels', () => {
+  it('reports progress with ETA and stops on abort', async () => {
+    const controller = new AbortController();
+    const seen: ImportProgress[] = [];
+    const files = Array.from({ length: 20 }, (_, i) => file(`x/${i}.png`, png(28, 28, (k) => (k + i) % 256)));
+    const run = importFiles(files, { size: 28, channels: 1, fit: 'crop', filesTotal: 20, signal: controller.signal, onProgress: (p) => { seen.push(p); if (p.filesDone === 5) controller.abort(); } });
+    let count = 0;
+    for await (const _ of run.images) count++;
+    expect(count).toBe(5);
+    expect(run.report.cancelled).toBe(true);
+    expect(seen[4]).toMatchObject({ filesDone: 5, filesTotal: 20 });
+    expect(seen[4].etaSeconds).toBeGreaterThanOrEqual(0);
+  });
+
+  it('flags exact duplicates and those that cross splits; labels from a CSV', async () => {
+    const same = png(28, 28, (i) => i % 200);
+    const files = Array.from({ length: 30 }, (_, i) => file(`f${i}.png`, i < 10 ? same : png(28, 28, (k) => (k * (i + 1)) % 256)));
+    const csv = 'file,label\n' + files.map((f, i) => `${f.relativePath},${i % 3 === 0 ? 'tumour' : 'healthy'}`).join('\n');
+    const { dataset, report } = await importDataset(files, { size: 28, channels: 1, fit: 'crop', labels: { kind: 'csv', text: csv }, seed: 3 });
+    expect(report.classCounts).toEqual({ tumour: 10, healthy: 20 });
+    expect(report.duplicates).toHaveLength(1);
+    expect(report.duplicates[0].indices).toHaveLength(10);
+    const splits = new Set(report.duplicates[0].indices.map((i) => dataset.images[i].split));
+    expect(report.duplicates[0].crossesSplits).toBe(splits.size > 1);
+  });
+});
+
+describe('export round trips', () => {
+  async function dataset() {
+    const files = Array.from({ length: 24 }, (_, i) => file(`${i % 2 ? 'cat' : 'dog'}/${i}.png`, png(40, 40, (k) => (k * (i + 3)) % 256, 3)));
+    return (await importDataset(files, { size: 32, channels: 3, fit: 'crop', labels: { kind: 'folder' }, seed: 1 })).dataset;
+  }
+
+  it('npz (MedMNIST layout) re-imports with the same pixels, labels and splits', async () => {
+    const original = await dataset();
+    const { dataset: back } = await importDataset([file('data.npz', exportNpz(original))], { size: 32, channels: 3, fit: 'crop' });
+    expect(back.images).toHaveLength(original.images.length);
+    const key = (i: { pixelHash: string; split?: string; label: number }, names: string[]) => `${i.pixelHash}|${i.split}|${names[i.label]}`;
+    // npz stores class indices: names become "0","1"; map them back through the original order.
+    const originalKeys = original.images.map((i) => `${i.pixelHash}|${i.split}|${i.label}`).sort();
+    expect(back.images.map((i) => key(i, back.classNames)).sort()).toEqual(originalKeys);
+  });
+
+  it('PNG ZIP + labels.csv re-imports with the same pixels, labels and splits', async () => {
+    const original = await dataset();
+    const { files, labelsCsv } = filesFromZip(exportPngZip(original));
+    const { dataset: back } = await importDataset(files, { size: 32, channels: 3, fit: 'crop', labels: { kind: 'csv', text: labelsCsv! } });
+    const keys = (d: typeof original) => d.images.map((i) => `${i.pixelHash}|${i.split}|${d.classNames[i.label]}`).sort();
+    expect(keys(back)).toEqual(keys(original));
+  });
+});
+
+describe.skipIf(!hasShared)('PneumoniaMNIST npz', () => {
+  it('keeps the official splits 4708/524/624 and class counts', async () => {
+    const bytes = new Uint8Array(readFileSync(sharedPath('data', 'pneumoniamnist', 'pneumoniamnist.npz')));
+    const { dataset, report } = await importDataset([file('pneumoniamnist.npz', bytes)], { size: 28, channels: 1, fit: 'crop' });
+    const count = (split: string, label?: number) => dataset.images.filter((i) => i.split === split && (label === undefined || i.label === label)).length;
+    expect([count('train'), count('val'), count('test')]).toEqual([4708, 524, 624]);
+    expect([count('train', 0), count('train', 1), count('val', 0), count('val', 1), count('test', 0), count('test', 1)]).toEqual([1214, 3494, 135, 389, 234, 390]);
+    expect(report.classCounts).toEqual({ '0': 1583, '1': 4273 });
+    expect(report.rejected).toEqual([]);
+  });
+});

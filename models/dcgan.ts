@@ -1,0 +1,75 @@
+/**
+ * DCGAN (Radford et al. 2016) with the non-saturating BCE loss, optional one-sided label
+ * smoothing (Salimans et al. 2016), optional class conditioning (G: label embedding; D:
+ * projection) and the shared GAN options. One trainStep = one D update then one G update on the
+ * same latents, as in the PyTorch DCGAN example.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { globalNorm } from './core/adam';
+import { packMetrics } from './core/base';
+import { rawWeights } from './core/params';
+import { SeedPurpose, stepSeed } from './core/seeds';
+import { ConvGan, Kept } from './convGan';
+import type { DcganConfig, GenerativeModel, StepResult } from './types';
+
+export const DCGAN_METRICS = ['lossD', 'lossG', 'dReal', 'dFake', 'gradNormD', 'gradNormG'] as const;
+
+/** Mean binary cross-entropy of logits against a constant target, in the stable softplus form. */
+export function bceWithLogits(logits: tf.Tensor, target: number): tf.Scalar {
+  return tf.softplus(logits).sub(logits.mul(target)).mean() as tf.Scalar;
+}
+
+export class Dcgan extends ConvGan<DcganConfig> implements GenerativeModel<DcganConfig> {
+  readonly metricNames = DCGAN_METRICS;
+
+  constructor(config: DcganConfig) {
+    super(config, 'dcgan', config.discriminatorBatchNorm);
+  }
+
+  trainStep(real: tf.Tensor4D, labels: tf.Tensor1D | null): StepResult {
+    this.checkBatch(real, labels);
+    const step = this.currentStep;
+    const { seed, batchSize, latentDim, labelSmoothing } = this.config;
+    const kept = new Kept();
+    const metrics = tf.tidy(() => {
+      const y = this.oneHot(labels);
+      const gWeights = rawWeights(this.store);
+      const z = tf.randomNormal([batchSize, latentDim], 0, 1, 'float32', stepSeed(seed, step, SeedPurpose.latent)) as tf.Tensor2D;
+      const fake = this.generator.forward(z, y, gWeights, 'train-track');
+      const dWeights = this.discriminatorWeights();
+      const realSeen = this.augment(real, step, SeedPurpose.augmentReal);
+      const fakeSeen = this.augment(fake, step, SeedPurpose.augmentFake);
+
+      let dReal!: tf.Tensor;
+      let dFake!: tf.Tensor;
+      const d = tf.variableGrads(() => {
+        const realLogits = this.discriminator.forward(realSeen, y, dWeights);
+        const fakeLogits = this.discriminator.forward(fakeSeen, y, dWeights);
+        dReal = kept.keep(tf.sigmoid(realLogits).mean());
+        dFake = kept.keep(tf.sigmoid(fakeLogits).mean());
+        return bceWithLogits(realLogits, 1 - labelSmoothing).add(bceWithLogits(fakeLogits, 0)) as tf.Scalar;
+      }, this.dOpt.variables());
+      this.dOpt.apply(d.grads);
+
+      const g = tf.variableGrads(() => {
+        const fresh = this.generator.forward(z, y, gWeights, 'train');
+        const logits = this.discriminator.forward(this.augment(fresh, step, SeedPurpose.augmentGenerator), y, dWeights);
+        return bceWithLogits(logits, 1);
+      }, this.gOpt.variables());
+      this.gOpt.apply(g.grads);
+      this.ema?.update(step);
+
+      return packMetrics(this.metricNames, {
+        lossD: d.value,
+        lossG: g.value,
+        dReal,
+        dFake,
+        gradNormD: globalNorm(d.grads),
+        gradNormG: globalNorm(g.grads),
+      });
+    });
+    kept.release();
+    this.currentStep = step + 1;
+    return { step, metrics };
+  }
+}

@@ -1,0 +1,27 @@
+/** Public entry point of `models/`: the factory plus the types and helpers callers need. */
+import { resolveConfig } from './config';
+import { Dcgan } from './dcgan';
+import { Progressive } from './progressive';
+import { Vae } from './vae';
+import { WganGp } from './wgangp';
+import type { GenerativeModel, ModelConfigInput } from './types';
+
+export type * from './types';
+export { DEFAULT_CONFIGS, resolveConfig, validateConfig } from './config';
+export { readMetrics } from './core/base';
+export { progressiveSchedule } from './progressive';
+
+/** Builds a model from a (partial) config; defaults fill the rest and the result is validated. */
+export function createModel(input: ModelConfigInput): GenerativeModel {
+  const config = resolveConfig(input);
+  switch (config.kind) {
+    case 'dcgan':
+      return new Dcgan(config);
+    case 'wgan-gp':
+      return new WganGp(config);
+    case 'pggan':
+      return new Progressive(config);
+    case 'vae':
+      return new Vae(config);
+  }
+}

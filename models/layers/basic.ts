@@ -1,0 +1,71 @@
+/**
+ * Building blocks written with ops whose gradients are themselves differentiable on every tfjs
+ * backend, because critics are differentiated twice for the gradient penalty.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * Leaky ReLU with slope 0.2 as 0.6x + 0.4|x|. tf.leakyRelu/tf.maximum have no second-order
+ * gradient in tfjs 4.22 ("no gradient for Greater"); abs's gradient (x·step) is differentiable.
+ */
+export function leakyRelu(x: tf.Tensor): tf.Tensor {
+  return x.mul(0.6).add(x.abs().mul(0.4));
+}
+
+export function dense(x: tf.Tensor2D, w: tf.Tensor, b?: tf.Tensor): tf.Tensor2D {
+  const y: tf.Tensor2D = tf.matMul(x, w as tf.Tensor2D);
+  return b ? y.add<tf.Tensor2D>(b) : y;
+}
+
+/** 'same'-padded convolution; w is [k, k, in, out]. */
+export function conv(x: tf.Tensor4D, w: tf.Tensor, stride: number, b?: tf.Tensor): tf.Tensor4D {
+  const y = tf.conv2d(x, w as tf.Tensor4D, stride, 'same');
+  return b ? y.add(b) : y;
+}
+
+/** Stride-2 transposed convolution doubling H and W; w is [k, k, out, in] as tfjs expects. */
+export function convTransposeUp(x: tf.Tensor4D, w: tf.Tensor, b?: tf.Tensor): tf.Tensor4D {
+  const [n, h, wd] = x.shape;
+  const out = w.shape[2] as number;
+  const y = tf.conv2dTranspose(x, w as tf.Tensor4D, [n, h * 2, wd * 2, out], 2, 'same');
+  return b ? y.add(b) : y;
+}
+
+/** Batch statistics over N, H, W (or N for 2-D input), as used in training mode. */
+export function batchMoments(x: tf.Tensor): { mean: tf.Tensor; variance: tf.Tensor } {
+  const axes = x.rank === 4 ? [0, 1, 2] : [0];
+  const { mean, variance } = tf.moments(x, axes);
+  return { mean, variance };
+}
+
+export const BN_EPSILON = 1e-5;
+
+export function batchNormApply(x: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor {
+  return x.sub(mean).mul(variance.add(BN_EPSILON).rsqrt()).mul(gamma).add(beta);
+}
+
+/** One-hot float matrix from int32 labels; embeddings are oneHot·E because gather's gradient fails on wasm. */
+export function oneHot(labels: tf.Tensor1D, numClasses: number): tf.Tensor2D {
+  return tf.oneHot(labels, numClasses).toFloat() as tf.Tensor2D;
+}
+
+/** 2× nearest-neighbour upsampling with rank-4 broadcasts only (webgl/webgpu friendly). */
+export function upsample2x(x: tf.Tensor4D): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  const cols = x.reshape([n * h, w, 1, c]).mul(tf.ones([1, 1, 2, 1])); // [n·h, w, 2, c]
+  const rows = cols.reshape([n, h, 1, 2 * w * c]).mul(tf.ones([1, 1, 2, 1])); // [n, h, 2, 2wc]
+  return rows.reshape([n, 2 * h, 2 * w, c]);
+}
+
+/** 2× average-pool downsampling as reshape+mean, differentiable to any order (avgPoolGrad is not). */
+export function downsample2x(x: tf.Tensor4D): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  const rows = x.reshape([n, h / 2, 2, w * c]).mean(2); // [n, h/2, w·c]
+  const cols = rows.reshape([(n * h) / 2, w / 2, 2, c]).mean(2); // [n·h/2, w/2, c]
+  return cols.reshape([n, h / 2, w / 2, c]);
+}
+
+/** Linear interpolation a + (b − a)·t with t a number or a broadcastable tensor. */
+export function lerp(a: tf.Tensor, b: tf.Tensor, t: number | tf.Tensor): tf.Tensor {
+  return a.add(b.sub(a).mul(t));
+}

@@ -1,0 +1,157 @@
+/**
+ * The contract between the training orchestrator and every generative model in `models/`.
+ * Models are functional tfjs code over explicit tf.Variables (no tf.layers) so that we control
+ * second-order gradients, spectral norm and byte-exact state serialisation.
+ */
+import type * as tf from '@tensorflow/tfjs';
+
+export type ModelKind = 'dcgan' | 'wgan-gp' | 'pggan' | 'vae';
+
+/** Fields every model shares. Plain JSON: it is stored next to checkpoints. */
+export interface CommonConfig {
+  /** Output side in pixels. DCGAN/WGAN-GP/VAE: 28, 32, 64, 128 (or 256); PG-GAN: a power of two. */
+  resolution: number;
+  /** 1 (grey) or 3 (RGB). */
+  channels: 1 | 3;
+  /** 0 = unconditional; otherwise labels are ints in [0, numClasses). */
+  numClasses: number;
+  latentDim: number;
+  /** Images per training step; trainStep rejects other batch sizes. */
+  batchSize: number;
+  /** Seeds weight init and every per-step random draw; with the step count it fixes all randomness. */
+  seed: number;
+}
+
+/** DiffAugment policy (Zhao et al. 2020): which differentiable augmentations D sees. */
+export interface DiffAugmentPolicy {
+  color: boolean;
+  translation: boolean;
+  cutout: boolean;
+}
+
+/** Options shared by the adversarial models. */
+export interface GanOptions {
+  /** null = off. Applied to real and fake images before D, in every D and G step. */
+  diffAugment: DiffAugmentPolicy | null;
+  /** Spectral normalisation of every D weight matrix (Miyato et al. 2018). */
+  spectralNorm: boolean;
+  /** Feature-map side at which a SAGAN self-attention block sits in G and D; null = none. */
+  attentionResolution: number | null;
+  /** Decay of the EMA copy of G used by generate({ ema: true }); null = no EMA. */
+  emaDecay: number | null;
+}
+
+export interface AdamOptions {
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+}
+
+export interface DcganConfig extends CommonConfig, GanOptions {
+  kind: 'dcgan';
+  /** Channels of G's last hidden layer and D's first layer; doubles per level. */
+  width: number;
+  /** One-sided label smoothing: real targets become 1 − labelSmoothing. */
+  labelSmoothing: number;
+  discriminatorBatchNorm: boolean;
+  adam: AdamOptions;
+}
+
+export interface WganGpConfig extends CommonConfig, GanOptions {
+  kind: 'wgan-gp';
+  width: number;
+  /** Critic updates per generator update. */
+  nCritic: number;
+  /** λ of the gradient penalty. */
+  gpWeight: number;
+  adam: AdamOptions;
+}
+
+export interface PgganConfig extends CommonConfig, GanOptions {
+  kind: 'pggan';
+  /** First trained resolution (4 or 8); `resolution` is the last. */
+  startResolution: 4 | 8;
+  /** Steps of α ramp 0→1 when a resolution is faded in. */
+  fadeSteps: number;
+  /** Steps trained at each resolution once α = 1 (the last resolution trains on forever). */
+  stableSteps: number;
+  /** Feature maps at resolution r: min(fmapMax, fmapBase / r). */
+  fmapBase: number;
+  fmapMax: number;
+  gpWeight: number;
+  /** ε_drift · D(real)² keeps the critic output from drifting (Karras et al. 2018). */
+  driftWeight: number;
+  adam: AdamOptions;
+}
+
+export interface VaeConfig extends CommonConfig {
+  kind: 'vae';
+  width: number;
+  /** β of β-VAE; 1 = the plain VAE evidence lower bound. */
+  beta: number;
+  adam: AdamOptions;
+}
+
+export type ModelConfig = DcganConfig | WganGpConfig | PgganConfig | VaeConfig;
+
+/** What a caller passes to createModel: `kind` plus any fields it wants to override. */
+export type ModelConfigInput =
+  | ({ kind: 'dcgan' } & Partial<Omit<DcganConfig, 'kind'>>)
+  | ({ kind: 'wgan-gp' } & Partial<Omit<WganGpConfig, 'kind'>>)
+  | ({ kind: 'pggan' } & Partial<Omit<PgganConfig, 'kind'>>)
+  | ({ kind: 'vae' } & Partial<Omit<VaeConfig, 'kind'>>);
+
+/**
+ * One training step's numbers, still on the device. `metrics[i]` is `metricNames[i]` of the
+ * model; one tensor so a readback every N steps is a single async download. The caller owns
+ * (and must dispose) `metrics`.
+ */
+export interface StepResult {
+  /** Step index this result belongs to (0-based; the model's step is now step + 1). */
+  step: number;
+  metrics: tf.Tensor1D;
+}
+
+export interface StateTensor {
+  name: string;
+  shape: number[];
+  dtype: 'float32';
+  data: Float32Array;
+}
+
+/** Everything needed to resume training exactly: weights, optimiser slots, step (RNG derives from it). */
+export interface ModelState {
+  format: 'phantom-studio/model-state';
+  version: 1;
+  kind: ModelKind;
+  config: ModelConfig;
+  step: number;
+  tensors: StateTensor[];
+  /** Small JSON-only bookkeeping (e.g. Adam step counts per parameter). */
+  extra: Record<string, number>;
+}
+
+export interface GenerateOptions {
+  /** Use the EMA copy of G (if the model keeps one). */
+  ema?: boolean;
+}
+
+export interface GenerativeModel<C extends ModelConfig = ModelConfig> {
+  readonly kind: C['kind'];
+  readonly config: Readonly<C>;
+  /** Names of the entries of StepResult.metrics, in order. */
+  readonly metricNames: readonly string[];
+  /** Number of completed training steps. */
+  readonly step: number;
+  /** real: NHWC in [-1, 1] of shape [batchSize, resolution, resolution, channels]; labels: int32 or null. */
+  trainStep(real: tf.Tensor4D, labels: tf.Tensor1D | null): StepResult;
+  /** Images in [-1, 1], [n, resolution, resolution, channels]. Caller disposes. */
+  generate(z: tf.Tensor2D, labels: tf.Tensor1D | null, opts?: GenerateOptions): tf.Tensor4D;
+  /** Standard normal latents, a pure function of (n, seed). */
+  sampleLatent(n: number, seed: number): tf.Tensor2D;
+  exportState(): Promise<ModelState>;
+  /** Restores a state exported by a model of the same config; later steps match an uninterrupted run. */
+  importState(state: ModelState): void;
+  dispose(): void;
+}

@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser } from './browser';
+import { openStudio, waitForBackend, waitForGrid, type StudioSession } from './studio';
+
+let browser: Browser;
+const sessions: StudioSession[] = [];
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function session(path = '/'): Promise<StudioSession> {
+  const s = await openStudio(browser, path);
+  sessions.push(s);
+  return s;
+}
+
+/** Counts entries in the studio's IndexedDB store, from the page. */
+function storedKeyCount(page: Page): Promise<number> {
+  return page.evaluate(
+    () =>
+      new Promise<number>((resolve, reject) => {
+        const open = indexedDB.open('phantom-studio');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          if (!db.objectStoreNames.contains('kv')) return resolve(0);
+          const request = db.transaction('kv').objectStore('kv').count();
+          request.onsuccess = () => resolve(request.result);
+          request.onerror = () => reject(request.error);
+        };
+      }),
+  );
+}
+
+async function generatePhantoms(page: Page, modality: string, size: string, count: number) {
+  await page.locator('select[name="modality"]').selectOption(modality);
+  await page.locator('select[name="size"]').selectOption(size);
+  await page.locator('input[name="count"]').fill(String(count));
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await page.getByText(new RegExp(`Created .*\\(${count} images\\)`)).waitFor({ timeout: 120_000 });
+}
+
+describe('studio foundation', () => {
+  it('loads with no console errors, names the backend and the software adapter, and shows the built-in phantoms', async () => {
+    const { page, consoleErrors } = await session();
+    const backend = await waitForBackend(page);
+    expect(['webgpu', 'webgl', 'wasm', 'cpu']).toContain(backend);
+    // Under SwiftShader the adapter is a software fallback and must be marked as such.
+    await expect.poll(() => page.getByTestId('adapter').textContent()).toMatch(/\(software\)/);
+    expect(await page.getByTestId('storage').textContent()).toMatch(/used of/);
+    // A fresh install gets the default phantom dataset and shows its grid.
+    const tiles = await waitForGrid(page);
+    expect(tiles).toBeGreaterThan(20);
+    await expect.poll(() => page.getByTestId('shown-count').textContent()).toBe('1000 shown');
+    // Stages not built yet say so instead of showing anything made up.
+    await page.getByRole('link', { name: 'Train' }).click();
+    await expect.poll(() => page.locator('[data-stage="train"]').textContent()).toMatch(/not built yet/);
+    await page.getByRole('link', { name: 'Data' }).click();
+    await waitForGrid(page);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('generates a phantom dataset in the worker and the Data view shows its grid, filterable by class', async () => {
+    const { page, consoleErrors } = await session();
+    await waitForBackend(page);
+    await waitForGrid(page);
+    await generatePhantoms(page, 'chest-xray', '32', 48);
+    await expect.poll(() => page.locator('#dataset-title').textContent()).toMatch(/chest-xray phantoms 32px ×48/);
+    expect(await waitForGrid(page)).toBe(48);
+    await page.locator('select[name="class-filter"]').selectOption({ label: 'consolidation (24)' });
+    await expect.poll(() => page.getByTestId('shown-count').textContent()).toBe('24 shown');
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('keeps data across a reload, and "Delete all my data" removes everything', async () => {
+    const { page } = await session();
+    await waitForBackend(page);
+    await waitForGrid(page);
+    await generatePhantoms(page, 'head-ct', '32', 10);
+    const before = await storedKeyCount(page);
+    expect(before).toBeGreaterThan(4);
+    await page.reload();
+    await waitForBackend(page);
+    await expect.poll(() => page.getByRole('list', { name: 'Stored datasets' }).getByRole('button').count()).toBe(2);
+    expect(await storedKeyCount(page)).toBe(before);
+
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.getByRole('button', { name: 'Delete all my data…' }).click();
+    await page.getByRole('button', { name: 'Yes, delete everything' }).click();
+    await page.getByText(/All your data was deleted/).waitFor();
+    expect(await storedKeyCount(page)).toBe(0);
+    await page.getByRole('button', { name: 'Close' }).click();
+    await page.getByTestId('no-datasets').waitFor();
+  });
+
+  it('works offline after one visit: the reload comes from the service worker and phantoms still generate', async () => {
+    const { page, context } = await session();
+    await waitForBackend(page);
+    await waitForGrid(page);
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+    });
+    // The first visit installs the service worker; the page becomes controlled after a reload.
+    await page.reload();
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 60_000 });
+    await context.setOffline(true);
+    await page.reload();
+    await waitForBackend(page);
+    await waitForGrid(page);
+    await generatePhantoms(page, 'chest-xray', '64', 6);
+    expect(await waitForGrid(page)).toBe(6);
+    await context.setOffline(false);
+  });
+
+  it('made no request to any other origin (network audit)', () => {
+    expect(sessions.length).toBeGreaterThan(0);
+    expect(sessions.flatMap((s) => s.foreignRequests)).toEqual([]);
+  });
+});

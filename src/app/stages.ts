@@ -1,0 +1,15 @@
+/** The studio's stages, in workflow order. The hash (#/train) names the open one, so reloads keep it. */
+export const STAGES = [
+  { id: 'data', title: 'Data', summary: 'Built-in phantoms and your own scans' },
+  { id: 'train', title: 'Train', summary: 'GANs, VAEs and diffusion on your GPU' },
+  { id: 'generate', title: 'Generate', summary: 'Sample synthetic images' },
+  { id: 'evaluate', title: 'Evaluate', summary: 'Realism, diversity and memorisation' },
+  { id: 'augment', title: 'Augment', summary: 'Does synthetic data help a classifier?' },
+  { id: 'learn', title: 'Learn', summary: 'The classroom view: GANs against VAEs' },
+] as const;
+export type StageId = (typeof STAGES)[number]['id'];
+
+export function stageFromHash(hash: string): StageId {
+  const id = hash.replace(/^#\/?/, '');
+  return (STAGES.find((s) => s.id === id)?.id ?? 'data') as StageId;
+}

@@ -1,0 +1,62 @@
+/**
+ * The typed contract between the UI thread and the compute worker. The UI only ever talks to
+ * the worker through this interface (wrapped by comlink), so every message is type-checked on
+ * both sides.
+ */
+import type { BackendChoice, BackendReport } from './backendTypes';
+import type { DatasetIndex, DatasetMeta } from '../storage/datasetStore';
+import type { PhantomModality, PhantomSize } from '../data/phantom';
+
+export interface Progress {
+  done: number;
+  total: number;
+  /** Free text for the progress bar, e.g. "Generating phantoms". */
+  label: string;
+}
+export type ProgressCallback = (progress: Progress) => void;
+export type BackendListener = (report: BackendReport) => void;
+
+export interface PhantomDatasetRequest {
+  modality: PhantomModality;
+  size: PhantomSize;
+  count: number;
+  seed: number;
+  name?: string;
+}
+
+export interface ImagePage {
+  /** count × width × height × channels, 0..255. */
+  pixels: Uint8Array;
+  labels: Uint8Array;
+  splits: Uint8Array;
+}
+
+export interface ComputeApi {
+  /** Chooses and starts a backend; listener hears every later change (fallback, device loss, override). */
+  start(onBackendChange: BackendListener): Promise<BackendReport>;
+  backendReport(): Promise<BackendReport>;
+  setBackendChoice(choice: BackendChoice): Promise<BackendReport>;
+  /** Forgets the cached probe and measures again. */
+  reprobeBackends(): Promise<BackendReport>;
+
+  generatePhantomDataset(request: PhantomDatasetRequest, onProgress: ProgressCallback, signal?: CancelToken): Promise<DatasetMeta>;
+  listDatasets(): Promise<DatasetMeta[]>;
+  /** Labels and split codes of every image (small: one byte each). */
+  datasetIndex(datasetId: string): Promise<DatasetIndex>;
+  readImages(datasetId: string, start: number, count: number): Promise<ImagePage>;
+  deleteDataset(datasetId: string): Promise<void>;
+  /** Wipes every dataset, run, checkpoint and setting. */
+  deleteAllData(): Promise<void>;
+}
+
+/** AbortSignal cannot cross postMessage; the UI passes a proxied token the worker polls instead. */
+export interface CancelToken {
+  isCancelled(): boolean | Promise<boolean>;
+}
+
+export class CancelledError extends Error {
+  override readonly name = 'CancelledError';
+  constructor(what: string) {
+    super(`${what} was cancelled`);
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * The compute worker's implementation of ComputeApi. It owns the tfjs backend and the stored
+ * datasets; workers/compute.worker.ts only exposes it over comlink.
+ */
+import { BackendManager } from './backendManager';
+import { CancelledError, type BackendListener, type CancelToken, type ComputeApi, type ImagePage, type PhantomDatasetRequest, type ProgressCallback } from './computeApi';
+import type { BackendChoice, BackendReport } from './backendTypes';
+import { generatePhantoms, PHANTOM_CLASS_NAMES, validatePhantomRequest } from '../data/phantom';
+import { openIdbStore, type KeyValueStore } from '../storage/keyValueStore';
+import {
+  DEFAULT_CHUNK_SIZE,
+  deleteDataset,
+  getDatasetIndex,
+  getDatasetMeta,
+  listDatasets,
+  newDatasetId,
+  readImages,
+  removeOrphanChunks,
+  saveDataset,
+  type DatasetChunk,
+  type DatasetMeta,
+} from '../storage/datasetStore';
+import { stratifiedSplits } from '../data/splits';
+
+export class ComputeService implements ComputeApi {
+  private readonly backends: BackendManager;
+  private started: Promise<BackendReport> | null = null;
+
+  constructor(private readonly store: KeyValueStore = openIdbStore()) {
+    this.backends = new BackendManager(store);
+  }
+
+  start(onBackendChange: BackendListener): Promise<BackendReport> {
+    this.backends.onChange(onBackendChange);
+    this.started ??= (async () => {
+      await removeOrphanChunks(this.store);
+      return this.backends.start();
+    })();
+    return this.started;
+  }
+
+  async backendReport(): Promise<BackendReport> {
+    return this.backends.report();
+  }
+
+  setBackendChoice(choice: BackendChoice): Promise<BackendReport> {
+    return this.backends.setChoice(choice);
+  }
+
+  reprobeBackends(): Promise<BackendReport> {
+    return this.backends.start(true);
+  }
+
+  async generatePhantomDataset(request: PhantomDatasetRequest, onProgress: ProgressCallback, cancel?: CancelToken): Promise<DatasetMeta> {
+    validatePhantomRequest(request);
+    const { modality, size, count, seed } = request;
+    const label = `Generating ${count} ${modality} phantoms at ${size} px`;
+    const chunkSize = DEFAULT_CHUNK_SIZE;
+    const labels = new Uint8Array(count);
+    for (let i = 0; i < count; i++) labels[i] = i % 2;
+    const splits = stratifiedSplits(labels, seed);
+    async function* chunks(): AsyncGenerator<DatasetChunk> {
+      for (let offset = 0; offset < count; offset += chunkSize) {
+        if (cancel && (await cancel.isCancelled())) throw new CancelledError(label);
+        const set = generatePhantoms({ modality, size, seed, offset, count: Math.min(chunkSize, count - offset) });
+        onProgress({ done: offset + set.count, total: count, label });
+        yield { pixels: set.images };
+      }
+    }
+    onProgress({ done: 0, total: count, label });
+    return saveDataset(
+      this.store,
+      {
+        id: newDatasetId(),
+        name: request.name?.trim() || `${modality} phantoms ${size}px ×${count}`,
+        source: 'phantom',
+        description: `Procedural ${modality} phantoms, ${size} px, seed ${seed}`,
+        width: size,
+        height: size,
+        channels: 1,
+        count,
+        classNames: [...PHANTOM_CLASS_NAMES[modality]],
+        chunkSize,
+        createdAt: Date.now(),
+      },
+      { labels, splits },
+      chunks(),
+    );
+  }
+
+  listDatasets(): Promise<DatasetMeta[]> {
+    return listDatasets(this.store);
+  }
+
+  datasetIndex(datasetId: string) {
+    return getDatasetIndex(this.store, datasetId);
+  }
+
+  async readImages(datasetId: string, start: number, count: number): Promise<ImagePage> {
+    const meta = await getDatasetMeta(this.store, datasetId);
+    const index = await getDatasetIndex(this.store, datasetId);
+    const clampedCount = Math.max(0, Math.min(count, meta.count - start));
+    return {
+      pixels: await readImages(this.store, meta, start, clampedCount),
+      labels: index.labels.slice(start, start + clampedCount),
+      splits: index.splits.slice(start, start + clampedCount),
+    };
+  }
+
+  deleteDataset(datasetId: string): Promise<void> {
+    return deleteDataset(this.store, datasetId);
+  }
+
+  async deleteAllData(): Promise<void> {
+    await this.store.clear();
+  }
+}

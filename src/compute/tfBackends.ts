@@ -1,0 +1,72 @@
+/**
+ * Registers every tfjs backend the studio can run on and knows how to activate one. Imported only
+ * by the compute worker: the UI thread never loads tfjs.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import type { BackendName } from './backendTypes';
+
+// Served from our own origin (and precached by the service worker), never from a CDN.
+setWasmPaths({
+  'tfjs-backend-wasm.wasm': wasmPlainUrl,
+  'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
+  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
+});
+// Threads need cross-origin isolation, which the studio does not enable (see vite.config.ts).
+tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+
+export { tf };
+
+/**
+ * Makes `name` the active backend. Resolves false (never throws) when it cannot start, so callers
+ * can fall back to the next candidate.
+ */
+export async function activateBackend(name: BackendName): Promise<{ ok: true } | { ok: false; error: string }> {
+  try {
+    const ok = await tf.setBackend(name);
+    if (!ok) return { ok: false, error: `${name} backend failed to initialise` };
+    await tf.ready();
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/**
+ * A few-millisecond workload that exercises what training needs: a conv forward pass and both
+ * convolution gradients. A backend that lacks a training kernel fails here rather than mid-run.
+ */
+export async function timeTrainingProbe(repeats = 3): Promise<number> {
+  const x = tf.randomNormal([8, 16, 16, 4], 0, 1, 'float32', 1);
+  const w = tf.randomNormal([3, 3, 4, 8], 0, 0.2, 'float32', 2);
+  const step = () =>
+    tf.tidy(() => {
+      const lossOf = (input: tf.Tensor4D, filter: tf.Tensor4D) =>
+        tf.conv2d(input, filter, 2, 'same').relu().square().mean() as tf.Scalar;
+      const [gx, gw] = tf.grads(lossOf as (...args: tf.Tensor[]) => tf.Tensor)([x, w]);
+      return tf.add(gx.sum(), gw.sum());
+    });
+  try {
+    // The first run includes shader compilation / wasm warm-up, which a cached probe must not count.
+    const warm = step();
+    await warm.data();
+    warm.dispose();
+    const times: number[] = [];
+    for (let i = 0; i < repeats; i++) {
+      const t0 = performance.now();
+      const out = step();
+      await out.data();
+      out.dispose();
+      times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    return times[Math.floor(times.length / 2)];
+  } finally {
+    x.dispose();
+    w.dispose();
+  }
+}

@@ -1,0 +1,324 @@
+/**
+ * The wasm training kernels must give the cpu backend's answers: each kernel directly, their
+ * gradients (against cpu and against finite differences), a gradient-penalty second-order
+ * gradient, and 20 steps of a small DCGAN.
+ */
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { registerWasmTrainingKernels, WASM_TRAINING_KERNEL_NAMES } from './trainingKernels';
+
+type Backend = 'cpu' | 'wasm';
+type Values = Float32Array | Int32Array | Uint8Array;
+
+beforeAll(async () => {
+  registerWasmTrainingKernels();
+  const wasmDist = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'));
+  setWasmPaths(`${wasmDist}/`);
+  expect(await tf.setBackend('wasm')).toBe(true);
+  await tf.setBackend('cpu');
+});
+
+/** Runs `compute` on a backend and returns plain values, so results never cross backends. */
+async function on<T extends tf.Tensor | tf.Tensor[]>(backend: Backend, compute: () => T): Promise<Values[]> {
+  await tf.setBackend(backend);
+  const out = tf.tidy(compute);
+  const tensors = Array.isArray(out) ? out : [out];
+  const values = tensors.map((t) => t.dataSync() as Values);
+  tf.dispose(tensors);
+  return values;
+}
+
+/** Runs the same computation on cpu and wasm. */
+async function onBoth<T extends tf.Tensor | tf.Tensor[]>(compute: () => T): Promise<[Values[], Values[]]> {
+  return [await on('cpu', compute), await on('wasm', compute)];
+}
+
+/** Max |a−b| relative to the largest |a| (1 floor), so big sums and small values are both judged fairly. */
+function relativeError(expected: Values, actual: Values): number {
+  expect(actual.length).toBe(expected.length);
+  let scale = 1;
+  for (const v of expected) scale = Math.max(scale, Math.abs(v));
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
+  return worst / scale;
+}
+
+function expectClose(expected: Values[], actual: Values[], tolerance = 1e-5): void {
+  expect(actual.length).toBe(expected.length);
+  expected.forEach((e, i) => expect(relativeError(e, actual[i])).toBeLessThan(tolerance));
+}
+
+/** Deterministic pseudo-random values in [-1, 1), without ties (max-pool tie-breaking differs by backend). */
+function seeded(shape: number[], seed: number): tf.Tensor {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const values = new Float32Array(size);
+  let state = (seed * 2654435761) >>> 0;
+  for (let i = 0; i < size; i++) {
+    // xorshift32
+    state ^= state << 13;
+    state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    values[i] = state / 2147483648 - 1;
+  }
+  return tf.tensor(values, shape);
+}
+
+type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+interface ConvCase { x: [number, number, number, number]; filter: [number, number, number, number]; stride: number | [number, number]; pad: Pad }
+
+const CONV_CASES: ConvCase[] = [
+  { x: [2, 8, 8, 3], filter: [3, 3, 3, 4], stride: 1, pad: 'same' },
+  { x: [2, 8, 8, 3], filter: [3, 3, 3, 4], stride: 1, pad: 'valid' },
+  { x: [2, 8, 8, 3], filter: [4, 4, 3, 5], stride: 2, pad: 'same' },
+  { x: [2, 9, 9, 3], filter: [4, 4, 3, 5], stride: 2, pad: 'same' },
+  { x: [2, 9, 7, 3], filter: [4, 3, 3, 2], stride: 2, pad: 'valid' },
+  { x: [1, 10, 11, 2], filter: [3, 5, 2, 3], stride: [3, 2], pad: 'same' },
+  { x: [1, 7, 6, 2], filter: [1, 1, 2, 3], stride: 2, pad: 'valid' },
+  { x: [2, 6, 6, 4], filter: [2, 2, 4, 4], stride: 3, pad: 'valid' },
+  { x: [1, 6, 7, 2], filter: [3, 3, 2, 3], stride: 2, pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
+  { x: [3, 28, 28, 1], filter: [4, 4, 1, 8], stride: 2, pad: 'same' },
+];
+
+function describeCase(c: ConvCase): string {
+  return `x ${c.x} filter ${c.filter} stride ${c.stride} pad ${JSON.stringify(c.pad)}`;
+}
+
+function convOutputShape(c: ConvCase): [number, number, number, number] {
+  return tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(c.filter) as tf.Tensor4D, c.stride, c.pad).shape;
+}
+
+describe('registerWasmTrainingKernels', () => {
+  it('installs every training kernel on wasm and is idempotent', () => {
+    const before = WASM_TRAINING_KERNEL_NAMES.map((name) => tf.getKernel(name, 'wasm')?.kernelFunc);
+    registerWasmTrainingKernels();
+    const after = WASM_TRAINING_KERNEL_NAMES.map((name) => tf.getKernel(name, 'wasm')?.kernelFunc);
+    expect(before.every((f) => typeof f === 'function')).toBe(true);
+    expect(after).toEqual(before);
+    expect(WASM_TRAINING_KERNEL_NAMES).toContain('Conv2DBackpropFilter');
+    expect(WASM_TRAINING_KERNEL_NAMES).toContain('UnsortedSegmentSum');
+  });
+});
+
+describe('Conv2DBackpropFilter and Conv2DBackpropInput on wasm match cpu', () => {
+  for (const c of CONV_CASES) {
+    it(`kernels: ${describeCase(c)}`, async () => {
+      await tf.setBackend('cpu');
+      const dyShape = convOutputShape(c);
+      const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC' } as unknown as tf.NamedAttrMap;
+      const [cpu, wasm] = await onBoth(() => [
+        tf.engine().runKernel('Conv2DBackpropFilter', { x: seeded(c.x, 1), dy: seeded(dyShape, 2) },
+          { ...attrs, filterShape: c.filter }) as tf.Tensor,
+        tf.engine().runKernel('Conv2DBackpropInput', { dy: seeded(dyShape, 2), filter: seeded(c.filter, 3) },
+          { ...attrs, inputShape: c.x }) as tf.Tensor,
+      ]);
+      expectClose(cpu, wasm);
+    });
+  }
+
+  it('conv2dTranspose forward (= Conv2DBackpropInput) with odd output sizes', async () => {
+    const cases: Array<[number[], number[], number[], number, 'same' | 'valid']> = [
+      [[2, 5, 5, 6], [4, 4, 3, 6], [2, 9, 9, 3], 2, 'same'],
+      [[2, 5, 5, 6], [3, 3, 3, 6], [2, 11, 11, 3], 2, 'valid'],
+      [[1, 4, 3, 2], [5, 5, 4, 2], [1, 12, 9, 4], 3, 'same'],
+    ];
+    for (const [xShape, fShape, outShape, stride, pad] of cases) {
+      const [cpu, wasm] = await onBoth(() => tf.conv2dTranspose(
+        seeded(xShape, 4) as tf.Tensor4D, seeded(fShape, 5) as tf.Tensor4D,
+        outShape as [number, number, number, number], stride, pad));
+      expectClose(cpu, wasm);
+    }
+  });
+
+  it('frees every intermediate buffer', async () => {
+    await tf.setBackend('wasm');
+    const c = CONV_CASES[3];
+    const x = seeded(c.x, 1) as tf.Tensor4D;
+    const f = seeded(c.filter, 2) as tf.Tensor4D;
+    const loss = (xx: tf.Tensor, ff: tf.Tensor): tf.Scalar => {
+      const y = tf.conv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, 2, 'same');
+      return tf.conv2dTranspose(y, ff as tf.Tensor4D, c.x, 2, 'same').square().mean();
+    };
+    tf.dispose(tf.grads(loss)([x, f]));
+    const buffersBefore = tf.backend().numDataIds();
+    const tensorsBefore = tf.memory().numTensors;
+    tf.dispose(tf.grads(loss)([x, f]));
+    expect(tf.backend().numDataIds()).toBe(buffersBefore);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    tf.dispose([x, f]);
+  });
+});
+
+describe('conv gradients on wasm', () => {
+  for (const c of CONV_CASES.slice(0, 6)) {
+    it(`tf.grads of conv2d and conv2dTranspose match cpu: ${describeCase(c)}`, async () => {
+      const [cpu, wasm] = await onBoth(() => {
+        const outShape = convOutputShape(c);
+        const weights = seeded(outShape, 9);
+        const grads = tf.grads((x: tf.Tensor, f: tf.Tensor) => {
+          const y = tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.stride, c.pad);
+          const back = tf.conv2dTranspose(y.mul(weights) as tf.Tensor4D, f as tf.Tensor4D, c.x, c.stride, c.pad);
+          return back.square().sum();
+        });
+        return grads([seeded(c.x, 7), seeded(c.filter, 8)]);
+      });
+      expectClose(cpu, wasm, 2e-5);
+    });
+  }
+
+  it('matches central finite differences on a tiny case', async () => {
+    await tf.setBackend('wasm');
+    // The loss is linear in each argument, so central differences are exact up to rounding.
+    const x = seeded([1, 5, 5, 2], 11);
+    const f = seeded([3, 3, 2, 3], 12);
+    const r = seeded([1, 3, 3, 3], 13);
+    const loss = (xx: tf.Tensor, ff: tf.Tensor): tf.Scalar =>
+      tf.conv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, 2, 'same').mul(r).sum();
+    const [dx, df] = tf.grads(loss)([x, f]);
+    const eps = 0.05;
+    const check = (t: tf.Tensor, grad: tf.Tensor, index: number, other: (p: tf.Tensor) => tf.Scalar): void => {
+      const base = t.dataSync().slice();
+      const bump = (delta: number): number => {
+        const v = base.slice();
+        v[index] += delta;
+        return tf.tidy(() => other(tf.tensor(v, t.shape)).dataSync()[0]);
+      };
+      const numeric = (bump(eps) - bump(-eps)) / (2 * eps);
+      expect(Math.abs(numeric - grad.dataSync()[index])).toBeLessThan(1e-3 * Math.max(1, Math.abs(numeric)));
+    };
+    for (const i of [0, 7, 13, 31, 49]) check(x, dx, i, (p) => loss(p, f));
+    for (const i of [0, 5, 22, 40, 53]) check(f, df, i, (p) => loss(x, p));
+    tf.dispose([x, f, r, dx, df]);
+  });
+
+  it('second-order gradient (gradient penalty through strided convs) matches cpu', async () => {
+    const [cpu, wasm] = await onBoth(() => {
+      const w1 = seeded([4, 4, 1, 6], 21).mul(0.5);
+      const w2 = seeded([4, 4, 6, 8], 22).mul(0.3);
+      const wd = seeded([2 * 2 * 8, 1], 23).mul(0.3);
+      const images = seeded([3, 8, 8, 1], 24);
+      const leaky = (t: tf.Tensor): tf.Tensor => t.mul(0.6).add(t.abs().mul(0.4));
+      const critic = (x: tf.Tensor, a: tf.Tensor, b: tf.Tensor, d: tf.Tensor): tf.Tensor => {
+        const h1 = leaky(tf.conv2d(x as tf.Tensor4D, a as tf.Tensor4D, 2, 'same'));
+        const h2 = leaky(tf.conv2d(h1 as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'));
+        return tf.matMul(h2.reshape([3, -1]), d);
+      };
+      const penalty = (a: tf.Tensor, b: tf.Tensor, d: tf.Tensor): tf.Scalar => {
+        const dCritic = tf.grad((x: tf.Tensor) => critic(x, a, b, d).sum())(images);
+        const norms = dCritic.square().sum([1, 2, 3]).add(1e-12).sqrt();
+        return norms.sub(1).square().mean();
+      };
+      return [penalty(w1, w2, wd), ...tf.grads(penalty)([w1, w2, wd])];
+    });
+    expectClose(cpu, wasm, 1e-4);
+  });
+});
+
+describe('other training ops and their gradients on wasm match cpu', () => {
+  const x4 = (): tf.Tensor4D => seeded([2, 6, 6, 3], 31) as tf.Tensor4D;
+
+  const cases: Array<[string, () => tf.Tensor[]]> = [
+    ['moments (batch-norm statistics) and grad', () => {
+      const f = (x: tf.Tensor): tf.Tensor => {
+        const { mean, variance } = tf.moments(x, [0, 1, 2]);
+        return x.sub(mean).mul(tf.rsqrt(variance.add(1e-5))).mul(seeded([2, 6, 6, 3], 32));
+      };
+      return [f(x4()), tf.grad((x: tf.Tensor) => f(x).sum())(x4())];
+    }],
+    ['sum/mean over leading, inner and mixed axes, keepDims', () => {
+      const x = seeded([3, 4, 5, 6], 33);
+      return [x.sum([0, 1, 2]), x.mean([0, 1, 2], true), x.sum(0), x.mean([0, 1]), x.sum(-1), x.mean([1, 3]),
+        x.sum(), seeded([40, 7], 34).mean(0, true)];
+    }],
+    ['oneHot in float32 (label embeddings) and its matMul gradient', () => {
+      const labels = tf.tensor1d([2, 0, 4, 1, 4], 'int32');
+      const table = seeded([5, 6], 45);
+      const embed = (t: tf.Tensor): tf.Tensor => tf.matMul(tf.oneHot(labels, 5, 1, 0, 'float32'), t);
+      return [tf.oneHot(labels, 5, 1, 0, 'float32'), embed(table), tf.grad((t: tf.Tensor) => embed(t).square().sum())(table)];
+    }],
+    ['avgPool / maxPool grads, incl. all-negative windows and overlapping windows', () => [
+      tf.grad((x: tf.Tensor) => tf.avgPool(x as tf.Tensor4D, 2, 2, 'valid').square().sum())(x4()),
+      tf.grad((x: tf.Tensor) => tf.maxPool(x as tf.Tensor4D, 2, 2, 'same').square().sum())(x4()),
+      tf.grad((x: tf.Tensor) => tf.maxPool(x as tf.Tensor4D, 3, 2, 'same').mul(seeded([2, 3, 3, 3], 46)).sum())(x4()),
+      tf.grad((x: tf.Tensor) => tf.maxPool(x.abs().neg() as tf.Tensor4D, 2, 1, 'valid').sum())(x4()),
+    ]],
+    ['tanh, sigmoid, abs, sign, relu, softplus grads', () => {
+      const f = (x: tf.Tensor): tf.Tensor =>
+        tf.tanh(x).add(tf.sigmoid(x)).add(x.abs().mul(tf.sign(x))).add(tf.relu(x)).add(tf.softplus(x));
+      return [f(x4()), tf.grad((x: tf.Tensor) => f(x).square().sum())(x4())];
+    }],
+    ['sigmoid cross-entropy with logits and grad', () => {
+      const labels = tf.tensor2d([[1], [0], [1], [0]]);
+      const f = (logits: tf.Tensor): tf.Scalar => tf.losses.sigmoidCrossEntropy(labels, logits) as tf.Scalar;
+      const logits = seeded([4, 1], 35).mul(3);
+      return [f(logits), tf.grad(f)(logits)];
+    }],
+    ['matMul with every transpose combination and grads', () => {
+      const a = seeded([40, 70], 36);
+      const b = seeded([70, 50], 37);
+      const f = (p: tf.Tensor, q: tf.Tensor): tf.Tensor => tf.matMul(p, q).square().sum();
+      return [tf.matMul(a, a, true, false), tf.matMul(a, b.transpose(), false, true),
+        tf.matMul(b, a, true, true), ...tf.grads(f)([a, b])];
+    }],
+    ['batched matMul with transposes (stock path)', () => [tf.matMul(seeded([3, 20, 30], 38), seeded([3, 20, 25], 39), true, false)]],
+    ['gather (embedding lookup) and its gradient, UnsortedSegmentSum', () => {
+      const table = seeded([10, 8], 40);
+      const ids = tf.tensor1d([3, 0, 3, 9, 5, 3], 'int32');
+      const grad = tf.grad((t: tf.Tensor) => tf.gather(t, ids).mul(seeded([6, 8], 41)).sum())(table);
+      const segments = tf.unsortedSegmentSum(seeded([6, 2, 3], 42), tf.tensor1d([1, 4, 1, -1, 0, 7], 'int32'), 5);
+      return [grad, segments];
+    }],
+    ['clone and cast keep their values after the source is gone', () => {
+      const source = seeded([4, 5], 43);
+      const copy = source.clone();
+      const same = tf.cast(source, 'float32');
+      const ints = tf.cast(source.mul(10), 'int32');
+      source.dispose();
+      return [copy, same, tf.cast(ints, 'float32')];
+    }],
+  ];
+
+  for (const [name, compute] of cases) {
+    it(name, async () => {
+      const [cpu, wasm] = await onBoth(compute);
+      expectClose(cpu, wasm, 2e-5);
+    });
+  }
+
+  it('resizeNearestNeighbor gradient is the transpose of the forward pass (cpu\'s is wrong for batch > 1)', async () => {
+    await tf.setBackend('wasm');
+    const settings: Array<[[number, number], boolean, boolean]> = [
+      [[12, 12], false, false], [[12, 18], false, true], [[9, 14], false, false], [[9, 14], true, false],
+      [[4, 5], false, true], [[7, 3], true, false], [[5, 4], false, true], [[18, 6], false, false],
+    ];
+    const imageShape = [2, 6, 6, 3];
+    const imageSize = imageShape.reduce((a, b) => a * b, 1);
+    for (const [size, alignCorners, halfPixel] of settings) {
+      // The forward pass applied to an image of flat indices reveals where each output reads from.
+      const sources = tf.tidy(() => tf.image.resizeNearestNeighbor(
+        tf.range(0, imageSize).reshape(imageShape) as tf.Tensor4D, size, alignCorners, halfPixel).dataSync());
+      const dy = seeded([2, ...size, 3], 47);
+      const dyValues = dy.dataSync();
+      const expected = new Float32Array(imageSize);
+      sources.forEach((source, i) => { expected[source] += dyValues[i]; });
+      const actual = tf.tidy(() => tf.grad((x: tf.Tensor) =>
+        tf.image.resizeNearestNeighbor(x as tf.Tensor4D, size, alignCorners, halfPixel).mul(dy).sum())(tf.zeros(imageShape)).dataSync());
+      expect(relativeError(expected, actual as Float32Array)).toBeLessThan(1e-6);
+      dy.dispose();
+    }
+  });
+
+  it('a variable keeps its own value after being cloned and reassigned', async () => {
+    await tf.setBackend('wasm');
+    const v = tf.variable(tf.tensor1d([1, 2, 3]));
+    const snapshot = v.clone();
+    v.assign(tf.tensor1d([7, 8, 9]));
+    expect(Array.from(snapshot.dataSync())).toEqual([1, 2, 3]);
+    expect(Array.from(v.dataSync())).toEqual([7, 8, 9]);
+    tf.dispose([v, snapshot]);
+  });
+});

@@ -1,0 +1,169 @@
+/**
+ * The radiomics feature vector behind FRD: pyradiomics-style first-order and texture features
+ * (GLCM, GLRLM, GLSZM, GLDM, NGTDM) of the image and of its filtered versions (LoG at two
+ * scales, one-level Haar sub-bands). One table (FEATURE_TABLE) drives both the names and the
+ * extraction, so they cannot drift apart.
+ *
+ * Discretisation: the original image uses a fixed range (so absolute intensity matters, as for
+ * calibrated CT); filter responses use per-image min..max bins (pyradiomics' binCount), because
+ * their range is not known in advance. First-order statistics always see raw values.
+ */
+import type { FeatureMatrix } from '../types';
+import { MetricInputError } from '../types';
+import { FirstOrderCalculator, type FirstOrderFeatures } from './firstOrder';
+import { LaplacianOfGaussian, haar, HAAR_BAND_NAMES, type HaarBands } from './filters';
+import { GLCM_OFFSETS, graycomatrix, graycoprops, type GlcmProps } from './glcm';
+import { GldmCalculator, type GldmFeatures } from './gldm';
+import { GlrlmCalculator, type GlrlmFeatures } from './glrlm';
+import { GlszmCalculator, type GlszmFeatures } from './glszm';
+import { NgtdmCalculator, type NgtdmFeatures } from './ngtdm';
+import { quantiseFixed, quantiseMinMax } from './quantise';
+
+export interface RadiomicsOptions {
+  /** Grey levels of the texture matrices (default 32, at most 256). */
+  levels?: number;
+  /** LoG scales in pixels (default [1, 2]). */
+  logSigmas?: number[];
+  /** Intensity range of float input (default 1, i.e. [0, 1]); byte input is always 0..255. */
+  dataRange?: number;
+}
+
+export interface RadiomicsResult {
+  features: FeatureMatrix;
+  names: string[];
+}
+
+interface ViewFeatures {
+  firstorder: FirstOrderFeatures;
+  glcm: Omit<GlcmProps, 'ASM'>;
+  glrlm: GlrlmFeatures;
+  glszm: GlszmFeatures;
+  gldm: GldmFeatures;
+  ngtdm: NgtdmFeatures;
+}
+
+/** Which features of each family enter the vector (redundant ones such as ASM = energy² are left out). */
+export const FEATURE_TABLE = {
+  firstorder: ['mean', 'standardDeviation', 'skewness', 'kurtosis', 'minimum', 'percentile10', 'median', 'percentile90', 'maximum', 'interquartileRange', 'meanAbsoluteDeviation', 'robustMeanAbsoluteDeviation', 'entropy', 'uniformity'],
+  glcm: ['contrast', 'dissimilarity', 'homogeneity', 'energy', 'correlation', 'jointEntropy', 'clusterShade', 'clusterProminence'],
+  glrlm: ['smallEmphasis', 'largeEmphasis', 'greyLevelNonUniformityNormalized', 'sizeNonUniformityNormalized', 'runPercentage', 'greyLevelVariance', 'sizeVariance', 'entropy', 'lowGreyLevelEmphasis', 'highGreyLevelEmphasis'],
+  glszm: ['smallEmphasis', 'largeEmphasis', 'greyLevelNonUniformityNormalized', 'sizeNonUniformityNormalized', 'zonePercentage', 'greyLevelVariance', 'sizeVariance', 'entropy', 'lowGreyLevelEmphasis', 'highGreyLevelEmphasis'],
+  gldm: ['smallEmphasis', 'largeEmphasis', 'sizeNonUniformityNormalized', 'greyLevelVariance', 'sizeVariance', 'entropy', 'lowGreyLevelEmphasis', 'highGreyLevelEmphasis'],
+  ngtdm: ['coarseness', 'contrast', 'busyness', 'complexity', 'strength'],
+} as const satisfies { [F in keyof ViewFeatures]: readonly (keyof ViewFeatures[F])[] };
+
+const FAMILIES = Object.keys(FEATURE_TABLE) as (keyof ViewFeatures)[];
+const FEATURES_PER_VIEW = FAMILIES.reduce((n, f) => n + FEATURE_TABLE[f].length, 0);
+
+export function viewNames(logSigmas: readonly number[]): string[] {
+  return ['original', ...logSigmas.map((s) => `log-sigma-${s}`), ...HAAR_BAND_NAMES.map((b) => `wavelet-${b}`)];
+}
+
+export function radiomicsFeatureNames(options: RadiomicsOptions = {}): string[] {
+  const names: string[] = [];
+  for (const view of viewNames(options.logSigmas ?? DEFAULTS.logSigmas)) {
+    for (const family of FAMILIES) for (const key of FEATURE_TABLE[family]) names.push(`${view}_${family}_${key}`);
+  }
+  return names;
+}
+
+const DEFAULTS = { levels: 32, logSigmas: [1, 2], dataRange: 1 };
+
+/** All calculators for one view size, allocated once and reused for every image. */
+class ViewExtractor {
+  private readonly firstOrder: FirstOrderCalculator;
+  private readonly glrlm: GlrlmCalculator;
+  private readonly glszm: GlszmCalculator;
+  private readonly gldm: GldmCalculator;
+  private readonly ngtdm: NgtdmCalculator;
+  private readonly glcmScratch: Float64Array;
+  readonly quantised: Uint8Array;
+
+  constructor(
+    private readonly width: number,
+    private readonly height: number,
+    private readonly levels: number,
+  ) {
+    this.firstOrder = new FirstOrderCalculator(width * height, levels);
+    this.glrlm = new GlrlmCalculator(width, height, levels);
+    this.glszm = new GlszmCalculator(width, height, levels);
+    this.gldm = new GldmCalculator(width, height, levels);
+    this.ngtdm = new NgtdmCalculator(width, height, levels);
+    this.glcmScratch = new Float64Array(levels * levels);
+    this.quantised = new Uint8Array(width * height);
+  }
+
+  /** Writes this view's features into out[offset..]; `quantised` must already hold the levels. */
+  extract(values: Float64Array, out: Float64Array, offset: number): number {
+    const q = this.quantised;
+    const features: ViewFeatures = {
+      firstorder: this.firstOrder.compute(values, q),
+      glcm: this.glcmMeanOverAngles(q),
+      glrlm: this.glrlm.compute(q),
+      glszm: this.glszm.compute(q),
+      gldm: this.gldm.compute(q),
+      ngtdm: this.ngtdm.compute(q),
+    };
+    let o = offset;
+    for (const family of FAMILIES) {
+      const values = features[family] as unknown as Record<string, number>;
+      for (const key of FEATURE_TABLE[family]) out[o++] = values[key];
+    }
+    return o;
+  }
+
+  private glcmMeanOverAngles(q: Uint8Array): ViewFeatures['glcm'] {
+    const keys = FEATURE_TABLE.glcm;
+    const mean = Object.fromEntries(keys.map((k) => [k, 0])) as Record<(typeof keys)[number], number>;
+    for (const offset of GLCM_OFFSETS) {
+      const props = graycoprops(graycomatrix(q, this.width, this.height, this.levels, offset, this.glcmScratch), this.levels);
+      for (const k of keys) mean[k] += props[k] / GLCM_OFFSETS.length;
+    }
+    return mean;
+  }
+}
+
+export function radiomicsFeatures(images: Uint8Array | Float32Array | Float64Array, size: number, options: RadiomicsOptions = {}): RadiomicsResult {
+  const levels = options.levels ?? DEFAULTS.levels;
+  const logSigmas = options.logSigmas ?? DEFAULTS.logSigmas;
+  const dataRange = options.dataRange ?? DEFAULTS.dataRange;
+  const pixels = size * size;
+  if (!Number.isInteger(size) || size < 4) throw new MetricInputError(`radiomics: image size must be an integer >= 4, got ${size}`);
+  if (images.length % pixels !== 0) throw new MetricInputError(`radiomics: ${images.length} values is not a whole number of ${size}x${size} images`);
+  if (!Number.isInteger(levels) || levels < 2 || levels > 256) throw new MetricInputError(`radiomics: levels must be an integer in [2, 256], got ${levels}`);
+  const count = images.length / pixels;
+  const isBytes = images instanceof Uint8Array;
+  const half = size >> 1;
+
+  const full = new ViewExtractor(size, size, levels);
+  const sub = new ViewExtractor(half, half, levels);
+  const logs = logSigmas.map((s) => new LaplacianOfGaussian(s, size, size));
+  const values = new Float64Array(pixels);
+  const filtered = new Float64Array(pixels);
+  const bands: HaarBands = { LL: new Float64Array(half * half), LH: new Float64Array(half * half), HL: new Float64Array(half * half), HH: new Float64Array(half * half), width: half, height: half };
+
+  const names = radiomicsFeatureNames({ logSigmas });
+  const dims = names.length;
+  if (dims !== FEATURES_PER_VIEW * (1 + logSigmas.length + HAAR_BAND_NAMES.length)) throw new Error('radiomics: feature table and names disagree');
+  const out = new Float64Array(count * dims);
+
+  for (let n = 0; n < count; n++) {
+    const image = images.subarray(n * pixels, (n + 1) * pixels);
+    // Raw values on [0, 1] for bytes so first-order features do not depend on the input type.
+    for (let i = 0; i < pixels; i++) values[i] = isBytes ? image[i] / 255 : image[i] / dataRange;
+    if (isBytes) quantiseFixed(image, 0, 256, levels, full.quantised);
+    else quantiseFixed(values, 0, 1, levels, full.quantised);
+    let o = full.extract(values, out, n * dims);
+    for (const log of logs) {
+      log.apply(values, filtered);
+      quantiseMinMax(filtered, levels, full.quantised);
+      o = full.extract(filtered, out, o);
+    }
+    haar(values, size, size, bands);
+    for (const band of HAAR_BAND_NAMES) {
+      quantiseMinMax(bands[band], levels, sub.quantised);
+      o = sub.extract(bands[band], out, o);
+    }
+  }
+  return { features: { data: out, rows: count, cols: dims }, names };
+}

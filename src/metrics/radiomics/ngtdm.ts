@@ -1,0 +1,86 @@
+/**
+ * Neighbouring grey-tone difference matrix features (pyradiomics RadiomicsNGTDM, distance 1,
+ * 8 neighbours; grey levels numbered from 1). Border pixels average the neighbours that exist.
+ */
+import { buildNeighbourTable, type NeighbourTable } from './neighbourhood';
+
+export interface NgtdmFeatures {
+  coarseness: number;
+  contrast: number;
+  busyness: number;
+  complexity: number;
+  strength: number;
+}
+
+export class NgtdmCalculator {
+  private readonly s: Float64Array;
+  private readonly n: Float64Array;
+  private readonly neighbours: NeighbourTable;
+
+  constructor(
+    width: number,
+    height: number,
+    private readonly levels: number,
+  ) {
+    this.s = new Float64Array(levels);
+    this.n = new Float64Array(levels);
+    this.neighbours = buildNeighbourTable(width, height);
+  }
+
+  compute(image: Uint8Array): NgtdmFeatures {
+    const { levels, s, n } = this;
+    const { start, indices } = this.neighbours;
+    s.fill(0);
+    n.fill(0);
+    for (let p = 0; p < image.length; p++) {
+      const from = start[p];
+      const to = start[p + 1];
+      let sum = 0;
+      for (let k = from; k < to; k++) sum += image[indices[k]];
+      const v = image[p];
+      // Levels are 0-based here; the +1 of pyradiomics' numbering cancels in the difference.
+      s[v] += Math.abs(v - sum / (to - from));
+      n[v]++;
+    }
+    return ngtdmFromSums(s, n, levels);
+  }
+}
+
+export function ngtdmFromSums(s: Float64Array, n: Float64Array, levels: number): NgtdmFeatures {
+  let nvp = 0;
+  for (let i = 0; i < levels; i++) nvp += n[i];
+  let sumS = 0;
+  let weighted = 0;
+  let ngp = 0;
+  const p = new Float64Array(levels);
+  for (let i = 0; i < levels; i++) {
+    p[i] = n[i] / nvp;
+    sumS += s[i];
+    weighted += p[i] * s[i];
+    if (p[i] > 0) ngp++;
+  }
+  let contrastPairs = 0;
+  let busyDenominator = 0;
+  let complexity = 0;
+  let strengthNumerator = 0;
+  for (let i = 0; i < levels; i++) {
+    if (p[i] === 0) continue;
+    for (let j = 0; j < levels; j++) {
+      if (p[j] === 0) continue;
+      const d = i - j;
+      contrastPairs += p[i] * p[j] * d * d;
+      // i·p_i − j·p_j with 1-based levels.
+      busyDenominator += Math.abs((i + 1) * p[i] - (j + 1) * p[j]);
+      complexity += (Math.abs(d) * (p[i] * s[i] + p[j] * s[j])) / (p[i] + p[j]);
+      strengthNumerator += (p[i] + p[j]) * d * d;
+    }
+  }
+  return {
+    // pyradiomics returns 1e6 for a perfectly flat image (Σ p s = 0).
+    coarseness: weighted === 0 ? 1e6 : 1 / weighted,
+    contrast: ngp > 1 ? (contrastPairs / (ngp * (ngp - 1))) * (sumS / nvp) : 0,
+    busyness: busyDenominator === 0 ? 0 : weighted / busyDenominator,
+    complexity: complexity / nvp,
+    strength: sumS === 0 ? 0 : strengthNumerator / sumS,
+  };
+}

@@ -6,12 +6,15 @@
 import type { BackendChoice, BackendReport } from './backendTypes';
 import type { DatasetIndex, DatasetMeta } from '../storage/datasetStore';
 import type { PhantomModality, PhantomSize } from '../data/phantom';
+import type { ImportInputFile, ImportSettings, StagedImport } from './importJob';
 
 export interface Progress {
   done: number;
   total: number;
   /** Free text for the progress bar, e.g. "Generating phantoms". */
   label: string;
+  /** Optional rate or other detail, e.g. "140 files/s". */
+  detail?: string;
 }
 export type ProgressCallback = (progress: Progress) => void;
 export type BackendListener = (report: BackendReport) => void;
@@ -45,6 +48,13 @@ export interface ComputeApi {
   datasetIndex(datasetId: string): Promise<DatasetIndex>;
   readImages(datasetId: string, start: number, count: number): Promise<ImagePage>;
   deleteDataset(datasetId: string): Promise<void>;
+
+  /** Decodes and stages files; nothing is a dataset until commitImport. */
+  stageImport(files: ImportInputFile[], settings: ImportSettings, onProgress: ProgressCallback, cancel?: CancelToken): Promise<StagedImport>;
+  commitImport(stagingId: string, name?: string): Promise<DatasetMeta>;
+  discardImport(stagingId: string): Promise<void>;
+  /** A MedMNIST-layout npz, or a ZIP of PNGs with labels.csv; both re-import losslessly. */
+  exportDataset(datasetId: string, format: 'npz' | 'zip'): Promise<Uint8Array>;
   /** Wipes every dataset, run, checkpoint and setting. */
   deleteAllData(): Promise<void>;
 }

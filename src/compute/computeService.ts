@@ -20,14 +20,19 @@ import {
   type DatasetChunk,
   type DatasetMeta,
 } from '../storage/datasetStore';
-import { stratifiedSplits } from '../data/splits';
+import { ImportJobs, type ImportInputFile, type ImportSettings, type StagedImport } from './importJob';
+import { exportNpz, exportPngZip } from '../importers/exportDataset';
+import { SPLITS } from '../importers/types';
+import { assignSplits } from '../importers/splits';
 
 export class ComputeService implements ComputeApi {
   private readonly backends: BackendManager;
+  private readonly imports: ImportJobs;
   private started: Promise<BackendReport> | null = null;
 
   constructor(private readonly store: KeyValueStore = openIdbStore()) {
     this.backends = new BackendManager(store);
+    this.imports = new ImportJobs(store);
   }
 
   start(onBackendChange: BackendListener): Promise<BackendReport> {
@@ -58,7 +63,7 @@ export class ComputeService implements ComputeApi {
     const chunkSize = DEFAULT_CHUNK_SIZE;
     const labels = new Uint8Array(count);
     for (let i = 0; i < count; i++) labels[i] = i % 2;
-    const splits = stratifiedSplits(labels, seed);
+    const splits = Uint8Array.from(assignSplits(Array.from(labels, (label) => ({ label })), { seed }), (s) => SPLITS.indexOf(s));
     async function* chunks(): AsyncGenerator<DatasetChunk> {
       for (let offset = 0; offset < count; offset += chunkSize) {
         if (cancel && (await cancel.isCancelled())) throw new CancelledError(label);
@@ -109,6 +114,39 @@ export class ComputeService implements ComputeApi {
 
   deleteDataset(datasetId: string): Promise<void> {
     return deleteDataset(this.store, datasetId);
+  }
+
+  stageImport(files: ImportInputFile[], settings: ImportSettings, onProgress: ProgressCallback, cancel?: CancelToken): Promise<StagedImport> {
+    return this.imports.stage(files, settings, onProgress, cancel);
+  }
+
+  commitImport(stagingId: string, name?: string): Promise<DatasetMeta> {
+    return this.imports.commit(stagingId, name);
+  }
+
+  discardImport(stagingId: string): Promise<void> {
+    return this.imports.discard(stagingId);
+  }
+
+  async exportDataset(datasetId: string, format: 'npz' | 'zip'): Promise<Uint8Array> {
+    const meta = await getDatasetMeta(this.store, datasetId);
+    if (meta.width !== meta.height) throw new Error(`Dataset "${meta.name}" is not square; export needs square images`);
+    const index = await getDatasetIndex(this.store, datasetId);
+    const pixels = await readImages(this.store, meta, 0, meta.count);
+    const perImage = meta.width * meta.height * meta.channels;
+    const dataset = {
+      size: meta.width,
+      channels: meta.channels,
+      classNames: meta.classNames,
+      images: Array.from(index.labels, (label, i) => ({
+        pixels: pixels.subarray(i * perImage, (i + 1) * perImage),
+        label,
+        split: SPLITS[index.splits[i]],
+        size: meta.width,
+        channels: meta.channels,
+      })),
+    };
+    return format === 'npz' ? exportNpz(dataset) : exportPngZip(dataset);
   }
 
   async deleteAllData(): Promise<void> {

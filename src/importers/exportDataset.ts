@@ -5,9 +5,9 @@
 import { encode as encodePng } from 'fast-png';
 import { unzipSync, zipSync } from 'fflate';
 import { writeNpz } from './npy';
-import { ImportError, SPLITS, type ImportFile, type StudioDataset } from './types';
+import { ImportError, SPLITS, type ImportFile, type ExportableDataset } from './types';
 
-export function exportNpz(dataset: StudioDataset): Uint8Array {
+export function exportNpz(dataset: ExportableDataset): Uint8Array {
   const { size, channels } = dataset;
   if (dataset.classNames.length > 256) throw new ImportError('npz export stores labels as uint8: at most 256 classes');
   const arrays: Record<string, { data: Uint8Array; shape: number[] }> = {};
@@ -31,7 +31,7 @@ export function exportNpz(dataset: StudioDataset): Uint8Array {
 const safeName = (name: string) => name.replace(/[^A-Za-z0-9._-]+/g, '_') || 'class';
 
 /** ZIP laid out as `{split}/{class}/{n}.png` plus `labels.csv` (file,label,split). */
-export function exportPngZip(dataset: StudioDataset): Uint8Array {
+export function exportPngZip(dataset: ExportableDataset): Uint8Array {
   const files: Record<string, Uint8Array> = {};
   const rows = ['file,label,split'];
   dataset.images.forEach((image, i) => {

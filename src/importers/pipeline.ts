@@ -138,7 +138,7 @@ export function importFiles(files: Iterable<ImportFile> | AsyncIterable<ImportFi
 }
 
 /** Exact duplicates by pixel hash; `crossesSplits` marks leaks between train/val/test. */
-export function findDuplicates(images: readonly PreparedImage[]): DuplicateGroup[] {
+export function findDuplicates(images: readonly Pick<PreparedImage, 'pixelHash' | 'split' | 'source'>[]): DuplicateGroup[] {
   const byHash = new Map<string, number[]>();
   images.forEach((image, i) => {
     const list = byHash.get(image.pixelHash);

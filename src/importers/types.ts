@@ -127,6 +127,11 @@ export interface StudioDataset {
   images: PreparedImage[];
 }
 
+/** What an export needs of a dataset: pixels, labels and splits (a stored dataset has no more). */
+export interface ExportableDataset extends Omit<StudioDataset, 'images'> {
+  images: Pick<PreparedImage, 'pixels' | 'label' | 'split' | 'size' | 'channels'>[];
+}
+
 /** An error whose message is safe to show in a report row. */
 export class ImportError extends Error {
   constructor(message: string) {

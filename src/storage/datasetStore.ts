@@ -62,38 +62,72 @@ export async function saveDataset(
   index: DatasetIndex,
   chunks: AsyncIterable<DatasetChunk> | Iterable<DatasetChunk>,
 ): Promise<DatasetMeta> {
-  if (index.labels.length !== meta.count || index.splits.length !== meta.count) {
-    throw new Error(`Dataset "${meta.name}": labels (${index.labels.length}) and splits (${index.splits.length}) must match the image count (${meta.count})`);
+  const staged = await stageChunks(store, meta, chunks);
+  if (staged.count !== meta.count) {
+    await discardStaged(store, meta.id, staged.chunkCount);
+    throw new Error(`Dataset "${meta.name}": expected ${meta.count} images, received ${staged.count}`);
   }
+  return commitDataset(store, meta, index, staged.chunkCount);
+}
+
+/**
+ * Writes pixel chunks without the metadata pointer: the dataset stays invisible until
+ * commitDataset (an import's preview stage), and is swept at start-up if never committed.
+ * On failure it removes what it wrote.
+ */
+export async function stageChunks(
+  store: KeyValueStore,
+  meta: Pick<DatasetMeta, 'id' | 'name' | 'width' | 'height' | 'channels' | 'chunkSize'>,
+  chunks: AsyncIterable<DatasetChunk> | Iterable<DatasetChunk>,
+): Promise<{ chunkCount: number; count: number }> {
   const perImage = imageBytes(meta);
-  const written: string[] = [];
-  let stored = 0;
+  let chunkCount = 0;
+  let count = 0;
   try {
     for await (const chunk of chunks) {
       const images = chunk.pixels.length / perImage;
       if (!Number.isInteger(images) || images < 1 || images > meta.chunkSize) {
-        throw new Error(`Dataset "${meta.name}": chunk ${written.length} holds ${chunk.pixels.length} bytes, not a whole number of ${meta.width}×${meta.height}×${meta.channels} images up to ${meta.chunkSize}`);
+        throw new Error(`Dataset "${meta.name}": chunk ${chunkCount} holds ${chunk.pixels.length} bytes, not a whole number of ${meta.width}×${meta.height}×${meta.channels} images up to ${meta.chunkSize}`);
       }
-      const key = chunkKey(meta.id, written.length);
-      await store.setMany([[key, chunk.pixels]]);
-      written.push(key);
-      stored += images;
+      await store.setMany([[chunkKey(meta.id, chunkCount), chunk.pixels]]);
+      chunkCount++;
+      count += images;
     }
-    if (stored !== meta.count) {
-      throw new Error(`Dataset "${meta.name}": expected ${meta.count} images, received ${stored}`);
-    }
-    const full: DatasetMeta = { ...meta, chunkCount: written.length, byteLength: stored * perImage };
-    // The index and the metadata land together in one transaction: this is the commit.
+    return { chunkCount, count };
+  } catch (error) {
+    await discardStaged(store, meta.id, chunkCount);
+    if (isQuotaError(error)) throw new StorageFullError(`dataset "${meta.name}"`, error);
+    throw error;
+  }
+}
+
+/** Makes staged chunks a dataset: the index and the metadata land together in one transaction. */
+export async function commitDataset(
+  store: KeyValueStore,
+  meta: Omit<DatasetMeta, 'chunkCount' | 'byteLength'>,
+  index: DatasetIndex,
+  chunkCount: number,
+): Promise<DatasetMeta> {
+  if (index.labels.length !== meta.count || index.splits.length !== meta.count) {
+    await discardStaged(store, meta.id, chunkCount);
+    throw new Error(`Dataset "${meta.name}": labels (${index.labels.length}) and splits (${index.splits.length}) must match the image count (${meta.count})`);
+  }
+  const full: DatasetMeta = { ...meta, chunkCount, byteLength: meta.count * imageBytes(meta) };
+  try {
     await store.setMany([
       [indexKey(meta.id), index],
       [metaKey(meta.id), full],
     ]);
     return full;
   } catch (error) {
-    await store.delMany(written).catch(() => undefined);
+    await discardStaged(store, meta.id, chunkCount);
     if (isQuotaError(error)) throw new StorageFullError(`dataset "${meta.name}"`, error);
     throw error;
   }
+}
+
+export async function discardStaged(store: KeyValueStore, id: string, chunkCount: number): Promise<void> {
+  await store.delMany(Array.from({ length: chunkCount }, (_, n) => chunkKey(id, n))).catch(() => undefined);
 }
 
 export async function listDatasets(store: KeyValueStore): Promise<DatasetMeta[]> {

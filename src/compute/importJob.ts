@@ -1,0 +1,194 @@
+/**
+ * Imports the user's files inside the compute worker in two steps, so they can check the result
+ * before anything becomes a dataset:
+ *   1. stage: decode, preprocess and write pixel chunks (streamed: memory stays bounded), then
+ *      assign patient-grouped stratified splits and find duplicates; the UI shows the report,
+ *      class counts and a preview;
+ *   2. commit (write the metadata pointer) or discard (delete the staged chunks).
+ * Staged chunks that are never committed (tab closed) are swept at the next start.
+ */
+import { findDuplicates, importFiles, type ImportOptions } from '../importers/pipeline';
+import { assignSplits } from '../importers/splits';
+import { countClasses, type LabelSource } from '../importers/labels';
+import type { WindowChoice } from '../importers/dicom/window';
+import type { NiftiSliceOptions } from '../importers/nifti';
+import { SPLITS, type ImportReport, type PreparedImage, type Split } from '../importers/types';
+import { CancelledError, type CancelToken, type ImagePage, type ProgressCallback } from './computeApi';
+import type { KeyValueStore } from '../storage/keyValueStore';
+import { commitDataset, DEFAULT_CHUNK_SIZE, discardStaged, newDatasetId, stageChunks, SPLIT_CODES, type DatasetChunk, type DatasetMeta } from '../storage/datasetStore';
+
+export interface ImportSettings {
+  name: string;
+  size: number;
+  channels: 1 | 3;
+  fit: 'crop' | 'pad';
+  labels: LabelSource;
+  window: WindowChoice;
+  nifti: NiftiSliceOptions;
+  seed: number;
+  fractions: [number, number, number];
+}
+
+export interface ImportInputFile {
+  file: Blob;
+  name: string;
+  relativePath: string;
+}
+
+export interface StagedImport {
+  stagingId: string;
+  count: number;
+  width: number;
+  channels: 1 | 3;
+  classNames: string[];
+  classCounts: Record<string, number>;
+  splitCounts: Record<Split, number>;
+  report: ImportReport;
+  /** The first images, for the preview grid. */
+  preview: ImagePage;
+}
+
+interface StagingRecord {
+  meta: Omit<DatasetMeta, 'chunkCount' | 'byteLength'>;
+  chunkCount: number;
+  labels: Uint8Array;
+  splits: Uint8Array;
+}
+
+const PREVIEW_COUNT = 24;
+/** Labels are stored as bytes; -1 (unlabelled) becomes an explicit class. */
+const UNLABELLED = 'unlabelled';
+
+/** The light facts kept per image while staging; pixels go straight to storage. */
+type ImageFacts = Pick<PreparedImage, 'label' | 'group' | 'split' | 'pixelHash' | 'source'>;
+
+export class ImportJobs {
+  private staged = new Map<string, StagingRecord>();
+
+  constructor(private readonly store: KeyValueStore) {}
+
+  async stage(files: ImportInputFile[], settings: ImportSettings, onProgress: ProgressCallback, cancel?: CancelToken): Promise<StagedImport> {
+    if (files.length === 0) throw new Error('No files were given to import');
+    const id = newDatasetId();
+    const controller = new AbortController();
+    const label = `Importing ${files.length} file${files.length === 1 ? '' : 's'}`;
+    const options: ImportOptions = {
+      size: settings.size,
+      channels: settings.channels,
+      fit: settings.fit,
+      labels: settings.labels,
+      window: settings.window,
+      nifti: settings.nifti,
+      signal: controller.signal,
+      filesTotal: files.length,
+      onProgress: (p) =>
+        onProgress({
+          done: p.filesDone,
+          total: files.length,
+          label,
+          detail: `${p.filesPerSecond.toFixed(1)} files/s · ${p.imagesProduced} images`,
+        }),
+    };
+    const run = importFiles(
+      files.map((f) => ({ name: f.name, relativePath: f.relativePath, bytes: async () => new Uint8Array(await f.file.arrayBuffer()) })),
+      options,
+    );
+    const facts: ImageFacts[] = [];
+    const preview: Uint8Array[] = [];
+    const perImage = settings.size * settings.size * settings.channels;
+    const chunkSize = DEFAULT_CHUNK_SIZE;
+
+    async function* chunks(): AsyncGenerator<DatasetChunk> {
+      let buffer = new Uint8Array(chunkSize * perImage);
+      let filled = 0;
+      for await (const image of run.images) {
+        if (facts.length % 32 === 0 && cancel && (await cancel.isCancelled())) controller.abort();
+        facts.push({ label: image.label, group: image.group, split: image.split, pixelHash: image.pixelHash, source: image.source });
+        if (preview.length < PREVIEW_COUNT) preview.push(image.pixels);
+        buffer.set(image.pixels, filled * perImage);
+        if (++filled === chunkSize) {
+          yield { pixels: buffer };
+          buffer = new Uint8Array(chunkSize * perImage);
+          filled = 0;
+        }
+      }
+      if (filled > 0) yield { pixels: buffer.slice(0, filled * perImage) };
+    }
+
+    onProgress({ done: 0, total: files.length, label });
+    const written = await stageChunks(this.store, { id, name: settings.name, width: settings.size, height: settings.size, channels: settings.channels, chunkSize }, chunks());
+    if (run.report.cancelled) {
+      await discardStaged(this.store, id, written.chunkCount);
+      throw new CancelledError('The import');
+    }
+    if (facts.length === 0) {
+      await discardStaged(this.store, id, written.chunkCount);
+      const reasons = run.report.rejected.slice(0, 5).map((r) => `${r.relativePath}: ${r.reason}`).join('; ');
+      throw new Error(`No image could be imported from the ${files.length} file(s). ${reasons}`);
+    }
+
+    const unlabelled = facts.some((f) => f.label < 0);
+    const classNames = unlabelled ? [...run.classNames, UNLABELLED] : [...run.classNames];
+    if (classNames.length === 0) classNames.push(UNLABELLED);
+    if (classNames.length > 256) throw new Error(`${classNames.length} classes found; at most 256 are supported`);
+    const labelOf = (f: ImageFacts) => (f.label < 0 ? classNames.indexOf(UNLABELLED) : f.label);
+
+    const splits = assignSplits(facts, { seed: settings.seed, fractions: settings.fractions });
+    facts.forEach((f, i) => (f.split = splits[i]));
+    run.report.duplicates = findDuplicates(facts);
+    const crossing = run.report.duplicates.filter((d) => d.crossesSplits).length;
+    if (crossing > 0) run.report.notices.push({ message: `${crossing} sets of identical images span more than one split: a leak between training and evaluation data` });
+
+    const labels = Uint8Array.from(facts, labelOf);
+    const splitCodes = Uint8Array.from(splits, (s) => SPLIT_CODES[s]);
+    this.staged.set(id, {
+      meta: {
+        id,
+        name: settings.name,
+        source: 'import',
+        description: `Imported from ${run.report.filesImported} file(s) at ${settings.size} px, ${settings.channels === 1 ? 'grey' : 'RGB'}, ${settings.fit}`,
+        width: settings.size,
+        height: settings.size,
+        channels: settings.channels,
+        count: facts.length,
+        classNames,
+        chunkSize,
+        createdAt: Date.now(),
+      },
+      chunkCount: written.chunkCount,
+      labels,
+      splits: splitCodes,
+    });
+    const previewPixels = new Uint8Array(preview.length * perImage);
+    preview.forEach((p, i) => previewPixels.set(p, i * perImage));
+    return {
+      stagingId: id,
+      count: facts.length,
+      width: settings.size,
+      channels: settings.channels,
+      classNames,
+      classCounts: countClasses(labels, classNames),
+      splitCounts: Object.fromEntries(SPLITS.map((s) => [s, splits.filter((x) => x === s).length])) as Record<Split, number>,
+      report: run.report,
+      preview: { pixels: previewPixels, labels: labels.slice(0, preview.length), splits: splitCodes.slice(0, preview.length) },
+    };
+  }
+
+  async commit(stagingId: string, name?: string): Promise<DatasetMeta> {
+    const record = this.take(stagingId);
+    const meta = { ...record.meta, name: name?.trim() || record.meta.name };
+    return commitDataset(this.store, meta, { labels: record.labels, splits: record.splits }, record.chunkCount);
+  }
+
+  async discard(stagingId: string): Promise<void> {
+    const record = this.take(stagingId);
+    await discardStaged(this.store, stagingId, record.chunkCount);
+  }
+
+  private take(stagingId: string): StagingRecord {
+    const record = this.staged.get(stagingId);
+    if (!record) throw new Error('This import preview has expired (the studio was reloaded); please import the files again');
+    this.staged.delete(stagingId);
+    return record;
+  }
+}

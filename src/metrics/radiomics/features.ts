@@ -152,7 +152,8 @@ export function radiomicsFeatures(images: Uint8Array | Float32Array | Float64Arr
     // Raw values on [0, 1] for bytes so first-order features do not depend on the input type.
     for (let i = 0; i < pixels; i++) values[i] = isBytes ? image[i] / 255 : image[i] / dataRange;
     if (isBytes) quantiseFixed(image, 0, 256, levels, full.quantised);
-    else quantiseFixed(values, 0, 1, levels, full.quantised);
+    // 256/255 makes a [0, 1] float image quantise exactly like its 8-bit original: floor(b·32/256).
+    else quantiseFixed(values, 0, 256 / 255, levels, full.quantised);
     let o = full.extract(values, out, n * dims);
     for (const log of logs) {
       log.apply(values, filtered);

@@ -9,7 +9,9 @@ export function quantiseFixed(values: FloatArray | Uint8Array, lo: number, hi: n
   const scale = levels / (hi - lo);
   const top = levels - 1;
   for (let i = 0; i < values.length; i++) {
-    const q = Math.floor((values[i] - lo) * scale);
+    // +1e-5 level: an 8-bit value stored as float32 v/255 lands up to ~2e-6 below its exact bin
+    // edge; without the nudge it would fall one level lower than the same byte does.
+    const q = Math.floor((values[i] - lo) * scale + 1e-5);
     out[i] = q < 0 ? 0 : q > top ? top : q;
   }
   return out;

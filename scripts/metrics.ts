@@ -21,6 +21,14 @@ type Loaded = { kind: 'images'; stack: ImageStack } | { kind: 'features'; matrix
 
 class CliError extends Error {}
 
+/**
+ * File bytes as a plain Uint8Array. Node's Buffer#slice returns a view into a shared pool, so a
+ * reader that does `bytes.slice(...).buffer` would see the whole pool; a copy avoids that.
+ */
+function readBytes(path: string): Uint8Array {
+  return new Uint8Array(readFileSync(path));
+}
+
 function listPngs(dir: string): string[] {
   const out: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -38,7 +46,7 @@ function loadPngDir(dir: string, limit: number): ImageStack {
   files.forEach((file, n) => {
     let img;
     try {
-      img = decodePng(readFileSync(file));
+      img = decodePng(readBytes(file));
     } catch (error) {
       throw new CliError(`${file}: ${(error as Error).message}`);
     }
@@ -96,9 +104,9 @@ function load(path: string, key: string, limit: number): Loaded {
   }
   if (stat.isDirectory()) return { kind: 'images', stack: loadPngDir(path, limit) };
   const ext = extname(path).toLowerCase();
-  if (ext === '.npy') return { kind: 'features', matrix: featuresFromArray(parseNpy(readFileSync(path), path), path, limit) };
+  if (ext === '.npy') return { kind: 'features', matrix: featuresFromArray(parseNpy(readBytes(path), path), path, limit) };
   if (ext === '.npz') {
-    const arrays = readNpz(readFileSync(path), path);
+    const arrays = readNpz(readBytes(path), path);
     const array = arrays.get(key);
     if (!array) throw new CliError(`${path}: has no array "${key}" (has: ${[...arrays.keys()].join(', ')}); choose one with --real-key/--fake-key`);
     return { kind: 'images', stack: imagesFromArray(array, `${path}:${key}`, limit) };

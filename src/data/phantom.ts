@@ -242,27 +242,49 @@ function chestXrayScene(label: 0 | 1, rng: Random): Scene {
   };
 }
 
-function evaluate(primitives: readonly Primitive[], x: number, y: number): number {
-  let v = 0;
-  for (const p of primitives) {
-    if (p.kind === 'ellipse') {
-      const dx = x - p.cx;
-      const dy = y - p.cy;
-      const c = Math.cos(p.theta);
-      const s = Math.sin(p.theta);
-      const u = (dx * c + dy * s) / p.a;
-      const w = (-dx * s + dy * c) / p.b;
-      if (u * u + w * w <= 1) v += p.value;
-    } else if (p.kind === 'blob') {
-      const dx = x - p.cx;
-      const dy = y - p.cy;
-      v += p.value * Math.exp(-(dx * dx + dy * dy) / (2 * p.sigma * p.sigma));
-    } else if (x >= p.x0 && x <= p.x1) {
-      const yc = p.cy + p.curvature * (x - p.cx) * (x - p.cx);
-      if (Math.abs(y - yc) <= p.halfWidth) v += p.value;
-    }
+/** A primitive compiled for fast evaluation: trigonometry and bounds computed once per image. */
+type Compiled = (x: number, y: number) => number;
+
+function compile(p: Primitive): { fn: Compiled; minX: number; maxX: number; minY: number; maxY: number } {
+  if (p.kind === 'ellipse') {
+    const c = Math.cos(p.theta);
+    const s = Math.sin(p.theta);
+    const ia = 1 / p.a;
+    const ib = 1 / p.b;
+    const r = Math.max(p.a, p.b);
+    return {
+      fn: (x, y) => {
+        const dx = x - p.cx;
+        const dy = y - p.cy;
+        const u = (dx * c + dy * s) * ia;
+        const w = (-dx * s + dy * c) * ib;
+        return u * u + w * w <= 1 ? p.value : 0;
+      },
+      minX: p.cx - r,
+      maxX: p.cx + r,
+      minY: p.cy - r,
+      maxY: p.cy + r,
+    };
   }
-  return v;
+  if (p.kind === 'blob') {
+    const k = -1 / (2 * p.sigma * p.sigma);
+    const r = 6 * p.sigma; // exp(-18) ≈ 2e-8: beyond it the blob cannot change an 8-bit value
+    return {
+      fn: (x, y) => p.value * Math.exp(((x - p.cx) ** 2 + (y - p.cy) ** 2) * k),
+      minX: p.cx - r,
+      maxX: p.cx + r,
+      minY: p.cy - r,
+      maxY: p.cy + r,
+    };
+  }
+  const spread = p.curvature * Math.max((p.x0 - p.cx) ** 2, (p.x1 - p.cx) ** 2);
+  return {
+    fn: (x, y) => (x >= p.x0 && x <= p.x1 && Math.abs(y - (p.cy + p.curvature * (x - p.cx) * (x - p.cx))) <= p.halfWidth ? p.value : 0),
+    minX: p.x0,
+    maxX: p.x1,
+    minY: p.cy - p.halfWidth - Math.max(0, -spread),
+    maxY: p.cy + p.halfWidth + Math.max(0, spread),
+  };
 }
 
 /** 3×3 supersampling per pixel, so edges are antialiased at every size. */
@@ -274,19 +296,36 @@ function rasterise(scene: Scene, size: number, rng: Random): Uint8Array {
   const sin = Math.sin(scene.rotation);
   const step = 2 / size;
   const range = scene.high - scene.low;
+  const compiled = scene.primitives.map(compile);
+  const active: Compiled[] = [];
+  const samples = SUBSAMPLES * SUBSAMPLES;
+  const xs = new Float64Array(samples);
+  const ys = new Float64Array(samples);
   for (let row = 0; row < size; row++) {
     for (let col = 0; col < size; col++) {
-      let sum = 0;
-      for (let sy = 0; sy < SUBSAMPLES; sy++) {
-        for (let sx = 0; sx < SUBSAMPLES; sx++) {
-          const px = -1 + (col + (sx + 0.5) / SUBSAMPLES) * step;
-          const py = -1 + (row + (sy + 0.5) / SUBSAMPLES) * step;
-          const qx = (px - scene.shiftX) / scene.scale;
-          const qy = (py - scene.shiftY) / scene.scale;
-          sum += evaluate(scene.primitives, qx * cos + qy * sin, -qx * sin + qy * cos);
+      // Map this pixel's sub-samples into scene coordinates, and keep only primitives whose
+      // bounding box the pixel touches (most pixels touch few).
+      let minX = Infinity;
+      let maxX = -Infinity;
+      let minY = Infinity;
+      let maxY = -Infinity;
+      for (let sy = 0, k = 0; sy < SUBSAMPLES; sy++) {
+        for (let sx = 0; sx < SUBSAMPLES; sx++, k++) {
+          const qx = (-1 + (col + (sx + 0.5) / SUBSAMPLES) * step - scene.shiftX) / scene.scale;
+          const qy = (-1 + (row + (sy + 0.5) / SUBSAMPLES) * step - scene.shiftY) / scene.scale;
+          xs[k] = qx * cos + qy * sin;
+          ys[k] = -qx * sin + qy * cos;
+          minX = Math.min(minX, xs[k]);
+          maxX = Math.max(maxX, xs[k]);
+          minY = Math.min(minY, ys[k]);
+          maxY = Math.max(maxY, ys[k]);
         }
       }
-      const value = sum / (SUBSAMPLES * SUBSAMPLES) + scene.noiseSigma * rng.normal();
+      active.length = 0;
+      for (const c of compiled) if (c.maxX >= minX && c.minX <= maxX && c.maxY >= minY && c.minY <= maxY) active.push(c.fn);
+      let sum = 0;
+      for (let k = 0; k < samples; k++) for (const fn of active) sum += fn(xs[k], ys[k]);
+      const value = sum / samples + scene.noiseSigma * rng.normal();
       const normalised = (value - scene.low) / range;
       out[row * size + col] = Math.round(255 * Math.min(1, Math.max(0, normalised)));
     }

@@ -1,0 +1,102 @@
+/**
+ * Runs, checkpoints and sample grids in the key-value store. The run record is the pointer: a
+ * checkpoint's bytes are written first and the record that names it second, so a torn write
+ * (tab killed mid-save) leaves the previous checkpoint named and intact. Pruned checkpoints are
+ * deleted only after the record that drops them has landed.
+ */
+import { isQuotaError, StorageFullError, type KeyValueStore } from '../storage/keyValueStore';
+import type { CheckpointRef, RunRecord, SampleGrid, SampleRef } from './runTypes';
+import { decodeState, encodeState, sha256 } from './checkpointCodec';
+import type { ModelState } from '../../models/types';
+
+const runKey = (id: string) => `run/${id}`;
+const isRunKey = (key: string) => /^run\/[^/]+$/.test(key);
+
+export async function saveRun(store: KeyValueStore, record: RunRecord): Promise<void> {
+  await store.setMany([[runKey(record.id), record]]);
+}
+
+export async function loadRun(store: KeyValueStore, id: string): Promise<RunRecord> {
+  const record = await store.get<RunRecord>(runKey(id));
+  if (!record) throw new Error(`Run ${id} does not exist (it may have been deleted)`);
+  return record;
+}
+
+export async function listRuns(store: KeyValueStore): Promise<RunRecord[]> {
+  const keys = (await store.keys()).filter(isRunKey);
+  const records = await store.getMany<RunRecord>(keys);
+  return records.filter((r): r is RunRecord => !!r).sort((a, b) => b.createdAt - a.createdAt);
+}
+
+export async function deleteRun(store: KeyValueStore, id: string): Promise<void> {
+  await store.delMany([runKey(id)]);
+  const prefix = `run/${id}/`;
+  await store.delMany((await store.keys()).filter((k) => k.startsWith(prefix)));
+}
+
+/**
+ * Writes a checkpoint and swaps the record's pointer to it, keeping the newest `keep` plus the best.
+ * Returns the record as stored.
+ */
+export async function writeCheckpoint(store: KeyValueStore, record: RunRecord, state: ModelState, score: number, keep: number): Promise<RunRecord> {
+  const bytes = encodeState(state);
+  const ref: CheckpointRef = { step: state.step, key: `run/${record.id}/ckpt/${state.step}`, sha256: await sha256(bytes), bytes: bytes.byteLength, score };
+  try {
+    await store.setMany([[ref.key, bytes]]);
+  } catch (error) {
+    if (isQuotaError(error)) throw new StorageFullError(`a checkpoint of run "${record.settings.name}"`, error);
+    throw error;
+  }
+  const all = [...record.checkpoints.filter((c) => c.key !== ref.key), ref].sort((a, b) => a.step - b.step);
+  const best = [record.best, ref].filter((c): c is CheckpointRef => !!c && Number.isFinite(c.score)).sort((a, b) => a.score - b.score)[0] ?? record.best;
+  const kept = all.slice(-Math.max(1, keep));
+  const next: RunRecord = { ...record, checkpoints: kept, best: best ?? null, updatedAt: Date.now() };
+  await saveRun(store, next);
+  const live = new Set([...kept.map((c) => c.key), next.best?.key]);
+  const dropped = all.filter((c) => !live.has(c.key)).map((c) => c.key);
+  if (record.best && !live.has(record.best.key)) dropped.push(record.best.key);
+  if (dropped.length) await store.delMany(dropped);
+  return next;
+}
+
+/**
+ * The newest checkpoint whose bytes match their checksum, with its state. Corrupt or missing ones
+ * are skipped (and reported through `onSkip`), falling back to older ones.
+ */
+export async function loadLatestGoodCheckpoint(
+  store: KeyValueStore,
+  record: RunRecord,
+  onSkip: (ref: CheckpointRef, reason: string) => void,
+  atOrBefore = Infinity,
+): Promise<{ ref: CheckpointRef; state: ModelState } | null> {
+  const candidates = [...record.checkpoints, ...(record.best ? [record.best] : [])]
+    .filter((c, i, all) => c.step <= atOrBefore && all.findIndex((d) => d.key === c.key) === i)
+    .sort((a, b) => b.step - a.step);
+  for (const ref of candidates) {
+    const bytes = await store.get<Uint8Array>(ref.key);
+    if (!bytes) {
+      onSkip(ref, 'missing');
+      continue;
+    }
+    if ((await sha256(bytes)) !== ref.sha256) {
+      onSkip(ref, 'checksum mismatch (torn or corrupted write)');
+      continue;
+    }
+    try {
+      return { ref, state: decodeState(bytes, `checkpoint at step ${ref.step}`) };
+    } catch (error) {
+      onSkip(ref, error instanceof Error ? error.message : String(error));
+    }
+  }
+  return null;
+}
+
+export async function writeSamples(store: KeyValueStore, runId: string, grid: SampleGrid): Promise<SampleRef> {
+  const ref = { step: grid.step, key: `run/${runId}/sample/${grid.step}` };
+  await store.setMany([[ref.key, grid]]);
+  return ref;
+}
+
+export async function readSamples(store: KeyValueStore, ref: SampleRef): Promise<SampleGrid | null> {
+  return (await store.get<SampleGrid>(ref.key)) ?? null;
+}

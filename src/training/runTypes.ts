@@ -1,0 +1,94 @@
+/** Training runs as stored and as reported to the UI. Plain data: every field survives structured clone. */
+import type { ModelConfig, ModelConfigInput } from '../../models/types';
+
+export type RunStatus = 'running' | 'paused' | 'stopped' | 'failed' | 'finished' | 'interrupted';
+
+export interface RunSettings {
+  name: string;
+  datasetId: string;
+  model: ModelConfigInput;
+  /** Stop after this many steps. */
+  totalSteps: number;
+  /** Losses are read back from the device every N steps (one async download, never a sync per step). */
+  readbackEvery: number;
+  /** A sample grid from fixed noise every N steps. */
+  sampleEvery: number;
+  /** A checkpoint every N steps, and on pause. */
+  checkpointEvery: number;
+  /** How many recent checkpoints to keep, besides the best. */
+  keepCheckpoints: number;
+  /** Images of the fixed-noise grid per class (or in all, for unconditional models). */
+  samplesPerClass: number;
+  /** Seeds batch order and the fixed noise; the model's own seed is in `model`. */
+  seed: number;
+}
+
+/** One readback: the step and the model's metrics by name, plus throughput and learning rate. */
+export interface MetricRow {
+  step: number;
+  time: number;
+  values: Record<string, number>;
+}
+
+export interface LogEntry {
+  time: number;
+  step: number;
+  level: 'info' | 'warning' | 'error';
+  text: string;
+}
+
+export interface CheckpointRef {
+  step: number;
+  key: string;
+  /** SHA-256 of the encoded state, checked before every restore. */
+  sha256: string;
+  bytes: number;
+  /** The metric that ranks checkpoints for "best" (lower is better), smoothed over recent readbacks. */
+  score: number;
+}
+
+export interface SampleRef {
+  step: number;
+  key: string;
+}
+
+export interface RunRecord {
+  id: string;
+  settings: RunSettings;
+  /** The fully resolved model config (defaults filled in), including the current learning rate. */
+  config: ModelConfig;
+  /** Name of the metric used for "best", and what it means. */
+  scoreMetric: string;
+  status: RunStatus;
+  step: number;
+  createdAt: number;
+  updatedAt: number;
+  history: MetricRow[];
+  samples: SampleRef[];
+  checkpoints: CheckpointRef[];
+  best: CheckpointRef | null;
+  log: LogEntry[];
+  rollbacks: number;
+  /** The dataset's class names, for sample grid labels. */
+  classNames: string[];
+  /** Width/height/channels of the images the run trains on. */
+  resolution: number;
+  channels: 1 | 3;
+  backend: string;
+  message?: string;
+}
+
+export interface SampleGrid {
+  step: number;
+  /** n × resolution × resolution × channels, 0..255. */
+  pixels: Uint8Array;
+  labels: Int32Array;
+  resolution: number;
+  channels: 1 | 3;
+}
+
+export type RunEvent =
+  | { type: 'record'; record: RunRecord }
+  | { type: 'metrics'; runId: string; rows: MetricRow[]; step: number }
+  | { type: 'samples'; runId: string; grid: SampleGrid }
+  | { type: 'log'; runId: string; entry: LogEntry };

@@ -1,0 +1,374 @@
+/**
+ * The training loop of one run, inside the compute worker. It never blocks on the device: each
+ * step's metrics stay on the device until a batched asynchronous readback every N steps. It
+ * survives what goes wrong in a browser:
+ *   - pause and reload: checkpoints every N steps and on pause; a run resumes from its newest
+ *     checkpoint whose checksum verifies, with its curves and sample grids;
+ *   - non-finite losses or weights: roll back to the last good checkpoint, halve the learning rate,
+ *     log it, continue; stop with a clear message when it keeps happening;
+ *   - a lost device or a missing kernel: the backend manager falls back, the model is rebuilt
+ *     from the last checkpoint on the new backend;
+ *   - out of memory: stop cleanly and suggest a smaller batch or resolution.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { createModel, resolveConfig } from '../../models';
+import type { GenerativeModel, ModelConfig, ModelState } from '../../models/types';
+import type { KeyValueStore } from '../storage/keyValueStore';
+import { TrainingData } from './trainingData';
+import { loadLatestGoodCheckpoint, loadRun, saveRun, writeCheckpoint, writeSamples } from './runStore';
+import type { LogEntry, MetricRow, RunEvent, RunRecord, RunSettings, SampleGrid } from './runTypes';
+
+export interface TrainerHooks {
+  emit(event: RunEvent): void;
+  /** The backend failed under us; resolves with the name of the backend now active. */
+  replaceBackend(reason: string): Promise<string>;
+  backendName(): string;
+}
+
+/** Divergences tolerated in one run before training stops for good. */
+export const MAX_ROLLBACKS = 3;
+const MAX_LOG = 500;
+const MAX_HISTORY = 4000;
+
+const OUT_OF_MEMORY = /out of memory|\bOOM\b|allocation failed|Memory\.grow|exceeds the max|texture size|could not allocate/i;
+const BACKEND_FAILURE = /device (was |is )?lost|context (was )?lost|Kernel '[^']+' not registered|GPUDevice|WebGL.*(lost|error)|backend .* (failed|not found)/i;
+
+/** The metric that ranks checkpoints as "best" (lower is better), per model kind. */
+export function scoreMetricFor(config: ModelConfig): string {
+  switch (config.kind) {
+    case 'vae':
+      return 'loss';
+    case 'dcgan':
+      return 'lossG';
+    default:
+      return 'absWasserstein';
+  }
+}
+
+/** Yields to the worker's event loop so pause/stop messages are handled between steps. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
+export class Trainer {
+  private request: 'run' | 'pause' | 'stop' = 'run';
+  private pending: tf.Tensor1D[] = [];
+  private lastReadback = { step: 0, time: 0 };
+  private smoothedScore = NaN;
+
+  private constructor(
+    private readonly store: KeyValueStore,
+    private record: RunRecord,
+    private model: GenerativeModel,
+    private readonly data: TrainingData,
+    private readonly hooks: TrainerHooks,
+  ) {}
+
+  get runId(): string {
+    return this.record.id;
+  }
+
+  static async create(store: KeyValueStore, id: string, settings: RunSettings, hooks: TrainerHooks): Promise<Trainer> {
+    validateSettings(settings);
+    const data = await TrainingData.load(store, settings.datasetId);
+    const { meta } = data;
+    if (meta.width !== meta.height) throw new Error(`Dataset "${meta.name}" is not square (${meta.width}×${meta.height})`);
+    const config = resolveConfig({ ...settings.model, resolution: meta.width, channels: meta.channels, numClasses: modelClasses(settings, meta.classNames.length) } as RunSettings['model']);
+    const model = createModel(config);
+    const now = Date.now();
+    const record: RunRecord = {
+      id,
+      settings,
+      config,
+      scoreMetric: scoreMetricFor(config),
+      status: 'paused',
+      step: 0,
+      createdAt: now,
+      updatedAt: now,
+      history: [],
+      samples: [],
+      checkpoints: [],
+      best: null,
+      log: [],
+      rollbacks: 0,
+      classNames: meta.classNames,
+      resolution: meta.width,
+      channels: meta.channels,
+      backend: hooks.backendName(),
+    };
+    const trainer = new Trainer(store, record, model, data, hooks);
+    trainer.log('info', `Created ${config.kind} at ${config.resolution} px on ${meta.name} (${data.count} training images), backend ${hooks.backendName()}`);
+    // A step-0 checkpoint means there is always a good state to roll back to.
+    await trainer.checkpoint();
+    await trainer.sample();
+    return trainer;
+  }
+
+  /** Reopens a stored run at its newest verified checkpoint; curves and grids after it are dropped. */
+  static async resume(store: KeyValueStore, id: string, hooks: TrainerHooks): Promise<Trainer> {
+    let record = await loadRun(store, id);
+    const data = await TrainingData.load(store, record.settings.datasetId);
+    const skipped: string[] = [];
+    const found = await loadLatestGoodCheckpoint(store, record, (ref, reason) => skipped.push(`step ${ref.step}: ${reason}`));
+    if (!found) throw new Error(`Run "${record.settings.name}" has no readable checkpoint left${skipped.length ? ` (${skipped.join('; ')})` : ''}`);
+    const config = found.state.config;
+    const model = createModel(config);
+    model.importState(found.state);
+    record = truncateAfter({ ...record, config, backend: hooks.backendName() }, found.ref.step);
+    const trainer = new Trainer(store, record, model, data, hooks);
+    for (const s of skipped) trainer.log('warning', `Skipped checkpoint ${s}`);
+    trainer.log('info', `Resumed at step ${found.ref.step} on ${hooks.backendName()}`);
+    await saveRun(store, trainer.record);
+    return trainer;
+  }
+
+  pause(): void {
+    if (this.request === 'run') this.request = 'pause';
+  }
+
+  stop(): void {
+    this.request = 'stop';
+  }
+
+  /** Trains until finished, paused, stopped or failed; returns the final record. */
+  async run(): Promise<RunRecord> {
+    const { settings } = this.record;
+    this.request = 'run';
+    this.setStatus('running');
+    await saveRun(this.store, this.record);
+    this.lastReadback = { step: this.model.step, time: performance.now() };
+    try {
+      while (this.request === 'run' && this.model.step < settings.totalSteps) {
+        try {
+          await this.step();
+        } catch (error) {
+          if (!(await this.recover(error))) return this.record;
+        }
+      }
+      await this.flush();
+      const finished = this.model.step >= settings.totalSteps;
+      if (this.model.step !== this.record.checkpoints.at(-1)?.step) await this.checkpoint();
+      if (finished && this.record.samples.at(-1)?.step !== this.model.step) await this.sample();
+      this.setStatus(finished ? 'finished' : this.request === 'stop' ? 'stopped' : 'paused');
+      this.log('info', `${this.record.status[0].toUpperCase()}${this.record.status.slice(1)} at step ${this.model.step}`);
+    } catch (error) {
+      this.fail(error instanceof Error ? error.message : String(error));
+    }
+    await saveRun(this.store, this.record).catch(() => undefined);
+    this.emitRecord();
+    return this.record;
+  }
+
+  dispose(): void {
+    this.pending.forEach((t) => t.dispose());
+    this.pending = [];
+    this.model.dispose();
+  }
+
+  private async step(): Promise<void> {
+    const { settings, config } = this.record;
+    const { images, labels } = this.data.batch(this.model.step, config.batchSize, settings.seed, config.numClasses > 0);
+    try {
+      this.pending.push(this.model.trainStep(images, labels).metrics);
+    } finally {
+      images.dispose();
+      labels?.dispose();
+    }
+    const step = this.model.step;
+    const due = (every: number) => every > 0 && step % every === 0;
+    if (due(settings.readbackEvery) || due(settings.sampleEvery) || due(settings.checkpointEvery)) {
+      const finite = await this.flush();
+      if (!finite) return this.rollback('non-finite loss');
+    }
+    if (due(settings.sampleEvery)) await this.sample();
+    if (due(settings.checkpointEvery)) await this.checkpoint();
+    await yieldToEventLoop();
+  }
+
+  /** Reads back pending metrics in one download. Returns false when any value is not finite. */
+  private async flush(): Promise<boolean> {
+    if (this.pending.length === 0) return true;
+    const stacked = tf.stack(this.pending) as tf.Tensor2D;
+    this.pending.forEach((t) => t.dispose());
+    const steps = this.pending.length;
+    this.pending = [];
+    const values = await stacked.data();
+    stacked.dispose();
+    if (!values.every(Number.isFinite)) return false;
+    const names = this.model.metricNames;
+    const row: MetricRow = { step: this.model.step, time: Date.now(), values: {} };
+    names.forEach((name, j) => {
+      let sum = 0;
+      for (let i = 0; i < steps; i++) sum += values[i * names.length + j];
+      row.values[name] = sum / steps;
+    });
+    if ('wasserstein' in row.values) row.values.absWasserstein = Math.abs(row.values.wasserstein);
+    const now = performance.now();
+    const elapsed = (now - this.lastReadback.time) / 1000;
+    const imagesDone = (this.model.step - this.lastReadback.step) * this.record.config.batchSize;
+    row.values.imagesPerSecond = elapsed > 0 ? imagesDone / elapsed : 0;
+    row.values.msPerStep = steps > 0 ? (elapsed * 1000) / Math.max(1, this.model.step - this.lastReadback.step) : 0;
+    row.values.learningRate = this.record.config.adam.learningRate;
+    this.lastReadback = { step: this.model.step, time: now };
+    const score = row.values[this.record.scoreMetric];
+    if (Number.isFinite(score)) this.smoothedScore = Number.isFinite(this.smoothedScore) ? 0.8 * this.smoothedScore + 0.2 * score : score;
+    this.record.history.push(row);
+    if (this.record.history.length > MAX_HISTORY) this.record.history = thin(this.record.history);
+    this.record.step = this.model.step;
+    this.hooks.emit({ type: 'metrics', runId: this.record.id, rows: [row], step: this.model.step });
+    return true;
+  }
+
+  private async checkpoint(): Promise<void> {
+    const state = await this.model.exportState();
+    for (const t of state.tensors) {
+      if (!t.data.every(Number.isFinite)) return this.rollback(`non-finite weights in ${t.name}`);
+    }
+    this.record.step = state.step;
+    this.record = await writeCheckpoint(this.store, this.record, state, this.smoothedScore, this.record.settings.keepCheckpoints);
+    this.emitRecord();
+  }
+
+  private async sample(): Promise<void> {
+    const { config, settings } = this.record;
+    const classes = Math.max(1, config.numClasses);
+    const n = settings.samplesPerClass * classes;
+    const labelValues = Int32Array.from({ length: n }, (_, i) => Math.floor(i / settings.samplesPerClass) % classes);
+    const pixels = tf.tidy(() => {
+      const z = this.model.sampleLatent(n, settings.seed);
+      const labels = config.numClasses > 0 ? tf.tensor1d(labelValues, 'int32') : null;
+      const images = this.model.generate(z, labels, { ema: config.kind !== 'vae' && config.emaDecay !== null });
+      return images.add(1).mul(127.5).clipByValue(0, 255).round().cast('int32');
+    });
+    const values = await pixels.data();
+    pixels.dispose();
+    const grid: SampleGrid = { step: this.model.step, pixels: Uint8Array.from(values), labels: labelValues, resolution: config.resolution, channels: config.channels };
+    const ref = await writeSamples(this.store, this.record.id, grid);
+    this.record.samples = [...this.record.samples.filter((s) => s.step !== ref.step), ref];
+    this.hooks.emit({ type: 'samples', runId: this.record.id, grid });
+  }
+
+  /** Back to the last good checkpoint with half the learning rate, or stop when it keeps diverging. */
+  private async rollback(reason: string): Promise<void> {
+    this.pending.forEach((t) => t.dispose());
+    this.pending = [];
+    this.record.rollbacks++;
+    if (this.record.rollbacks > MAX_ROLLBACKS) {
+      this.request = 'stop';
+      this.fail(
+        `Training diverged ${this.record.rollbacks} times (${reason}) even after lowering the learning rate to ${this.record.config.adam.learningRate.toExponential(1)}. ` +
+          'Try a lower learning rate, a smaller model or a different loss, then start a new run.',
+      );
+      throw new StopTraining();
+    }
+    const skipped: string[] = [];
+    const found = await loadLatestGoodCheckpoint(this.store, this.record, (ref, why) => skipped.push(`step ${ref.step}: ${why}`));
+    if (!found) throw new Error(`Cannot roll back: no readable checkpoint (${skipped.join('; ')})`);
+    const config: ModelConfig = { ...found.state.config, adam: { ...this.record.config.adam, learningRate: this.record.config.adam.learningRate / 2 } } as ModelConfig;
+    this.rebuildModel(config, { ...found.state, config });
+    this.record = truncateAfter({ ...this.record, config }, found.ref.step);
+    this.smoothedScore = NaN;
+    this.log('warning', `${reason} at step ${this.record.step + 1}+: rolled back to step ${found.ref.step} and lowered the learning rate to ${config.adam.learningRate.toExponential(1)}`);
+    await saveRun(this.store, this.record);
+    this.emitRecord();
+  }
+
+  private rebuildModel(config: ModelConfig, state: ModelState): void {
+    this.model.dispose();
+    this.model = createModel(config);
+    this.model.importState(state);
+    this.lastReadback = { step: this.model.step, time: performance.now() };
+  }
+
+  /** Decides what an error in a step means. Returns false when the run must end. */
+  private async recover(error: unknown): Promise<boolean> {
+    if (error instanceof StopTraining) {
+      await saveRun(this.store, this.record).catch(() => undefined);
+      this.emitRecord();
+      return false;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    if (OUT_OF_MEMORY.test(message)) {
+      this.fail(`Out of memory at step ${this.model.step} (${message}). Try a smaller batch size or resolution, or a narrower model.`);
+    } else if (BACKEND_FAILURE.test(message)) {
+      this.pending = [];
+      const backend = await this.hooks.replaceBackend(message);
+      const found = await loadLatestGoodCheckpoint(this.store, this.record, () => undefined);
+      if (!found) {
+        this.fail(`The ${this.record.backend} backend failed (${message}) and no checkpoint could be read to resume from.`);
+      } else {
+        this.rebuildModel(found.state.config, found.state);
+        this.record = truncateAfter({ ...this.record, backend }, found.ref.step);
+        this.log('warning', `Backend failed (${message}); resumed from step ${found.ref.step} on ${backend}`);
+        this.emitRecord();
+        return true;
+      }
+    } else {
+      this.fail(`Training stopped at step ${this.model.step}: ${message}`);
+    }
+    await saveRun(this.store, this.record).catch(() => undefined);
+    this.emitRecord();
+    return false;
+  }
+
+  private fail(message: string): void {
+    this.record.status = 'failed';
+    this.record.message = message;
+    this.log('error', message);
+  }
+
+  private setStatus(status: RunRecord['status']): void {
+    this.record.status = status;
+    this.record.updatedAt = Date.now();
+    this.emitRecord();
+  }
+
+  private log(level: LogEntry['level'], text: string): void {
+    const entry: LogEntry = { time: Date.now(), step: this.model.step, level, text };
+    this.record.log = [...this.record.log, entry].slice(-MAX_LOG);
+    this.hooks.emit({ type: 'log', runId: this.record.id, entry });
+  }
+
+  private emitRecord(): void {
+    this.hooks.emit({ type: 'record', record: this.record });
+  }
+}
+
+class StopTraining extends Error {}
+
+function truncateAfter(record: RunRecord, step: number): RunRecord {
+  return {
+    ...record,
+    step,
+    history: record.history.filter((r) => r.step <= step),
+    samples: record.samples.filter((s) => s.step <= step),
+    checkpoints: record.checkpoints.filter((c) => c.step <= step),
+  };
+}
+
+/** Halves the resolution of the older half of the history so long runs stay small to store. */
+function thin(history: MetricRow[]): MetricRow[] {
+  const half = Math.floor(history.length / 2);
+  return [...history.slice(0, half).filter((_, i) => i % 2 === 0), ...history.slice(half)];
+}
+
+function modelClasses(settings: RunSettings, datasetClasses: number): number {
+  const wanted = (settings.model as { numClasses?: number }).numClasses;
+  return wanted === undefined ? 0 : wanted > 0 ? datasetClasses : 0;
+}
+
+export function validateSettings(s: RunSettings): void {
+  const positive = (name: keyof RunSettings) => {
+    const v = s[name] as number;
+    if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive whole number, got ${v}`);
+  };
+  (['totalSteps', 'readbackEvery', 'sampleEvery', 'checkpointEvery', 'keepCheckpoints', 'samplesPerClass'] as const).forEach(positive);
+  if (!s.datasetId) throw new Error('Choose a dataset to train on');
+}

@@ -58,8 +58,8 @@ describe('studio foundation', () => {
     expect(tiles).toBeGreaterThan(20);
     await expect.poll(() => page.getByTestId('shown-count').textContent()).toBe('1000 shown');
     // Stages not built yet say so instead of showing anything made up.
-    await page.getByRole('link', { name: 'Train' }).click();
-    await expect.poll(() => page.locator('[data-stage="train"]').textContent()).toMatch(/not built yet/);
+    await page.getByRole('link', { name: 'Augment' }).click();
+    await expect.poll(() => page.locator('[data-stage="augment"]').textContent()).toMatch(/not built yet/);
     await page.getByRole('link', { name: 'Data' }).click();
     await waitForGrid(page);
     expect(consoleErrors).toEqual([]);

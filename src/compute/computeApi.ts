@@ -7,6 +7,7 @@ import type { BackendChoice, BackendReport } from './backendTypes';
 import type { DatasetIndex, DatasetMeta } from '../storage/datasetStore';
 import type { PhantomModality, PhantomSize } from '../data/phantom';
 import type { ImportInputFile, ImportSettings, StagedImport } from './importJob';
+import type { RunEvent, RunRecord, RunSettings, SampleGrid } from '../training/runTypes';
 
 export interface Progress {
   done: number;
@@ -55,6 +56,19 @@ export interface ComputeApi {
   discardImport(stagingId: string): Promise<void>;
   /** A MedMNIST-layout npz, or a ZIP of PNGs with labels.csv; both re-import losslessly. */
   exportDataset(datasetId: string, format: 'npz' | 'zip'): Promise<Uint8Array>;
+  /** Training: one run trains at a time; events stream to the listener given to subscribeRuns. */
+  subscribeRuns(listener: (event: RunEvent) => void): Promise<void>;
+  listRuns(): Promise<RunRecord[]>;
+  getRun(runId: string): Promise<RunRecord>;
+  /** Creates a run (step-0 checkpoint and samples) and starts training it in the background. */
+  createRun(settings: RunSettings): Promise<RunRecord>;
+  /** Continues a paused, stopped or interrupted run from its newest verified checkpoint. */
+  resumeRun(runId: string): Promise<void>;
+  pauseRun(runId: string): Promise<RunRecord>;
+  stopRun(runId: string): Promise<RunRecord>;
+  deleteRun(runId: string): Promise<void>;
+  readSampleGrid(runId: string, step: number): Promise<SampleGrid | null>;
+
   /** Wipes every dataset, run, checkpoint and setting. */
   deleteAllData(): Promise<void>;
 }

@@ -24,15 +24,22 @@ import { ImportJobs, type ImportInputFile, type ImportSettings, type StagedImpor
 import { exportNpz, exportPngZip } from '../importers/exportDataset';
 import { SPLITS } from '../importers/types';
 import { assignSplits } from '../importers/splits';
+import { RunManager } from '../training/runManager';
+import type { RunEvent, RunRecord, RunSettings, SampleGrid } from '../training/runTypes';
 
 export class ComputeService implements ComputeApi {
   private readonly backends: BackendManager;
   private readonly imports: ImportJobs;
+  private readonly runs: RunManager;
   private started: Promise<BackendReport> | null = null;
 
   constructor(private readonly store: KeyValueStore = openIdbStore()) {
     this.backends = new BackendManager(store);
     this.imports = new ImportJobs(store);
+    this.runs = new RunManager(store, {
+      name: () => this.backends.active ?? 'none',
+      replace: async (reason) => (await this.backends.fallback(reason)).backend,
+    });
   }
 
   start(onBackendChange: BackendListener): Promise<BackendReport> {
@@ -149,7 +156,46 @@ export class ComputeService implements ComputeApi {
     return format === 'npz' ? exportNpz(dataset) : exportPngZip(dataset);
   }
 
+  async subscribeRuns(listener: (event: RunEvent) => void): Promise<void> {
+    this.runs.subscribe(listener);
+  }
+
+  listRuns(): Promise<RunRecord[]> {
+    return this.runs.list();
+  }
+
+  getRun(runId: string): Promise<RunRecord> {
+    return this.runs.get(runId);
+  }
+
+  async createRun(settings: RunSettings): Promise<RunRecord> {
+    await this.started;
+    return this.runs.create(settings);
+  }
+
+  async resumeRun(runId: string): Promise<void> {
+    await this.started;
+    return this.runs.resume(runId);
+  }
+
+  pauseRun(runId: string): Promise<RunRecord> {
+    return this.runs.pause(runId);
+  }
+
+  stopRun(runId: string): Promise<RunRecord> {
+    return this.runs.stop(runId);
+  }
+
+  deleteRun(runId: string): Promise<void> {
+    return this.runs.remove(runId);
+  }
+
+  readSampleGrid(runId: string, step: number): Promise<SampleGrid | null> {
+    return this.runs.readSamples(runId, step);
+  }
+
   async deleteAllData(): Promise<void> {
+    await this.runs.stopActive();
     await this.store.clear();
   }
 }

@@ -9,6 +9,7 @@ import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.w
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { BackendName } from './backendTypes';
+import { registerWasmTrainingKernels } from './wasm/trainingKernels';
 
 // Served from our own origin (and precached by the service worker), never from a CDN.
 setWasmPaths({
@@ -18,6 +19,8 @@ setWasmPaths({
 });
 // Threads need cross-origin isolation, which the studio does not enable (see vite.config.ts).
 tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+// The stock wasm backend lacks the convolution gradients; ours make it the fastest CPU path.
+registerWasmTrainingKernels();
 
 export { tf };
 

@@ -30,6 +30,8 @@ export const MAX_ROLLBACKS = 3;
 const MAX_LOG = 500;
 const MAX_HISTORY = 4000;
 
+/** Metrics whose NaN means the run diverged (other metrics may be NaN when not measured). */
+const DIVERGENCE_METRICS = /^(loss|lossD|lossG|gp|wasserstein|recon|kl|mse)$/;
 const OUT_OF_MEMORY = /out of memory|\bOOM\b|allocation failed|Memory\.grow|exceeds the max|texture size|could not allocate/i;
 const BACKEND_FAILURE = /device (was |is )?lost|context (was )?lost|Kernel '[^']+' not registered|GPUDevice|WebGL.*(lost|error)|backend .* (failed|not found)/i;
 
@@ -156,7 +158,7 @@ export class Trainer {
       const finished = this.model.step >= settings.totalSteps;
       if (this.model.step !== this.record.checkpoints.at(-1)?.step) await this.checkpoint();
       if (finished && this.record.samples.at(-1)?.step !== this.model.step) await this.sample();
-      this.setStatus(finished ? 'finished' : this.request === 'stop' ? 'stopped' : 'paused');
+      this.setStatus(finished ? 'finished' : this.stopRequested() ? 'stopped' : 'paused');
       this.log('info', `${this.record.status[0].toUpperCase()}${this.record.status.slice(1)} at step ${this.model.step}`);
     } catch (error) {
       this.fail(error instanceof Error ? error.message : String(error));
@@ -164,6 +166,10 @@ export class Trainer {
     await saveRun(this.store, this.record).catch(() => undefined);
     this.emitRecord();
     return this.record;
+  }
+
+  private stopRequested(): boolean {
+    return this.request === 'stop';
   }
 
   dispose(): void {
@@ -201,13 +207,25 @@ export class Trainer {
     this.pending = [];
     const values = await stacked.data();
     stacked.dispose();
-    if (!values.every(Number.isFinite)) return false;
     const names = this.model.metricNames;
+    // A model may report NaN for a metric it did not measure on a step (WGAN-GP's G gradient norm on
+    // critic-only steps): those are averaged out. A non-finite loss, or any infinity, is divergence.
+    for (let i = 0; i < values.length; i++) {
+      const name = names[i % names.length];
+      if (values[i] === Infinity || values[i] === -Infinity || (Number.isNaN(values[i]) && DIVERGENCE_METRICS.test(name))) return false;
+    }
     const row: MetricRow = { step: this.model.step, time: Date.now(), values: {} };
     names.forEach((name, j) => {
       let sum = 0;
-      for (let i = 0; i < steps; i++) sum += values[i * names.length + j];
-      row.values[name] = sum / steps;
+      let measured = 0;
+      for (let i = 0; i < steps; i++) {
+        const v = values[i * names.length + j];
+        if (Number.isFinite(v)) {
+          sum += v;
+          measured++;
+        }
+      }
+      if (measured > 0) row.values[name] = sum / measured;
     });
     if ('wasserstein' in row.values) row.values.absWasserstein = Math.abs(row.values.wasserstein);
     const now = performance.now();

@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser } from './browser';
+import { openStudio, waitForBackend, waitForGrid } from './studio';
+
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function currentStep(page: Page): Promise<number> {
+  const text = (await page.getByTestId('run-step').textContent()) ?? '';
+  return Number(/step (\d+)/.exec(text)?.[1] ?? NaN);
+}
+
+async function fill(page: Page, name: string, value: number) {
+  const input = page.locator(`input[name="${name}"]`);
+  await input.fill(String(value));
+  await input.dispatchEvent('change');
+}
+
+describe('training in the browser', () => {
+  it('trains a tiny conditional WGAN-GP on WebGPU, pauses, survives a reload and resumes where it left off', async () => {
+    const { page, consoleErrors } = await openStudio(browser);
+    await waitForBackend(page);
+    await waitForGrid(page);
+
+    // A small 32 px set keeps SwiftShader's software WebGPU within a test's time.
+    await page.locator('select[name="modality"]').selectOption('head-ct');
+    await page.locator('select[name="size"]').selectOption('32');
+    await page.locator('input[name="count"]').fill('64');
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await page.getByText(/Created .*\(64 images\)/).waitFor({ timeout: 60_000 });
+
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.getByRole('radio', { name: 'webgpu' }).check();
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => page.getByTestId('backend').textContent(), { timeout: 60_000 }).toBe('webgpu');
+    await page.getByRole('button', { name: 'Close' }).click();
+
+    await page.getByRole('link', { name: 'Train' }).click();
+    await page.locator('select[name="run-dataset"]').selectOption({ label: 'head-ct phantoms 32px ×64 (64 × 32px)' });
+    await page.locator('select[name="run-model"]').selectOption('wgan-gp');
+    expect(await page.locator('input[name="conditional"]').isChecked()).toBe(true);
+    await fill(page, 'model-batchSize', 4);
+    await fill(page, 'model-latentDim', 16);
+    await fill(page, 'model-width', 4);
+    await fill(page, 'model-nCritic', 1);
+    await fill(page, 'run-totalSteps', 400);
+    await fill(page, 'run-readbackEvery', 2);
+    await fill(page, 'run-sampleEvery', 2);
+    await fill(page, 'run-checkpointEvery', 2);
+    await fill(page, 'run-samplesPerClass', 2);
+    await page.getByRole('button', { name: 'Create and train' }).click();
+
+    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 120_000 }).toBe('running');
+    await expect.poll(() => currentStep(page), { timeout: 180_000, intervals: [1000] }).toBeGreaterThanOrEqual(4);
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 120_000 }).toBe('paused');
+    const pausedAt = await currentStep(page);
+    expect(pausedAt).toBeGreaterThanOrEqual(4);
+    expect(Number(await page.getByTestId('sample-grid').getAttribute('data-step'))).toBe(pausedAt);
+
+    await page.reload();
+    await waitForBackend(page);
+    expect(await page.getByTestId('backend').textContent()).toBe('webgpu');
+    await page.getByRole('link', { name: 'Train' }).click();
+    await expect.poll(() => page.getByTestId('run-status').textContent()).toBe('paused');
+    expect(await currentStep(page)).toBe(pausedAt);
+    // Curves and grids came back with the run.
+    await page.getByTestId('sample-grid').waitFor();
+    expect(await page.getByTestId('chart-Losses').locator('canvas').count()).toBeGreaterThan(0);
+
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await expect.poll(() => currentStep(page), { timeout: 180_000, intervals: [1000] }).toBeGreaterThanOrEqual(pausedAt + 2);
+    await expect.poll(async () => Number(await page.getByTestId('sample-grid').getAttribute('data-step')), { timeout: 60_000 }).toBeGreaterThan(pausedAt);
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 120_000 }).toBe('stopped');
+    expect(consoleErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,69 @@
+/**
+ * Training runs as the UI sees them: the list, live updates from worker events, and the sample
+ * grids fetched on demand for the timeline.
+ */
+import type { RunEvent, RunRecord, SampleGrid } from '../../training/runTypes';
+import { callback, compute } from '../computeClient';
+import { notify } from '../studioState.svelte';
+
+export const runs = $state({
+  list: [] as RunRecord[],
+  loaded: false,
+  selectedId: null as string | null,
+  /** Latest sample grid per run, pushed by the worker as training goes. */
+  latestGrid: {} as Record<string, SampleGrid>,
+  log: {} as Record<string, RunRecord['log']>,
+});
+
+let subscribed = false;
+
+function upsert(record: RunRecord): void {
+  const i = runs.list.findIndex((r) => r.id === record.id);
+  if (i >= 0) runs.list[i] = record;
+  else runs.list = [record, ...runs.list];
+}
+
+function onEvent(event: RunEvent): void {
+  if (event.type === 'record') {
+    upsert(event.record);
+    if (event.record.status === 'failed' && event.record.message) notify(event.record.message, 'error');
+  } else if (event.type === 'metrics') {
+    const run = runs.list.find((r) => r.id === event.runId);
+    if (run) {
+      run.history.push(...event.rows);
+      run.step = event.step;
+    }
+  } else if (event.type === 'samples') {
+    runs.latestGrid[event.runId] = event.grid;
+    const run = runs.list.find((r) => r.id === event.runId);
+    if (run && !run.samples.some((s) => s.step === event.grid.step)) run.samples.push({ step: event.grid.step, key: '' });
+  } else if (event.type === 'log') {
+    const run = runs.list.find((r) => r.id === event.runId);
+    if (run && !run.log.some((l) => l.time === event.entry.time && l.text === event.entry.text)) run.log.push(event.entry);
+  }
+}
+
+export async function loadRuns(): Promise<void> {
+  if (!subscribed) {
+    subscribed = true;
+    await compute().subscribeRuns(
+      callback((event: RunEvent) => {
+        onEvent(event);
+      }),
+    );
+  }
+  runs.list = await compute().listRuns();
+  runs.loaded = true;
+  if (!runs.list.some((r) => r.id === runs.selectedId)) runs.selectedId = runs.list[0]?.id ?? null;
+}
+
+export async function runAction(action: () => Promise<unknown>): Promise<void> {
+  try {
+    await action();
+  } catch (error) {
+    notify(error instanceof Error ? error.message : String(error), 'error');
+  }
+  await loadRuns();
+}
+
+export const selectedRun = () => runs.list.find((r) => r.id === runs.selectedId) ?? null;

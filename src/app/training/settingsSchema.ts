@@ -1,0 +1,76 @@
+/**
+ * The training settings form, as data: each field with its default (from models/config.ts), the
+ * model kinds it applies to, and the tooltip that explains it.
+ */
+import type { ModelKind } from '../../../models/types';
+
+export interface NumberField {
+  key: string;
+  label: string;
+  help: string;
+  kinds: readonly ModelKind[];
+  type: 'number';
+  min: number;
+  max?: number;
+  step?: number;
+}
+export interface BooleanField {
+  key: string;
+  label: string;
+  help: string;
+  kinds: readonly ModelKind[];
+  type: 'boolean';
+}
+export type Field = NumberField | BooleanField;
+
+const GANS: readonly ModelKind[] = ['dcgan', 'wgan-gp', 'pggan'];
+const ALL: readonly ModelKind[] = ['dcgan', 'wgan-gp', 'pggan', 'vae'];
+
+export const MODEL_KINDS: { kind: ModelKind; title: string; help: string }[] = [
+  { kind: 'dcgan', title: 'DCGAN', help: 'Radford et al. 2016: transposed-convolution generator, strided-convolution discriminator, BCE loss.' },
+  { kind: 'wgan-gp', title: 'WGAN-GP', help: 'Gulrajani et al. 2017: Wasserstein critic with a gradient penalty; stable, with a loss that tracks quality. Conditional by default (projection critic).' },
+  { kind: 'pggan', title: 'Progressive GAN', help: 'Karras et al. 2018: grows from 4 px, fading in each resolution; minibatch stddev, equalised LR, pixel norm.' },
+  { kind: 'vae', title: 'VAE', help: 'Kingma & Welling 2014: an encoder–decoder trained on reconstruction plus a KL term; blurrier than GANs, never mode-collapses.' },
+];
+
+export const MODEL_FIELDS: Field[] = [
+  { key: 'batchSize', label: 'Batch size', type: 'number', min: 1, max: 256, kinds: ALL, help: 'Images per step. Larger is smoother and uses more memory.' },
+  { key: 'latentDim', label: 'Latent size', type: 'number', min: 2, max: 512, kinds: ALL, help: 'Length of the noise vector z the generator (or decoder) starts from.' },
+  { key: 'width', label: 'Width', type: 'number', min: 4, max: 512, kinds: ['dcgan', 'wgan-gp', 'vae'], help: 'Feature maps of the widest layer at the finest level; doubles per level down. Narrower is faster.' },
+  { key: 'adam.learningRate', label: 'Learning rate', type: 'number', min: 1e-6, max: 1, step: 1e-5, kinds: ALL, help: 'Adam step size. DCGAN 2e-4, WGAN-GP 1e-4, VAE 1e-3 by default. Halved automatically after a divergence.' },
+  { key: 'adam.beta1', label: 'Adam β1', type: 'number', min: 0, max: 0.999, step: 0.05, kinds: ALL, help: 'Momentum. GANs use 0.5 (or 0) because high momentum destabilises the two-player game.' },
+  { key: 'adam.beta2', label: 'Adam β2', type: 'number', min: 0, max: 0.9999, step: 0.001, kinds: ALL, help: 'Second-moment decay. WGAN-GP uses 0.9.' },
+  { key: 'labelSmoothing', label: 'Label smoothing', type: 'number', min: 0, max: 0.5, step: 0.05, kinds: ['dcgan'], help: 'One-sided: real targets become 1 − s. 0.1 often calms an overconfident discriminator.' },
+  { key: 'nCritic', label: 'Critic steps (n_critic)', type: 'number', min: 1, max: 20, kinds: ['wgan-gp'], help: 'Critic updates per generator update. The WGAN-GP paper uses 5.' },
+  { key: 'gpWeight', label: 'Gradient penalty λ', type: 'number', min: 0, max: 100, step: 1, kinds: ['wgan-gp', 'pggan'], help: 'Weight of the penalty pushing the critic’s input-gradient norm to 1 on interpolates. 10 in the paper.' },
+  { key: 'fadeSteps', label: 'Fade-in steps', type: 'number', min: 1, max: 100000, kinds: ['pggan'], help: 'Steps over which a new resolution fades in (α from 0 to 1).' },
+  { key: 'stableSteps', label: 'Stable steps', type: 'number', min: 1, max: 100000, kinds: ['pggan'], help: 'Steps trained at each resolution after its fade-in.' },
+  { key: 'beta', label: 'β (KL weight)', type: 'number', min: 0, max: 100, step: 0.1, kinds: ['vae'], help: 'β-VAE: weight of the KL term. 1 is the plain VAE; larger gives smoother latents, blurrier images.' },
+  { key: 'spectralNorm', label: 'Spectral normalisation', type: 'boolean', kinds: GANS, help: 'Miyato et al. 2018: scales each discriminator weight to spectral norm 1, a Lipschitz constraint that steadies training.' },
+  { key: 'emaDecay', label: 'EMA of generator', type: 'boolean', kinds: GANS, help: 'Keep an exponential moving average (0.999) of the generator’s weights and sample from it: usually cleaner images.' },
+  { key: 'seed', label: 'Model seed', type: 'number', min: 0, max: 2 ** 31, kinds: ALL, help: 'Seeds the weights and every random draw: the same seed, data and backend give the same losses.' },
+];
+
+export const RUN_FIELDS: NumberField[] = [
+  { key: 'totalSteps', label: 'Total steps', type: 'number', min: 1, max: 10_000_000, kinds: ALL, help: 'Training stops after this many steps. You can pause and resume at any time.' },
+  { key: 'readbackEvery', label: 'Read losses every', type: 'number', min: 1, max: 1000, kinds: ALL, help: 'Losses stay on the GPU and are read back in one batch every N steps; reading every step would stall the GPU.' },
+  { key: 'sampleEvery', label: 'Sample grid every', type: 'number', min: 1, max: 100000, kinds: ALL, help: 'A grid from fixed noise every N steps; scrub back through them on the timeline.' },
+  { key: 'checkpointEvery', label: 'Checkpoint every', type: 'number', min: 1, max: 100000, kinds: ALL, help: 'Weights and optimiser state are saved every N steps and on pause, so nothing is lost to a crash or reload.' },
+  { key: 'keepCheckpoints', label: 'Keep last', type: 'number', min: 1, max: 50, kinds: ALL, help: 'How many recent checkpoints to keep, besides the best one.' },
+  { key: 'samplesPerClass', label: 'Samples per class', type: 'number', min: 1, max: 32, kinds: ALL, help: 'Images per class in the sample grid (or in all, for unconditional models).' },
+  { key: 'seed', label: 'Data seed', type: 'number', min: 0, max: 2 ** 31, kinds: ALL, help: 'Seeds the batch order and the fixed noise of the sample grid.' },
+];
+
+export function getPath(obj: Record<string, unknown>, path: string): unknown {
+  return path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], obj);
+}
+
+export function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let target = obj;
+  for (const k of keys.slice(0, -1)) {
+    target[k] = { ...((target[k] as Record<string, unknown>) ?? {}) };
+    target = target[k] as Record<string, unknown>;
+  }
+  target[keys.at(-1)!] = value;
+}

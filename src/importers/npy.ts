@@ -30,7 +30,9 @@ export function parseNpy(bytes: Uint8Array, name = 'array'): NpyArray {
   const size = width[kind];
   if (!size) throw new ImportError(`${name}: unsupported dtype ${descr}`);
   if (dataStart + count * size > bytes.length) throw new ImportError(`${name}: .npy data is truncated`);
-  const raw = bytes.slice(dataStart, dataStart + count * size);
+  // Copy through the Uint8Array constructor: a Node Buffer's slice() is a view into a shared pool,
+  // whose .buffer would start at the wrong offset.
+  const raw = new Uint8Array(bytes.subarray(dataStart, dataStart + count * size));
   if (!little && size > 1) {
     for (let i = 0; i < raw.length; i += size) raw.subarray(i, i + size).reverse();
   }

@@ -39,8 +39,11 @@ export const CHROMIUM_ARGS = [
   '--disable-vulkan-surface',
 ];
 
-export async function launchBrowser(): Promise<Browser> {
+/** Chromium without the WebGPU flags: navigator.gpu exists but offers no adapter. */
+export const CHROMIUM_ARGS_WITHOUT_WEBGPU = CHROMIUM_ARGS.filter((a) => !/webgpu|vulkan/i.test(a));
+
+export async function launchBrowser(args: string[] = CHROMIUM_ARGS): Promise<Browser> {
   const executablePath = findBrowser();
   if (!executablePath) throw new Error(BROWSER_HELP);
-  return chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath, headless: true, args });
 }

@@ -86,6 +86,8 @@ async function timeModel(backend: string, spec: DcganSpec, opts: Options): Promi
     const start = performance.now();
     losses = model.trainStep(real, z);
     times.push(performance.now() - start);
+    // Progress on stderr: a tfjs-cpu step takes tens of seconds on a loaded machine.
+    process.stderr.write(`  ${backend} ${spec.name} step ${i + 1}/${steps}: ${times[i].toFixed(1)} ms\n`);
   }
   const timing: StepTiming = {
     backend, model: spec.name, batch: opts.batch, steps,

@@ -134,14 +134,20 @@ describe('Conv2DBackpropFilter and Conv2DBackpropInput on wasm match cpu', () =>
     }
   });
 
-  it('frees every intermediate buffer', async () => {
+  it('frees every intermediate buffer (all new and wrapped kernels)', async () => {
     await tf.setBackend('wasm');
     const c = CONV_CASES[3];
     const x = seeded(c.x, 1) as tf.Tensor4D;
     const f = seeded(c.filter, 2) as tf.Tensor4D;
+    const ids = tf.tensor1d([1, 0, 1], 'int32');
     const loss = (xx: tf.Tensor, ff: tf.Tensor): tf.Scalar => {
       const y = tf.conv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, 2, 'same');
-      return tf.conv2dTranspose(y, ff as tf.Tensor4D, c.x, 2, 'same').square().mean();
+      const { mean, variance } = tf.moments(y, [0, 1, 2]);
+      const normed = y.sub(mean).div(variance.add(1).sqrt());
+      const pooled = tf.maxPool(tf.image.resizeNearestNeighbor(normed as tf.Tensor4D, [10, 10]), 2, 2, 'valid');
+      const dense = tf.matMul(pooled.reshape([2, -1]), pooled.reshape([2, -1]), true, false).sum();
+      const embedded = tf.matMul(tf.oneHot(ids, 3, 1, 0, 'float32'), tf.gather(ff.reshape([-1, 5]), ids)).sum();
+      return tf.conv2dTranspose(y, ff as tf.Tensor4D, c.x, 2, 'same').square().mean().add(dense).add(embedded);
     };
     tf.dispose(tf.grads(loss)([x, f]));
     const buffersBefore = tf.backend().numDataIds();
@@ -149,7 +155,7 @@ describe('Conv2DBackpropFilter and Conv2DBackpropInput on wasm match cpu', () =>
     tf.dispose(tf.grads(loss)([x, f]));
     expect(tf.backend().numDataIds()).toBe(buffersBefore);
     expect(tf.memory().numTensors).toBe(tensorsBefore);
-    tf.dispose([x, f]);
+    tf.dispose([x, f, ids]);
   });
 });
 
@@ -231,8 +237,9 @@ describe('other training ops and their gradients on wasm match cpu', () => {
     }],
     ['sum/mean over leading, inner and mixed axes, keepDims', () => {
       const x = seeded([3, 4, 5, 6], 33);
+      const big = seeded([4, 64, 64, 2], 48);
       return [x.sum([0, 1, 2]), x.mean([0, 1, 2], true), x.sum(0), x.mean([0, 1]), x.sum(-1), x.mean([1, 3]),
-        x.sum(), seeded([40, 7], 34).mean(0, true)];
+        x.sum(), seeded([40, 7], 34).mean(0, true), big.sum([0, 1, 2]), big.mean([2, 1, 0])];
     }],
     ['oneHot in float32 (label embeddings) and its matMul gradient', () => {
       const labels = tf.tensor1d([2, 0, 4, 1, 4], 'int32');

@@ -56,6 +56,12 @@ export class WasmKernelScope {
 
   /** Frees every intermediate except `result`, which the caller hands to the engine. */
   finish(result: TensorInfo): TensorInfo {
+    // Handing back a kernel *input* (or a view of one that was not made through the scope)
+    // would give the engine a buffer it does not own a reference to.
+    if (!this.intermediates.some((t) => t.dataId === result.dataId)) {
+      this.dispose();
+      throw new Error('src/compute/wasm/wasmKernelScope.ts: a composite kernel must return one of its own intermediates');
+    }
     for (const t of this.intermediates) {
       if (t !== result) this.backend.disposeData(t.dataId);
     }

@@ -115,7 +115,14 @@ async function main(): Promise<void> {
   for (const backend of opts.backends) {
     await useBackend(backend);
     for (const spec of opts.models) {
-      const t = await timeModel(backend, spec, opts);
+      let t: StepTiming;
+      try {
+        t = await timeModel(backend, spec, opts);
+      } catch (error) {
+        // e.g. 'wasm-stock': "Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm'".
+        console.log(`${backend.padEnd(10)} ${spec.name} failed: ${(error as Error).message}`);
+        continue;
+      }
       results.push(t);
       console.log(`${backend.padEnd(10)} ${spec.name} batch ${t.batch}: median ${t.medianMs.toFixed(1)} ms ` +
         `(min ${t.minMs.toFixed(1)}, max ${t.maxMs.toFixed(1)}, ${t.steps} steps) losses D ${t.losses[0].toFixed(4)} G ${t.losses[1].toFixed(4)}`);

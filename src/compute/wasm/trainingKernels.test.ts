@@ -319,6 +319,33 @@ describe('other training ops and their gradients on wasm match cpu', () => {
     }
   });
 
+  it('a small U-Net denoiser step (DDPM-style) has the cpu gradients', async () => {
+    // Batch 1: the cpu backend's own ResizeNearestNeighborGrad is wrong for batch > 1.
+    const [cpu, wasm] = await onBoth(() => {
+      const silu = (t: tf.Tensor): tf.Tensor => t.mul(tf.sigmoid(t));
+      const weights = [
+        seeded([3, 3, 1, 8], 51).mul(0.4), seeded([4, 4, 8, 16], 52).mul(0.2), seeded([3, 3, 16, 16], 53).mul(0.2),
+        seeded([3, 3, 24, 8], 54).mul(0.2), seeded([1, 1, 8, 1], 55).mul(0.3), seeded([10, 16], 56).mul(0.3),
+      ];
+      const noisy = seeded([1, 16, 16, 1], 57);
+      const noise = seeded([1, 16, 16, 1], 58);
+      const timestep = tf.tensor1d([3], 'int32');
+      const loss = (...w: tf.Tensor[]): tf.Scalar => {
+        const [inConv, down, mid, upConv, outConv, timeTable] = w as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor2D];
+        const time = tf.matMul(tf.oneHot(timestep, 10, 1, 0, 'float32'), timeTable).reshape([1, 1, 1, 16]);
+        const skip = silu(tf.conv2d(noisy as tf.Tensor4D, inConv, 1, 'same')) as tf.Tensor4D;
+        const low = silu(tf.conv2d(skip, down, 2, 'same').add(time)) as tf.Tensor4D;
+        const pooled = tf.avgPool(silu(tf.conv2d(low, mid, 1, 'same')) as tf.Tensor4D, 2, 2, 'same');
+        const up = tf.image.resizeNearestNeighbor(tf.image.resizeNearestNeighbor(pooled, [8, 8]), [16, 16]);
+        const merged = tf.concat([up, skip], 3) as tf.Tensor4D;
+        const predicted = tf.conv2d(silu(tf.conv2d(merged, upConv, 1, 'same')) as tf.Tensor4D, outConv, 1, 'same');
+        return predicted.sub(noise).square().mean() as tf.Scalar;
+      };
+      return [loss(...weights), ...tf.grads(loss)(weights)];
+    });
+    expectClose(cpu, wasm, 1e-4);
+  });
+
   it('a variable keeps its own value after being cloned and reassigned', async () => {
     await tf.setBackend('wasm');
     const v = tf.variable(tf.tensor1d([1, 2, 3]));

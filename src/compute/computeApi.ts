@@ -8,6 +8,7 @@ import type { DatasetIndex, DatasetMeta } from '../storage/datasetStore';
 import type { PhantomModality, PhantomSize } from '../data/phantom';
 import type { ImportInputFile, ImportSettings, StagedImport } from './importJob';
 import type { RunEvent, RunRecord, RunSettings, SampleGrid } from '../training/runTypes';
+import type { EvaluationRecord, EvaluationRequest } from '../evaluation/evaluationTypes';
 
 export interface Progress {
   done: number;
@@ -68,6 +69,12 @@ export interface ComputeApi {
   stopRun(runId: string): Promise<RunRecord>;
   deleteRun(runId: string): Promise<void>;
   readSampleGrid(runId: string, step: number): Promise<SampleGrid | null>;
+
+  /** Evaluation: runs in this worker, blocking training while it computes. */
+  evaluate(request: EvaluationRequest, onProgress: ProgressCallback): Promise<EvaluationRecord>;
+  listEvaluations(): Promise<EvaluationRecord[]>;
+  deleteEvaluation(id: string): Promise<void>;
+  readPairImages(id: string, pairs: { synthetic: number; train: number }[]): Promise<{ synthetic: Uint8Array; train: Uint8Array; size: number }>;
 
   /** Wipes every dataset, run, checkpoint and setting. */
   deleteAllData(): Promise<void>;

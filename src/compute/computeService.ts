@@ -26,6 +26,9 @@ import { SPLITS } from '../importers/types';
 import { assignSplits } from '../importers/splits';
 import { RunManager } from '../training/runManager';
 import type { RunEvent, RunRecord, RunSettings, SampleGrid } from '../training/runTypes';
+import { runEvaluation } from '../evaluation/evaluationJob';
+import { deleteEvaluation, listEvaluations, readPairImages, saveEvaluation } from '../evaluation/evaluationStore';
+import type { EvaluationRecord, EvaluationRequest } from '../evaluation/evaluationTypes';
 
 export class ComputeService implements ComputeApi {
   private readonly backends: BackendManager;
@@ -192,6 +195,25 @@ export class ComputeService implements ComputeApi {
 
   readSampleGrid(runId: string, step: number): Promise<SampleGrid | null> {
     return this.runs.readSamples(runId, step);
+  }
+
+  async evaluate(request: EvaluationRequest, onProgress: ProgressCallback): Promise<EvaluationRecord> {
+    await this.started;
+    const record = await runEvaluation(this.store, newDatasetId().replace(/^ds-/, 'eval-'), request, onProgress);
+    await saveEvaluation(this.store, record);
+    return record;
+  }
+
+  listEvaluations(): Promise<EvaluationRecord[]> {
+    return listEvaluations(this.store);
+  }
+
+  deleteEvaluation(id: string): Promise<void> {
+    return deleteEvaluation(this.store, id);
+  }
+
+  readPairImages(id: string, pairs: { synthetic: number; train: number }[]) {
+    return readPairImages(this.store, id, pairs);
   }
 
   async deleteAllData(): Promise<void> {

@@ -1,0 +1,199 @@
+/**
+ * One evaluation, inside the compute worker: synthetic images (from a run's checkpoint or a
+ * dataset) against the real training images, with the real-vs-real floor (training against
+ * held-out images) beside every distance, diversity, and the memorisation audit. Features are
+ * computed once per set and shared by every metric.
+ */
+import {
+  applyZNormalisation,
+  auditByFeatures,
+  auditBySsim,
+  evaluateDistributions,
+  fitZNormalisation,
+  meanPairwiseSsim,
+  radiomicsFeatures,
+  stackPixels,
+  type AuditResult,
+  type FeatureMatrix,
+  type ImageStack,
+  type MetricsReport,
+} from '../metrics';
+import { deriveSeed, Random } from '../data/random';
+import type { KeyValueStore } from '../storage/keyValueStore';
+import { getDatasetIndex, getDatasetMeta, readImages, SPLIT_CODES, type DatasetMeta } from '../storage/datasetStore';
+import { loadRun } from '../training/runStore';
+import type { ProgressCallback } from '../compute/computeApi';
+import { generateFromRun } from './generateFromRun';
+import type { AuditSummary, EvaluationRecord, EvaluationRequest, Histogram, StepPoint } from './evaluationTypes';
+
+const SMALL_SAMPLE = 500;
+
+interface Sets {
+  train: ImageStack;
+  trainIndex: Int32Array;
+  validation: ImageStack;
+}
+
+export async function runEvaluation(store: KeyValueStore, id: string, request: EvaluationRequest, onProgress: ProgressCallback): Promise<EvaluationRecord> {
+  const started = performance.now();
+  const stages = ['Reading real images', 'Generating synthetic images', 'Features of the real images', 'Features of the synthetic images', 'Distances', 'Memorisation audit'];
+  const progress = (stage: number) => onProgress({ done: stage, total: stages.length, label: stages[stage] ?? 'Done' });
+
+  progress(0);
+  const meta = await getDatasetMeta(store, request.realDatasetId);
+  if (meta.channels !== 1) throw new Error(`Evaluation supports grey images; "${meta.name}" is RGB`);
+  const real = await readRealSets(store, meta, request);
+
+  progress(1);
+  const fake = await readFake(store, request, meta);
+  if (fake.stack.width !== meta.width) {
+    throw new Error(`The synthetic images are ${fake.stack.width} px but "${meta.name}" is ${meta.width} px; evaluate against a dataset of the same size`);
+  }
+
+  progress(2);
+  const features = (stack: ImageStack): FeatureMatrix =>
+    request.features === 'radiomics' ? radiomicsFeatures(stack.data, stack.width).features : stackPixels(stack);
+  const trainFeatures = features(real.train);
+  const validationFeatures = real.validation.count > 1 ? features(real.validation) : null;
+  progress(3);
+  const fakeFeatures = features(fake.stack);
+
+  progress(4);
+  // z-normalise with the real training set's statistics, as the Fréchet Radiomics Distance does.
+  const z = fitZNormalisation(trainFeatures);
+  const norm = (m: FeatureMatrix) => (request.features === 'radiomics' ? applyZNormalisation(m, z) : m);
+  const trainZ = norm(trainFeatures);
+  const fakeZ = norm(fakeFeatures);
+  const validationZ = validationFeatures ? norm(validationFeatures) : null;
+  const kid = (n: number) => ({ subsets: 50, subsetSize: Math.min(1000, n), seed: request.seed });
+  const report = (a: ImageStack, af: FeatureMatrix, b: ImageStack, bf: FeatureMatrix): MetricsReport => {
+    const t0 = performance.now();
+    const distribution = evaluateDistributions(af, bf, { k: request.k, kid: kid(Math.min(a.count, b.count)) });
+    const diversity = { real: meanPairwiseSsim(a, { seed: request.seed }), fake: meanPairwiseSsim(b, { seed: request.seed }) };
+    return {
+      featureSpace: request.features,
+      frechetName: request.features === 'radiomics' ? 'FRD (Fréchet Radiomics Distance)' : 'Fréchet distance on pixels',
+      dims: af.cols,
+      distribution,
+      diversity,
+      warnings: [...distribution.warnings, ...diversity.real.warnings, ...diversity.fake.warnings],
+      timingsMs: { total: Math.round(performance.now() - t0) },
+    };
+  };
+  const main = report(real.train, trainZ, fake.stack, fakeZ);
+  const baseline = validationZ && real.validation.count > request.k ? report(real.train, trainZ, real.validation, validationZ) : null;
+
+  const overSteps: StepPoint[] = [];
+  if (request.fake.kind === 'run' && request.fake.checkpoint === 'all') {
+    const record = await loadRun(store, request.fake.runId);
+    for (const ref of record.checkpoints.filter((c) => c.step !== fake.step)) {
+      const set = await generateFromRun(store, request.fake.runId, { checkpoint: 'latest', count: fake.stack.count, seed: request.seed, atStep: ref.step });
+      const stack = { data: set.pixels, count: set.count, width: set.resolution, height: set.resolution };
+      const d = evaluateDistributions(trainZ, norm(features(stack)), { k: request.k, kid: { subsets: 0 } });
+      overSteps.push({ step: set.step, frechet: d.frechet.value, kid: d.kid.full });
+    }
+    overSteps.push({ step: fake.step, frechet: main.distribution.frechet.value, kid: main.distribution.kid.full });
+    overSteps.sort((a, b) => a.step - b.step);
+  }
+
+  progress(5);
+  let memorization: EvaluationRecord['memorization'] = null;
+  const warnings: string[] = [];
+  if (real.validation.count >= 2) {
+    const sets = { train: real.train, validation: real.validation, synthetic: fake.stack };
+    memorization = {
+      ssim: summarise(auditBySsim(sets), real.trainIndex),
+      features: summarise(auditByFeatures({ train: trainZ, validation: validationZ!, synthetic: fakeZ }), real.trainIndex),
+    };
+  } else {
+    warnings.push(`"${meta.name}" has no validation images: the memorisation audit needs them to set its threshold, so it was skipped`);
+  }
+  if (real.train.count < SMALL_SAMPLE || fake.stack.count < SMALL_SAMPLE) {
+    warnings.push(`Fewer than ${SMALL_SAMPLE} images on a side (${real.train.count} real, ${fake.stack.count} synthetic): distances are biased upwards and noisy; compare only at equal N`);
+  }
+  warnings.push(...main.warnings);
+
+  const fakeKey = `evaluation/${id}/fake`;
+  await store.setMany([[fakeKey, fake.stack.data]]);
+  onProgress({ done: stages.length, total: stages.length, label: 'Done' });
+  return {
+    id,
+    createdAt: Date.now(),
+    request,
+    realName: meta.name,
+    fakeName: fake.name,
+    resolution: meta.width,
+    n: { train: real.train.count, validation: real.validation.count, fake: fake.stack.count },
+    main,
+    baseline,
+    memorization,
+    overSteps,
+    warnings: [...new Set(warnings)],
+    elapsedMs: Math.round(performance.now() - started),
+    fakeKey,
+    runId: request.fake.kind === 'run' ? request.fake.runId : undefined,
+  };
+}
+
+async function readRealSets(store: KeyValueStore, meta: DatasetMeta, request: EvaluationRequest): Promise<Sets> {
+  const index = await getDatasetIndex(store, meta.id);
+  const pixels = await readImages(store, meta, 0, meta.count);
+  const perImage = meta.width * meta.height;
+  const pick = (code: number, cap: number) => {
+    const members: number[] = [];
+    for (let i = 0; i < meta.count; i++) if (index.splits[i] === code) members.push(i);
+    const chosen = members.length > cap ? new Random(deriveSeed(request.seed, code)).shuffle(members).slice(0, cap).sort((a, b) => a - b) : members;
+    const data = new Uint8Array(chosen.length * perImage);
+    chosen.forEach((source, k) => data.set(pixels.subarray(source * perImage, (source + 1) * perImage), k * perImage));
+    return { stack: { data, count: chosen.length, width: meta.width, height: meta.height }, indices: Int32Array.from(chosen) };
+  };
+  const train = pick(SPLIT_CODES.train, request.maxReal);
+  const validation = pick(SPLIT_CODES.val, request.maxReal);
+  if (train.stack.count <= request.k) throw new Error(`"${meta.name}" has only ${train.stack.count} training images; more than k = ${request.k} are needed`);
+  return { train: train.stack, trainIndex: train.indices, validation: validation.stack };
+}
+
+async function readFake(store: KeyValueStore, request: EvaluationRequest, realMeta: DatasetMeta): Promise<{ stack: ImageStack; name: string; step: number }> {
+  if (request.fake.kind === 'dataset') {
+    const meta = await getDatasetMeta(store, request.fake.datasetId);
+    if (meta.channels !== realMeta.channels) throw new Error(`"${meta.name}" and "${realMeta.name}" differ in colour channels`);
+    const data = await readImages(store, meta, 0, meta.count);
+    return { stack: { data, count: meta.count, width: meta.width, height: meta.height }, name: meta.name, step: 0 };
+  }
+  const record = await loadRun(store, request.fake.runId);
+  const set = await generateFromRun(store, request.fake.runId, {
+    checkpoint: request.fake.checkpoint === 'best' ? 'best' : 'latest',
+    count: request.fake.count,
+    seed: request.seed,
+  });
+  return { stack: { data: set.pixels, count: set.count, width: set.resolution, height: set.resolution }, name: `${record.settings.name} @ step ${set.step}`, step: set.step };
+}
+
+function summarise(result: AuditResult, trainIndex: Int32Array): AuditSummary {
+  const pairs = [...result.flagged].sort((a, b) => a.distance - b.distance).slice(0, 24);
+  const all = [...result.nearestDistance, ...result.validationDistance].filter(Number.isFinite);
+  const lo = Math.min(...all);
+  const hi = Math.max(...all);
+  return {
+    method: result.method,
+    threshold: result.threshold,
+    percentile: result.percentile,
+    fractionFlagged: result.fractionFlagged,
+    flaggedCount: result.flagged.length,
+    pairs: pairs.map((p) => ({ synthetic: p.synthetic, train: trainIndex[p.train], distance: p.distance })),
+    synthetic: histogram(result.nearestDistance, lo, hi),
+    validation: histogram(result.validationDistance, lo, hi),
+    warnings: result.warnings,
+  };
+}
+
+export function histogram(values: ArrayLike<number>, lo: number, hi: number, bins = 30): Histogram {
+  const width = hi > lo ? (hi - lo) / bins : 1;
+  const counts = new Array(bins).fill(0);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isFinite(v)) continue;
+    counts[Math.min(bins - 1, Math.max(0, Math.floor((v - lo) / width)))]++;
+  }
+  return { edges: Array.from({ length: bins + 1 }, (_, i) => lo + i * width), counts };
+}

@@ -1,0 +1,64 @@
+/** Evaluations as requested by the UI and as stored: plain data that survives structured clone. */
+import type { MetricsReport } from '../metrics/report';
+
+export type FakeSource =
+  | { kind: 'run'; runId: string; checkpoint: 'latest' | 'best' | 'all'; count: number }
+  | { kind: 'dataset'; datasetId: string };
+
+export interface EvaluationRequest {
+  realDatasetId: string;
+  fake: FakeSource;
+  features: 'radiomics' | 'raw';
+  /** k of precision/recall/density/coverage. */
+  k: number;
+  /** At most this many real training images are used (the rest are skipped, seeded). */
+  maxReal: number;
+  seed: number;
+}
+
+export interface Histogram {
+  edges: number[];
+  counts: number[];
+}
+
+export interface AuditSummary {
+  method: 'ssim' | 'features';
+  threshold: number;
+  percentile: number;
+  fractionFlagged: number;
+  flaggedCount: number;
+  /** Up to 24 flagged pairs, closest first: synthetic index and the training image's dataset index. */
+  pairs: { synthetic: number; train: number; distance: number }[];
+  synthetic: Histogram;
+  validation: Histogram;
+  warnings: string[];
+}
+
+export interface StepPoint {
+  step: number;
+  frechet: number;
+  kid: number;
+}
+
+export interface EvaluationRecord {
+  id: string;
+  createdAt: number;
+  request: EvaluationRequest;
+  realName: string;
+  fakeName: string;
+  resolution: number;
+  n: { train: number; validation: number; fake: number };
+  /** Real training images against the synthetic set. */
+  main: MetricsReport;
+  /** Real training images against held-out real images: the floor a perfect generator would reach. */
+  baseline: MetricsReport | null;
+  memorization: { ssim: AuditSummary; features: AuditSummary } | null;
+  /** FRD and KID at each kept checkpoint, when the whole run was evaluated. */
+  overSteps: StepPoint[];
+  warnings: string[];
+  elapsedMs: number;
+  /** Key of the stored synthetic images (for the flagged pairs view). */
+  fakeKey: string;
+  /** The run this evaluation belongs to, for its run card. */
+  runId?: string;
+}

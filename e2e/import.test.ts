@@ -66,6 +66,11 @@ describe('import of the user\'s own scans', () => {
     await page.getByRole('button', { name: 'Save dataset' }).click();
     await page.getByText(/Saved “scans \(32px\)” \(\d+ images\)/).waitFor();
     expect(await waitForGrid(page)).toBe(good);
+    // Per-class counts and the intensity histogram are drawn; one image opens large with its attributes.
+    expect(await page.getByTestId('class-chart').locator('rect').count()).toBe(2);
+    await page.getByTestId('intensity-histogram').locator('path').first().waitFor();
+    await page.getByTestId('image-grid').getByRole('button').first().click();
+    await expect.poll(() => page.getByTestId('image-detail').textContent()).toMatch(/format\s*(png|dicom)/);
     expect(consoleErrors).toEqual([]);
   });
 });

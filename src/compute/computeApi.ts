@@ -50,6 +50,10 @@ export interface ComputeApi {
   datasetIndex(datasetId: string): Promise<DatasetIndex>;
   readImages(datasetId: string, start: number, count: number): Promise<ImagePage>;
   deleteDataset(datasetId: string): Promise<void>;
+  /** One image with its label, split and stored technical attributes (imports only). */
+  imageDetails(datasetId: string, index: number): Promise<{ pixels: Uint8Array; label: number; split: number; attributes: Record<string, unknown> | null }>;
+  /** Grey-level histogram (256 bins) over every pixel of a dataset, per class. */
+  intensityHistogram(datasetId: string): Promise<number[][]>;
 
   /** Decodes and stages files; nothing is a dataset until commitImport. */
   stageImport(files: ImportInputFile[], settings: ImportSettings, onProgress: ProgressCallback, cancel?: CancelToken): Promise<StagedImport>;

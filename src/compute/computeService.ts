@@ -12,6 +12,7 @@ import {
   deleteDataset,
   getDatasetIndex,
   getDatasetMeta,
+  getImageAttributes,
   listDatasets,
   newDatasetId,
   readImages,
@@ -120,6 +121,34 @@ export class ComputeService implements ComputeApi {
       labels: index.labels.slice(start, start + clampedCount),
       splits: index.splits.slice(start, start + clampedCount),
     };
+  }
+
+  async imageDetails(datasetId: string, index: number) {
+    const meta = await getDatasetMeta(this.store, datasetId);
+    const datasetIndex = await getDatasetIndex(this.store, datasetId);
+    return {
+      pixels: await readImages(this.store, meta, index, 1),
+      label: datasetIndex.labels[index],
+      split: datasetIndex.splits[index],
+      attributes: (await getImageAttributes(this.store, datasetId, index)) as Record<string, unknown> | null,
+    };
+  }
+
+  async intensityHistogram(datasetId: string): Promise<number[][]> {
+    const meta = await getDatasetMeta(this.store, datasetId);
+    const { labels } = await getDatasetIndex(this.store, datasetId);
+    const perImage = meta.width * meta.height * meta.channels;
+    const bins = meta.classNames.map(() => new Array<number>(256).fill(0));
+    // One stored chunk at a time, so a large dataset never sits in memory whole.
+    for (let start = 0; start < meta.count; start += meta.chunkSize) {
+      const n = Math.min(meta.chunkSize, meta.count - start);
+      const pixels = await readImages(this.store, meta, start, n);
+      for (let i = 0; i < n; i++) {
+        const hist = bins[labels[start + i]];
+        for (let p = i * perImage; p < (i + 1) * perImage; p++) hist[pixels[p]]++;
+      }
+    }
+    return bins;
   }
 
   deleteDataset(datasetId: string): Promise<void> {

@@ -12,7 +12,7 @@ import { assignSplits } from '../importers/splits';
 import { countClasses, type LabelSource } from '../importers/labels';
 import type { WindowChoice } from '../importers/dicom/window';
 import type { NiftiSliceOptions } from '../importers/nifti';
-import { SPLITS, type ImportReport, type PreparedImage, type Split } from '../importers/types';
+import { SPLITS, type ImportReport, type PreparedImage, type Split, type TechnicalMetadata } from '../importers/types';
 import { CancelledError, type CancelToken, type ImagePage, type ProgressCallback } from './computeApi';
 import type { KeyValueStore } from '../storage/keyValueStore';
 import { commitDataset, DEFAULT_CHUNK_SIZE, discardStaged, newDatasetId, stageChunks, SPLIT_CODES, type DatasetChunk, type DatasetMeta } from '../storage/datasetStore';
@@ -53,6 +53,7 @@ interface StagingRecord {
   chunkCount: number;
   labels: Uint8Array;
   splits: Uint8Array;
+  attributes: TechnicalMetadata[];
 }
 
 const PREVIEW_COUNT = 24;
@@ -60,7 +61,7 @@ const PREVIEW_COUNT = 24;
 const UNLABELLED = 'unlabelled';
 
 /** The light facts kept per image while staging; pixels go straight to storage. */
-type ImageFacts = Pick<PreparedImage, 'label' | 'group' | 'split' | 'pixelHash' | 'source'>;
+type ImageFacts = Pick<PreparedImage, 'label' | 'group' | 'split' | 'pixelHash' | 'source' | 'meta'>;
 
 export class ImportJobs {
   private staged = new Map<string, StagingRecord>();
@@ -103,7 +104,7 @@ export class ImportJobs {
       let filled = 0;
       for await (const image of run.images) {
         if (facts.length % 32 === 0 && cancel && (await cancel.isCancelled())) controller.abort();
-        facts.push({ label: image.label, group: image.group, split: image.split, pixelHash: image.pixelHash, source: image.source });
+        facts.push({ label: image.label, group: image.group, split: image.split, pixelHash: image.pixelHash, source: image.source, meta: image.meta });
         if (preview.length < PREVIEW_COUNT) preview.push(image.pixels);
         buffer.set(image.pixels, filled * perImage);
         if (++filled === chunkSize) {
@@ -158,6 +159,7 @@ export class ImportJobs {
       chunkCount: written.chunkCount,
       labels,
       splits: splitCodes,
+      attributes: facts.map((f) => f.meta),
     });
     const previewPixels = new Uint8Array(preview.length * perImage);
     preview.forEach((p, i) => previewPixels.set(p, i * perImage));
@@ -177,7 +179,7 @@ export class ImportJobs {
   async commit(stagingId: string, name?: string): Promise<DatasetMeta> {
     const record = this.take(stagingId);
     const meta = { ...record.meta, name: name?.trim() || record.meta.name };
-    return commitDataset(this.store, meta, { labels: record.labels, splits: record.splits }, record.chunkCount);
+    return commitDataset(this.store, meta, { labels: record.labels, splits: record.splits }, record.chunkCount, record.attributes);
   }
 
   async discard(stagingId: string): Promise<void> {

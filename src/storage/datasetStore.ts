@@ -46,6 +46,7 @@ export const DEFAULT_CHUNK_SIZE = 256;
 const metaKey = (id: string) => `dataset/${id}`;
 const indexKey = (id: string) => `dataset/${id}/index`;
 const chunkKey = (id: string, n: number) => `dataset/${id}/chunk/${n}`;
+const attributesKey = (id: string) => `dataset/${id}/attributes`;
 const isMetaKey = (key: string) => /^dataset\/[^/]+$/.test(key);
 
 export function imageBytes(meta: Pick<DatasetMeta, 'width' | 'height' | 'channels'>): number {
@@ -107,6 +108,8 @@ export async function commitDataset(
   meta: Omit<DatasetMeta, 'chunkCount' | 'byteLength'>,
   index: DatasetIndex,
   chunkCount: number,
+  /** Per-image technical (never identifying) attributes, e.g. modality and pixel spacing of imports. */
+  attributes?: unknown[],
 ): Promise<DatasetMeta> {
   if (index.labels.length !== meta.count || index.splits.length !== meta.count) {
     await discardStaged(store, meta.id, chunkCount);
@@ -116,6 +119,7 @@ export async function commitDataset(
   try {
     await store.setMany([
       [indexKey(meta.id), index],
+      ...(attributes ? ([[attributesKey(meta.id), attributes]] as [string, unknown][]) : []),
       [metaKey(meta.id), full],
     ]);
     return full;
@@ -149,6 +153,11 @@ export async function getDatasetIndex(store: KeyValueStore, id: string): Promise
 }
 
 /** Reads images [start, start + count) as one contiguous array, touching only the chunks needed. */
+export async function getImageAttributes(store: KeyValueStore, id: string, index: number): Promise<unknown | null> {
+  const all = await store.get<unknown[]>(attributesKey(id));
+  return all?.[index] ?? null;
+}
+
 export async function readImages(store: KeyValueStore, meta: DatasetMeta, start: number, count: number): Promise<Uint8Array> {
   if (start < 0 || count < 0 || start + count > meta.count) {
     throw new RangeError(`Images ${start}..${start + count} are outside dataset "${meta.name}" (${meta.count} images)`);
@@ -173,7 +182,7 @@ export async function readImages(store: KeyValueStore, meta: DatasetMeta, start:
 export async function deleteDataset(store: KeyValueStore, id: string): Promise<void> {
   const meta = await store.get<DatasetMeta>(metaKey(id));
   // The pointer goes first, so an interrupted delete leaves orphan chunks, never a broken dataset.
-  await store.delMany([metaKey(id), indexKey(id)]);
+  await store.delMany([metaKey(id), indexKey(id), attributesKey(id)]);
   const prefix = `dataset/${id}/chunk/`;
   const chunkKeys = meta
     ? Array.from({ length: meta.chunkCount }, (_, n) => chunkKey(id, n))
@@ -186,7 +195,7 @@ export async function removeOrphanChunks(store: KeyValueStore): Promise<number> 
   const all = await store.keys();
   const live = new Set(all.filter(isMetaKey).map((k) => k.slice('dataset/'.length)));
   const orphans = all.filter((k) => {
-    const match = /^dataset\/([^/]+)\/(chunk\/\d+|index)$/.exec(k);
+    const match = /^dataset\/([^/]+)\/(chunk\/\d+|index|attributes)$/.exec(k);
     return match !== null && !live.has(match[1]);
   });
   if (orphans.length) await store.delMany(orphans);

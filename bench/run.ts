@@ -1,0 +1,195 @@
+/**
+ * `npm run bench`: the studio's own training, generation, metrics and import code timed in
+ * headless Chromium on every tfjs backend, plus the PyTorch reference of the same models, on this
+ * machine, in one run. Writes bench/out/bench-<time>.json and the generated section of BENCHMARKS.md.
+ *
+ *   npx tsx bench/run.ts [--backends webgpu,webgl,wasm,cpu] [--models dcgan28,dcgan64,cwgangp64,vae64,ddpm32]
+ *       [--steps 10] [--warmup 2] [--budget 60] [--cpu-budget 20] [--torch-budget 60] [--torch-threads 1]
+ *       [--metrics-count 500] [--import-files 200] [--no-pytorch] [--no-markdown]
+ *
+ * Needs a production build (npm run bench runs vite build first). Budgets are seconds per
+ * (backend, model) row: when one runs out the row reports what it measured, marked "budget
+ * exceeded", and a worker stuck in one long step is terminated 20 s later. Browser and PyTorch
+ * parts run one after the other, never together: on 2 cores they would slow each other down.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { preview } from 'vite';
+import { resolveConfig } from '../models';
+import { CHROMIUM_ARGS, launchBrowser } from '../e2e/browser';
+import { BACKEND_NAMES, type BackendName } from '../src/compute/backendTypes';
+import { BENCH_MODELS } from '../src/bench/benchModels';
+import { renderBenchSection, spliceSection } from '../src/bench/markdown';
+import { DEFAULT_PLAN_OPTIONS, buildPlan, worstCaseMs } from '../src/bench/plan';
+import type { BenchRecord, MemoryByKind, PytorchReport, PytorchRow } from '../src/bench/record';
+import { BENCH_MODEL_IDS, type BenchModelId, type BenchPlan, type PageEvent, type PageReport } from '../src/bench/types';
+import { LoadSampler, machineInfo } from './machine';
+import { PeakMemorySampler, findProcessByArgument } from './processMemory';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const PYTHON_WITH_TORCH = '/usr/bin/python3';
+// tfjs-webgpu profiles kernels only with 'timestamp-query', which Dawn exposes behind this flag.
+const PROFILING_ARGS = ['--enable-dawn-features=allow_unsafe_apis'];
+
+function listOption<T extends string>(value: string, allowed: readonly T[], name: string): T[] {
+  const items = value.split(',').filter(Boolean);
+  for (const item of items) {
+    if (!(allowed as readonly string[]).includes(item)) throw new Error(`bench/run.ts: unknown ${name} '${item}' (${allowed.join(', ')})`);
+  }
+  return items as T[];
+}
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      backends: { type: 'string', default: BACKEND_NAMES.join(',') },
+      models: { type: 'string', default: BENCH_MODEL_IDS.join(',') },
+      steps: { type: 'string', default: String(DEFAULT_PLAN_OPTIONS.steps) },
+      warmup: { type: 'string', default: String(DEFAULT_PLAN_OPTIONS.warmup) },
+      budget: { type: 'string', default: String(DEFAULT_PLAN_OPTIONS.defaultBudgetMs / 1000) },
+      'cpu-budget': { type: 'string', default: String((DEFAULT_PLAN_OPTIONS.budgetMs.cpu ?? 20_000) / 1000) },
+      'torch-budget': { type: 'string', default: '60' },
+      'torch-threads': { type: 'string', default: '1' },
+      'metrics-count': { type: 'string', default: '500' },
+      'import-files': { type: 'string', default: '200' },
+      'no-pytorch': { type: 'boolean', default: false },
+      'no-markdown': { type: 'boolean', default: false },
+    },
+  });
+  const backends = listOption<BackendName>(values.backends, BACKEND_NAMES, 'backend');
+  const models = listOption<BenchModelId>(values.models, BENCH_MODEL_IDS, 'model');
+  const steps = Number(values.steps);
+  const warmup = Number(values.warmup);
+  const plan = buildPlan({
+    ...DEFAULT_PLAN_OPTIONS,
+    backends,
+    models,
+    steps,
+    warmup,
+    defaultBudgetMs: Number(values.budget) * 1000,
+    budgetMs: { cpu: Number(values['cpu-budget']) * 1000 },
+    profileBackends: DEFAULT_PLAN_OPTIONS.profileBackends.filter((b) => backends.includes(b)),
+    metrics: Number(values['metrics-count']) > 0 ? { count: Number(values['metrics-count']), size: 64 } : null,
+    importFiles: Number(values['import-files']) > 0 ? Number(values['import-files']) : null,
+  });
+  return {
+    plan,
+    models,
+    steps,
+    warmup,
+    torch: values['no-pytorch'] ? null : { budgetS: Number(values['torch-budget']), threads: Number(values['torch-threads']) },
+    markdown: !values['no-markdown'],
+  };
+}
+
+async function runBrowser(plan: BenchPlan) {
+  if (!existsSync(resolve(ROOT, 'dist/bench.html'))) throw new Error('bench/run.ts: no dist/bench.html: run `npx vite build` first (npm run bench does).');
+  const server = await preview({ root: ROOT, preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false }, logLevel: 'warn' });
+  const address = server.httpServer.address();
+  if (!address || typeof address === 'string') throw new Error('bench/run.ts: the preview server did not report a port');
+  const marker = `--phantom-bench=${randomUUID()}`;
+  const args = [...CHROMIUM_ARGS, ...PROFILING_ARGS, marker];
+  const browser = await launchBrowser(args);
+  // Chromium gets a unique switch so its process tree can be found for memory sampling.
+  const sampler = new PeakMemorySampler(findProcessByArgument(marker));
+  const processMemory: (MemoryByKind | null)[] = plan.jobs.map(() => null);
+  try {
+    // Blocked service workers: the PWA would otherwise precache ~10 MB while the first job runs.
+    const context = await browser.newContext({ serviceWorkers: 'block' });
+    const page = await context.newPage();
+    page.on('pageerror', (error) => process.stderr.write(`page error: ${error.message}\n`));
+    await page.exposeBinding('phantomBenchReport', (_source, event: PageEvent) => {
+      if (event.type === 'job-start') sampler.take();
+      if (event.type === 'job-end') processMemory[event.jobIndex] = sampler.take();
+      process.stderr.write(`${event.type === 'progress' ? '    ' : ''}${event.text}\n`);
+    });
+    await page.goto(`http://127.0.0.1:${address.port}/bench.html`);
+    const report = (await page.evaluate((p) => window.phantomBench.run(p), plan)) as PageReport;
+    return { report, processMemory, chromium: browser.version(), chromiumArgs: args.filter((a) => a !== marker) };
+  } finally {
+    sampler.stop();
+    await browser.close();
+    await server.close();
+  }
+}
+
+/** Runs bench/pytorch_reference.py on the configs createModel resolves, so both sides build the same networks. */
+async function runPytorch(models: readonly BenchModelId[], steps: number, warmup: number, budgetS: number, threads: number, load: LoadSampler): Promise<PytorchReport> {
+  if (!existsSync(PYTHON_WITH_TORCH)) return { skipped: `${PYTHON_WITH_TORCH} not found` };
+  const configs: Record<string, unknown> = {};
+  const rows: PytorchRow[] = [];
+  for (const model of models) {
+    try {
+      configs[model] = resolveConfig(BENCH_MODELS[model].input);
+    } catch (error) {
+      rows.push({ model, status: 'not available', note: `no studio model to mirror: ${error instanceof Error ? error.message : String(error)}` });
+    }
+  }
+  const names = Object.keys(configs);
+  if (names.length === 0) return { rows, load: load.summarise(load.mark()) };
+  const args = [resolve(ROOT, 'bench/pytorch_reference.py'), '--models', names.join(','), '--configs', JSON.stringify(configs),
+    '--steps', String(steps), '--warmup', String(warmup), '--budget-s', String(budgetS), '--threads', String(threads)];
+  const from = load.mark();
+  const lines = await new Promise<string[]>((resolveLines, reject) => {
+    const child = spawn(PYTHON_WITH_TORCH, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      process.stderr.write(`pytorch: ${chunk.toString().slice(0, 160).trim()}…\n`);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolveLines(stdout.split('\n').filter(Boolean)) : reject(new Error(`bench/pytorch_reference.py exited with ${code}`))));
+  });
+  const parsed = lines.map((line) => JSON.parse(line) as PytorchRow & { skipped?: string });
+  const skipped = parsed.find((row) => row.skipped !== undefined);
+  if (skipped) return { skipped: skipped.skipped! };
+  // Per-step metrics and the mirrored config stay in the raw JSON only through the studio side; keep rows lean.
+  return { rows: [...parsed.map(({ model, status, note, backend, threads: t, batch, steps: n, stepMs, firstStepMs, medianMs, minMs, maxMs, meanMs, imagesPerSecond }) =>
+    ({ model, status, note, backend, threads: t, batch, steps: n, stepMs, firstStepMs, medianMs, minMs, maxMs, meanMs, imagesPerSecond })), ...rows], load: load.summarise(from) };
+}
+
+async function main(): Promise<void> {
+  const opts = options();
+  const startedAt = new Date();
+  process.stderr.write(`bench: ${opts.plan.jobs.length} browser jobs, at most ${(worstCaseMs(opts.plan) / 60_000).toFixed(0)} min in the browser\n`);
+  const load = new LoadSampler();
+  try {
+    const browser = await runBrowser(opts.plan);
+    const browserLoad = load.summarise();
+    const pytorch: PytorchReport = opts.torch
+      ? await runPytorch(opts.models, opts.steps, opts.warmup, opts.torch.budgetS, opts.torch.threads, load)
+      : { skipped: '--no-pytorch' };
+    const record: BenchRecord = {
+      format: 'phantom-studio/bench',
+      version: 1,
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      command: `npx tsx bench/run.ts ${process.argv.slice(2).join(' ')}`.trim(),
+      machine: machineInfo(),
+      chromium: browser.chromium,
+      chromiumArgs: browser.chromiumArgs,
+      plan: opts.plan,
+      page: browser.report,
+      processMemory: browser.processMemory,
+      browserLoad,
+      pytorch,
+    };
+    mkdirSync(resolve(ROOT, 'bench/out'), { recursive: true });
+    const jsonPath = resolve(ROOT, `bench/out/bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+    writeFileSync(jsonPath, `${JSON.stringify(record, null, 2)}\n`);
+    process.stderr.write(`bench: wrote ${relative(ROOT, jsonPath)}\n`);
+    if (opts.markdown) {
+      const path = resolve(ROOT, 'BENCHMARKS.md');
+      const current = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
+      writeFileSync(path, spliceSection(current, renderBenchSection(record, relative(ROOT, jsonPath))));
+      process.stderr.write('bench: updated BENCHMARKS.md\n');
+    }
+  } finally {
+    load.stop();
+  }
+}
+
+await main();

@@ -1,0 +1,120 @@
+/**
+ * The bench page (bench.html): runs a plan job by job, each in a fresh module worker, and kills a
+ * worker that outlives its budget, because one tfjs step cannot be interrupted from inside (a cpu
+ * step can take minutes). The Node driver calls window.phantomBench.run(plan) and listens on
+ * window.phantomBenchReport; a person can press Run for the default plan.
+ */
+import { describeAdapter } from '../compute/adapterInfo';
+import { buildPlan } from './plan';
+import { imagesPerSecond, stepStats } from './stats';
+import type { BenchJob, BenchPlan, JobResult, JobStatus, PageEnvironment, PageEvent, PageReport, WorkerEvent } from './types';
+
+declare global {
+  interface Window {
+    phantomBench: { run(plan: BenchPlan): Promise<PageReport> };
+    /** Exposed by the Node driver (Playwright binding); absent when a person opens the page. */
+    phantomBenchReport?: (event: PageEvent) => Promise<void>;
+  }
+}
+
+const log = document.querySelector<HTMLPreElement>('#log')!;
+
+function emit(event: PageEvent): void {
+  log.textContent += `${event.type === 'progress' ? '    ' : ''}${event.text}\n`;
+  void window.phantomBenchReport?.(event);
+}
+
+function describeJob(job: BenchJob): string {
+  switch (job.kind) {
+    case 'train':
+      return `train ${job.model} on ${job.backend}`;
+    case 'metrics':
+      return `metrics ${job.count} vs ${job.count} at ${job.size} px`;
+    case 'import':
+      return `import ${job.files} PNGs`;
+  }
+}
+
+/** A row for a job that never reported 'done': what its progress events showed, and why. */
+function unfinished(job: BenchJob, status: JobStatus, note: string, warmupMs: number[], stepMs: number[]): JobResult {
+  if (job.kind !== 'train') return { kind: job.kind, job, status, note, stages: [], totalMs: NaN };
+  return {
+    kind: 'train',
+    job,
+    status,
+    note,
+    firstStepMs: warmupMs[0],
+    warmupMs,
+    stepMs,
+    stats: stepStats(stepMs) ?? undefined,
+  };
+}
+
+function runJob(job: BenchJob, index: number, graceMs: number): Promise<JobResult> {
+  return new Promise((resolve) => {
+    const worker = new Worker(new URL('./bench.worker.ts', import.meta.url), { type: 'module' });
+    const warmupMs: number[] = [];
+    const stepMs: number[] = [];
+    const finish = (result: JobResult) => {
+      clearTimeout(deadline);
+      worker.terminate();
+      resolve(result);
+    };
+    const limitMs = job.budgetMs + graceMs;
+    const deadline = setTimeout(() => {
+      const note = `worker terminated ${(limitMs / 1000).toFixed(0)} s after start: ${stepMs.length} timed steps, ${warmupMs.length} warm-up steps finished`;
+      finish(unfinished(job, 'terminated', note, warmupMs, stepMs));
+    }, limitMs);
+    worker.onmessage = (message: MessageEvent<WorkerEvent>) => {
+      const event = message.data;
+      if (event.type === 'progress') {
+        if (event.stepMs !== undefined) (event.warmup ? warmupMs : stepMs).push(event.stepMs);
+        emit({ type: 'progress', jobIndex: index, text: event.text });
+      } else if (event.type === 'failed') {
+        finish(unfinished(job, 'failed', event.message, warmupMs, stepMs));
+      } else {
+        finish(event.result);
+      }
+    };
+    worker.onerror = (error) => finish(unfinished(job, 'failed', `worker error: ${error.message}`, warmupMs, stepMs));
+    worker.postMessage(job);
+  });
+}
+
+async function environment(): Promise<PageEnvironment> {
+  type Adapter = Parameters<typeof describeAdapter>[0] & { features?: ReadonlySet<string> };
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<Adapter | null> } }).gpu;
+  const adapter = gpu ? await gpu.requestAdapter().catch(() => null) : null;
+  const measure = (performance as Performance & { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> }).measureUserAgentSpecificMemory;
+  let userAgentMemory: PageEnvironment['userAgentMemory'];
+  if (!crossOriginIsolated) userAgentMemory = { unavailable: 'page is not cross-origin isolated (the studio runs without COOP/COEP)' };
+  else if (!measure) userAgentMemory = { unavailable: 'performance.measureUserAgentSpecificMemory is not implemented' };
+  else userAgentMemory = { bytes: (await measure.call(performance)).bytes };
+  return {
+    userAgent: navigator.userAgent,
+    hardwareConcurrency: navigator.hardwareConcurrency,
+    crossOriginIsolated,
+    adapter: adapter ? { ...describeAdapter(adapter), timestampQuery: adapter.features?.has('timestamp-query') ?? false } : null,
+    userAgentMemory,
+  };
+}
+
+async function run(plan: BenchPlan): Promise<PageReport> {
+  const results: JobResult[] = [];
+  for (const [index, job] of plan.jobs.entries()) {
+    emit({ type: 'job-start', jobIndex: index, text: `[${index + 1}/${plan.jobs.length}] ${describeJob(job)}` });
+    const result = await runJob(job, index, plan.graceMs);
+    results.push(result);
+    const rate = result.kind === 'train' && result.batchSize ? imagesPerSecond(result.batchSize, result.stepMs) : null;
+    emit({ type: 'job-end', jobIndex: index, text: `  → ${result.status}${rate ? `, ${rate.toFixed(1)} images/s` : ''}${result.note ? ` (${result.note})` : ''}` });
+  }
+  return { environment: await environment(), results };
+}
+
+window.phantomBench = { run };
+document.querySelector<HTMLButtonElement>('#run')!.addEventListener('click', (event) => {
+  (event.currentTarget as HTMLButtonElement).disabled = true;
+  void run(buildPlan()).then((report) => {
+    log.textContent += `\n${JSON.stringify(report, null, 2)}\n`;
+  });
+});

@@ -1,0 +1,67 @@
+/**
+ * Which jobs a bench run does, in what order, with what budgets. Shared by the Node driver
+ * (bench/run.ts) and the page's own "Run" button so both run the same plan.
+ */
+import { BACKEND_NAMES, type BackendName } from '../compute/backendTypes';
+import { BENCH_MODEL_IDS, type BenchJob, type BenchModelId, type BenchPlan } from './types';
+
+export interface PlanOptions {
+  backends: readonly BackendName[];
+  models: readonly BenchModelId[];
+  steps: number;
+  warmup: number;
+  /** Per-(backend, model) budget in ms; a backend missing here uses defaultBudgetMs. */
+  budgetMs: Partial<Record<BackendName, number>>;
+  defaultBudgetMs: number;
+  generateCount: number;
+  /** Backends whose rows get one tf.profile'd step. */
+  profileBackends: readonly BackendName[];
+  metrics: { count: number; size: 32 | 64 | 128 } | null;
+  importFiles: number | null;
+  graceMs: number;
+}
+
+export const DEFAULT_PLAN_OPTIONS: PlanOptions = {
+  backends: BACKEND_NAMES,
+  models: BENCH_MODEL_IDS,
+  steps: 10,
+  warmup: 2,
+  // cpu is ~100× slower than wasm: its budget only has to show that, not wait for it.
+  budgetMs: { cpu: 20_000 },
+  defaultBudgetMs: 60_000,
+  generateCount: 64,
+  profileBackends: ['webgpu', 'wasm'],
+  metrics: { count: 500, size: 64 },
+  importFiles: 200,
+  graceMs: 20_000,
+};
+
+export function buildPlan(options: PlanOptions = DEFAULT_PLAN_OPTIONS): BenchPlan {
+  if (!(Number.isInteger(options.steps) && options.steps >= 1)) throw new Error(`src/bench/plan.ts: steps must be ≥ 1, got ${options.steps}`);
+  if (!(Number.isInteger(options.warmup) && options.warmup >= 1))
+    throw new Error(`src/bench/plan.ts: warmup must be ≥ 1 (the first step is reported on its own), got ${options.warmup}`);
+  const jobs: BenchJob[] = [];
+  // Backend-major order: consecutive rows share a backend, so a slow backend's rows are easy to spot in the log.
+  for (const backend of options.backends) {
+    for (const model of options.models) {
+      jobs.push({
+        kind: 'train',
+        backend,
+        model,
+        steps: options.steps,
+        warmup: options.warmup,
+        generateCount: options.generateCount,
+        profile: options.profileBackends.includes(backend),
+        budgetMs: options.budgetMs[backend] ?? options.defaultBudgetMs,
+      });
+    }
+  }
+  if (options.metrics) jobs.push({ kind: 'metrics', ...options.metrics, budgetMs: options.defaultBudgetMs });
+  if (options.importFiles) jobs.push({ kind: 'import', files: options.importFiles, sourceSize: 128, size: 64, budgetMs: options.defaultBudgetMs });
+  return { jobs, graceMs: options.graceMs };
+}
+
+/** Upper bound of the plan's wall time: every job at budget plus grace. */
+export function worstCaseMs(plan: BenchPlan): number {
+  return plan.jobs.reduce((total, job) => total + job.budgetMs + plan.graceMs, 0);
+}

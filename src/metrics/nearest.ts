@@ -25,13 +25,12 @@ export function kNearest(query: FeatureMatrix, reference: FeatureMatrix, k: numb
   const rNorms = squaredNorms(r);
   const index = new Int32Array(query.rows * kk).fill(-1);
   const distance = new Float64Array(query.rows * kk).fill(Infinity);
-  scanDotTiles(q, r, false, (i0, i1, j0, j1, dots) => {
-    const width = j1 - j0;
+  scanDotTiles(q, r, false, (i0, i1, j0, j1, dots, stride) => {
     for (let i = i0; i < i1; i++) {
       const base = i * kk;
-      const row = (i - i0) * width;
+      const row = (i - i0) * stride - j0;
       for (let j = j0; j < j1; j++) {
-        const d = distanceFromDot(qNorms[i], rNorms[j], dots[row + j - j0]);
+        const d = distanceFromDot(qNorms[i], rNorms[j], dots[row + j]);
         if (d >= distance[base + kk - 1]) continue;
         let p = kk - 1;
         while (p > 0 && distance[base + p - 1] > d) {

@@ -9,7 +9,7 @@
  * complex part, and we say so in the warnings.
  */
 import { columnMeans, covariance, multiplySquare, trace } from '../linalg/matrix';
-import { symmetricEigen } from '../linalg/symmetricEigen';
+import { symmetricEigen, symmetricEigenvalues } from '../linalg/symmetricEigen';
 import type { FeatureMatrix, ResultNotes } from '../types';
 import { MetricInputError } from '../types';
 import { assertFeatureMatrix, assertSameFeatureDims } from '../validate';
@@ -79,9 +79,9 @@ export function frechetFromStats(a: GaussianStats, b: GaussianStats): FrechetRes
     }
   }
   let traceSqrt = 0;
-  for (const v of symmetricEigen(middle, n).values) traceSqrt += Math.sqrt(Math.max(v, 0));
+  for (const v of symmetricEigenvalues(middle, n)) traceSqrt += Math.sqrt(Math.max(v, 0));
 
-  const rank = { real: numericalRank(eigA.values, n), fake: numericalRank(symmetricEigen(b.cov, n).values, n) };
+  const rank = { real: numericalRank(eigA.values, n), fake: numericalRank(symmetricEigenvalues(b.cov, n), n) };
   const value = meanTerm + trace(a.cov, n) + trace(b.cov, n) - 2 * traceSqrt;
   const sizes = { real: a.count, fake: b.count };
   const warnings = sampleSizeWarnings(sizes);

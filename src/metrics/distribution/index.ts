@@ -43,13 +43,13 @@ export function evaluateDistributions(real: FeatureMatrix, fake: FeatureMatrix, 
   const realNorms = squaredNorms(r);
   const fakeNorms = squaredNorms(f);
   const kidOptions = resolveKidOptions(options.kid ?? {}, real.rows, fake.rows);
-  const kidScan = new KidScan(real.cols, real.rows, fake.rows, kidOptions.subsets > 0);
+  const kidScan = new KidScan(real.cols, real.rows, fake.rows, kidOptions);
   const realKnn = new NearestNeighbourRadii(realNorms, k);
   const fakeKnn = new NearestNeighbourRadii(fakeNorms, k);
   runScans(r, f, { xx: [...kidScan.visitors('xx'), realKnn.visit], yy: [...kidScan.visitors('yy'), fakeKnn.visit], xy: [] });
   // The cross scan needs both sets' radii, so it runs after the within-set scans.
-  const realRadii = realKnn.radii();
-  const cross = new PrdcCross(realNorms, fakeNorms, realRadii, fakeKnn.radii());
+  const realRadii = realKnn.squaredRadii();
+  const cross = new PrdcCross(realNorms, fakeNorms, realRadii, fakeKnn.squaredRadii());
   runScans(r, f, { xx: [], yy: [], xy: [...kidScan.visitors('xy'), cross.visit] });
 
   const n = { real: real.rows, fake: fake.rows };

@@ -7,7 +7,7 @@ import { Random } from '../../data/random';
 import type { FeatureMatrix, ResultNotes } from '../types';
 import { MetricInputError } from '../types';
 import { assertFeatureMatrix, assertSameFeatureDims } from '../validate';
-import { KernelStore, KernelSum } from './accumulators';
+import { KernelSum, type SubsetMembership } from './accumulators';
 import { sampleSizeWarnings } from './notes';
 import { runScans, toDenseRows, type TileVisitor } from './pairwise';
 
@@ -33,32 +33,69 @@ export function unbiasedMmd2(sumXX: number, sumYY: number, sumXY: number, n: num
   return sumXX / (n * (n - 1)) + sumYY / (m * (m - 1)) - (2 * sumXY) / (n * m);
 }
 
-/** The tile visitors KID needs from each of the three scans. */
+/**
+ * The tile visitors KID needs from each of the three scans. The random subsets are drawn up
+ * front (same seeded draws as always) and turned into membership masks, so the subset sums are
+ * gathered during the scans.
+ */
 export class KidScan {
   readonly xx: KernelSum;
   readonly yy: KernelSum;
   readonly xy: KernelSum;
-  readonly stores: { xx: KernelStore; yy: KernelStore; xy: KernelStore } | null;
+  readonly subsetCount: number;
 
-  constructor(dims: number, nReal: number, nFake: number, keepKernels: boolean) {
-    this.xx = new KernelSum(dims, true);
-    this.yy = new KernelSum(dims, true);
-    this.xy = new KernelSum(dims, false);
-    this.stores = keepKernels
-      ? {
-          xx: new KernelStore(dims, nReal, nReal, true),
-          yy: new KernelStore(dims, nFake, nFake, true),
-          xy: new KernelStore(dims, nReal, nFake, false),
-        }
-      : null;
+  constructor(dims: number, nReal: number, nFake: number, opts: ResolvedKidOptions) {
+    const members = opts.subsets > 0 ? subsetMembership(nReal, nFake, opts.subsets, opts.subsetSize, opts.seed) : null;
+    this.subsetCount = members ? opts.subsets : 0;
+    this.xx = new KernelSum(dims, true, members?.real ?? null, members?.real ?? null, this.subsetCount);
+    this.yy = new KernelSum(dims, true, members?.fake ?? null, members?.fake ?? null, this.subsetCount);
+    this.xy = new KernelSum(dims, false, members?.real ?? null, members?.fake ?? null, this.subsetCount);
   }
 
   visitors(which: 'xx' | 'yy' | 'xy'): TileVisitor[] {
-    const list: TileVisitor[] = [this[which].visit];
-    if (this.stores) list.push(this.stores[which].visit);
-    return list;
+    return [this[which].visit];
   }
 }
+
+/** Subset t takes `size` samples of each set without replacement (partial Fisher–Yates, seeded). */
+function subsetMembership(nReal: number, nFake: number, count: number, size: number, seed: number): { real: SubsetMembership; fake: SubsetMembership } {
+  const rng = new Random(seed);
+  const realPool = Int32Array.from({ length: nReal }, (_, i) => i);
+  const fakePool = Int32Array.from({ length: nFake }, (_, i) => i);
+  const realDraws: Int32Array[] = [];
+  const fakeDraws: Int32Array[] = [];
+  // Same draw order as ever (real then fake, subset by subset), so a seed keeps its subsets.
+  for (let t = 0; t < count; t++) {
+    realDraws.push(sampleWithoutReplacement(realPool, size, rng).slice());
+    fakeDraws.push(sampleWithoutReplacement(fakePool, size, rng).slice());
+  }
+  return { real: toMembership(realDraws, nReal), fake: toMembership(fakeDraws, nFake) };
+}
+
+function toMembership(draws: Int32Array[], samples: number): SubsetMembership {
+  const start = new Int32Array(samples + 1);
+  for (const draw of draws) for (const x of draw) start[x + 1]++;
+  for (let i = 0; i < samples; i++) start[i + 1] += start[i];
+  const next = start.slice(0, samples);
+  const subsets = new Int32Array(start[samples]);
+  draws.forEach((draw, t) => {
+    for (const x of draw) subsets[next[x]++] = t;
+  });
+  return { start, subsets };
+}
+
+/** Partial Fisher–Yates: the first `size` entries of the (reshuffled) pool. */
+function sampleWithoutReplacement(pool: Int32Array, size: number, rng: Random): Int32Array {
+  for (let i = 0; i < size; i++) {
+    const j = i + rng.int(pool.length - i);
+    const t = pool[i];
+    pool[i] = pool[j];
+    pool[j] = t;
+  }
+  return pool.subarray(0, size);
+}
+
+export type ResolvedKidOptions = ReturnType<typeof resolveKidOptions>;
 
 export function resolveKidOptions(options: KidOptions, nReal: number, nFake: number) {
   const subsets = options.subsets ?? KID_DEFAULTS.subsets;
@@ -74,12 +111,15 @@ export function resolveKidOptions(options: KidOptions, nReal: number, nFake: num
   return { subsets, subsetSize, seed, warnings };
 }
 
-export function finishKid(scan: KidScan, nReal: number, nFake: number, opts: ReturnType<typeof resolveKidOptions>): KidResult {
-  const full = unbiasedMmd2(scan.xx.sum, scan.yy.sum, scan.xy.sum, nReal, nFake);
+export function finishKid(scan: KidScan, nReal: number, nFake: number, opts: ResolvedKidOptions): KidResult {
+  const full = unbiasedMmd2(scan.xx.total, scan.yy.total, scan.xy.total, nReal, nFake);
   const n = { real: nReal, fake: nFake };
   const warnings = [...sampleSizeWarnings(n), ...opts.warnings];
-  if (!scan.stores || opts.subsets === 0) return { full, subsets: null, n, warnings };
-  const values = subsetMmd2(scan.stores, nReal, nFake, opts.subsets, opts.subsetSize, opts.seed);
+  if (scan.subsetCount === 0) return { full, subsets: null, n, warnings };
+  const values = new Float64Array(scan.subsetCount);
+  for (let t = 0; t < values.length; t++) {
+    values[t] = unbiasedMmd2(scan.xx.subsetTotal(t), scan.yy.subsetTotal(t), scan.xy.subsetTotal(t), opts.subsetSize, opts.subsetSize);
+  }
   let mean = 0;
   for (const v of values) mean += v;
   mean /= values.length;
@@ -90,72 +130,13 @@ export function finishKid(scan: KidScan, nReal: number, nFake: number, opts: Ret
   return { full, subsets: { mean, std, count: values.length, size: opts.subsetSize }, n, warnings };
 }
 
-function subsetMmd2(
-  stores: NonNullable<KidScan['stores']>,
-  nReal: number,
-  nFake: number,
-  count: number,
-  size: number,
-  seed: number,
-): Float64Array {
-  const rng = new Random(seed);
-  const out = new Float64Array(count);
-  const realPool = Int32Array.from({ length: nReal }, (_, i) => i);
-  const fakePool = Int32Array.from({ length: nFake }, (_, i) => i);
-  for (let t = 0; t < count; t++) {
-    const xs = sampleWithoutReplacement(realPool, size, rng);
-    const ys = sampleWithoutReplacement(fakePool, size, rng);
-    out[t] = unbiasedMmd2(
-      offDiagonalSum(stores.xx.values, nReal, xs),
-      offDiagonalSum(stores.yy.values, nFake, ys),
-      crossSum(stores.xy.values, nFake, xs, ys),
-      size,
-      size,
-    );
-  }
-  return out;
-}
-
-/** Partial Fisher–Yates: the first `size` entries of the (reshuffled) pool. */
-function sampleWithoutReplacement(pool: Int32Array, size: number, rng: Random): Int32Array {
-  for (let i = 0; i < size; i++) {
-    const j = i + rng.int(pool.length - i);
-    const t = pool[i];
-    pool[i] = pool[j];
-    pool[j] = t;
-  }
-  return pool.slice(0, size);
-}
-
-function offDiagonalSum(kernel: Float32Array, stride: number, idx: Int32Array): number {
-  let sum = 0;
-  for (let a = 0; a < idx.length; a++) {
-    const row = idx[a] * stride;
-    let s = 0;
-    for (let b = a + 1; b < idx.length; b++) s += kernel[row + idx[b]];
-    sum += s;
-  }
-  return 2 * sum;
-}
-
-function crossSum(kernel: Float32Array, stride: number, xs: Int32Array, ys: Int32Array): number {
-  let sum = 0;
-  for (let a = 0; a < xs.length; a++) {
-    const row = xs[a] * stride;
-    let s = 0;
-    for (let b = 0; b < ys.length; b++) s += kernel[row + ys[b]];
-    sum += s;
-  }
-  return sum;
-}
-
 export function kernelInceptionDistance(real: FeatureMatrix, fake: FeatureMatrix, options: KidOptions = {}): KidResult {
   assertFeatureMatrix(real, 'real features');
   assertFeatureMatrix(fake, 'fake features');
   assertSameFeatureDims(real, fake);
   if (real.rows < 2 || fake.rows < 2) throw new MetricInputError(`KID needs at least 2 samples per set, got ${real.rows} real and ${fake.rows} fake`);
   const opts = resolveKidOptions(options, real.rows, fake.rows);
-  const scan = new KidScan(real.cols, real.rows, fake.rows, opts.subsets > 0);
+  const scan = new KidScan(real.cols, real.rows, fake.rows, opts);
   runScans(toDenseRows(real), toDenseRows(fake), { xx: scan.visitors('xx'), yy: scan.visitors('yy'), xy: scan.visitors('xy') });
   return finishKid(scan, real.rows, fake.rows, opts);
 }

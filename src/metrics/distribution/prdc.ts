@@ -26,12 +26,14 @@ export function assertPrdcInput(real: FeatureMatrix, fake: FeatureMatrix, k: num
   }
 }
 
-export function kNearestRadii(rows: DenseRows, norms: Float64Array, k: number): Float64Array {
+/** Squared distance from each row to its k-th nearest other row. */
+export function kNearestSquaredRadii(rows: DenseRows, norms: Float64Array, k: number): Float64Array {
   const knn = new NearestNeighbourRadii(norms, k);
   scanDotTiles(rows, rows, true, knn.visit);
-  return knn.radii();
+  return knn.squaredRadii();
 }
 
+/** `realRadii` are squared, like the distances PrdcCross keeps. */
 export function summarisePrdc(cross: PrdcCross, realRadii: Float64Array, k: number): Omit<PrdcResult, 'n' | 'warnings'> {
   const nFake = cross.realBallsHit.length;
   const nReal = realRadii.length;
@@ -66,8 +68,8 @@ export function prdc(real: FeatureMatrix, fake: FeatureMatrix, options: { k?: nu
   const f = toDenseRows(fake);
   const realNorms = squaredNorms(r);
   const fakeNorms = squaredNorms(f);
-  const realRadii = kNearestRadii(r, realNorms, k);
-  const fakeRadii = kNearestRadii(f, fakeNorms, k);
+  const realRadii = kNearestSquaredRadii(r, realNorms, k);
+  const fakeRadii = kNearestSquaredRadii(f, fakeNorms, k);
   const cross = new PrdcCross(realNorms, fakeNorms, realRadii, fakeRadii);
   scanDotTiles(r, f, false, cross.visit);
   const n = { real: real.rows, fake: fake.rows };

@@ -13,17 +13,40 @@ export interface SymmetricEigen {
 
 export function symmetricEigen(matrix: Float64Array, n: number): SymmetricEigen {
   if (matrix.length !== n * n) throw new Error(`symmetricEigen: expected ${n}x${n} values, got ${matrix.length}`);
+  // Held transposed until the end (see tridiagonalize).
   const V = Float64Array.from(matrix);
+  transposeInPlace(V, n);
   const d = new Float64Array(n);
   const e = new Float64Array(n);
   if (n === 0) return { values: d, vectors: V };
-  tridiagonalize(V, d, e, n);
-  diagonalize(V, d, e, n);
+  tridiagonalize(V, d, e, n, true);
+  diagonalize(V, d, e, n, true);
   return { values: d, vectors: V };
 }
 
-function tridiagonalize(V: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
-  for (let j = 0; j < n; j++) d[j] = V[(n - 1) * n + j];
+/**
+ * Ascending eigenvalues only, bit-identical to symmetricEigen's: the transformations are neither
+ * accumulated nor rotated, which is most of the O(n³) work (and its column-strided part).
+ */
+export function symmetricEigenvalues(matrix: Float64Array, n: number): Float64Array {
+  if (matrix.length !== n * n) throw new Error(`symmetricEigenvalues: expected ${n}x${n} values, got ${matrix.length}`);
+  const V = Float64Array.from(matrix);
+  transposeInPlace(V, n);
+  const d = new Float64Array(n);
+  const e = new Float64Array(n);
+  if (n === 0) return d;
+  tridiagonalize(V, d, e, n, false);
+  diagonalize(V, d, e, n, false);
+  return d;
+}
+
+/**
+ * JAMA's tred2 on the transpose of its V: every V[a][b] there is V[b][a] here, so the O(n³)
+ * loops, which walk columns in JAMA, stream contiguous rows. Same operations in the same order,
+ * so the results are bit-identical; diagonalize keeps the transposed layout and undoes it last.
+ */
+function tridiagonalize(V: Float64Array, d: Float64Array, e: Float64Array, n: number, withVectors: boolean): void {
+  for (let j = 0; j < n; j++) d[j] = V[j * n + (n - 1)];
   for (let i = n - 1; i > 0; i--) {
     let scale = 0;
     let h = 0;
@@ -31,9 +54,9 @@ function tridiagonalize(V: Float64Array, d: Float64Array, e: Float64Array, n: nu
     if (scale === 0) {
       e[i] = d[i - 1];
       for (let j = 0; j < i; j++) {
-        d[j] = V[(i - 1) * n + j];
-        V[i * n + j] = 0;
+        d[j] = V[j * n + (i - 1)];
         V[j * n + i] = 0;
+        V[i * n + j] = 0;
       }
     } else {
       for (let k = 0; k < i; k++) {
@@ -49,11 +72,11 @@ function tridiagonalize(V: Float64Array, d: Float64Array, e: Float64Array, n: nu
       for (let j = 0; j < i; j++) e[j] = 0;
       for (let j = 0; j < i; j++) {
         f = d[j];
-        V[j * n + i] = f;
+        V[i * n + j] = f;
         g = e[j] + V[j * n + j] * f;
         for (let k = j + 1; k <= i - 1; k++) {
-          g += V[k * n + j] * d[k];
-          e[k] += V[k * n + j] * f;
+          g += V[j * n + k] * d[k];
+          e[k] += V[j * n + k] * f;
         }
         e[j] = g;
       }
@@ -67,37 +90,53 @@ function tridiagonalize(V: Float64Array, d: Float64Array, e: Float64Array, n: nu
       for (let j = 0; j < i; j++) {
         f = d[j];
         g = e[j];
-        for (let k = j; k <= i - 1; k++) V[k * n + j] -= f * e[k] + g * d[k];
-        d[j] = V[(i - 1) * n + j];
-        V[i * n + j] = 0;
+        for (let k = j; k <= i - 1; k++) V[j * n + k] -= f * e[k] + g * d[k];
+        d[j] = V[j * n + (i - 1)];
+        V[j * n + i] = 0;
       }
     }
     d[i] = h;
   }
+  if (!withVectors) {
+    // The accumulation below only saves the diagonal aside before reading it back into d.
+    for (let j = 0; j < n; j++) d[j] = V[j * n + j];
+    e[0] = 0;
+    return;
+  }
   // Accumulate transformations.
   for (let i = 0; i < n - 1; i++) {
-    V[(n - 1) * n + i] = V[i * n + i];
+    V[i * n + (n - 1)] = V[i * n + i];
     V[i * n + i] = 1;
     const h = d[i + 1];
     if (h !== 0) {
-      for (let k = 0; k <= i; k++) d[k] = V[k * n + i + 1] / h;
+      for (let k = 0; k <= i; k++) d[k] = V[(i + 1) * n + k] / h;
       for (let j = 0; j <= i; j++) {
         let g = 0;
-        for (let k = 0; k <= i; k++) g += V[k * n + i + 1] * V[k * n + j];
-        for (let k = 0; k <= i; k++) V[k * n + j] -= g * d[k];
+        for (let k = 0; k <= i; k++) g += V[(i + 1) * n + k] * V[j * n + k];
+        for (let k = 0; k <= i; k++) V[j * n + k] -= g * d[k];
       }
     }
-    for (let k = 0; k <= i; k++) V[k * n + i + 1] = 0;
+    for (let k = 0; k <= i; k++) V[(i + 1) * n + k] = 0;
   }
   for (let j = 0; j < n; j++) {
-    d[j] = V[(n - 1) * n + j];
-    V[(n - 1) * n + j] = 0;
+    d[j] = V[j * n + (n - 1)];
+    V[j * n + (n - 1)] = 0;
   }
-  V[(n - 1) * n + n - 1] = 1;
+  V[(n - 1) * n + (n - 1)] = 1;
   e[0] = 0;
 }
 
-function diagonalize(V: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
+function transposeInPlace(V: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const t = V[i * n + j];
+      V[i * n + j] = V[j * n + i];
+      V[j * n + i] = t;
+    }
+  }
+}
+
+function diagonalize(V: Float64Array, d: Float64Array, e: Float64Array, n: number, withVectors: boolean): void {
   for (let i = 1; i < n; i++) e[i - 1] = e[i];
   e[n - 1] = 0;
   let f = 0;
@@ -143,10 +182,15 @@ function diagonalize(V: Float64Array, d: Float64Array, e: Float64Array, n: numbe
           c = p / r;
           p = c * d[i] - s * g;
           d[i + 1] = h + s * (c * g + s * d[i]);
-          for (let k = 0; k < n; k++) {
-            h = V[k * n + i + 1];
-            V[k * n + i + 1] = s * V[k * n + i] + c * h;
-            V[k * n + i] = c * V[k * n + i] - s * h;
+          if (withVectors) {
+            // V is held transposed here, so columns i and i + 1 are contiguous rows.
+            const ri = i * n;
+            const ri1 = ri + n;
+            for (let k = 0; k < n; k++) {
+              h = V[ri1 + k];
+              V[ri1 + k] = s * V[ri + k] + c * h;
+              V[ri + k] = c * V[ri + k] - s * h;
+            }
           }
         }
         p = (-s * s2 * c3 * el1 * e[l]) / dl1;
@@ -170,11 +214,14 @@ function diagonalize(V: Float64Array, d: Float64Array, e: Float64Array, n: numbe
     if (k !== i) {
       d[k] = d[i];
       d[i] = p;
-      for (let j = 0; j < n; j++) {
-        const t = V[j * n + i];
-        V[j * n + i] = V[j * n + k];
-        V[j * n + k] = t;
+      if (withVectors) {
+        for (let j = 0; j < n; j++) {
+          const t = V[i * n + j];
+          V[i * n + j] = V[k * n + j];
+          V[k * n + j] = t;
+        }
       }
     }
   }
+  if (withVectors) transposeInPlace(V, n);
 }

@@ -6,6 +6,7 @@ import type {
   AdamOptions,
   CommonConfig,
   DcganConfig,
+  DdpmConfig,
   GanOptions,
   ModelConfig,
   ModelConfigInput,
@@ -67,6 +68,24 @@ export const DEFAULT_CONFIGS = {
     beta: 1,
     adam: { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
   } satisfies VaeConfig,
+  ddpm: {
+    kind: 'ddpm',
+    ...COMMON,
+    // Derived, never chosen: resolveConfig sets resolution² · channels for the actual resolution.
+    latentDim: 32 * 32,
+    // The paper trains with 128; 16 keeps a step well under a second on wasm.
+    batchSize: 16,
+    // The paper's 32 px model has width 128, multipliers [1, 2, 2, 2], two residual blocks per level
+    // and attention at 16 px; this one keeps one block per level and no attention (see models/ddpm.ts).
+    width: 32,
+    channelMultipliers: [1, 2, 2],
+    timesteps: 1000,
+    betaSchedule: 'cosine',
+    samplingSteps: 50,
+    // The paper's 0.9999 averages over ~10k steps, longer than most browser runs.
+    emaDecay: 0.999,
+    adam: { learningRate: 2e-4, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+  } satisfies DdpmConfig,
 } as const;
 
 /** Fills defaults for a partial config and validates the result. */
@@ -75,6 +94,8 @@ export function resolveConfig(input: ModelConfigInput): ModelConfig {
   if (!defaults) throw new Error(`models/config.ts: unknown model kind "${(input as { kind: unknown }).kind}"`);
   const config = { ...structuredClone(defaults), ...structuredClone(input) } as ModelConfig;
   if ('adam' in input && input.adam) (config as { adam: AdamOptions }).adam = { ...defaults.adam, ...input.adam };
+  // A DDPM's "latent" is its starting noise image, so its size follows from the image's.
+  if (config.kind === 'ddpm' && input.latentDim === undefined) config.latentDim = config.resolution ** 2 * config.channels;
   validateConfig(config);
   return config;
 }
@@ -125,5 +146,22 @@ export function validateConfig(config: ModelConfig): void {
     case 'vae':
       if (!(config.beta >= 0)) fail(`beta must be ≥ 0, got ${config.beta}`);
       break;
+    case 'ddpm': {
+      const { resolution, channels, channelMultipliers, timesteps, samplingSteps } = config;
+      if (config.latentDim !== resolution ** 2 * channels)
+        fail(`latentDim is the starting-noise size resolution² · channels = ${resolution ** 2 * channels}, got ${config.latentDim}; leave it out`);
+      if (!Array.isArray(channelMultipliers) || channelMultipliers.length < 1 || channelMultipliers.length > 5)
+        fail('channelMultipliers must list 1 to 5 levels');
+      channelMultipliers.forEach((m, i) => positiveInt(`channelMultipliers[${i}]`, m));
+      const bottom = resolution / 2 ** (channelMultipliers.length - 1);
+      if (!Number.isInteger(bottom) || bottom < 4 || resolution > 256)
+        fail(`resolution ${resolution} must be ≤ 256 and halve ${channelMultipliers.length - 1} times to an integer side ≥ 4`);
+      positiveInt('timesteps', timesteps);
+      positiveInt('samplingSteps', samplingSteps);
+      if (samplingSteps > timesteps) fail(`samplingSteps (${samplingSteps}) must be ≤ timesteps (${timesteps})`);
+      if (config.betaSchedule !== 'linear' && config.betaSchedule !== 'cosine')
+        fail(`betaSchedule must be 'linear' or 'cosine', got ${String(config.betaSchedule)}`);
+      break;
+    }
   }
 }

@@ -1,6 +1,7 @@
 /** Public entry point of `models/`: the factory plus the types and helpers callers need. */
 import { resolveConfig } from './config';
 import { Dcgan } from './dcgan';
+import { Ddpm } from './ddpm';
 import { Progressive } from './progressive';
 import { Vae } from './vae';
 import { WganGp } from './wgangp';
@@ -10,6 +11,7 @@ export type * from './types';
 export { DEFAULT_CONFIGS, resolveConfig, validateConfig } from './config';
 export { readMetrics } from './core/base';
 export { progressiveSchedule } from './progressive';
+export { alphaBars, ddimTimesteps } from './ddpm';
 
 /** Builds a model from a (partial) config; defaults fill the rest and the result is validated. */
 export function createModel(input: ModelConfigInput): GenerativeModel {
@@ -23,5 +25,7 @@ export function createModel(input: ModelConfigInput): GenerativeModel {
       return new Progressive(config);
     case 'vae':
       return new Vae(config);
+    case 'ddpm':
+      return new Ddpm(config);
   }
 }

@@ -5,7 +5,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 
-export type ModelKind = 'dcgan' | 'wgan-gp' | 'pggan' | 'vae';
+export type ModelKind = 'dcgan' | 'wgan-gp' | 'pggan' | 'vae' | 'ddpm';
 
 /** Fields every model shares. Plain JSON: it is stored next to checkpoints. */
 export interface CommonConfig {
@@ -15,6 +15,7 @@ export interface CommonConfig {
   channels: 1 | 3;
   /** 0 = unconditional; otherwise labels are ints in [0, numClasses). */
   numClasses: number;
+  /** Length of a generate() input row. DDPM: always resolution² · channels (the flattened starting noise x_T). */
   latentDim: number;
   /** Images per training step; trainStep rejects other batch sizes. */
   batchSize: number;
@@ -93,14 +94,34 @@ export interface VaeConfig extends CommonConfig {
   adam: AdamOptions;
 }
 
-export type ModelConfig = DcganConfig | WganGpConfig | PgganConfig | VaeConfig;
+export type BetaSchedule = 'linear' | 'cosine';
+
+export interface DdpmConfig extends CommonConfig {
+  kind: 'ddpm';
+  /** Channels of the U-Net's first level; level i has width · channelMultipliers[i]. */
+  width: number;
+  /** One entry per U-Net level; the image is halved between levels, so resolution must divide by 2^(levels − 1). */
+  channelMultipliers: number[];
+  /** T, the number of noise levels of the forward process. */
+  timesteps: number;
+  /** Linear (Ho et al. 2020) or cosine (Nichol & Dhariwal 2021) variance schedule. */
+  betaSchedule: BetaSchedule;
+  /** Denoising steps per generate() call: deterministic DDIM (η = 0, Song et al. 2021) over this many of the T levels. */
+  samplingSteps: number;
+  /** Decay of the EMA copy of the U-Net used by generate({ ema: true }); null = no EMA. */
+  emaDecay: number | null;
+  adam: AdamOptions;
+}
+
+export type ModelConfig = DcganConfig | WganGpConfig | PgganConfig | VaeConfig | DdpmConfig;
 
 /** What a caller passes to createModel: `kind` plus any fields it wants to override. */
 export type ModelConfigInput =
   | ({ kind: 'dcgan' } & Partial<Omit<DcganConfig, 'kind'>>)
   | ({ kind: 'wgan-gp' } & Partial<Omit<WganGpConfig, 'kind'>>)
   | ({ kind: 'pggan' } & Partial<Omit<PgganConfig, 'kind'>>)
-  | ({ kind: 'vae' } & Partial<Omit<VaeConfig, 'kind'>>);
+  | ({ kind: 'vae' } & Partial<Omit<VaeConfig, 'kind'>>)
+  | ({ kind: 'ddpm' } & Partial<Omit<DdpmConfig, 'kind'>>);
 
 /**
  * One training step's numbers, still on the device. `metrics[i]` is `metricNames[i]` of the

@@ -14,6 +14,8 @@ export const SeedPurpose = {
   augmentFake: 5,
   augmentGenerator: 6,
   reparameterisation: 7,
+  diffusionTimestep: 8,
+  diffusionNoise: 9,
 } as const;
 
 /** FNV-1a, to give each named parameter its own init stream independent of creation order. */

@@ -39,6 +39,7 @@ const BACKEND_FAILURE = /device (was |is )?lost|context (was )?lost|Kernel '[^']
 export function scoreMetricFor(config: ModelConfig): string {
   switch (config.kind) {
     case 'vae':
+    case 'ddpm':
       return 'loss';
     case 'dcgan':
       return 'lossG';

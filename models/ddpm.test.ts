@@ -1,0 +1,153 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { alphaBars, ddimTimesteps, type Ddpm } from './ddpm';
+import { createModel, resolveConfig } from './index';
+import { groupNorm } from './nets/unet';
+import { mean, phantomBatches, trainFor, type PhantomBatches } from './testUtils';
+import type { ModelConfigInput } from './types';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+// The cpu backend's conv filter gradient reads every element through TensorBuffer.get (≈ 1 µs per
+// multiply-add here), so the nets under test are 2 channels wide.
+const TINY: ModelConfigInput = { kind: 'ddpm', resolution: 16, width: 2, channelMultipliers: [1, 2], batchSize: 2, timesteps: 100, samplingSteps: 5, seed: 3 };
+
+describe('DDPM schedules', () => {
+  it('ᾱ falls from ≈1 to ≈0 for both schedules, and the linear one matches Ho et al. at T = 1000', () => {
+    for (const schedule of ['linear', 'cosine'] as const) {
+      const a = alphaBars(schedule, 1000);
+      expect(a[0]).toBeGreaterThan(0.999);
+      expect(a[999]).toBeLessThan(1e-4);
+      for (let t = 1; t < 1000; t++) expect(a[t]).toBeLessThan(a[t - 1]);
+    }
+    const linear = alphaBars('linear', 1000);
+    expect(linear[0]).toBeCloseTo(1 - 1e-4, 10);
+    expect(linear[1]).toBeCloseTo((1 - 1e-4) * (1 - (1e-4 + (0.02 - 1e-4) / 999)), 10);
+    // Cosine: ᾱ_t ≈ cos²(((t+1)/T + s)/(1 + s) · π/2) / cos²(s/(1 + s) · π/2) away from the β clip.
+    const f = (t: number) => Math.cos(((t / 1000 + 0.008) / 1.008) * (Math.PI / 2)) ** 2;
+    expect(alphaBars('cosine', 1000)[499]).toBeCloseTo(f(500) / f(0), 10);
+  });
+
+  it('DDIM visits evenly spaced timesteps from T−1 down to x_0', () => {
+    expect(ddimTimesteps(1000, 4)).toEqual([999, 749, 499, 249, -1]);
+    expect(ddimTimesteps(10, 10)).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0, -1]);
+    expect(() => ddimTimesteps(10, 11)).toThrow(/1 ≤ steps ≤ T/);
+  });
+
+  it('GroupNorm normalises each image and group on its own', () => {
+    const x = tf.randomNormal([2, 4, 4, 6], 3, 5, 'float32', 11) as tf.Tensor4D;
+    const y = groupNorm(x, tf.ones([6]), tf.zeros([6]), 2);
+    const groups = y.reshape([2, 16, 2, 3]);
+    const { mean: m, variance: v } = tf.moments(groups, [1, 3]);
+    for (const value of m.dataSync()) expect(Math.abs(value)).toBeLessThan(1e-5);
+    for (const value of v.dataSync()) expect(value).toBeCloseTo(1, 3);
+    tf.dispose([x, y, groups, m, v]);
+  });
+});
+
+describe('DDPM config', () => {
+  it('derives latentDim from the image and rejects a chosen one', () => {
+    expect(resolveConfig({ kind: 'ddpm', resolution: 64, channels: 3 }).latentDim).toBe(64 * 64 * 3);
+    expect(() => resolveConfig({ kind: 'ddpm', resolution: 32, latentDim: 100 })).toThrow(/latentDim is the starting-noise size/);
+    expect(() => resolveConfig({ kind: 'ddpm', resolution: 24, channelMultipliers: [1, 2, 2, 2] })).toThrow(/halve 3 times/);
+    expect(() => resolveConfig({ kind: 'ddpm', timesteps: 10, samplingSteps: 20 })).toThrow(/samplingSteps/);
+  });
+});
+
+describe('DDPM', () => {
+  let data: PhantomBatches;
+  beforeAll(() => {
+    data = phantomBatches(16, 24);
+  });
+  afterAll(() => data.dispose());
+
+  it('generates finite images in [-1, 1] at 16 px grey and 32 px RGB, conditional or not, raw or EMA', () => {
+    for (const [resolution, channels, numClasses] of [
+      [16, 1, 0],
+      [32, 3, 2],
+    ] as const) {
+      const model = createModel({ ...TINY, resolution, channels, numClasses, channelMultipliers: [1, 2, 2] }) as Ddpm;
+      // Train once so the zero-initialised output layer no longer makes every prediction 0.
+      const real = tf.randomUniform([2, resolution, resolution, channels], -1, 1, 'float32', 5) as tf.Tensor4D;
+      const labels = numClasses ? tf.tensor1d([0, 1], 'int32') : null;
+      model.trainStep(real, labels).metrics.dispose();
+      const z = model.sampleLatent(3, 9);
+      expect(z.shape).toEqual([3, resolution * resolution * channels]);
+      const y = numClasses ? tf.tensor1d([0, 1, 1], 'int32') : null;
+      for (const ema of [false, true]) {
+        const out = model.generate(z, y, { ema });
+        expect(out.shape).toEqual([3, resolution, resolution, channels]);
+        const values = out.dataSync();
+        for (const v of values) expect(v >= -1 && v <= 1).toBe(true);
+        out.dispose();
+      }
+      tf.dispose([real, z, ...(labels ? [labels] : []), ...(y ? [y] : [])]);
+      model.dispose();
+    }
+  });
+
+  it('generate is deterministic in z and rejects mis-shaped noise and labels', () => {
+    const model = createModel(TINY) as Ddpm;
+    const z = model.sampleLatent(2, 4);
+    const a = model.generate(z, null);
+    const b = model.generate(z, null);
+    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+    const wrong = tf.zeros([2, 10]) as tf.Tensor2D;
+    expect(() => model.generate(wrong, null)).toThrow(/models\/ddpm.ts: generate needs z of shape \[n, 256\]/);
+    const labels = tf.tensor1d([0, 1], 'int32');
+    expect(() => model.generate(z, labels)).toThrow(/unconditional/);
+    tf.dispose([z, a, b, wrong, labels]);
+    model.dispose();
+  });
+
+  it('noise-prediction loss is finite and falls on phantoms', () => {
+    // A learning rate 25× the default so that 25 steps of a 2-channel net show it learning.
+    const adam = { learningRate: 5e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
+    const model = createModel({ ...TINY, batchSize: 4, adam });
+    const history = trainFor(model, data, 25, false);
+    for (const h of history) {
+      expect(Number.isFinite(h.loss)).toBe(true);
+      expect(Number.isFinite(h.gradNorm)).toBe(true);
+    }
+    // The zero-initialised output predicts ε = 0 at first, so the loss starts at E[ε²] ≈ 1.
+    const early = mean(history.slice(0, 5).map((h) => h.loss));
+    const late = mean(history.slice(-5).map((h) => h.loss));
+    expect(early).toBeGreaterThan(0.8);
+    // Measured on cpu: late ≈ 0.65 × early; 0.8 leaves room for other seeds and backends' round-off.
+    expect(late).toBeLessThan(0.8 * early);
+    model.dispose();
+  });
+
+  it('the same seed gives identical losses; export → import continues identically; no tensor leaks', async () => {
+    const config: ModelConfigInput = { ...TINY, numClasses: 2, emaDecay: 0.9 };
+    const first = createModel(config);
+    const second = createModel(config);
+    const a = trainFor(first, data, 3, true);
+    const b = trainFor(second, data, 3, true);
+    expect(b).toEqual(a);
+
+    const state = await first.exportState();
+    const resumed = createModel(state.config);
+    resumed.importState(state);
+    const before = tf.memory().numTensors;
+    const continued = trainFor(first, data, 3, true);
+    const afterFirst = tf.memory().numTensors;
+    expect(trainFor(resumed, data, 3, true)).toEqual(continued);
+    expect(afterFirst).toBe(before);
+    expect(tf.memory().numTensors).toBe(before);
+
+    // The resumed model's sampler and EMA weights match too.
+    const z = first.sampleLatent(2, 1);
+    const labels = tf.tensor1d([1, 0], 'int32');
+    const x = first.generate(z, labels, { ema: true });
+    const y = resumed.generate(z, labels, { ema: true });
+    expect(Array.from(y.dataSync())).toEqual(Array.from(x.dataSync()));
+    const beforeGenerate = tf.memory().numTensors;
+    first.generate(z, labels).dispose();
+    expect(tf.memory().numTensors).toBe(beforeGenerate);
+    tf.dispose([z, labels, x, y]);
+    for (const m of [first, second, resumed]) m.dispose();
+  });
+});

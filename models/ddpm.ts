@@ -1,0 +1,150 @@
+/**
+ * Denoising diffusion probabilistic model (Ho et al. 2020) in the spirit of lucidrains'
+ * denoising-diffusion-pytorch: a U-Net (nets/unet.ts) learns to predict the noise ε in
+ * x_t = √ᾱ_t · x_0 + √(1 − ᾱ_t) · ε for t uniform in [0, T), with the simple MSE loss.
+ *
+ * Sampling is deterministic DDIM (Song et al. 2021, η = 0) over `samplingSteps` of the T levels
+ * (50 by default, not the paper's 1000 ancestral steps), so a sample grid costs 50 U-Net passes
+ * and the same starting noise gives the same image at every checkpoint, which keeps a run's
+ * sample timeline comparable.
+ *
+ * The "latent" of generate() is the starting noise x_T itself, flattened: latentDim is
+ * resolution² · channels and sampleLatent is the inherited standard-normal draw of that length.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Random } from '../src/data/random';
+import { Adam, globalNorm } from './core/adam';
+import { ModelBase, checkLabels, packMetrics } from './core/base';
+import { rawWeights, type Weights } from './core/params';
+import { SeedPurpose, stepSeed } from './core/seeds';
+import { oneHot } from './layers/basic';
+import { Ema } from './layers/ema';
+import { UNet, timeFeatureDim, timestepFeatures } from './nets/unet';
+import type { BetaSchedule, DdpmConfig, GenerateOptions, GenerativeModel, StepResult } from './types';
+
+export const DDPM_METRICS = ['loss', 'gradNorm'] as const;
+
+/** Largest β, as in Nichol & Dhariwal: larger values make the last steps singular. */
+const MAX_BETA = 0.999;
+/** Offset s of the cosine schedule, so β_0 is not vanishingly small (Nichol & Dhariwal, §3.2). */
+const COSINE_OFFSET = 0.008;
+
+/** ᾱ_t = ∏_{s ≤ t} (1 − β_s) for t = 0 … T−1, in float64. */
+export function alphaBars(schedule: BetaSchedule, timesteps: number): Float64Array {
+  const betas = new Float64Array(timesteps);
+  if (schedule === 'linear') {
+    // Ho et al.'s 1e-4 … 0.02 for T = 1000, rescaled for other T as in lucidrains' code.
+    const scale = 1000 / timesteps;
+    for (let t = 0; t < timesteps; t++) {
+      const fraction = timesteps === 1 ? 0 : t / (timesteps - 1);
+      betas[t] = Math.min(MAX_BETA, scale * (1e-4 + fraction * (0.02 - 1e-4)));
+    }
+  } else {
+    const f = (t: number) => Math.cos((((t / timesteps) + COSINE_OFFSET) / (1 + COSINE_OFFSET)) * (Math.PI / 2)) ** 2;
+    for (let t = 0; t < timesteps; t++) betas[t] = Math.min(MAX_BETA, 1 - f(t + 1) / f(t));
+  }
+  const out = new Float64Array(timesteps);
+  let product = 1;
+  for (let t = 0; t < timesteps; t++) {
+    product *= 1 - betas[t];
+    out[t] = product;
+  }
+  return out;
+}
+
+/**
+ * The DDIM timestep sequence, from T−1 down, `steps` entries evenly spaced over [−1, T−1] as in
+ * lucidrains' ddim_sample; each step denoises from entry i to entry i+1 and −1 means "x_0".
+ */
+export function ddimTimesteps(timesteps: number, steps: number): number[] {
+  if (!(Number.isInteger(steps) && steps >= 1 && steps <= timesteps))
+    throw new Error(`models/ddpm.ts: DDIM needs 1 ≤ steps ≤ T, got ${steps} of ${timesteps}`);
+  const out: number[] = [];
+  for (let i = steps; i >= 0; i--) out.push(Math.round(-1 + (i * timesteps) / steps));
+  return out;
+}
+
+export class Ddpm extends ModelBase<DdpmConfig> implements GenerativeModel<DdpmConfig> {
+  readonly metricNames = DDPM_METRICS;
+  readonly unet: UNet;
+  private readonly opt: Adam;
+  private readonly ema: Ema | null;
+  private readonly alphaBar: Float64Array;
+
+  constructor(config: DdpmConfig) {
+    super(config);
+    const { resolution, channels, width, channelMultipliers, numClasses } = config;
+    this.unet = new UNet(this.store, { resolution, channels, width, channelMultipliers, numClasses });
+    this.opt = new Adam(this.store, 'adam', this.unet.trainableNames(), config.adam);
+    this.optimisers.push(this.opt);
+    this.ema = config.emaDecay !== null ? new Ema(this.store, this.unet.trainableNames(), config.emaDecay) : null;
+    this.alphaBar = alphaBars(config.betaSchedule, config.timesteps);
+  }
+
+  trainStep(real: tf.Tensor4D, labels: tf.Tensor1D | null): StepResult {
+    this.checkBatch(real, labels);
+    const step = this.currentStep;
+    const { seed, batchSize, timesteps, numClasses, width } = this.config;
+    // Timesteps are drawn in JS: the ᾱ_t factors and time features then need no gather and no readback.
+    const rng = new Random(stepSeed(seed, step, SeedPurpose.diffusionTimestep));
+    const t = Array.from({ length: batchSize }, () => rng.int(timesteps));
+    const metrics = tf.tidy(() => {
+      const noise = tf.randomNormal(real.shape, 0, 1, 'float32', stepSeed(seed, step, SeedPurpose.diffusionNoise));
+      const noisy = real.mul(this.perImage(t, (a) => Math.sqrt(a))).add(noise.mul(this.perImage(t, (a) => Math.sqrt(1 - a)))) as tf.Tensor4D;
+      const features = timestepFeatures(t, timeFeatureDim(width));
+      const classes = labels ? oneHot(labels, numClasses) : null;
+      const w = rawWeights(this.store);
+      const { value, grads } = tf.variableGrads(
+        () => this.unet.forward(noisy, features, classes, w).sub(noise).square().mean() as tf.Scalar,
+        this.opt.variables(),
+      );
+      this.opt.apply(grads);
+      this.ema?.update(step);
+      return packMetrics(this.metricNames, { loss: value, gradNorm: globalNorm(grads) });
+    });
+    this.currentStep = step + 1;
+    return { step, metrics };
+  }
+
+  /** z: starting noise [n, resolution² · channels] (see sampleLatent). Deterministic DDIM; images in [-1, 1]. */
+  generate(z: tf.Tensor2D, labels: tf.Tensor1D | null, opts: GenerateOptions = {}): tf.Tensor4D {
+    this.assertLive();
+    const { resolution, channels, latentDim, numClasses, timesteps, samplingSteps } = this.config;
+    const n = z.shape[0];
+    if (z.shape[1] !== latentDim)
+      throw new Error(`models/ddpm.ts: generate needs z of shape [n, ${latentDim}] (resolution² · channels), got [${z.shape}]`);
+    checkLabels('models/ddpm.ts: generate', labels, n, numClasses);
+    if (opts.ema && !this.ema) throw new Error('models/ddpm.ts: generate({ ema: true }) but emaDecay is null');
+    const base = rawWeights(this.store);
+    const w = opts.ema && this.ema ? this.ema.weights(base) : base;
+    const classes = labels ? tf.tidy(() => oneHot(labels, numClasses)) : null;
+    const path = ddimTimesteps(timesteps, samplingSteps);
+    let x = z.reshape([n, resolution, resolution, channels]) as tf.Tensor4D;
+    // One tidy per step keeps at most two images alive however many steps are taken.
+    for (let i = 0; i + 1 < path.length; i++) {
+      const next = tf.tidy(() => this.ddimStep(x, path[i], path[i + 1], classes, w));
+      x.dispose();
+      x = next;
+    }
+    classes?.dispose();
+    return x;
+  }
+
+  /** x_t → x_{next} with η = 0; x_0 is clipped to [-1, 1] and ε re-derived from it, as lucidrains does. */
+  private ddimStep(x: tf.Tensor4D, t: number, next: number, classes: tf.Tensor2D | null, w: Weights): tf.Tensor4D {
+    const n = x.shape[0];
+    const features = timestepFeatures(new Array<number>(n).fill(t), timeFeatureDim(this.config.width));
+    const predicted = this.unet.forward(x, features, classes, w);
+    const a = this.alphaBar[t];
+    const x0 = x.sub(predicted.mul(Math.sqrt(1 - a))).div(Math.sqrt(a)).clipByValue(-1, 1) as tf.Tensor4D;
+    if (next < 0) return x0;
+    const eps = x.sub(x0.mul(Math.sqrt(a))).div(Math.sqrt(1 - a));
+    const b = this.alphaBar[next];
+    return x0.mul(Math.sqrt(b)).add(eps.mul(Math.sqrt(1 - b)));
+  }
+
+  /** A [n, 1, 1, 1] tensor of f(ᾱ_t) per image, to scale a batch image by image. */
+  private perImage(t: readonly number[], f: (alphaBar: number) => number): tf.Tensor4D {
+    return tf.tensor4d(Float32Array.from(t, (ti) => f(this.alphaBar[ti])), [t.length, 1, 1, 1]);
+  }
+}

@@ -80,6 +80,24 @@ describe('training in the browser', () => {
     await expect.poll(async () => Number(await page.getByTestId('sample-grid').getAttribute('data-step')), { timeout: 60_000 }).toBeGreaterThan(pausedAt);
     await page.getByRole('button', { name: 'Stop' }).click();
     await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 120_000 }).toBe('stopped');
+
+    // Generate: the stopped run opens for sampling; a latent slider redraws; export runs the audit first.
+    await page.getByRole('link', { name: 'Generate' }).click();
+    await page.getByRole('button', { name: 'Open' }).click();
+    await page.getByTestId('sampler-info').waitFor({ timeout: 60_000 });
+    await page.getByTestId('slider-image').waitFor({ timeout: 60_000 });
+    // A barely trained generator may ignore z, so the test checks the redraw itself, not the picture.
+    const renders = Number(await page.getByTestId('slider-image').getAttribute('data-renders'));
+    await page.getByRole('slider', { name: 'Latent dimension 0' }).fill('2.5');
+    await expect.poll(async () => Number(await page.getByTestId('slider-image').getAttribute('data-renders')), { timeout: 30_000 }).toBeGreaterThan(renders);
+    expect(await page.getByText('2.50').count()).toBeGreaterThan(0);
+    await page.locator('input[type="number"]').filter({ has: page.locator('xpath=..') }).first();
+    await page.locator('input[name="export-count"]').fill('40');
+    await page.getByRole('button', { name: 'Audit and save' }).click();
+    await expect.poll(() => page.getByTestId('export-audit').textContent(), { timeout: 120_000 }).toMatch(/flagged by SSIM[\s\S]*of 40;[\s\S]*saved/);
+    // The audit goes into the run card.
+    await page.getByRole('link', { name: 'Train' }).click();
+    await expect.poll(() => page.getByTestId('run-audits').textContent(), { timeout: 30_000 }).toMatch(/40 generated/);
     expect(consoleErrors).toEqual([]);
   });
 });

@@ -9,6 +9,8 @@ import type { PhantomModality, PhantomSize } from '../data/phantom';
 import type { ImportInputFile, ImportSettings, StagedImport } from './importJob';
 import type { RunEvent, RunRecord, RunSettings, SampleGrid } from '../training/runTypes';
 import type { EvaluationRecord, EvaluationRequest } from '../evaluation/evaluationTypes';
+import type { SamplerInfo } from '../generation/sampler';
+import type { ExportAudit, SyntheticExportRequest } from '../generation/syntheticExport';
 
 export interface Progress {
   done: number;
@@ -79,6 +81,14 @@ export interface ComputeApi {
   listEvaluations(): Promise<EvaluationRecord[]>;
   deleteEvaluation(id: string): Promise<void>;
   readPairImages(id: string, pairs: { synthetic: number; train: number }[]): Promise<{ synthetic: Uint8Array; train: Uint8Array; size: number }>;
+
+  /** Generation: one trained model stays open for interactive sampling. */
+  openSampler(runId: string, checkpoint: 'latest' | 'best'): Promise<SamplerInfo>;
+  samplerLatents(n: number, seed: number): Promise<Float32Array>;
+  renderLatents(latents: Float32Array, labels: Int32Array | null): Promise<Uint8Array>;
+  /** Generates, audits for memorisation (dropping flagged images by default) and saves a dataset. */
+  exportSynthetic(request: SyntheticExportRequest, onProgress: ProgressCallback): Promise<{ meta: DatasetMeta; audit: ExportAudit }>;
+  listExportAudits(runId: string): Promise<ExportAudit[]>;
 
   /** Wipes every dataset, run, checkpoint and setting. */
   deleteAllData(): Promise<void>;

@@ -30,16 +30,20 @@ import type { RunEvent, RunRecord, RunSettings, SampleGrid } from '../training/r
 import { runEvaluation } from '../evaluation/evaluationJob';
 import { deleteEvaluation, listEvaluations, readPairImages, saveEvaluation } from '../evaluation/evaluationStore';
 import type { EvaluationRecord, EvaluationRequest } from '../evaluation/evaluationTypes';
+import { Sampler, type SamplerInfo } from '../generation/sampler';
+import { exportSynthetic, listExportAudits, type ExportAudit, type SyntheticExportRequest } from '../generation/syntheticExport';
 
 export class ComputeService implements ComputeApi {
   private readonly backends: BackendManager;
   private readonly imports: ImportJobs;
   private readonly runs: RunManager;
+  private readonly sampler: Sampler;
   private started: Promise<BackendReport> | null = null;
 
   constructor(private readonly store: KeyValueStore = openIdbStore()) {
     this.backends = new BackendManager(store);
     this.imports = new ImportJobs(store);
+    this.sampler = new Sampler(store);
     this.runs = new RunManager(store, {
       name: () => this.backends.active ?? 'none',
       replace: async (reason) => (await this.backends.fallback(reason)).backend,
@@ -245,8 +249,31 @@ export class ComputeService implements ComputeApi {
     return readPairImages(this.store, id, pairs);
   }
 
+  async openSampler(runId: string, checkpoint: 'latest' | 'best'): Promise<SamplerInfo> {
+    await this.started;
+    return this.sampler.open(runId, checkpoint);
+  }
+
+  samplerLatents(n: number, seed: number): Promise<Float32Array> {
+    return this.sampler.latents(n, seed);
+  }
+
+  renderLatents(latents: Float32Array, labels: Int32Array | null): Promise<Uint8Array> {
+    return this.sampler.render(latents, labels);
+  }
+
+  async exportSynthetic(request: SyntheticExportRequest, onProgress: ProgressCallback): Promise<{ meta: DatasetMeta; audit: ExportAudit }> {
+    await this.started;
+    return exportSynthetic(this.store, request, onProgress);
+  }
+
+  listExportAudits(runId: string): Promise<ExportAudit[]> {
+    return listExportAudits(this.store, runId);
+  }
+
   async deleteAllData(): Promise<void> {
     await this.runs.stopActive();
+    this.sampler.close();
     await this.store.clear();
   }
 }

@@ -97,6 +97,44 @@ describe('distribution metric invariants', () => {
     expect(kernelInceptionDistance(a, a, { subsets: 0 }).full).toBeLessThan(0);
   });
 
+  it('KID subsets gathered during the scan equal sums over explicitly drawn subsets', () => {
+    // Re-draw the subsets exactly as kid.ts does (seeded partial Fisher–Yates, real then fake).
+    const x = gaussianSet(90, 6, 8);
+    const y = gaussianSet(70, 6, 9, 0.3);
+    const result = kernelInceptionDistance(x, y, { subsets: 40, subsetSize: 25, seed: 5 });
+    const rng = new Random(5);
+    const realPool = Int32Array.from({ length: 90 }, (_, i) => i);
+    const fakePool = Int32Array.from({ length: 70 }, (_, i) => i);
+    const draw = (pool: Int32Array) => {
+      for (let i = 0; i < 25; i++) {
+        const j = i + rng.int(pool.length - i);
+        [pool[i], pool[j]] = [pool[j], pool[i]];
+      }
+      return Array.from(pool.subarray(0, 25));
+    };
+    const kernel = (a: FeatureMatrix, i: number, b: FeatureMatrix, j: number) => {
+      let dot = 0;
+      for (let c = 0; c < 6; c++) dot += a.data[i * 6 + c] * b.data[j * 6 + c];
+      return (dot / 6 + 1) ** 3;
+    };
+    const values: number[] = [];
+    for (let t = 0; t < 40; t++) {
+      const xs = draw(realPool);
+      const ys = draw(fakePool);
+      let sxx = 0;
+      let syy = 0;
+      let sxy = 0;
+      for (const i of xs) for (const j of xs) if (i !== j) sxx += kernel(x, i, x, j);
+      for (const i of ys) for (const j of ys) if (i !== j) syy += kernel(y, i, y, j);
+      for (const i of xs) for (const j of ys) sxy += kernel(x, i, y, j);
+      values.push(sxx / (25 * 24) + syy / (25 * 24) - (2 * sxy) / (25 * 25));
+    }
+    const mean = values.reduce((s, v) => s + v, 0) / values.length;
+    const std = Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / values.length);
+    expect(result.subsets!.mean).toBeCloseTo(mean, 12);
+    expect(result.subsets!.std).toBeCloseTo(std, 12);
+  });
+
   it('KID caps the subset size to the smaller set with a warning, and is seeded', () => {
     const small = gaussianSet(60, 8, 5);
     const r1 = kernelInceptionDistance(a, small, { subsets: 5, subsetSize: 1000, seed: 1 });

@@ -12,7 +12,7 @@ import type { FeatureMatrix } from '../types';
 import { MetricInputError } from '../types';
 import { FirstOrderCalculator, type FirstOrderFeatures } from './firstOrder';
 import { LaplacianOfGaussian, haar, HAAR_BAND_NAMES, type HaarBands } from './filters';
-import { GLCM_OFFSETS, graycomatrix, graycoprops, type GlcmProps } from './glcm';
+import { GlcmAngleMean, type GlcmVectorProps } from './glcm';
 import { GldmCalculator, type GldmFeatures } from './gldm';
 import { GlrlmCalculator, type GlrlmFeatures } from './glrlm';
 import { GlszmCalculator, type GlszmFeatures } from './glszm';
@@ -35,7 +35,7 @@ export interface RadiomicsResult {
 
 interface ViewFeatures {
   firstorder: FirstOrderFeatures;
-  glcm: Omit<GlcmProps, 'ASM'>;
+  glcm: GlcmVectorProps;
   glrlm: GlrlmFeatures;
   glszm: GlszmFeatures;
   gldm: GldmFeatures;
@@ -53,7 +53,30 @@ export const FEATURE_TABLE = {
 } as const satisfies { [F in keyof ViewFeatures]: readonly (keyof ViewFeatures[F])[] };
 
 const FAMILIES = Object.keys(FEATURE_TABLE) as (keyof ViewFeatures)[];
-const FEATURES_PER_VIEW = FAMILIES.reduce((n, f) => n + FEATURE_TABLE[f].length, 0);
+
+type ViewKind = 'original' | 'log' | 'wavelet';
+
+/**
+ * Features left out of one kind of view because they carry no information there. The LoG
+ * response's mean is a sum of discrete Laplacians under reflecting boundaries, which telescopes
+ * to 0 for every image: it was constant in every FRD run and dropped there with a warning.
+ */
+const OMITTED: Record<ViewKind, ReadonlySet<string>> = {
+  original: new Set(),
+  log: new Set(['firstorder_mean']),
+  wavelet: new Set(),
+};
+
+/** (family, key) pairs of one kind of view, in vector order. */
+function viewLayout(kind: ViewKind): { family: keyof ViewFeatures; key: string }[] {
+  return FAMILIES.flatMap((family) => FEATURE_TABLE[family].filter((key) => !OMITTED[kind].has(`${family}_${key}`)).map((key) => ({ family, key })));
+}
+
+const LAYOUTS: Record<ViewKind, { family: keyof ViewFeatures; key: string }[]> = { original: viewLayout('original'), log: viewLayout('log'), wavelet: viewLayout('wavelet') };
+
+function viewKind(view: string): ViewKind {
+  return view === 'original' ? 'original' : view.startsWith('log-') ? 'log' : 'wavelet';
+}
 
 export function viewNames(logSigmas: readonly number[]): string[] {
   return ['original', ...logSigmas.map((s) => `log-sigma-${s}`), ...HAAR_BAND_NAMES.map((b) => `wavelet-${b}`)];
@@ -62,7 +85,7 @@ export function viewNames(logSigmas: readonly number[]): string[] {
 export function radiomicsFeatureNames(options: RadiomicsOptions = {}): string[] {
   const names: string[] = [];
   for (const view of viewNames(options.logSigmas ?? DEFAULTS.logSigmas)) {
-    for (const family of FAMILIES) for (const key of FEATURE_TABLE[family]) names.push(`${view}_${family}_${key}`);
+    for (const { family, key } of LAYOUTS[viewKind(view)]) names.push(`${view}_${family}_${key}`);
   }
   return names;
 }
@@ -76,7 +99,7 @@ class ViewExtractor {
   private readonly glszm: GlszmCalculator;
   private readonly gldm: GldmCalculator;
   private readonly ngtdm: NgtdmCalculator;
-  private readonly glcmScratch: Float64Array;
+  private readonly glcm: GlcmAngleMean;
   readonly quantised: Uint8Array;
 
   constructor(
@@ -89,37 +112,24 @@ class ViewExtractor {
     this.glszm = new GlszmCalculator(width, height, levels);
     this.gldm = new GldmCalculator(width, height, levels);
     this.ngtdm = new NgtdmCalculator(width, height, levels);
-    this.glcmScratch = new Float64Array(levels * levels);
+    this.glcm = new GlcmAngleMean(width, height, levels);
     this.quantised = new Uint8Array(width * height);
   }
 
   /** Writes this view's features into out[offset..]; `quantised` must already hold the levels. */
-  extract(values: Float64Array, out: Float64Array, offset: number): number {
+  extract(values: Float64Array, kind: ViewKind, out: Float64Array, offset: number): number {
     const q = this.quantised;
     const features: ViewFeatures = {
       firstorder: this.firstOrder.compute(values, q),
-      glcm: this.glcmMeanOverAngles(q),
+      glcm: this.glcm.compute(q),
       glrlm: this.glrlm.compute(q),
       glszm: this.glszm.compute(q),
       gldm: this.gldm.compute(q),
       ngtdm: this.ngtdm.compute(q),
     };
     let o = offset;
-    for (const family of FAMILIES) {
-      const values = features[family] as unknown as Record<string, number>;
-      for (const key of FEATURE_TABLE[family]) out[o++] = values[key];
-    }
+    for (const { family, key } of LAYOUTS[kind]) out[o++] = (features[family] as unknown as Record<string, number>)[key];
     return o;
-  }
-
-  private glcmMeanOverAngles(q: Uint8Array): ViewFeatures['glcm'] {
-    const keys = FEATURE_TABLE.glcm;
-    const mean = Object.fromEntries(keys.map((k) => [k, 0])) as Record<(typeof keys)[number], number>;
-    for (const offset of GLCM_OFFSETS) {
-      const props = graycoprops(graycomatrix(q, this.width, this.height, this.levels, offset, this.glcmScratch), this.levels);
-      for (const k of keys) mean[k] += props[k] / GLCM_OFFSETS.length;
-    }
-    return mean;
   }
 }
 
@@ -144,7 +154,7 @@ export function radiomicsFeatures(images: Uint8Array | Float32Array | Float64Arr
 
   const names = radiomicsFeatureNames({ logSigmas });
   const dims = names.length;
-  if (dims !== FEATURES_PER_VIEW * (1 + logSigmas.length + HAAR_BAND_NAMES.length)) throw new Error('radiomics: feature table and names disagree');
+  if (dims !== LAYOUTS.original.length + logSigmas.length * LAYOUTS.log.length + HAAR_BAND_NAMES.length * LAYOUTS.wavelet.length) throw new Error('radiomics: feature table and names disagree');
   const out = new Float64Array(count * dims);
 
   for (let n = 0; n < count; n++) {
@@ -154,16 +164,16 @@ export function radiomicsFeatures(images: Uint8Array | Float32Array | Float64Arr
     if (isBytes) quantiseFixed(image, 0, 256, levels, full.quantised);
     // 256/255 makes a [0, 1] float image quantise exactly like its 8-bit original: floor(b·32/256).
     else quantiseFixed(values, 0, 256 / 255, levels, full.quantised);
-    let o = full.extract(values, out, n * dims);
+    let o = full.extract(values, 'original', out, n * dims);
     for (const log of logs) {
       log.apply(values, filtered);
       quantiseMinMax(filtered, levels, full.quantised);
-      o = full.extract(filtered, out, o);
+      o = full.extract(filtered, 'log', out, o);
     }
     haar(values, size, size, bands);
     for (const band of HAAR_BAND_NAMES) {
       quantiseMinMax(bands[band], levels, sub.quantised);
-      o = sub.extract(bands[band], out, o);
+      o = sub.extract(bands[band], 'wavelet', out, o);
     }
   }
   return { features: { data: out, rows: count, cols: dims }, names };

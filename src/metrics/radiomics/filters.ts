@@ -28,18 +28,16 @@ function reflectIndex(i: number, n: number): number {
   }
 }
 
-function correlateRows(src: Float64Array, width: number, height: number, taps: Float64Array, out: Float64Array): void {
+/** Rows are copied into `padded` with their reflected margins, so every tap reads without bounds logic. */
+function correlateRows(src: Float64Array, width: number, height: number, taps: Float64Array, padded: Float64Array, out: Float64Array): void {
   const r = (taps.length - 1) >> 1;
+  const nt = taps.length;
   for (let y = 0; y < height; y++) {
     const row = y * width;
+    for (let x = -r; x < width + r; x++) padded[x + r] = src[row + reflectIndex(x, width)];
     for (let x = 0; x < width; x++) {
       let acc = 0;
-      if (x >= r && x + r < width) {
-        const base = row + x - r;
-        for (let t = 0; t < taps.length; t++) acc += taps[t] * src[base + t];
-      } else {
-        for (let t = 0; t < taps.length; t++) acc += taps[t] * src[row + reflectIndex(x + t - r, width)];
-      }
+      for (let t = 0; t < nt; t++) acc += taps[t] * padded[x + t];
       out[row + x] = acc;
     }
   }
@@ -68,6 +66,7 @@ export class LaplacianOfGaussian {
   private readonly taps: Float64Array;
   private readonly rows: Float64Array;
   private readonly smooth: Float64Array;
+  private readonly padded: Float64Array;
 
   constructor(
     readonly sigma: number,
@@ -77,11 +76,12 @@ export class LaplacianOfGaussian {
     this.taps = gaussianTaps4(sigma);
     this.rows = new Float64Array(width * height);
     this.smooth = new Float64Array(width * height);
+    this.padded = new Float64Array(width + this.taps.length - 1);
   }
 
   apply(src: Float64Array, out: Float64Array): Float64Array {
     const { width, height, rows, smooth } = this;
-    correlateRows(src, width, height, this.taps, rows);
+    correlateRows(src, width, height, this.taps, this.padded, rows);
     correlateColumns(rows, width, height, this.taps, smooth);
     const s2 = this.sigma * this.sigma;
     for (let y = 0; y < height; y++) {

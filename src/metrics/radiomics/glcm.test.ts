@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hasShared, readSharedJson } from '../../testing/sharedData';
-import { GLCM_OFFSETS, graycomatrix, graycoprops } from './glcm';
+import { GLCM_OFFSETS, GlcmAngleMean, graycomatrix, graycoprops } from './glcm';
 import { quantiseFixed } from './quantise';
 
 interface GlcmGolden {
@@ -41,5 +41,25 @@ describe('GLCM hand-checked cases', () => {
     expect(props.correlation).toBe(1);
     expect(props.energy).toBe(1);
     expect(props.jointEntropy).toBeCloseTo(0, 12);
+  });
+});
+
+describe('GLCM angle mean of the radiomics vector', () => {
+  it('equals the mean over angles of graycomatrix + graycoprops (which the golden cases pin down)', () => {
+    // Odd, non-square sizes and a level range with gaps exercise the borders and the zero cells.
+    for (const [width, height, levels, seed] of [[7, 5, 4, 1], [16, 16, 32, 2], [9, 12, 8, 3]] as const) {
+      let state = seed;
+      const image = Uint8Array.from({ length: width * height }, () => {
+        state = (state * 1103515245 + 12345) % 2147483648;
+        return (state >> 16) % levels === 1 ? 0 : (state >> 16) % levels;
+      });
+      const fast = new GlcmAngleMean(width, height, levels).compute(image);
+      for (const key of Object.keys(fast) as (keyof typeof fast)[]) {
+        let reference = 0;
+        for (const offset of GLCM_OFFSETS) reference += graycoprops(graycomatrix(image, width, height, levels, offset), levels)[key] / GLCM_OFFSETS.length;
+        // Same sums in another order: float64 round-off only.
+        expect(Math.abs(fast[key] - reference), `${key} ${width}x${height}`).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(reference)));
+      }
+    }
   });
 });

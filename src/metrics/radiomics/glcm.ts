@@ -93,3 +93,114 @@ export function graycoprops(p: Float64Array, levels: number): GlcmProps {
   const correlation = Math.sqrt(variance) < 1e-15 ? 1 : covariance / variance;
   return { contrast, dissimilarity, homogeneity, energy: Math.sqrt(asm), correlation, ASM: asm, jointEntropy: entropy, clusterShade: shade, clusterProminence: prominence };
 }
+
+export type GlcmVectorProps = Omit<GlcmProps, 'ASM'>;
+
+/**
+ * The radiomics vector's GLCM entry: graycoprops of each of the four GLCM_OFFSETS matrices,
+ * averaged over the angles — the same numbers as graycomatrix + graycoprops per angle (up to
+ * summation order), from one pass over the pixel pairs. Counts stay integers in the upper
+ * triangle (a symmetric matrix needs no lower half), and the sums visit only non-zero cells.
+ */
+export class GlcmAngleMean {
+  /** Per angle, upper-triangle pair counts u[i][j] (i <= j) of the symmetric matrix. */
+  private readonly counts: Int32Array[];
+  private readonly pairs: number[];
+
+  constructor(
+    private readonly width: number,
+    private readonly height: number,
+    private readonly levels: number,
+  ) {
+    this.counts = GLCM_OFFSETS.map(() => new Int32Array(levels * levels));
+    this.pairs = GLCM_OFFSETS.map(([dr, dc]) => Math.max(0, height - Math.abs(dr)) * Math.max(0, width - Math.abs(dc)));
+  }
+
+  compute(image: Uint8Array): GlcmVectorProps {
+    const { width, height, levels } = this;
+    const [east, southEast, south, southWest] = this.counts;
+    for (const c of this.counts) c.fill(0);
+    for (let r = 0; r < height; r++) {
+      const row = r * width;
+      const below = r + 1 < height;
+      for (let c = 0; c < width; c++) {
+        const i = image[row + c];
+        if (c + 1 < width) upper(east, i, image[row + c + 1], levels);
+        if (!below) continue;
+        const q = row + width + c;
+        upper(south, i, image[q], levels);
+        if (c + 1 < width) upper(southEast, i, image[q + 1], levels);
+        if (c > 0) upper(southWest, i, image[q - 1], levels);
+      }
+    }
+    const mean: GlcmVectorProps = { contrast: 0, dissimilarity: 0, homogeneity: 0, energy: 0, correlation: 0, jointEntropy: 0, clusterShade: 0, clusterProminence: 0 };
+    for (let a = 0; a < GLCM_OFFSETS.length; a++) {
+      const props = propsFromUpperCounts(this.counts[a], this.pairs[a], levels);
+      for (const key of Object.keys(mean) as (keyof GlcmVectorProps)[]) mean[key] += props[key] / GLCM_OFFSETS.length;
+    }
+    return mean;
+  }
+}
+
+function upper(counts: Int32Array, i: number, j: number, levels: number): void {
+  if (i <= j) counts[i * levels + j]++;
+  else counts[j * levels + i]++;
+}
+
+/**
+ * graycoprops of the symmetric normalised matrix p whose upper triangle holds u: p_ii = u_ii / N
+ * and p_ij = p_ji = u_ij / 2N off the diagonal (N pairs). Every property is symmetric in (i, j),
+ * so an off-diagonal cell counts twice (weight w = 2) and the mean of i is half the mean of i + j.
+ */
+function propsFromUpperCounts(u: Int32Array, pairs: number, levels: number): GlcmVectorProps {
+  const zero: GlcmVectorProps = { contrast: 0, dissimilarity: 0, homogeneity: 0, energy: 0, correlation: 1, jointEntropy: 0, clusterShade: 0, clusterProminence: 0 };
+  if (pairs === 0) return zero;
+  const diagonalScale = 1 / pairs;
+  const offScale = 1 / (2 * pairs);
+  let contrast = 0;
+  let dissimilarity = 0;
+  let homogeneity = 0;
+  let asm = 0;
+  let meanI = 0;
+  let entropy = 0;
+  for (let i = 0; i < levels; i++) {
+    for (let j = i; j < levels; j++) {
+      const n = u[i * levels + j];
+      if (n === 0) continue;
+      const diagonal = i === j;
+      const v = diagonal ? n * diagonalScale : n * offScale;
+      const w = diagonal ? 1 : 2;
+      const d = j - i;
+      contrast += w * v * d * d;
+      dissimilarity += w * v * d;
+      homogeneity += (w * v) / (1 + d * d);
+      asm += w * v * v;
+      meanI += (w / 2) * v * (i + j);
+      entropy -= w * v * Math.log2(v + EPS);
+    }
+  }
+  let variance = 0;
+  let covariance = 0;
+  let shade = 0;
+  let prominence = 0;
+  for (let i = 0; i < levels; i++) {
+    for (let j = i; j < levels; j++) {
+      const n = u[i * levels + j];
+      if (n === 0) continue;
+      const diagonal = i === j;
+      const v = diagonal ? n * diagonalScale : n * offScale;
+      const w = diagonal ? 1 : 2;
+      const di = i - meanI;
+      const dj = j - meanI;
+      // Σ p (i − μ)² over a symmetric p equals the mean of its (i, j) and (j, i) terms.
+      variance += v * (di * di + dj * dj) * (w / 2);
+      covariance += w * v * di * dj;
+      const s = i + j - 2 * meanI;
+      const s2 = s * s;
+      shade += w * v * s2 * s;
+      prominence += w * v * s2 * s2;
+    }
+  }
+  const correlation = Math.sqrt(variance) < 1e-15 ? 1 : covariance / variance;
+  return { contrast, dissimilarity, homogeneity, energy: Math.sqrt(asm), correlation, jointEntropy: entropy, clusterShade: shade, clusterProminence: prominence };
+}

@@ -2,7 +2,6 @@
  * Neighbouring grey-tone difference matrix features (pyradiomics RadiomicsNGTDM, distance 1,
  * 8 neighbours; grey levels numbered from 1). Border pixels average the neighbours that exist.
  */
-import { buildNeighbourTable, type NeighbourTable } from './neighbourhood';
 
 export interface NgtdmFeatures {
   coarseness: number;
@@ -15,32 +14,47 @@ export interface NgtdmFeatures {
 export class NgtdmCalculator {
   private readonly s: Float64Array;
   private readonly n: Float64Array;
-  private readonly neighbours: NeighbourTable;
+  /** Per pixel, the sum of its row's 3-wide window clipped to the image. */
+  private readonly rowSums: Int32Array;
 
   constructor(
-    width: number,
-    height: number,
+    private readonly width: number,
+    private readonly height: number,
     private readonly levels: number,
   ) {
     this.s = new Float64Array(levels);
     this.n = new Float64Array(levels);
-    this.neighbours = buildNeighbourTable(width, height);
+    this.rowSums = new Int32Array(width * height);
   }
 
   compute(image: Uint8Array): NgtdmFeatures {
-    const { levels, s, n } = this;
-    const { start, indices } = this.neighbours;
+    const { levels, s, n, width, height, rowSums } = this;
     s.fill(0);
     n.fill(0);
-    for (let p = 0; p < image.length; p++) {
-      const from = start[p];
-      const to = start[p + 1];
-      let sum = 0;
-      for (let k = from; k < to; k++) sum += image[indices[k]];
-      const v = image[p];
-      // Levels are 0-based here; the +1 of pyradiomics' numbering cancels in the difference.
-      s[v] += Math.abs(v - sum / (to - from));
-      n[v]++;
+    // Neighbour sums as 3x3 box sums (two separable passes of integer adds) minus the centre;
+    // the neighbour count of a border pixel is its clipped box size minus one.
+    for (let r = 0; r < height; r++) {
+      const row = r * width;
+      for (let c = 0; c < width; c++) {
+        let sum = image[row + c];
+        if (c > 0) sum += image[row + c - 1];
+        if (c + 1 < width) sum += image[row + c + 1];
+        rowSums[row + c] = sum;
+      }
+    }
+    for (let r = 0; r < height; r++) {
+      const rows = 1 + (r > 0 ? 1 : 0) + (r + 1 < height ? 1 : 0);
+      for (let c = 0; c < width; c++) {
+        const p = r * width + c;
+        let box = rowSums[p];
+        if (r > 0) box += rowSums[p - width];
+        if (r + 1 < height) box += rowSums[p + width];
+        const cols = 1 + (c > 0 ? 1 : 0) + (c + 1 < width ? 1 : 0);
+        const v = image[p];
+        // Levels are 0-based here; the +1 of pyradiomics' numbering cancels in the difference.
+        s[v] += Math.abs(v - (box - v) / (rows * cols - 1));
+        n[v]++;
+      }
     }
     return ngtdmFromSums(s, n, levels);
   }

@@ -101,9 +101,11 @@ describe('radiomics feature vector and FRD', () => {
   const fb = radiomicsFeatures(b.images, 32);
   const fc = radiomicsFeatures(c.images, 32);
 
-  it('has named, finite columns: 7 views x 55 features', () => {
+  it('has named, finite columns: 7 views x 55 features, less the always-zero LoG means', () => {
     expect(fa.names).toEqual(radiomicsFeatureNames());
-    expect(fa.features.cols).toBe(7 * 55);
+    expect(fa.features.cols).toBe(7 * 55 - 2);
+    expect(fa.names.filter((n) => n.startsWith('log-') && n.endsWith('_firstorder_mean'))).toEqual([]);
+    expect(fa.names).toContain('log-sigma-2_firstorder_standardDeviation');
     expect(fa.features.rows).toBe(120);
     expect(new Set(fa.names).size).toBe(fa.names.length);
     expect(fa.features.data.every(Number.isFinite)).toBe(true);
@@ -122,8 +124,8 @@ describe('radiomics feature vector and FRD', () => {
   });
 
   it('FRD is 0 against itself, small within a modality, large across modalities', () => {
-    // 120 samples in 383 dims: 264 null eigenvalues of S·S whose float64 noise (~1e-12) turns into
-    // ~1e-6 each under the square root. Relative to tr(2S) = 2·383 that is < 1e-6.
+    // 120 samples in ~380 dims: ~260 null eigenvalues of S·S whose float64 noise (~1e-12) turns into
+    // ~1e-6 each under the square root. Relative to tr(2S) = 2·dims that is < 1e-6.
     const self = frechetRadiomicsDistance(fa.features, fa.features);
     expect(Math.abs(self.value)).toBeLessThan(1e-6 * 2 * self.dims);
     expect(self.rank.real).toBe(119);

@@ -90,15 +90,16 @@ export function levelSizeFeatures(p: LevelSizeCounts, levelTotals: Float64Array,
   };
 }
 
-/** Dense P (levels x sizes, 0-based rows and columns) to the sparse form with 1-based levels. */
-export function sparseFromDense(dense: Float64Array, levels: number, sizes: number, sizeOfColumn: (col: number) => number, out: LevelSizeCounts): LevelSizeCounts {
+/** Dense P (levels x sizes, 0-based rows, column c is size c + firstSize) to the sparse form with 1-based levels. */
+export function sparseFromDense(dense: Float64Array, levels: number, sizes: number, firstSize: number, out: LevelSizeCounts): LevelSizeCounts {
   let n = 0;
   for (let i = 0; i < levels; i++) {
+    const row = i * sizes;
     for (let c = 0; c < sizes; c++) {
-      const v = dense[i * sizes + c];
+      const v = dense[row + c];
       if (v === 0) continue;
       out.level[n] = i + 1;
-      out.size[n] = sizeOfColumn(c);
+      out.size[n] = c + firstSize;
       out.count[n] = v;
       n++;
     }

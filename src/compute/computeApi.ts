@@ -10,6 +10,7 @@ import type { ImportInputFile, ImportSettings, StagedImport } from './importJob'
 import type { RunEvent, RunRecord, RunSettings, SampleGrid } from '../training/runTypes';
 import type { EvaluationRecord, EvaluationRequest } from '../evaluation/evaluationTypes';
 import type { SamplerInfo } from '../generation/sampler';
+import type { ClassroomUpdate } from '../learn/classroom';
 import type { ExportAudit, SyntheticExportRequest } from '../generation/syntheticExport';
 
 export interface Progress {
@@ -89,6 +90,14 @@ export interface ComputeApi {
   /** Generates, audits for memorisation (dropping flagged images by default) and saves a dataset. */
   exportSynthetic(request: SyntheticExportRequest, onProgress: ProgressCallback): Promise<{ meta: DatasetMeta; audit: ExportAudit }>;
   listExportAudits(runId: string): Promise<ExportAudit[]>;
+
+  /** The classroom: a GAN and a VAE trained side by side, step by step. */
+  classroomStart(datasetId: string): Promise<ClassroomUpdate>;
+  classroomStep(steps: number): Promise<ClassroomUpdate>;
+  /** Resolves when paused; updates arrive through the listener. */
+  classroomPlay(every: number, onUpdate: (update: ClassroomUpdate) => void): Promise<void>;
+  classroomPause(): Promise<void>;
+  classroomStop(): Promise<void>;
 
   /** Wipes every dataset, run, checkpoint and setting. */
   deleteAllData(): Promise<void>;

@@ -31,6 +31,7 @@ import { runEvaluation } from '../evaluation/evaluationJob';
 import { deleteEvaluation, listEvaluations, readPairImages, saveEvaluation } from '../evaluation/evaluationStore';
 import type { EvaluationRecord, EvaluationRequest } from '../evaluation/evaluationTypes';
 import { Sampler, type SamplerInfo } from '../generation/sampler';
+import { Classroom, type ClassroomUpdate } from '../learn/classroom';
 import { exportSynthetic, listExportAudits, type ExportAudit, type SyntheticExportRequest } from '../generation/syntheticExport';
 
 export class ComputeService implements ComputeApi {
@@ -38,12 +39,14 @@ export class ComputeService implements ComputeApi {
   private readonly imports: ImportJobs;
   private readonly runs: RunManager;
   private readonly sampler: Sampler;
+  private readonly classroom: Classroom;
   private started: Promise<BackendReport> | null = null;
 
   constructor(private readonly store: KeyValueStore = openIdbStore()) {
     this.backends = new BackendManager(store);
     this.imports = new ImportJobs(store);
     this.sampler = new Sampler(store);
+    this.classroom = new Classroom(store);
     this.runs = new RunManager(store, {
       name: () => this.backends.active ?? 'none',
       replace: async (reason) => (await this.backends.fallback(reason)).backend,
@@ -271,8 +274,30 @@ export class ComputeService implements ComputeApi {
     return listExportAudits(this.store, runId);
   }
 
+  async classroomStart(datasetId: string): Promise<ClassroomUpdate> {
+    await this.started;
+    return this.classroom.start(datasetId);
+  }
+
+  classroomStep(steps: number): Promise<ClassroomUpdate> {
+    return this.classroom.step(steps);
+  }
+
+  classroomPlay(every: number, onUpdate: (update: ClassroomUpdate) => void): Promise<void> {
+    return this.classroom.play(every, onUpdate);
+  }
+
+  async classroomPause(): Promise<void> {
+    this.classroom.pause();
+  }
+
+  async classroomStop(): Promise<void> {
+    this.classroom.stop();
+  }
+
   async deleteAllData(): Promise<void> {
     await this.runs.stopActive();
+    this.classroom.stop();
     this.sampler.close();
     await this.store.clear();
   }

@@ -11,6 +11,7 @@ import type { RunEvent, RunRecord, RunSettings, SampleGrid } from '../training/r
 import type { EvaluationRecord, EvaluationRequest } from '../evaluation/evaluationTypes';
 import type { SamplerInfo } from '../generation/sampler';
 import type { ClassroomUpdate } from '../learn/classroom';
+import type { AugmentReport, AugmentRequest } from '../augment/augmentExperiment';
 import type { ExportAudit, SyntheticExportRequest } from '../generation/syntheticExport';
 
 export interface Progress {
@@ -98,6 +99,10 @@ export interface ComputeApi {
   classroomPlay(every: number, onUpdate: (update: ClassroomUpdate) => void): Promise<void>;
   classroomPause(): Promise<void>;
   classroomStop(): Promise<void>;
+
+  /** Augment: a classifier trained on real images, and on real plus synthetic, scored on real test images. */
+  runAugmentExperiment(request: AugmentRequest, onProgress: ProgressCallback): Promise<AugmentReport>;
+  listAugmentReports(): Promise<AugmentReport[]>;
 
   /** Wipes every dataset, run, checkpoint and setting. */
   deleteAllData(): Promise<void>;

@@ -32,6 +32,7 @@ import { deleteEvaluation, listEvaluations, readPairImages, saveEvaluation } fro
 import type { EvaluationRecord, EvaluationRequest } from '../evaluation/evaluationTypes';
 import { Sampler, type SamplerInfo } from '../generation/sampler';
 import { Classroom, type ClassroomUpdate } from '../learn/classroom';
+import { runAugmentExperiment, type AugmentReport, type AugmentRequest } from '../augment/augmentExperiment';
 import { exportSynthetic, listExportAudits, type ExportAudit, type SyntheticExportRequest } from '../generation/syntheticExport';
 
 export class ComputeService implements ComputeApi {
@@ -293,6 +294,18 @@ export class ComputeService implements ComputeApi {
 
   async classroomStop(): Promise<void> {
     this.classroom.stop();
+  }
+
+  async runAugmentExperiment(request: AugmentRequest, onProgress: ProgressCallback): Promise<AugmentReport> {
+    await this.started;
+    const report = await runAugmentExperiment(this.store, newDatasetId().replace(/^ds-/, 'aug-'), request, onProgress);
+    await this.store.setMany([[`augment/${report.id}`, report]]);
+    return report;
+  }
+
+  async listAugmentReports(): Promise<AugmentReport[]> {
+    const keys = (await this.store.keys()).filter((k) => k.startsWith('augment/'));
+    return (await this.store.getMany<AugmentReport>(keys)).filter((r): r is AugmentReport => !!r).sort((a, b) => b.createdAt - a.createdAt);
   }
 
   async deleteAllData(): Promise<void> {

@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
-import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { useWasmBackend } from '../testing/wasmBackend';
 import { generatePhantoms } from '../data/phantom';
 import { openMemoryStore } from '../storage/memoryStore';
 import { saveDataset } from '../storage/datasetStore';
@@ -36,7 +36,7 @@ async function store() {
 const request = (fake: EvaluationRequest['fake']): EvaluationRequest => ({ realDatasetId: 'real', fake, features: 'radiomics', k: 5, maxReal: 1000, seed: 1 });
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await useWasmBackend();
 });
 
 describe('evaluation job', () => {

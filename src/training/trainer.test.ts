@@ -1,6 +1,7 @@
 import 'fake-indexeddb/auto';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { useWasmBackend } from '../testing/wasmBackend';
 import { generatePhantoms } from '../data/phantom';
 import { openIdbStore, type KeyValueStore } from '../storage/keyValueStore';
 import { saveDataset } from '../storage/datasetStore';
@@ -51,7 +52,7 @@ function hooks(events: RunEvent[] = [], onEvent?: (e: RunEvent) => void): Traine
 }
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await useWasmBackend();
 });
 
 describe('training runs', () => {

@@ -24,19 +24,20 @@ export interface BooleanField {
 export type Field = NumberField | BooleanField;
 
 const GANS: readonly ModelKind[] = ['dcgan', 'wgan-gp', 'pggan'];
-const ALL: readonly ModelKind[] = ['dcgan', 'wgan-gp', 'pggan', 'vae'];
+const ALL: readonly ModelKind[] = ['dcgan', 'wgan-gp', 'pggan', 'vae', 'ddpm'];
 
 export const MODEL_KINDS: { kind: ModelKind; title: string; help: string }[] = [
   { kind: 'dcgan', title: 'DCGAN', help: 'Radford et al. 2016: transposed-convolution generator, strided-convolution discriminator, BCE loss.' },
   { kind: 'wgan-gp', title: 'WGAN-GP', help: 'Gulrajani et al. 2017: Wasserstein critic with a gradient penalty; stable, with a loss that tracks quality. Conditional by default (projection critic).' },
   { kind: 'pggan', title: 'Progressive GAN', help: 'Karras et al. 2018: grows from 4 px, fading in each resolution; minibatch stddev, equalised LR, pixel norm.' },
   { kind: 'vae', title: 'VAE', help: 'Kingma & Welling 2014: an encoder–decoder trained on reconstruction plus a KL term; blurrier than GANs, never mode-collapses.' },
+  { kind: 'ddpm', title: 'Diffusion (DDPM)', help: 'Ho et al. 2020: a small U-Net learns to remove noise; sampled with 50 deterministic DDIM steps. Slow to sample, stable to train.' },
 ];
 
 export const MODEL_FIELDS: Field[] = [
   { key: 'batchSize', label: 'Batch size', type: 'number', min: 1, max: 256, kinds: ALL, help: 'Images per step. Larger is smoother and uses more memory.' },
-  { key: 'latentDim', label: 'Latent size', type: 'number', min: 2, max: 512, kinds: ALL, help: 'Length of the noise vector z the generator (or decoder) starts from.' },
-  { key: 'width', label: 'Width', type: 'number', min: 4, max: 512, kinds: ['dcgan', 'wgan-gp', 'vae'], help: 'Feature maps of the widest layer at the finest level; doubles per level down. Narrower is faster.' },
+  { key: 'latentDim', label: 'Latent size', type: 'number', min: 2, max: 512, kinds: ['dcgan', 'wgan-gp', 'pggan', 'vae'], help: 'Length of the noise vector z the generator (or decoder) starts from.' },
+  { key: 'width', label: 'Width', type: 'number', min: 4, max: 512, kinds: ['dcgan', 'wgan-gp', 'vae', 'ddpm'], help: 'Feature maps of the widest layer at the finest level; doubles per level down. Narrower is faster.' },
   { key: 'adam.learningRate', label: 'Learning rate', type: 'number', min: 1e-6, max: 1, step: 1e-5, kinds: ALL, help: 'Adam step size. DCGAN 2e-4, WGAN-GP 1e-4, VAE 1e-3 by default. Halved automatically after a divergence.' },
   { key: 'adam.beta1', label: 'Adam β1', type: 'number', min: 0, max: 0.999, step: 0.05, kinds: ALL, help: 'Momentum. GANs use 0.5 (or 0) because high momentum destabilises the two-player game.' },
   { key: 'adam.beta2', label: 'Adam β2', type: 'number', min: 0, max: 0.9999, step: 0.001, kinds: ALL, help: 'Second-moment decay. WGAN-GP uses 0.9.' },
@@ -47,7 +48,8 @@ export const MODEL_FIELDS: Field[] = [
   { key: 'stableSteps', label: 'Stable steps', type: 'number', min: 1, max: 100000, kinds: ['pggan'], help: 'Steps trained at each resolution after its fade-in.' },
   { key: 'beta', label: 'β (KL weight)', type: 'number', min: 0, max: 100, step: 0.1, kinds: ['vae'], help: 'β-VAE: weight of the KL term. 1 is the plain VAE; larger gives smoother latents, blurrier images.' },
   { key: 'spectralNorm', label: 'Spectral normalisation', type: 'boolean', kinds: GANS, help: 'Miyato et al. 2018: scales each discriminator weight to spectral norm 1, a Lipschitz constraint that steadies training.' },
-  { key: 'emaDecay', label: 'EMA of generator', type: 'boolean', kinds: GANS, help: 'Keep an exponential moving average (0.999) of the generator’s weights and sample from it: usually cleaner images.' },
+  { key: 'samplingSteps', label: 'Sampling steps (DDIM)', type: 'number', min: 1, max: 1000, kinds: ['ddpm'], help: 'Denoising steps when sampling. Fewer is faster and a little rougher; training always uses the full schedule.' },
+  { key: 'emaDecay', label: 'EMA of weights', type: 'boolean', kinds: [...GANS, 'ddpm'], help: 'Keep an exponential moving average (0.999) of the generator’s weights and sample from it: usually cleaner images.' },
   { key: 'seed', label: 'Model seed', type: 'number', min: 0, max: 2 ** 31, kinds: ALL, help: 'Seeds the weights and every random draw: the same seed, data and backend give the same losses.' },
 ];
 

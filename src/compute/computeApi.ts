@@ -11,6 +11,7 @@ import type { RunEvent, RunRecord, RunSettings, SampleGrid } from '../training/r
 import type { EvaluationRecord, EvaluationRequest } from '../evaluation/evaluationTypes';
 import type { SamplerInfo } from '../generation/sampler';
 import type { ClassroomUpdate } from '../learn/classroom';
+import type { CachedInceptionFile } from '../metrics/inception/cache';
 import type { AugmentReport, AugmentRequest } from '../augment/augmentExperiment';
 import type { ExportAudit, SyntheticExportRequest } from '../generation/syntheticExport';
 
@@ -81,6 +82,10 @@ export interface ComputeApi {
   /** Evaluation: runs in this worker, blocking training while it computes. */
   evaluate(request: EvaluationRequest, onProgress: ProgressCallback): Promise<EvaluationRecord>;
   listEvaluations(): Promise<EvaluationRecord[]>;
+  /** Checks (SHA-256, structure) and caches the user's pytorch-fid Inception weights file. */
+  installInceptionWeights(file: Blob, fileName: string): Promise<CachedInceptionFile>;
+  inceptionWeightsStatus(): Promise<CachedInceptionFile | null>;
+  removeInceptionWeights(): Promise<void>;
   deleteEvaluation(id: string): Promise<void>;
   readPairImages(id: string, pairs: { synthetic: number; train: number }[]): Promise<{ synthetic: Uint8Array; train: Uint8Array; size: number }>;
 

@@ -32,6 +32,7 @@ import { deleteEvaluation, listEvaluations, readPairImages, saveEvaluation } fro
 import type { EvaluationRecord, EvaluationRequest } from '../evaluation/evaluationTypes';
 import { Sampler, type SamplerInfo } from '../generation/sampler';
 import { Classroom, type ClassroomUpdate } from '../learn/classroom';
+import { cachedInceptionFile, deleteCachedInceptionWeights, loadInceptionWeights, saveInceptionWeightsFile, type CachedInceptionFile } from '../metrics/inception';
 import { runAugmentExperiment, type AugmentReport, type AugmentRequest } from '../augment/augmentExperiment';
 import { exportSynthetic, listExportAudits, type ExportAudit, type SyntheticExportRequest } from '../generation/syntheticExport';
 
@@ -239,6 +240,21 @@ export class ComputeService implements ComputeApi {
     const record = await runEvaluation(this.store, newDatasetId().replace(/^ds-/, 'eval-'), request, onProgress);
     await saveEvaluation(this.store, record);
     return record;
+  }
+
+  async installInceptionWeights(file: Blob, fileName: string): Promise<CachedInceptionFile> {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    // Parsing checks the SHA-256 prefix and every tensor name and shape before anything is stored.
+    await loadInceptionWeights(bytes, { fileName });
+    return saveInceptionWeightsFile(this.store, bytes, fileName);
+  }
+
+  async inceptionWeightsStatus(): Promise<CachedInceptionFile | null> {
+    return (await cachedInceptionFile(this.store)) ?? null;
+  }
+
+  removeInceptionWeights(): Promise<void> {
+    return deleteCachedInceptionWeights(this.store);
   }
 
   listEvaluations(): Promise<EvaluationRecord[]> {

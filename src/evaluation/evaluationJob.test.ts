@@ -78,4 +78,11 @@ describe('evaluation job', () => {
     expect(result.overSteps.every((p) => Number.isFinite(p.frechet))).toBe(true);
     expect(result.runId).toBe('run');
   });
+
+  it('asks for the Inception weights file, naming where it comes from, when FID is requested without it', async () => {
+    const { s } = await store();
+    await expect(runEvaluation(s, 'e4', { ...request({ kind: 'dataset', datasetId: 'fake' }), features: 'inception' }, () => undefined)).rejects.toThrow(
+      /pt_inception-2015-12-05-6726825d\.pth.*github\.com\/mseitzer\/pytorch-fid.*never fetches/,
+    );
+  });
 });

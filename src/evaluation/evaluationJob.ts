@@ -18,6 +18,7 @@ import {
   type ImageStack,
   type MetricsReport,
 } from '../metrics';
+import { createFidInception, FID_WEIGHTS_FILE_NAME, FID_WEIGHTS_URL, inceptionFeaturesFromPixels, loadCachedInceptionWeights } from '../metrics/inception';
 import { deriveSeed, Random } from '../data/random';
 import type { KeyValueStore } from '../storage/keyValueStore';
 import { getDatasetIndex, getDatasetMeta, readImages, SPLIT_CODES, type DatasetMeta } from '../storage/datasetStore';
@@ -51,12 +52,11 @@ export async function runEvaluation(store: KeyValueStore, id: string, request: E
   }
 
   progress(2);
-  const features = (stack: ImageStack): FeatureMatrix =>
-    request.features === 'radiomics' ? radiomicsFeatures(stack.data, stack.width).features : stackPixels(stack);
-  const trainFeatures = features(real.train);
-  const validationFeatures = real.validation.count > 1 ? features(real.validation) : null;
+  const features = await featureExtractor(store, request.features);
+  const trainFeatures = await features(real.train);
+  const validationFeatures = real.validation.count > 1 ? await features(real.validation) : null;
   progress(3);
-  const fakeFeatures = features(fake.stack);
+  const fakeFeatures = await features(fake.stack);
 
   progress(4);
   // z-normalise with the real training set's statistics, as the Fréchet Radiomics Distance does.
@@ -72,7 +72,7 @@ export async function runEvaluation(store: KeyValueStore, id: string, request: E
     const diversity = { real: meanPairwiseSsim(a, { seed: request.seed }), fake: meanPairwiseSsim(b, { seed: request.seed }) };
     return {
       featureSpace: request.features,
-      frechetName: request.features === 'radiomics' ? 'FRD (Fréchet Radiomics Distance)' : 'Fréchet distance on pixels',
+      frechetName: FRECHET_NAMES[request.features],
       dims: af.cols,
       distribution,
       diversity,
@@ -89,7 +89,7 @@ export async function runEvaluation(store: KeyValueStore, id: string, request: E
     for (const ref of record.checkpoints.filter((c) => c.step !== fake.step)) {
       const set = await generateFromRun(store, request.fake.runId, { checkpoint: 'latest', count: fake.stack.count, seed: request.seed, atStep: ref.step });
       const stack = { data: set.pixels, count: set.count, width: set.resolution, height: set.resolution };
-      const d = evaluateDistributions(trainZ, norm(features(stack)), { k: request.k, kid: { subsets: 0 } });
+      const d = evaluateDistributions(trainZ, norm(await features(stack)), { k: request.k, kid: { subsets: 0 } });
       overSteps.push({ step: set.step, frechet: d.frechet.value, kid: d.kid.full });
     }
     overSteps.push({ step: fake.step, frechet: main.distribution.frechet.value, kid: main.distribution.kid.full });
@@ -113,6 +113,7 @@ export async function runEvaluation(store: KeyValueStore, id: string, request: E
   }
   warnings.push(...main.warnings);
 
+  features.dispose?.();
   const fakeKey = `evaluation/${id}/fake`;
   await store.setMany([[fakeKey, fake.stack.data]]);
   onProgress({ done: stages.length, total: stages.length, label: 'Done' });
@@ -133,6 +134,30 @@ export async function runEvaluation(store: KeyValueStore, id: string, request: E
     fakeKey,
     runId: request.fake.kind === 'run' ? request.fake.runId : undefined,
   };
+}
+
+const FRECHET_NAMES: Record<EvaluationRequest['features'], string> = {
+  radiomics: 'FRD (Fréchet Radiomics Distance)',
+  raw: 'Fréchet distance on pixels',
+  inception: 'FID (Inception-v3 pool3, as pytorch-fid)',
+};
+
+type Extractor = ((stack: ImageStack) => Promise<FeatureMatrix>) & { dispose?: () => void };
+
+async function featureExtractor(store: KeyValueStore, kind: EvaluationRequest['features']): Promise<Extractor> {
+  if (kind === 'radiomics') return async (stack) => radiomicsFeatures(stack.data, stack.width).features;
+  if (kind === 'raw') return async (stack) => stackPixels(stack);
+  const weights = await loadCachedInceptionWeights(store);
+  if (!weights) {
+    throw new Error(`FID needs the Inception-v3 weights file ${FID_WEIGHTS_FILE_NAME}. Download it yourself from ${FID_WEIGHTS_URL} and add it under Evaluate › Inception weights; the studio never fetches it.`);
+  }
+  const net = createFidInception(weights);
+  const extract: Extractor = async (stack) => {
+    const data = await inceptionFeaturesFromPixels(net, { pixels: stack.data as Uint8Array, count: stack.count, height: stack.height, width: stack.width, channels: 1 });
+    return { data, rows: stack.count, cols: data.length / stack.count };
+  };
+  extract.dispose = () => net.dispose();
+  return extract;
 }
 
 async function readRealSets(store: KeyValueStore, meta: DatasetMeta, request: EvaluationRequest): Promise<Sets> {

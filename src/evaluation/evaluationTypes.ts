@@ -8,7 +8,8 @@ export type FakeSource =
 export interface EvaluationRequest {
   realDatasetId: string;
   fake: FakeSource;
-  features: 'radiomics' | 'raw';
+  /** radiomics: FRD (the default, no weights); raw: pixels; inception: pytorch-fid FID with the user's weights file. */
+  features: 'radiomics' | 'raw' | 'inception';
   /** k of precision/recall/density/coverage. */
   k: number;
   /** At most this many real training images are used (the rest are skipped, seeded). */

@@ -32,7 +32,7 @@ export interface PairedSummary {
 }
 
 export interface MetricsReport {
-  featureSpace: FeatureSpace | 'precomputed';
+  featureSpace: FeatureSpace | 'precomputed' | 'inception';
   /** "FRD" on z-normalised radiomics, "FID-like" on precomputed or raw features. */
   frechetName: string;
   dims: number;

@@ -4,12 +4,14 @@
  * machine, in one run. Writes bench/out/bench-<time>.json and the generated section of BENCHMARKS.md.
  *
  *   npx tsx bench/run.ts [--backends webgpu,webgl,wasm,cpu] [--models dcgan28,dcgan64,cwgangp64,vae64,ddpm32]
- *       [--steps 10] [--warmup 2] [--budget 60] [--cpu-budget 20] [--torch-budget 60] [--torch-threads 1]
+ *       [--steps 10] [--warmup 2] [--budget 30] [--cpu-budget 10] [--torch-budget 30] [--torch-threads 1]
  *       [--metrics-count 500] [--import-files 200] [--no-pytorch] [--no-markdown]
+ *   npx tsx bench/run.ts --render bench/out/bench-<time>.json   (rewrite BENCHMARKS.md from a saved run)
  *
  * Needs a production build (npm run bench runs vite build first). Budgets are seconds per
- * (backend, model) row: when one runs out the row reports what it measured, marked "budget
- * exceeded", and a worker stuck in one long step is terminated 20 s later. Browser and PyTorch
+ * (backend, model) row, counted from the end of the first step (shader compilation): when one
+ * runs out the row reports what it measured, marked "budget exceeded", and a worker stuck in one
+ * long step is terminated 15 s later (a first step gets budget + 15 s). Browser and PyTorch
  * parts run one after the other, never together: on 2 cores they would slow each other down.
  */
 import { spawn } from 'node:child_process';
@@ -25,14 +27,12 @@ import { BENCH_MODELS } from '../src/bench/benchModels';
 import { renderBenchSection, spliceSection } from '../src/bench/markdown';
 import { DEFAULT_PLAN_OPTIONS, buildPlan, worstCaseMs } from '../src/bench/plan';
 import type { BenchRecord, MemoryByKind, PytorchReport, PytorchRow } from '../src/bench/record';
-import { BENCH_MODEL_IDS, type BenchModelId, type BenchPlan, type PageEvent, type PageReport } from '../src/bench/types';
+import { BENCH_MODEL_IDS, type BenchModelId, type BenchPlan, type JobResult, type PageEvent, type PageReport } from '../src/bench/types';
 import { LoadSampler, machineInfo } from './machine';
 import { PeakMemorySampler, findProcessByArgument } from './processMemory';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PYTHON_WITH_TORCH = '/usr/bin/python3';
-// tfjs-webgpu profiles kernels only with 'timestamp-query', which Dawn exposes behind this flag.
-const PROFILING_ARGS = ['--enable-dawn-features=allow_unsafe_apis'];
 
 function listOption<T extends string>(value: string, allowed: readonly T[], name: string): T[] {
   const items = value.split(',').filter(Boolean);
@@ -50,13 +50,14 @@ function options() {
       steps: { type: 'string', default: String(DEFAULT_PLAN_OPTIONS.steps) },
       warmup: { type: 'string', default: String(DEFAULT_PLAN_OPTIONS.warmup) },
       budget: { type: 'string', default: String(DEFAULT_PLAN_OPTIONS.defaultBudgetMs / 1000) },
-      'cpu-budget': { type: 'string', default: String((DEFAULT_PLAN_OPTIONS.budgetMs.cpu ?? 20_000) / 1000) },
-      'torch-budget': { type: 'string', default: '60' },
+      'cpu-budget': { type: 'string', default: String((DEFAULT_PLAN_OPTIONS.budgetMs.cpu ?? 10_000) / 1000) },
+      'torch-budget': { type: 'string', default: '30' },
       'torch-threads': { type: 'string', default: '1' },
       'metrics-count': { type: 'string', default: '500' },
       'import-files': { type: 'string', default: '200' },
       'no-pytorch': { type: 'boolean', default: false },
       'no-markdown': { type: 'boolean', default: false },
+      render: { type: 'string' },
     },
   });
   const backends = listOption<BackendName>(values.backends, BACKEND_NAMES, 'backend');
@@ -82,7 +83,47 @@ function options() {
     warmup,
     torch: values['no-pytorch'] ? null : { budgetS: Number(values['torch-budget']), threads: Number(values['torch-threads']) },
     markdown: !values['no-markdown'],
+    render: values.render ?? null,
   };
+}
+
+/**
+ * One browser per job: after a worker with WebGPU or WebGL work in flight was terminated, the GPU
+ * process kept compiling its shaders (slowing the next row), the next worker in the same page
+ * sometimes failed to load, and closing its context hung. A fresh Chromium costs ~2 s per row.
+ */
+async function runJobInFreshBrowser(url: string, plan: BenchPlan, numbering: { offset: number; total: number }) {
+  // A unique switch finds this Chromium's process tree, for memory sampling and for a hard stop.
+  const marker = `--phantom-bench=${randomUUID()}`;
+  const browser = await launchBrowser([...CHROMIUM_ARGS, marker]);
+  const pid = findProcessByArgument(marker);
+  const sampler = new PeakMemorySampler(pid);
+  let peak: MemoryByKind | null = null;
+  try {
+    // Blocked service workers: the PWA would otherwise precache ~10 MB while the job runs.
+    const context = await browser.newContext({ serviceWorkers: 'block' });
+    const page = await context.newPage();
+    page.on('pageerror', (error) => process.stderr.write(`page error: ${error.message}\n`));
+    page.on('crash', () => process.stderr.write('page crashed\n'));
+    // Worker warnings and errors (tfjs backend notices, failed kernels) go to the log, not into the figures.
+    page.on('worker', (worker) =>
+      worker.on('console', (message) => {
+        if (message.type() === 'error' || message.type() === 'warning') process.stderr.write(`    worker ${message.type()}: ${message.text().slice(0, 200)}\n`);
+      }),
+    );
+    await page.exposeBinding('phantomBenchReport', (_source, event: PageEvent) => {
+      if (event.type === 'job-start') sampler.take();
+      if (event.type === 'job-end') peak = sampler.take();
+      process.stderr.write(`${event.type === 'progress' ? '    ' : ''}${event.text}\n`);
+    });
+    await page.goto(url);
+    const report = (await page.evaluate(([p, n]) => window.phantomBench.run(p, n), [plan, numbering] as const)) as PageReport;
+    return { report, peak, version: browser.version() };
+  } finally {
+    sampler.stop();
+    const closed = await Promise.race([browser.close().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 10_000))]);
+    if (!closed && pid !== undefined) process.kill(pid, 'SIGKILL');
+  }
 }
 
 async function runBrowser(plan: BenchPlan) {
@@ -90,30 +131,23 @@ async function runBrowser(plan: BenchPlan) {
   const server = await preview({ root: ROOT, preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false }, logLevel: 'warn' });
   const address = server.httpServer.address();
   if (!address || typeof address === 'string') throw new Error('bench/run.ts: the preview server did not report a port');
-  const marker = `--phantom-bench=${randomUUID()}`;
-  const args = [...CHROMIUM_ARGS, ...PROFILING_ARGS, marker];
-  const browser = await launchBrowser(args);
-  // Chromium gets a unique switch so its process tree can be found for memory sampling.
-  const sampler = new PeakMemorySampler(findProcessByArgument(marker));
-  const processMemory: (MemoryByKind | null)[] = plan.jobs.map(() => null);
+  const url = `http://127.0.0.1:${address.port}/bench.html`;
+  const results: JobResult[] = [];
+  const processMemory: (MemoryByKind | null)[] = [];
+  let environment: PageReport['environment'] | null = null;
+  let chromium = '';
   try {
-    // Blocked service workers: the PWA would otherwise precache ~10 MB while the first job runs.
-    const context = await browser.newContext({ serviceWorkers: 'block' });
-    const page = await context.newPage();
-    page.on('pageerror', (error) => process.stderr.write(`page error: ${error.message}\n`));
-    await page.exposeBinding('phantomBenchReport', (_source, event: PageEvent) => {
-      if (event.type === 'job-start') sampler.take();
-      if (event.type === 'job-end') processMemory[event.jobIndex] = sampler.take();
-      process.stderr.write(`${event.type === 'progress' ? '    ' : ''}${event.text}\n`);
-    });
-    await page.goto(`http://127.0.0.1:${address.port}/bench.html`);
-    const report = (await page.evaluate((p) => window.phantomBench.run(p), plan)) as PageReport;
-    return { report, processMemory, chromium: browser.version(), chromiumArgs: args.filter((a) => a !== marker) };
+    for (const [index, job] of plan.jobs.entries()) {
+      const run = await runJobInFreshBrowser(url, { jobs: [job], graceMs: plan.graceMs }, { offset: index, total: plan.jobs.length });
+      results.push(run.report.results[0]);
+      processMemory.push(run.peak);
+      environment ??= run.report.environment;
+      chromium = run.version;
+    }
   } finally {
-    sampler.stop();
-    await browser.close();
     await server.close();
   }
+  return { report: { environment: environment!, results }, processMemory, chromium, chromiumArgs: CHROMIUM_ARGS };
 }
 
 /** Runs bench/pytorch_reference.py on the configs createModel resolves, so both sides build the same networks. */
@@ -151,8 +185,21 @@ async function runPytorch(models: readonly BenchModelId[], steps: number, warmup
     ({ model, status, note, backend, threads: t, batch, steps: n, stepMs, firstStepMs, medianMs, minMs, maxMs, meanMs, imagesPerSecond })), ...rows], load: load.summarise(from) };
 }
 
+function writeMarkdown(record: BenchRecord, jsonPath: string): void {
+  const path = resolve(ROOT, 'BENCHMARKS.md');
+  const current = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
+  writeFileSync(path, spliceSection(current, renderBenchSection(record, relative(ROOT, jsonPath))));
+  process.stderr.write('bench: updated BENCHMARKS.md\n');
+}
+
 async function main(): Promise<void> {
   const opts = options();
+  if (opts.render) {
+    const record = JSON.parse(readFileSync(opts.render, 'utf8')) as BenchRecord;
+    if (record.format !== 'phantom-studio/bench' || record.version !== 1) throw new Error(`bench/run.ts: ${opts.render} is not a version-1 bench record`);
+    writeMarkdown(record, resolve(opts.render));
+    return;
+  }
   const startedAt = new Date();
   process.stderr.write(`bench: ${opts.plan.jobs.length} browser jobs, at most ${(worstCaseMs(opts.plan) / 60_000).toFixed(0)} min in the browser\n`);
   const load = new LoadSampler();
@@ -181,12 +228,7 @@ async function main(): Promise<void> {
     const jsonPath = resolve(ROOT, `bench/out/bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
     writeFileSync(jsonPath, `${JSON.stringify(record, null, 2)}\n`);
     process.stderr.write(`bench: wrote ${relative(ROOT, jsonPath)}\n`);
-    if (opts.markdown) {
-      const path = resolve(ROOT, 'BENCHMARKS.md');
-      const current = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
-      writeFileSync(path, spliceSection(current, renderBenchSection(record, relative(ROOT, jsonPath))));
-      process.stderr.write('bench: updated BENCHMARKS.md\n');
-    }
+    if (opts.markdown) writeMarkdown(record, jsonPath);
   } finally {
     load.stop();
   }

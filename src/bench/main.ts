@@ -7,11 +7,11 @@
 import { describeAdapter } from '../compute/adapterInfo';
 import { buildPlan } from './plan';
 import { imagesPerSecond, stepStats } from './stats';
-import type { BenchJob, BenchPlan, JobResult, JobStatus, PageEnvironment, PageEvent, PageReport, WorkerEvent } from './types';
+import type { BenchJob, BenchPlan, JobResult, JobStatus, PageEnvironment, PageEvent, PageReport, TrainPhase, WorkerEvent } from './types';
 
 declare global {
   interface Window {
-    phantomBench: { run(plan: BenchPlan): Promise<PageReport> };
+    phantomBench: { run(plan: BenchPlan, numbering?: { offset: number; total: number }): Promise<PageReport> };
     /** Exposed by the Node driver (Playwright binding); absent when a person opens the page. */
     phantomBenchReport?: (event: PageEvent) => Promise<void>;
   }
@@ -55,28 +55,42 @@ function runJob(job: BenchJob, index: number, graceMs: number): Promise<JobResul
     const worker = new Worker(new URL('./bench.worker.ts', import.meta.url), { type: 'module' });
     const warmupMs: number[] = [];
     const stepMs: number[] = [];
+    let partial: JobResult | null = null;
+    let phase: TrainPhase = 'first step';
+    let deadline: ReturnType<typeof setTimeout>;
     const finish = (result: JobResult) => {
       clearTimeout(deadline);
       worker.terminate();
       resolve(result);
     };
     const limitMs = job.budgetMs + graceMs;
-    const deadline = setTimeout(() => {
-      const note = `worker terminated ${(limitMs / 1000).toFixed(0)} s after start: ${stepMs.length} timed steps, ${warmupMs.length} warm-up steps finished`;
-      finish(unfinished(job, 'terminated', note, warmupMs, stepMs));
-    }, limitMs);
+    // Armed at start for the first step, and again when it ends: the worker's budget starts there.
+    const arm = () => {
+      clearTimeout(deadline);
+      deadline = setTimeout(() => {
+        const note = `worker terminated ${(limitMs / 1000).toFixed(0)} s after ${warmupMs.length > 0 ? 'its first step' : 'start'}, during ${job.kind === 'train' ? phase : job.kind}: ${stepMs.length} timed steps`;
+        finish(partial ? { ...partial, status: 'terminated', note: `${note}${partial.note ? `; ${partial.note}` : ''}` } : unfinished(job, 'terminated', note, warmupMs, stepMs));
+      }, limitMs);
+    };
+    arm();
     worker.onmessage = (message: MessageEvent<WorkerEvent>) => {
       const event = message.data;
       if (event.type === 'progress') {
         if (event.stepMs !== undefined) (event.warmup ? warmupMs : stepMs).push(event.stepMs);
+        if (event.phase) phase = event.phase;
+        if (event.warmup && warmupMs.length === 1) arm();
         emit({ type: 'progress', jobIndex: index, text: event.text });
+      } else if (event.type === 'partial') {
+        partial = event.result;
       } else if (event.type === 'failed') {
         finish(unfinished(job, 'failed', event.message, warmupMs, stepMs));
       } else {
         finish(event.result);
       }
     };
-    worker.onerror = (error) => finish(unfinished(job, 'failed', `worker error: ${error.message}`, warmupMs, stepMs));
+    // A worker that fails to load or dies reports an ErrorEvent whose message may be empty.
+    worker.onerror = (error) =>
+      finish(unfinished(job, 'failed', `worker error: ${error.message || `${error.type} (no message; the worker failed to load or crashed)`}`, warmupMs, stepMs));
     worker.postMessage(job);
   });
 }
@@ -99,10 +113,12 @@ async function environment(): Promise<PageEnvironment> {
   };
 }
 
-async function run(plan: BenchPlan): Promise<PageReport> {
+/** `numbering` lets a driver that runs one job per page keep the log's [i/n] of the whole plan. */
+async function run(plan: BenchPlan, numbering = { offset: 0, total: plan.jobs.length }): Promise<PageReport> {
   const results: JobResult[] = [];
-  for (const [index, job] of plan.jobs.entries()) {
-    emit({ type: 'job-start', jobIndex: index, text: `[${index + 1}/${plan.jobs.length}] ${describeJob(job)}` });
+  for (const [i, job] of plan.jobs.entries()) {
+    const index = numbering.offset + i;
+    emit({ type: 'job-start', jobIndex: index, text: `[${index + 1}/${numbering.total}] ${describeJob(job)}` });
     const result = await runJob(job, index, plan.graceMs);
     results.push(result);
     const rate = result.kind === 'train' && result.batchSize ? imagesPerSecond(result.batchSize, result.stepMs) : null;

@@ -7,8 +7,8 @@ describe('bench plan', () => {
     const train = plan.jobs.filter((j) => j.kind === 'train');
     expect(train).toHaveLength(4 * 5);
     expect(train.filter((j) => j.profile).map((j) => j.backend)).toEqual([...Array(5).fill('webgpu'), ...Array(5).fill('wasm')]);
-    expect(train.find((j) => j.backend === 'cpu')?.budgetMs).toBe(20_000);
-    expect(train.find((j) => j.backend === 'wasm')?.budgetMs).toBe(60_000);
+    expect(train.find((j) => j.backend === 'cpu')?.budgetMs).toBe(10_000);
+    expect(train.find((j) => j.backend === 'wasm')?.budgetMs).toBe(30_000);
     expect(plan.jobs.slice(-2).map((j) => j.kind)).toEqual(['metrics', 'import']);
   });
 
@@ -19,6 +19,6 @@ describe('bench plan', () => {
 
   it('bounds the run time by budgets plus grace', () => {
     const plan = buildPlan({ ...DEFAULT_PLAN_OPTIONS, backends: ['wasm'], models: ['dcgan28'], metrics: null, importFiles: null });
-    expect(worstCaseMs(plan)).toBe(60_000 + 20_000);
+    expect(worstCaseMs(plan)).toBe(2 * (30_000 + 15_000));
   });
 });

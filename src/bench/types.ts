@@ -20,7 +20,10 @@ export interface TrainJob {
   generateCount: number;
   /** tf.profile one extra training step. */
   profile: boolean;
-  /** Wall-clock budget of the whole job in the worker; no new step starts after it. */
+  /**
+   * Wall-clock budget counted from the end of the first step; no new step, profile or generate
+   * starts after it. The first step itself may take up to budgetMs + BenchPlan.graceMs.
+   */
   budgetMs: number;
 }
 
@@ -46,7 +49,7 @@ export type BenchJob = TrainJob | MetricsJob | ImportJob;
 
 export interface BenchPlan {
   jobs: BenchJob[];
-  /** The page kills a worker this long after its job's budget (a single step can outlast the budget). */
+  /** The page kills a worker this long after its budget runs out (a single step can outlast the budget). */
   graceMs: number;
 }
 
@@ -80,7 +83,10 @@ export interface KernelTotal {
 
 export interface StepProfile {
   kernelCount: number;
-  /** False on webgpu without 'timestamp-query': tfjs then reports 0 ms for every kernel. */
+  /**
+   * False on webgpu: the bench turns tfjs-webgpu's timestamp queries off for the profiled step
+   * (see trainJob.ts), so every kernel reports 0 ms and kernels are ranked by calls.
+   */
   kernelTimesAvailable: boolean;
   /** Top kernels by summed time (or by calls when times are unavailable). */
   topKernels: KernelTotal[];
@@ -137,9 +143,14 @@ export interface CpuResult {
 
 export type JobResult = TrainResult | CpuResult;
 
+/** What a training job is doing; a page that kills the worker names it in the row's note. */
+export type TrainPhase = 'first step' | 'steps' | 'profile' | 'generate';
+
 /** Worker → page. */
 export type WorkerEvent =
-  | { type: 'progress'; text: string; stepMs?: number; warmup?: boolean }
+  | { type: 'progress'; text: string; stepMs?: number; warmup?: boolean; phase?: TrainPhase }
+  /** What a job has measured so far; the page keeps the last one in case it must kill the worker. */
+  | { type: 'partial'; result: JobResult }
   | { type: 'done'; result: JobResult }
   /** The job threw outside its own error handling. */
   | { type: 'failed'; message: string };

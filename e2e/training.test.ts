@@ -58,7 +58,7 @@ describe('training in the browser', () => {
     await page.getByRole('button', { name: 'Create and train' }).click();
 
     await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 120_000 }).toBe('running');
-    await expect.poll(() => currentStep(page), { timeout: 180_000, intervals: [1000] }).toBeGreaterThanOrEqual(4);
+    await expect.poll(() => currentStep(page), { timeout: 180_000, interval: 1000 }).toBeGreaterThanOrEqual(4);
     await page.getByRole('button', { name: 'Pause' }).click();
     await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 120_000 }).toBe('paused');
     const pausedAt = await currentStep(page);
@@ -76,7 +76,7 @@ describe('training in the browser', () => {
     expect(await page.getByTestId('chart-Losses').locator('canvas').count()).toBeGreaterThan(0);
 
     await page.getByRole('button', { name: 'Resume' }).click();
-    await expect.poll(() => currentStep(page), { timeout: 180_000, intervals: [1000] }).toBeGreaterThanOrEqual(pausedAt + 2);
+    await expect.poll(() => currentStep(page), { timeout: 180_000, interval: 1000 }).toBeGreaterThanOrEqual(pausedAt + 2);
     await expect.poll(async () => Number(await page.getByTestId('sample-grid').getAttribute('data-step')), { timeout: 60_000 }).toBeGreaterThan(pausedAt);
     await page.getByRole('button', { name: 'Stop' }).click();
     await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 120_000 }).toBe('stopped');

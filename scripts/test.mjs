@@ -28,6 +28,8 @@ if (!findBrowser()) {
 
 const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit', shell: false }).status ?? 1;
 
+// Types first (TypeScript and Svelte components): a type error fails fast, before the slow tests.
+if (run('npx', ['svelte-check', '--tsconfig', './tsconfig.json', '--output', 'human', '--threshold', 'error']) !== 0) process.exit(1);
 if (run('npx', ['vite', 'build', '--logLevel', 'warn']) !== 0) process.exit(1);
 const status = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=./scripts/summaryReporter.ts', ...process.argv.slice(2)]);
 process.exit(status);

@@ -12,6 +12,8 @@
  *   setCodecWasmUrls({ openjpeg: openjpegWasm, charls: charlsWasm, libjpegTurbo: libjpegWasm });
  */
 
+import { ImportError } from '../types';
+
 export interface CodecFrameInfo {
   width: number;
   height: number;
@@ -86,3 +88,41 @@ async function runDecoder(name: CodecName, className: string, encoded: Uint8Arra
 export const decodeJpeg2000 = (encoded: Uint8Array) => runDecoder('openjpeg', 'J2KDecoder', encoded);
 export const decodeJpegLs = (encoded: Uint8Array) => runDecoder('charls', 'JpegLSDecoder', encoded);
 export const decodeJpegBaseline8 = (encoded: Uint8Array) => runDecoder('libjpegTurbo', 'JPEGDecoder', encoded);
+
+/**
+ * The pdf.js-derived decoder's 12-bit path converts IDCT output (16× the sample) with
+ * `(q + 2056 / bitConversion) >> 4`, bitConversion = 255/4095, i.e. an offset of 33016 where the
+ * JPEG level shift plus rounding is 2048·16 + 8 = 32776. 33016 − 32776 = 240 = 15·16, so every
+ * sample comes out exactly 15 too high (and the top clamp fires 15 early). Measured on pydicom's
+ * JPGExtended.dcm: the raw output is 15 above pydicom's reference values, and exact after this.
+ */
+const EXTENDED_12BIT_OFFSET = 15;
+
+let jpegImageModule: Promise<typeof import('daikon/lib/jpeg-baseline.js').default> | undefined;
+
+/**
+ * Decodes a single-component 12-bit JPEG Extended (process 4) codestream to stored values.
+ * libjpeg-turbo's wasm build here is 8-bit only, so this uses daikon's JavaScript decoder (the
+ * same modified pdf.js code Cornerstone's image loader ships), loaded on first use.
+ * Known limit inherited from the decoder: samples the encoder put at 4080..4095 read as 4080.
+ */
+export async function decodeJpegExtended12(encoded: Uint8Array, columns: number, rows: number): Promise<Int32Array> {
+  jpegImageModule ??= import('daikon/lib/jpeg-baseline.js').then((mod) => mod.default);
+  const { JpegImage } = await jpegImageModule;
+  const jpeg = new JpegImage();
+  try {
+    jpeg.parse(encoded);
+  } catch (error) {
+    // The decoder throws bare strings ("unexpected marker: ...").
+    throw new ImportError(`12-bit JPEG codestream could not be decoded: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (jpeg.components.length !== 1) throw new ImportError(`12-bit JPEG with ${jpeg.components.length} components is not supported (only greyscale)`);
+  if (jpeg.width !== columns || jpeg.height !== rows) {
+    throw new ImportError(`codestream is ${jpeg.width}x${jpeg.height} but the header says ${columns}x${rows}`);
+  }
+  jpeg.colorTransform = false;
+  const raw = jpeg.getData16(columns, rows);
+  const values = new Int32Array(raw.length);
+  for (let i = 0; i < raw.length; i++) values[i] = Math.max(0, raw[i] - EXTENDED_12BIT_OFFSET);
+  return values;
+}

@@ -7,7 +7,7 @@ import type { DataSet, Element } from 'dicom-parser';
 import { decode as decodeJpegJs } from 'jpeg-js';
 import { Decoder as JpegLosslessDecoder } from 'jpeg-lossless-decoder-js';
 import { ImportError } from '../types';
-import { decodeJpeg2000, decodeJpegBaseline8, decodeJpegLs } from './codecs';
+import { decodeJpeg2000, decodeJpegBaseline8, decodeJpegExtended12, decodeJpegLs } from './codecs';
 import { decodeRleFrame } from './rle';
 import type { FrameEncoding } from './transferSyntax';
 
@@ -134,7 +134,11 @@ export async function readStoredFrame(
     case 'jpeg-extended': {
       const precision = encoding.startsWith('jpeg-') && encoding !== 'jpeg-ls' ? jpegPrecision(frame) : 8;
       if (precision > 8 && (encoding === 'jpeg-baseline' || encoding === 'jpeg-extended')) {
-        throw new ImportError(`unsupported: ${precision}-bit JPEG Extended (no 12-bit DCT decoder available)`);
+        if (precision !== 12) throw new ImportError(`unsupported: ${precision}-bit DCT JPEG (JPEG allows 8 or 12)`);
+        const values = await decodeJpegExtended12(frame, columns, rows);
+        if (values.length !== expected) throw new ImportError(`12-bit JPEG decoded ${values.length} samples, expected ${expected}`);
+        if (signed) signExtend(values, bitsStored);
+        return { values, convertedToRgb: false };
       }
       if (spp === 3 && (encoding === 'jpeg-baseline' || encoding === 'jpeg-extended')) {
         return decodeColourJpeg(frame, rows, columns, photometric);

@@ -135,4 +135,46 @@ describe('training runs', () => {
     expect(rollbacks).toHaveLength(3);
     expect(record.config.adam.learningRate).toBeCloseTo(1e9 / 8);
   });
+
+  it('on a lost device, asks for another backend, rebuilds from the last checkpoint and finishes', async () => {
+    const store = await storeWithPhantoms();
+    let replaced = '';
+    const trainer = await Trainer.create(store, 'run-f', settings({ totalSteps: 10 }), {
+      ...hooks(),
+      replaceBackend: async (reason) => {
+        replaced = reason;
+        return tf.getBackend();
+      },
+    });
+    // The model inside the trainer fails once, as WebGPU does when the GPU process resets.
+    const model = (trainer as unknown as { model: { trainStep: (...a: unknown[]) => unknown } }).model;
+    const original = model.trainStep.bind(model);
+    let calls = 0;
+    model.trainStep = (...args: unknown[]) => {
+      if (++calls === 6) throw new Error('GPU device was lost: the GPU process crashed');
+      return original(...args);
+    };
+    const record = await trainer.run();
+    trainer.dispose();
+    expect(replaced).toMatch(/device was lost/);
+    expect(record.status).toBe('finished');
+    expect(record.step).toBe(10);
+    expect(record.log.some((l) => /Backend failed .* resumed from step 4/.test(l.text))).toBe(true);
+  });
+
+  it('out of memory stops the run cleanly with a suggestion, keeping its checkpoints', async () => {
+    const store = await storeWithPhantoms();
+    const trainer = await Trainer.create(store, 'run-g', settings({ totalSteps: 10 }), hooks());
+    const model = (trainer as unknown as { model: { trainStep: (...a: unknown[]) => unknown; step: number } }).model;
+    const original = model.trainStep.bind(model);
+    model.trainStep = (...args: unknown[]) => {
+      if (model.step === 5) throw new Error('Failed to allocate buffer: out of memory');
+      return original(...args);
+    };
+    const record = await trainer.run();
+    trainer.dispose();
+    expect(record.status).toBe('failed');
+    expect(record.message).toMatch(/Out of memory at step 5.*smaller batch size or resolution/);
+    expect((await loadRun(store, 'run-g')).checkpoints.map((c) => c.step)).toEqual([0, 4]);
+  });
 });

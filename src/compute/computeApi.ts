@@ -60,7 +60,10 @@ export interface ComputeApi {
   /** Grey-level histogram (256 bins) over every pixel of a dataset, per class. */
   intensityHistogram(datasetId: string): Promise<number[][]>;
 
-  /** Decodes and stages files; nothing is a dataset until commitImport. */
+  /** Hands files over ahead of stageImport, in batches, so a huge folder never blocks the page. */
+  queueImportFiles(files: ImportInputFile[]): Promise<number>;
+  clearImportQueue(): Promise<void>;
+  /** Decodes and stages the queued files plus `files`; nothing is a dataset until commitImport. */
   stageImport(files: ImportInputFile[], settings: ImportSettings, onProgress: ProgressCallback, cancel?: CancelToken): Promise<StagedImport>;
   commitImport(stagingId: string, name?: string): Promise<DatasetMeta>;
   discardImport(stagingId: string): Promise<void>;

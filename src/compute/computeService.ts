@@ -164,6 +164,14 @@ export class ComputeService implements ComputeApi {
     return deleteDataset(this.store, datasetId);
   }
 
+  async queueImportFiles(files: ImportInputFile[]): Promise<number> {
+    return this.imports.queue(files);
+  }
+
+  async clearImportQueue(): Promise<void> {
+    this.imports.clearQueue();
+  }
+
   stageImport(files: ImportInputFile[], settings: ImportSettings, onProgress: ProgressCallback, cancel?: CancelToken): Promise<StagedImport> {
     return this.imports.stage(files, settings, onProgress, cancel);
   }

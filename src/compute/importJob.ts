@@ -65,10 +65,24 @@ type ImageFacts = Pick<PreparedImage, 'label' | 'group' | 'split' | 'pixelHash' 
 
 export class ImportJobs {
   private staged = new Map<string, StagingRecord>();
+  /** Files handed over in batches before stage() (see queue()). */
+  private queued: ImportInputFile[] = [];
 
   constructor(private readonly store: KeyValueStore) {}
 
-  async stage(files: ImportInputFile[], settings: ImportSettings, onProgress: ProgressCallback, cancel?: CancelToken): Promise<StagedImport> {
+  /** Accepts files ahead of stage(), so thousands can cross from the UI in several small messages. */
+  queue(files: ImportInputFile[]): number {
+    this.queued.push(...files);
+    return this.queued.length;
+  }
+
+  clearQueue(): void {
+    this.queued = [];
+  }
+
+  async stage(given: ImportInputFile[], settings: ImportSettings, onProgress: ProgressCallback, cancel?: CancelToken): Promise<StagedImport> {
+    const files = [...this.queued, ...given];
+    this.queued = [];
     if (files.length === 0) throw new Error('No files were given to import');
     const id = newDatasetId();
     const controller = new AbortController();

@@ -506,7 +506,18 @@ def main():
         except ValueError as error:  # a config this script cannot mirror: a row saying so, not a crash
             result = {"model": name, "status": "not available", "note": str(error)}
         result["configMirrored"] = configs.get(name) if name in configs else NARROW_SPECS.get(name)
-        print(json.dumps(result), flush=True)
+        print(json.dumps(finite_or_none(result), allow_nan=False), flush=True)
+
+
+def finite_or_none(value):
+    """JSON has no NaN: WGAN-GP's gradNormG is NaN on critic-only steps, as on the tfjs side; write null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: finite_or_none(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [finite_or_none(v) for v in value]
+    return value
 
 
 if __name__ == "__main__":

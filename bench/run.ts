@@ -206,9 +206,18 @@ async function main(): Promise<void> {
   try {
     const browser = await runBrowser(opts.plan);
     const browserLoad = load.summarise();
-    const pytorch: PytorchReport = opts.torch
-      ? await runPytorch(opts.models, opts.steps, opts.warmup, opts.torch.budgetS, opts.torch.threads, load)
-      : { skipped: '--no-pytorch' };
+    mkdirSync(resolve(ROOT, 'bench/out'), { recursive: true });
+    const jsonPath = resolve(ROOT, `bench/out/bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+    // Saved before PyTorch runs, so a failing reference never costs the browser figures.
+    writeFileSync(jsonPath, `${JSON.stringify({ partial: 'browser part only', ...browser, browserLoad }, null, 2)}\n`);
+    let pytorch: PytorchReport = { skipped: '--no-pytorch' };
+    if (opts.torch) {
+      try {
+        pytorch = await runPytorch(opts.models, opts.steps, opts.warmup, opts.torch.budgetS, opts.torch.threads, load);
+      } catch (error) {
+        pytorch = { skipped: `failed: ${error instanceof Error ? error.message : String(error)}` };
+      }
+    }
     const record: BenchRecord = {
       format: 'phantom-studio/bench',
       version: 1,
@@ -224,8 +233,6 @@ async function main(): Promise<void> {
       browserLoad,
       pytorch,
     };
-    mkdirSync(resolve(ROOT, 'bench/out'), { recursive: true });
-    const jsonPath = resolve(ROOT, `bench/out/bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
     writeFileSync(jsonPath, `${JSON.stringify(record, null, 2)}\n`);
     process.stderr.write(`bench: wrote ${relative(ROOT, jsonPath)}\n`);
     if (opts.markdown) writeMarkdown(record, jsonPath);

@@ -92,11 +92,13 @@ function options() {
  * process kept compiling its shaders (slowing the next row), the next worker in the same page
  * sometimes failed to load, and closing its context hung. A fresh Chromium costs ~2 s per row.
  */
-async function runJobInFreshBrowser(url: string, plan: BenchPlan, numbering: { offset: number; total: number }) {
+async function runJobInFreshBrowser(url: string, plan: BenchPlan, numbering: { offset: number; total: number }, stop: AbortSignal) {
   // A unique switch finds this Chromium's process tree, for memory sampling and for a hard stop.
   const marker = `--phantom-bench=${randomUUID()}`;
   const browser = await launchBrowser([...CHROMIUM_ARGS, marker]);
   const pid = findProcessByArgument(marker);
+  // The caller gave up on this job: kill this browser's root process (ours, found by its unique switch).
+  stop.addEventListener('abort', () => pid !== undefined && process.kill(pid, 'SIGKILL'));
   const sampler = new PeakMemorySampler(pid);
   let peak: MemoryByKind | null = null;
   try {
@@ -138,7 +140,22 @@ async function runBrowser(plan: BenchPlan) {
   let chromium = '';
   try {
     for (const [index, job] of plan.jobs.entries()) {
-      const run = await runJobInFreshBrowser(url, { jobs: [job], graceMs: plan.graceMs }, { offset: index, total: plan.jobs.length });
+      // The page bounds a job at 2 × (budget + grace); past that plus a minute the browser itself is stuck
+      // (seen once: a fresh Chromium whose GPU process spun for minutes before the page ran anything).
+      const limitMs = 2 * (job.budgetMs + plan.graceMs) + 60_000;
+      const stop = new AbortController();
+      const run = await Promise.race([
+        runJobInFreshBrowser(url, { jobs: [job], graceMs: plan.graceMs }, { offset: index, total: plan.jobs.length }, stop.signal),
+        new Promise<null>((r) => setTimeout(() => r(null), limitMs)),
+      ]).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+      if (run === null || run instanceof Error) {
+        stop.abort();
+        const note = run === null ? `browser did not finish the job within ${(limitMs / 1000).toFixed(0)} s and was killed` : `browser failed: ${run.message}`;
+        process.stderr.write(`[${index + 1}/${plan.jobs.length}] ${job.kind} → failed (${note})\n`);
+        results.push(job.kind === 'train' ? { kind: 'train', job, status: 'failed', note, stepMs: [] } : { kind: job.kind, job, status: 'failed', note, stages: [], totalMs: NaN });
+        processMemory.push(null);
+        continue;
+      }
       results.push(run.report.results[0]);
       processMemory.push(run.peak);
       environment ??= run.report.environment;
@@ -147,7 +164,8 @@ async function runBrowser(plan: BenchPlan) {
   } finally {
     await server.close();
   }
-  return { report: { environment: environment!, results }, processMemory, chromium, chromiumArgs: CHROMIUM_ARGS };
+  const fallback: PageReport['environment'] = { userAgent: 'unknown (no job finished)', hardwareConcurrency: 0, crossOriginIsolated: false, adapter: null, userAgentMemory: { unavailable: 'no job finished' } };
+  return { report: { environment: environment ?? fallback, results }, processMemory, chromium, chromiumArgs: CHROMIUM_ARGS };
 }
 
 /** Runs bench/pytorch_reference.py on the configs createModel resolves, so both sides build the same networks. */

@@ -97,8 +97,12 @@ async function runJobInFreshBrowser(url: string, plan: BenchPlan, numbering: { o
   const marker = `--phantom-bench=${randomUUID()}`;
   const browser = await launchBrowser([...CHROMIUM_ARGS, marker]);
   const pid = findProcessByArgument(marker);
-  // The caller gave up on this job: kill this browser's root process (ours, found by its unique switch).
-  stop.addEventListener('abort', () => pid !== undefined && process.kill(pid, 'SIGKILL'));
+  // The caller gave up on this job: kill this browser's root process (ours, found by its unique switch);
+  // the pending page call then rejects and the job becomes a failed row.
+  let report: PageReport | null = null;
+  stop.addEventListener('abort', () => {
+    if (report === null && pid !== undefined) process.kill(pid, 'SIGKILL');
+  });
   const sampler = new PeakMemorySampler(pid);
   let peak: MemoryByKind | null = null;
   try {
@@ -119,7 +123,7 @@ async function runJobInFreshBrowser(url: string, plan: BenchPlan, numbering: { o
       process.stderr.write(`${event.type === 'progress' ? '    ' : ''}${event.text}\n`);
     });
     await page.goto(url);
-    const report = (await page.evaluate(([p, n]) => window.phantomBench.run(p, n), [plan, numbering] as const)) as PageReport;
+    report = (await page.evaluate(([p, n]) => window.phantomBench.run(p, n), [plan, numbering] as const)) as PageReport;
     return { report, peak, version: browser.version() };
   } finally {
     sampler.stop();
@@ -143,14 +147,16 @@ async function runBrowser(plan: BenchPlan) {
       // The page bounds a job at 2 × (budget + grace); past that plus a minute the browser itself is stuck
       // (seen once: a fresh Chromium whose GPU process spun for minutes before the page ran anything).
       const limitMs = 2 * (job.budgetMs + plan.graceMs) + 60_000;
+      // The limit covers launching and the job, not the teardown: a report the page returned is kept
+      // however long the browser then takes to close (runJobInFreshBrowser bounds that itself).
       const stop = new AbortController();
-      const run = await Promise.race([
-        runJobInFreshBrowser(url, { jobs: [job], graceMs: plan.graceMs }, { offset: index, total: plan.jobs.length }, stop.signal),
-        new Promise<null>((r) => setTimeout(() => r(null), limitMs)),
-      ]).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
-      if (run === null || run instanceof Error) {
-        stop.abort();
-        const note = run === null ? `browser did not finish the job within ${(limitMs / 1000).toFixed(0)} s and was killed` : `browser failed: ${run.message}`;
+      const timer = setTimeout(() => stop.abort(), limitMs);
+      const run = await runJobInFreshBrowser(url, { jobs: [job], graceMs: plan.graceMs }, { offset: index, total: plan.jobs.length }, stop.signal).catch(
+        (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+      );
+      clearTimeout(timer);
+      if (run instanceof Error) {
+        const note = stop.signal.aborted ? `browser did not finish the job within ${(limitMs / 1000).toFixed(0)} s and was killed` : `browser failed: ${run.message}`;
         process.stderr.write(`[${index + 1}/${plan.jobs.length}] ${job.kind} → failed (${note})\n`);
         results.push(job.kind === 'train' ? { kind: 'train', job, status: 'failed', note, stepMs: [] } : { kind: job.kind, job, status: 'failed', note, stages: [], totalMs: NaN });
         processMemory.push(null);

@@ -60,6 +60,8 @@ export default defineConfig({
         // The tfjs worker chunk is ~2.5 MB and the wasm binaries ~5 MB together; all must be precached
         // or the app would not train offline.
         globPatterns: ['**/*.{js,mjs,css,html,wasm,png,svg,ico,webmanifest}'],
+        // The benchmark page is a developer tool: users never need it offline.
+        globIgnores: ['**/bench.html', '**/assets/bench-*.js', '**/assets/bench.worker-*.js'],
         maximumFileSizeToCacheInBytes: 16 * 1024 * 1024,
         navigateFallback: 'index.html',
         cleanupOutdatedCaches: true,

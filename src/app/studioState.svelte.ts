@@ -29,6 +29,15 @@ let noticeId = 0;
 export function notify(text: string, kind: Notice['kind'] = 'info'): void {
   studio.notices.push({ id: ++noticeId, kind, text });
 }
+/** Runs an action and shows its failure as an error notice instead of losing it in the console. */
+export async function withErrorNotice(action: () => Promise<unknown>): Promise<void> {
+  try {
+    await action();
+  } catch (error) {
+    notify(error instanceof Error ? error.message : String(error), 'error');
+  }
+}
+
 export function dismissNotice(id: number): void {
   studio.notices = studio.notices.filter((n) => n.id !== id);
 }

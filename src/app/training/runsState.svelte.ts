@@ -4,7 +4,7 @@
  */
 import type { RunEvent, RunRecord, SampleGrid } from '../../training/runTypes';
 import { callback, compute } from '../computeClient';
-import { notify } from '../studioState.svelte';
+import { notify, withErrorNotice } from '../studioState.svelte';
 
 export const runs = $state({
   list: [] as RunRecord[],
@@ -58,11 +58,7 @@ export async function loadRuns(): Promise<void> {
 }
 
 export async function runAction(action: () => Promise<unknown>): Promise<void> {
-  try {
-    await action();
-  } catch (error) {
-    notify(error instanceof Error ? error.message : String(error), 'error');
-  }
+  await withErrorNotice(action);
   await loadRuns();
 }
 

@@ -4,7 +4,7 @@
  * machine, in one run. Writes bench/out/bench-<time>.json and the generated section of BENCHMARKS.md.
  *
  *   npx tsx bench/run.ts [--backends webgpu,webgl,wasm,cpu] [--models dcgan28,dcgan64,cwgangp64,vae64,ddpm32]
- *       [--steps 10] [--warmup 2] [--budget 30] [--cpu-budget 10] [--torch-budget 30] [--torch-threads 1]
+ *       [--steps 10] [--warmup 2] [--budget 30] [--cpu-budget 10] [--torch-budget 30] [--torch-threads 1,N]
  *       [--metrics-count 500] [--import-files 200] [--no-pytorch] [--no-markdown]
  *   npx tsx bench/run.ts --render bench/out/bench-<time>.json   (rewrite BENCHMARKS.md from a saved run)
  *
@@ -17,6 +17,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
+import { cpus } from 'node:os';
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { preview } from 'vite';
@@ -52,7 +53,8 @@ function options() {
       budget: { type: 'string', default: String(DEFAULT_PLAN_OPTIONS.defaultBudgetMs / 1000) },
       'cpu-budget': { type: 'string', default: String((DEFAULT_PLAN_OPTIONS.budgetMs.cpu ?? 10_000) / 1000) },
       'torch-budget': { type: 'string', default: '30' },
-      'torch-threads': { type: 'string', default: '1' },
+      // 1 thread (the wasm backend is single-threaded) and every core (PyTorch's own default).
+      'torch-threads': { type: 'string', default: [...new Set([1, cpus().length])].join(',') },
       'metrics-count': { type: 'string', default: '500' },
       'import-files': { type: 'string', default: '200' },
       'no-pytorch': { type: 'boolean', default: false },
@@ -81,7 +83,7 @@ function options() {
     models,
     steps,
     warmup,
-    torch: values['no-pytorch'] ? null : { budgetS: Number(values['torch-budget']), threads: Number(values['torch-threads']) },
+    torch: values['no-pytorch'] ? null : { budgetS: Number(values['torch-budget']), threads: values['torch-threads'].split(',').map(Number) },
     markdown: !values['no-markdown'],
     render: values.render ?? null,
   };
@@ -174,6 +176,21 @@ async function runBrowser(plan: BenchPlan) {
   return { report: { environment: environment ?? fallback, results }, processMemory, chromium, chromiumArgs: CHROMIUM_ARGS };
 }
 
+/** The PyTorch reference once per thread count, one after the other; rows of all runs together. */
+async function runPytorchAtThreadCounts(models: readonly BenchModelId[], steps: number, warmup: number, budgetS: number, threadCounts: readonly number[], load: LoadSampler): Promise<PytorchReport> {
+  for (const threads of threadCounts) {
+    if (!Number.isInteger(threads) || threads < 1) throw new Error(`bench/run.ts: --torch-threads takes positive integers, got ${threadCounts.join(',')}`);
+  }
+  const from = load.mark();
+  const rows: PytorchRow[] = [];
+  for (const threads of threadCounts) {
+    const report = await runPytorch(models, steps, warmup, budgetS, threads, load);
+    if ('skipped' in report) return report;
+    rows.push(...report.rows);
+  }
+  return { rows, load: load.summarise(from) };
+}
+
 /** Runs bench/pytorch_reference.py on the configs createModel resolves, so both sides build the same networks. */
 async function runPytorch(models: readonly BenchModelId[], steps: number, warmup: number, budgetS: number, threads: number, load: LoadSampler): Promise<PytorchReport> {
   if (!existsSync(PYTHON_WITH_TORCH)) return { skipped: `${PYTHON_WITH_TORCH} not found` };
@@ -237,7 +254,7 @@ async function main(): Promise<void> {
     let pytorch: PytorchReport = { skipped: '--no-pytorch' };
     if (opts.torch) {
       try {
-        pytorch = await runPytorch(opts.models, opts.steps, opts.warmup, opts.torch.budgetS, opts.torch.threads, load);
+        pytorch = await runPytorchAtThreadCounts(opts.models, opts.steps, opts.warmup, opts.torch.budgetS, opts.torch.threads, load);
       } catch (error) {
         pytorch = { skipped: `failed: ${error instanceof Error ? error.message : String(error)}` };
       }

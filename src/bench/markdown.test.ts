@@ -38,9 +38,23 @@ describe('BENCHMARKS.md section', () => {
     const md = renderBenchSection(record([ok]), 'bench/out/x.json');
     expect(md).toContain('Test CPU, 2 logical cores');
     expect(md).toContain('3.0 mean (2.0–4.0, 3 samples)');
-    expect(md).toContain('| DCGAN-28 | wasm | ok | 10/10 | 900 | 500 (450–700) | 600 | 26.67 | 1.50× |');
+    expect(md).toContain('| DCGAN-28 | wasm | ok | 10/10 | 900 | 500 (450–700) | 600 | 26.67 | 1.50× (vs 1 thr.) |');
     expect(md).toContain('| DCGAN-28 | wasm | 981 | 900 | 500 | Conv2D 175×8 |');
     expect(md).toContain('| DCGAN-28 | PyTorch 1.13, 1 thread | ok | 10 |');
+  });
+
+  it('compares with the fastest PyTorch row over thread counts and rates the slower one against it', () => {
+    const ok: TrainResult = {
+      kind: 'train', job, status: 'ok', batchSize: 16, stepMs: new Array<number>(10).fill(600), firstStepMs: 900,
+      stats: { count: 10, medianMs: 500, minMs: 450, maxMs: 700, meanMs: 600 }, imagesPerSecond: 26.67,
+    };
+    const base = record([ok]);
+    if (!('rows' in base.pytorch)) throw new Error('fixture has PyTorch rows');
+    const twoThreads = { ...base.pytorch.rows[0], threads: 2, meanMs: 250, medianMs: 250 };
+    const md = renderBenchSection({ ...base, pytorch: { ...base.pytorch, rows: [base.pytorch.rows[0], twoThreads] } }, 'x.json');
+    expect(md).toContain('| 600 | 26.67 | 2.40× (vs 2 thr.) |');
+    expect(md).toMatch(/\| DCGAN-28 \| PyTorch 1\.13, 1 thread \| ok .*\| 1\.60× \|/);
+    expect(md).toMatch(/\| DCGAN-28 \| PyTorch 1\.13, 2 threads \| ok .*\| 1\.00× \|/);
   });
 
   it('shows why a row has no figures instead of a number', () => {

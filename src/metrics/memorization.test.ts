@@ -7,12 +7,14 @@ import type { ImageStack } from './types';
 const SIZE = 32;
 const PX = SIZE * SIZE;
 
-function phantoms(count: number, seed: number): ImageStack {
+type ByteStack = ImageStack & { data: Uint8Array };
+
+function phantoms(count: number, seed: number): ByteStack {
   return { data: generatePhantoms({ modality: 'head-ct', size: SIZE, count, seed }).images, count, width: SIZE, height: SIZE };
 }
 
 /** A training image with every pixel moved by -1, 0 or +1 grey level (clipped): a near copy. */
-function perturbedCopy(train: ImageStack, index: number, seed: number): Uint8Array {
+function perturbedCopy(train: ByteStack, index: number, seed: number): Uint8Array {
   const rng = new Random(seed);
   return Uint8Array.from(train.data.subarray(index * PX, (index + 1) * PX), (v) => Math.min(255, Math.max(0, v + rng.int(3) - 1)));
 }

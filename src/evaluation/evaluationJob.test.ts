@@ -58,6 +58,12 @@ describe('evaluation job', () => {
       // 115 fresh images must still stay rare (the 1 % bound is tested at scale in src/metrics).
       expect(audit.flaggedCount - 5).toBeLessThanOrEqual(0.1 * 115);
     }
+    // The headline: likely copies are flagged by both criteria, paired with their source by each.
+    const likely = same.memorization!.likelyCopies!;
+    const byBoth = new Map(likely.pairs.map((p) => [p.synthetic, p]));
+    copies.forEach((source, k) => expect(byBoth.get(10 + k * 20)).toMatchObject({ train: source, featuresTrain: source, ssimDistance: 0, featureDistance: 0 }));
+    expect(likely.flaggedCount - 5).toBeLessThanOrEqual(Math.min(same.memorization!.ssim.flaggedCount, same.memorization!.features.flaggedCount) - 5);
+    expect(likely.fractionFlagged).toBeCloseTo(likely.flaggedCount / 120, 15);
     expect(await s.get('evaluation/e1/fake')).toBeInstanceOf(Uint8Array);
   });
 

@@ -25,7 +25,8 @@ import { getDatasetIndex, getDatasetMeta, readImages, SPLIT_CODES, type DatasetM
 import { loadRun } from '../training/runStore';
 import type { ProgressCallback } from '../compute/computeApi';
 import { generateFromRun } from './generateFromRun';
-import type { AuditSummary, EvaluationRecord, EvaluationRequest, Histogram, StepPoint } from './evaluationTypes';
+import { combineAudits, type CombinedAudit } from '../metrics/memorization';
+import type { AuditSummary, EvaluationRecord, EvaluationRequest, Histogram, LikelyCopiesSummary, StepPoint } from './evaluationTypes';
 
 const SMALL_SAMPLE = 500;
 
@@ -101,9 +102,12 @@ export async function runEvaluation(store: KeyValueStore, id: string, request: E
   const warnings: string[] = [];
   if (real.validation.count >= 2) {
     const sets = { train: real.train, validation: real.validation, synthetic: fake.stack };
+    const ssim = auditBySsim(sets);
+    const byFeatures = auditByFeatures({ train: trainZ, validation: validationZ!, synthetic: fakeZ });
     memorization = {
-      ssim: summarise(auditBySsim(sets), real.trainIndex),
-      features: summarise(auditByFeatures({ train: trainZ, validation: validationZ!, synthetic: fakeZ }), real.trainIndex),
+      likelyCopies: summariseLikelyCopies(combineAudits(ssim, byFeatures), real.trainIndex),
+      ssim: summarise(ssim, real.trainIndex),
+      features: summarise(byFeatures, real.trainIndex),
     };
   } else {
     warnings.push(`"${meta.name}" has no validation images: the memorisation audit needs them to set its threshold, so it was skipped`);
@@ -192,6 +196,23 @@ async function readFake(store: KeyValueStore, request: EvaluationRequest, realMe
     seed: request.seed,
   });
   return { stack: { data: set.pixels, count: set.count, width: set.resolution, height: set.resolution }, name: `${record.settings.name} @ step ${set.step}`, step: set.step };
+}
+
+function summariseLikelyCopies(result: CombinedAudit, trainIndex: Int32Array): LikelyCopiesSummary {
+  return {
+    thresholds: result.thresholds,
+    percentile: result.percentile,
+    fractionFlagged: result.fractionFlagged,
+    flaggedCount: result.flagged.length,
+    validationFractionFlagged: result.validationFractionFlagged,
+    pairs: result.flagged.slice(0, 24).map((c) => ({
+      synthetic: c.synthetic,
+      train: trainIndex[c.ssim.train],
+      ssimDistance: c.ssim.distance,
+      featuresTrain: trainIndex[c.features.train],
+      featureDistance: c.features.distance,
+    })),
+  };
 }
 
 function summarise(result: AuditResult, trainIndex: Int32Array): AuditSummary {

@@ -35,6 +35,25 @@ export interface AuditSummary {
   warnings: string[];
 }
 
+/**
+ * The audit's headline: synthetic images below BOTH thresholds, i.e. likely copies. A copy is near
+ * its source in pixels and in features at once; a new image rarely is, so this rule wrongly flags
+ * far fewer than the 1 % each criterion alone flags by construction.
+ */
+export interface LikelyCopiesSummary {
+  thresholds: { ssim: number; features: number };
+  percentile: number;
+  fractionFlagged: number;
+  flaggedCount: number;
+  /** Share of the held-out calibration images that both rules flag (in-sample false-flag rate). */
+  validationFractionFlagged: number;
+  /**
+   * Up to 24 likely copies, closest first. `train` is the dataset index of the nearest training
+   * image by SSIM (the one a person compares by eye); `featuresTrain` the nearest by features.
+   */
+  pairs: { synthetic: number; train: number; ssimDistance: number; featuresTrain: number; featureDistance: number }[];
+}
+
 export interface StepPoint {
   step: number;
   frechet: number;
@@ -53,7 +72,11 @@ export interface EvaluationRecord {
   main: MetricsReport;
   /** Real training images against held-out real images: the floor a perfect generator would reach. */
   baseline: MetricsReport | null;
-  memorization: { ssim: AuditSummary; features: AuditSummary } | null;
+  /**
+   * `likelyCopies` is the headline; `ssim` and `features` are each criterion on its own, for
+   * inspection. Evaluations stored before the combined rule existed have no `likelyCopies`.
+   */
+  memorization: { likelyCopies?: LikelyCopiesSummary; ssim: AuditSummary; features: AuditSummary } | null;
   /** FRD and KID at each kept checkpoint, when the whole run was evaluated. */
   overSteps: StepPoint[];
   warnings: string[];

@@ -8,10 +8,18 @@ import { VitePWA } from 'vite-plugin-pwa';
  * 'wasm-unsafe-eval' is needed to compile the tfjs wasm backend; nothing else is relaxed
  * except inline style attributes, which Svelte sets for dynamic sizes.
  */
+/**
+ * PHANTOM_CROSS_ORIGIN_ISOLATED=1 builds a variant for measuring tfjs's threaded wasm (bench/wasmThreads.ts):
+ * COOP/COEP headers, no minification (the threaded build re-evaluates its own factory's source in
+ * each pthread worker, which minification breaks) and blob: workers and scripts, which is how tfjs
+ * starts those pthreads. The studio itself is never built this way.
+ */
+const crossOriginIsolated = process.env.PHANTOM_CROSS_ORIGIN_ISOLATED === '1';
+
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "worker-src 'self'",
+  crossOriginIsolated ? "script-src 'self' blob: 'wasm-unsafe-eval'" : "script-src 'self' 'wasm-unsafe-eval'",
+  crossOriginIsolated ? "worker-src 'self' blob:" : "worker-src 'self'",
   "connect-src 'self'",
   "img-src 'self' data: blob:",
   "style-src 'self' 'unsafe-inline'",
@@ -21,12 +29,12 @@ export const CONTENT_SECURITY_POLICY = [
   "form-action 'self'",
 ].join('; ');
 
-// No COOP/COEP: cross-origin isolation would switch tfjs-wasm to its threaded build, which hangs
-// when the worker chunk is minified and gave no gain on 2 cores (measured, see DEVELOPERS.md).
-const securityHeaders = {
+// No COOP/COEP in the studio: see BENCHMARKS.md ("wasm threads") for what threads measured here.
+const securityHeaders: Record<string, string> = {
   'Content-Security-Policy': CONTENT_SECURITY_POLICY,
   'Cross-Origin-Resource-Policy': 'same-origin',
   'Referrer-Policy': 'no-referrer',
+  ...(crossOriginIsolated ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {}),
 };
 
 export default defineConfig({
@@ -71,6 +79,7 @@ export default defineConfig({
   worker: { format: 'es' },
   build: {
     target: 'es2022',
+    ...(crossOriginIsolated ? { minify: false, outDir: 'dist-isolated' } : {}),
     sourcemap: false,
     chunkSizeWarningLimit: 4096,
     // bench.html: the in-browser benchmark page (npm run bench), built beside the app so it runs the same chunks.

@@ -5,7 +5,7 @@
  *
  *   npx tsx bench/run.ts [--backends webgpu,webgl,wasm,cpu] [--models dcgan28,dcgan64,cwgangp64,vae64,ddpm32]
  *       [--steps 10] [--warmup 2] [--budget 30] [--cpu-budget 10] [--torch-budget 30] [--torch-threads 1,N]
- *       [--metrics-count 500] [--import-files 200] [--no-pytorch] [--no-markdown]
+ *       [--metrics-count 500] [--import-files 200] [--wasm-threads 1,2] [--no-pytorch] [--no-markdown]
  *   npx tsx bench/run.ts --render bench/out/bench-<time>.json   (rewrite BENCHMARKS.md from a saved run)
  *
  * Needs a production build (npm run bench runs vite build first). Budgets are seconds per
@@ -58,6 +58,8 @@ function options() {
       'metrics-count': { type: 'string', default: '500' },
       'import-files': { type: 'string', default: '200' },
       'no-pytorch': { type: 'boolean', default: false },
+      // Extra wasm rows on tfjs's threaded build; runs the cross-origin isolated build in dist-isolated/.
+      'wasm-threads': { type: 'string', default: '' },
       'no-markdown': { type: 'boolean', default: false },
       render: { type: 'string' },
     },
@@ -77,6 +79,7 @@ function options() {
     profileBackends: DEFAULT_PLAN_OPTIONS.profileBackends.filter((b) => backends.includes(b)),
     metrics: Number(values['metrics-count']) > 0 ? { count: Number(values['metrics-count']), size: 64 } : null,
     importFiles: Number(values['import-files']) > 0 ? Number(values['import-files']) : null,
+    wasmThreads: values['wasm-threads'].split(',').filter(Boolean).map(Number),
   });
   return {
     plan,
@@ -135,7 +138,13 @@ async function runJobInFreshBrowser(url: string, plan: BenchPlan, numbering: { o
 }
 
 async function runBrowser(plan: BenchPlan) {
-  if (!existsSync(resolve(ROOT, 'dist/bench.html'))) throw new Error('bench/run.ts: no dist/bench.html: run `npx vite build` first (npm run bench does).');
+  const isolated = plan.jobs.some((job) => job.kind === 'train' && job.wasmThreads !== undefined);
+  // vite.config.ts reads this when preview() loads it: COOP/COEP headers and the dist-isolated/ build.
+  if (isolated) process.env.PHANTOM_CROSS_ORIGIN_ISOLATED = '1';
+  const dist = isolated ? 'dist-isolated' : 'dist';
+  if (!existsSync(resolve(ROOT, dist, 'bench.html'))) {
+    throw new Error(`bench/run.ts: no ${dist}/bench.html: run \`${isolated ? 'PHANTOM_CROSS_ORIGIN_ISOLATED=1 ' : ''}npx vite build\` first (npm run bench builds dist/ only).`);
+  }
   const server = await preview({ root: ROOT, preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false }, logLevel: 'warn' });
   const address = server.httpServer.address();
   if (!address || typeof address === 'string') throw new Error('bench/run.ts: the preview server did not report a port');

@@ -21,6 +21,8 @@ export interface PlanOptions {
   /** Budget of the metrics and import jobs, which run once and cannot stop half-way. */
   cpuJobBudgetMs: number;
   graceMs: number;
+  /** Thread counts for extra wasm rows on tfjs's threaded build (needs a cross-origin isolated build). */
+  wasmThreads?: readonly number[];
 }
 
 export const DEFAULT_PLAN_OPTIONS: PlanOptions = {
@@ -58,6 +60,12 @@ export function buildPlan(options: PlanOptions = DEFAULT_PLAN_OPTIONS): BenchPla
         profile: options.profileBackends.includes(backend),
         budgetMs: options.budgetMs[backend] ?? options.defaultBudgetMs,
       });
+    }
+  }
+  // wasm rows again on tfjs's threaded build, once per thread count (a cross-origin isolated build only).
+  for (const wasmThreads of options.wasmThreads ?? []) {
+    for (const job of [...jobs]) {
+      if (job.kind === 'train' && job.backend === 'wasm' && job.wasmThreads === undefined) jobs.push({ ...job, wasmThreads });
     }
   }
   if (options.metrics) jobs.push({ kind: 'metrics', ...options.metrics, budgetMs: options.cpuJobBudgetMs });

@@ -25,6 +25,12 @@ export interface TrainJob {
    * starts after it. The first step itself may take up to budgetMs + BenchPlan.graceMs.
    */
   budgetMs: number;
+  /**
+   * wasm only: run tfjs's threaded build with this many threads. Needs a cross-origin isolated
+   * page (a build made with PHANTOM_CROSS_ORIGIN_ISOLATED=1, see vite.config.ts); absent = the
+   * studio's single-threaded wasm.
+   */
+  wasmThreads?: number;
 }
 
 export interface MetricsJob {

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -23,6 +23,16 @@ tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
 registerWasmTrainingKernels();
 
 export { tf };
+
+/**
+ * Switches the wasm backend (before its first activation) to tfjs's threaded SIMD build with
+ * `threads` threads. Only for measurements on a cross-origin isolated build: the studio itself
+ * stays single-threaded (see vite.config.ts for why).
+ */
+export function useThreadedWasm(threads: number): void {
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+  setThreadsCount(threads);
+}
 
 /**
  * Makes `name` the active backend. Resolves false (never throws) when it cannot start, so callers

@@ -8,7 +8,7 @@ import type { DatasetIndex, DatasetMeta } from '../storage/datasetStore';
 import type { PhantomModality, PhantomSize } from '../data/phantom';
 import type { ImportInputFile, ImportSettings, StagedImport } from './importJob';
 import type { RunEvent, RunRecord, RunSettings, SampleGrid } from '../training/runTypes';
-import type { EvaluationRecord, EvaluationRequest } from '../evaluation/evaluationTypes';
+import type { EvaluationRecord, EvaluationRequest, ReconstructionExamples, ReconstructionRecord, ReconstructionRequest } from '../evaluation/evaluationTypes';
 import type { SamplerInfo } from '../generation/sampler';
 import type { ClassroomUpdate } from '../learn/classroom';
 import type { CachedInceptionFile } from '../metrics/inception/cache';
@@ -91,6 +91,11 @@ export interface ComputeApi {
   removeInceptionWeights(): Promise<void>;
   deleteEvaluation(id: string): Promise<void>;
   readPairImages(id: string, pairs: { synthetic: number; train: number }[]): Promise<{ synthetic: Uint8Array; train: Uint8Array; size: number }>;
+  /** A VAE run's reconstructions of held-out real images, scored by SSIM, MS-SSIM, PSNR, MSE and MAE; saved when done. */
+  evaluateReconstruction(request: ReconstructionRequest, onProgress: ProgressCallback, cancel?: CancelToken): Promise<ReconstructionRecord>;
+  listReconstructions(): Promise<ReconstructionRecord[]>;
+  readReconstructionExamples(id: string): Promise<ReconstructionExamples>;
+  deleteReconstruction(id: string): Promise<void>;
 
   /** Generation: one trained model stays open for interactive sampling. */
   openSampler(runId: string, checkpoint: 'latest' | 'best'): Promise<SamplerInfo>;

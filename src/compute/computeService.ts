@@ -29,7 +29,9 @@ import { RunManager } from '../training/runManager';
 import type { RunEvent, RunRecord, RunSettings, SampleGrid } from '../training/runTypes';
 import { runEvaluation } from '../evaluation/evaluationJob';
 import { deleteEvaluation, listEvaluations, readPairImages, saveEvaluation } from '../evaluation/evaluationStore';
-import type { EvaluationRecord, EvaluationRequest } from '../evaluation/evaluationTypes';
+import type { EvaluationRecord, EvaluationRequest, ReconstructionExamples, ReconstructionRecord, ReconstructionRequest } from '../evaluation/evaluationTypes';
+import { runReconstruction } from '../evaluation/reconstructionJob';
+import { deleteReconstruction, listReconstructions, readReconstructionExamples, saveReconstruction } from '../evaluation/reconstructionStore';
 import { Sampler, type SamplerInfo } from '../generation/sampler';
 import { Classroom, type ClassroomUpdate } from '../learn/classroom';
 import { cachedInceptionFile, deleteCachedInceptionWeights, loadInceptionWeights, saveInceptionWeightsFile, type CachedInceptionFile } from '../metrics/inception';
@@ -275,6 +277,25 @@ export class ComputeService implements ComputeApi {
 
   readPairImages(id: string, pairs: { synthetic: number; train: number }[]) {
     return readPairImages(this.store, id, pairs);
+  }
+
+  async evaluateReconstruction(request: ReconstructionRequest, onProgress: ProgressCallback, cancel?: CancelToken): Promise<ReconstructionRecord> {
+    await this.started;
+    const record = await runReconstruction(this.store, newDatasetId().replace(/^ds-/, 'recon-'), request, onProgress, cancel);
+    await saveReconstruction(this.store, record);
+    return record;
+  }
+
+  listReconstructions(): Promise<ReconstructionRecord[]> {
+    return listReconstructions(this.store);
+  }
+
+  readReconstructionExamples(id: string): Promise<ReconstructionExamples> {
+    return readReconstructionExamples(this.store, id);
+  }
+
+  deleteReconstruction(id: string): Promise<void> {
+    return deleteReconstruction(this.store, id);
   }
 
   async openSampler(runId: string, checkpoint: 'latest' | 'best'): Promise<SamplerInfo> {

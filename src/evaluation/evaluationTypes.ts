@@ -86,3 +86,61 @@ export interface EvaluationRecord {
   /** The run this evaluation belongs to, for its run card. */
   runId?: string;
 }
+
+/** Reconstruction of held-out real images through a VAE run's encoder and decoder. */
+export interface ReconstructionRequest {
+  runId: string;
+  checkpoint: 'latest' | 'best';
+  /** Real images reconstructed at most (a seeded choice when the split holds more). */
+  count: number;
+  seed: number;
+}
+
+/** A per-image metric over N images: mean and sample standard deviation (ddof 1). */
+export interface MetricStat {
+  /** Infinity for PSNR when any image is reconstructed exactly (its PSNR is infinite). */
+  mean: number;
+  /** NaN when N < 2 or any value is infinite. */
+  std: number;
+  n: number;
+}
+
+/** Paired metrics on a 0–1 intensity scale (bytes / 255); colour images average their channels. */
+export interface ReconstructionMetrics {
+  ssim: MetricStat;
+  /** null when the images are too small for five scales; `msSsimUnavailable` then says why. */
+  msSsim: MetricStat | null;
+  msSsimUnavailable?: string;
+  /** dB, from each image's MSE over all its channels. */
+  psnr: MetricStat;
+  mse: MetricStat;
+  mae: MetricStat;
+}
+
+export interface ReconstructionRecord {
+  id: string;
+  createdAt: number;
+  request: ReconstructionRequest;
+  runName: string;
+  datasetName: string;
+  step: number;
+  resolution: number;
+  channels: 1 | 3;
+  /** The held-out validation split, or every image (training ones included) when there is none. */
+  source: 'validation' | 'all';
+  n: number;
+  metrics: ReconstructionMetrics;
+  /** Dataset indices of the example pairs stored beside the record, in their order. */
+  exampleIndices: number[];
+  warnings: string[];
+  elapsedMs: number;
+}
+
+/** A few originals and their reconstructions, each count × resolution² × channels bytes. */
+export interface ReconstructionExamples {
+  originals: Uint8Array;
+  reconstructions: Uint8Array;
+  count: number;
+  resolution: number;
+  channels: 1 | 3;
+}

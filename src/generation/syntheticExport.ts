@@ -1,9 +1,11 @@
 /**
  * Saving synthetic images as a dataset, with the memorisation audit run first: by default every
- * image flagged as a likely copy of a training image (by SSIM or by radiomics features) is left
- * out, and the audit's summary is stored with the run so its card shows it.
+ * likely copy of a training image (below both the SSIM and the radiomics threshold, see
+ * src/metrics/memorization.ts) is left out, and the audit's summary is stored with the run so its
+ * card shows it.
  */
 import { applyZNormalisation, auditByFeatures, auditBySsim, fitZNormalisation, radiomicsFeatures, type ImageStack } from '../metrics';
+import { combineAudits } from '../metrics/memorization';
 import type { KeyValueStore } from '../storage/keyValueStore';
 import { getDatasetIndex, getDatasetMeta, newDatasetId, readImages, saveDataset, SPLIT_CODES, type DatasetMeta } from '../storage/datasetStore';
 import { loadRun } from '../training/runStore';
@@ -17,7 +19,7 @@ export interface SyntheticExportRequest {
   checkpoint: 'latest' | 'best';
   count: number;
   seed: number;
-  /** Leave out images the audit flags (default true). */
+  /** Leave out the likely copies the audit finds (default true). */
   dropFlagged: boolean;
   name?: string;
 }
@@ -26,6 +28,12 @@ export interface ExportAudit {
   time: number;
   step: number;
   generated: number;
+  /**
+   * Images below both thresholds: the likely copies, left out unless kept on request. Absent on
+   * audits saved before the combined rule, which left out images flagged by either criterion.
+   */
+  likelyCopies?: number;
+  /** Each criterion on its own, for inspection. */
   flaggedBySsim: number;
   flaggedByFeatures: number;
   dropped: number;
@@ -61,7 +69,7 @@ export async function exportSynthetic(store: KeyValueStore, request: SyntheticEx
   const trainF = f(train);
   const z = fitZNormalisation(trainF);
   const features = auditByFeatures({ train: applyZNormalisation(trainF, z), validation: applyZNormalisation(f(validation), z), synthetic: applyZNormalisation(f(synthetic), z) });
-  const flagged = new Set([...ssim.flagged, ...features.flagged].map((p) => p.synthetic));
+  const flagged = new Set(combineAudits(ssim, features).flagged.map((c) => c.synthetic));
 
   onProgress({ done: 2, total: 3, label: `${label}: saving` });
   const keep = Array.from({ length: set.count }, (_, i) => i).filter((i) => !request.dropFlagged || !flagged.has(i));
@@ -79,7 +87,7 @@ export async function exportSynthetic(store: KeyValueStore, request: SyntheticEx
       id,
       name: request.name?.trim() || `Synthetic: ${run.settings.name} @ ${set.step}`,
       source: 'import',
-      description: `Synthetic, ${run.config.kind} step ${set.step}; memorisation audit: ${flagged.size} of ${set.count} flagged${request.dropFlagged ? ' and left out' : ' (kept)'}`,
+      description: `Synthetic, ${run.config.kind} step ${set.step}; memorisation audit: ${flagged.size} of ${set.count} likely copies of training images${request.dropFlagged ? ' left out' : ' (kept)'}`,
       width: set.resolution,
       height: set.resolution,
       channels: set.channels,
@@ -95,6 +103,7 @@ export async function exportSynthetic(store: KeyValueStore, request: SyntheticEx
     time: Date.now(),
     step: set.step,
     generated: set.count,
+    likelyCopies: flagged.size,
     flaggedBySsim: ssim.flagged.length,
     flaggedByFeatures: features.flagged.length,
     dropped: set.count - keep.length,
@@ -105,6 +114,16 @@ export async function exportSynthetic(store: KeyValueStore, request: SyntheticEx
   await store.setMany([[`run/${request.runId}/audit/${audit.time}`, audit]]);
   onProgress({ done: 3, total: 3, label: 'Done' });
   return { meta, audit };
+}
+
+/** One line for a run card: the likely copies first, each criterion's own count after. */
+export function describeExportAudit(a: ExportAudit): string {
+  const criteria = `flagged by SSIM ${a.flaggedBySsim}, by features ${a.flaggedByFeatures}`;
+  const headline =
+    a.likelyCopies === undefined
+      ? `${a.generated} generated, ${criteria} (older audit: either criterion counted)`
+      : `${a.generated} generated, ${a.likelyCopies} likely ${a.likelyCopies === 1 ? 'copy' : 'copies'} (${(100 * a.likelyCopies / a.generated).toFixed(1)} %, below both thresholds; ${criteria})`;
+  return `step ${a.step}: ${headline}, ${a.dropped} left out, ${a.kept} saved`;
 }
 
 export async function listExportAudits(store: KeyValueStore, runId: string): Promise<ExportAudit[]> {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { reportHtml } from './reportHtml';
-import type { EvaluationRecord } from '../../evaluation/evaluationTypes';
+import { reconstructionReportHtml, reportHtml } from './reportHtml';
+import { reconstructionJson } from './reconstructionRows';
+import type { AuditSummary, EvaluationRecord, ReconstructionRecord } from '../../evaluation/evaluationTypes';
 
 const distribution = (frechet: number) => ({
   frechet: { value: frechet, rank: { real: 3, fake: 3 }, dims: 3, n: { real: 10, fake: 10 }, warnings: [] },
@@ -36,5 +37,74 @@ describe('printable evaluation report', () => {
     expect(html).toContain('Fake &amp; co');
     expect(html).toContain('Fewer than 500 images');
     expect(html).not.toMatch(/<script|https?:\/\//);
+  });
+
+  it('leads the memorisation audit with the likely copies (below both thresholds), each criterion after', () => {
+    const criterion = (method: 'ssim' | 'features', threshold: number, flaggedCount: number): AuditSummary => ({
+      method,
+      threshold,
+      percentile: 1,
+      fractionFlagged: flaggedCount / 200,
+      flaggedCount,
+      pairs: [],
+      synthetic: { edges: [0, 1], counts: [1] },
+      validation: { edges: [0, 1], counts: [1] },
+      warnings: [],
+    });
+    const base = { id: 'e', createdAt: 0, request: { realDatasetId: 'd', fake: { kind: 'dataset', datasetId: 'f' }, features: 'radiomics', k: 5, maxReal: 10, seed: 1 }, realName: 'r', fakeName: 'f', resolution: 32, n: { train: 400, validation: 200, fake: 200 }, main: { featureSpace: 'radiomics', frechetName: 'FRD', dims: 3, distribution: distribution(1), warnings: [], timingsMs: {} }, baseline: null, overSteps: [], warnings: [], elapsedMs: 1, fakeKey: 'k' };
+    const likelyCopies = { thresholds: { ssim: 0.155, features: 13.46 }, percentile: 1, fractionFlagged: 0.025, flaggedCount: 5, validationFractionFlagged: 0, pairs: [] };
+    const html = reportHtml({ ...base, memorization: { likelyCopies, ssim: criterion('ssim', 0.155, 7), features: criterion('features', 13.46, 9) } } as EvaluationRecord);
+    const section = html.slice(html.indexOf('Memorisation audit'));
+    expect(section).toMatch(/likely copies: below both thresholds<\/th><td>1 − SSIM 0\.155, features 13\.46<\/td><td>5<\/td><td>2\.50 %<\/td><td>0\.00 %/);
+    expect(section.indexOf('likely copies')).toBeLessThan(section.indexOf('SSIM alone'));
+    expect(section).toMatch(/SSIM alone.*<td>7<\/td><td>3\.50 %/);
+    expect(section).toMatch(/features alone.*<td>9<\/td><td>4\.50 %/);
+    // Evaluations stored before the combined rule say so instead of inventing a count.
+    const old = reportHtml({ ...base, memorization: { ssim: criterion('ssim', 0.155, 7), features: criterion('features', 13.46, 9) } } as EvaluationRecord);
+    expect(old).toMatch(/not counted: this evaluation was stored before the combined rule/);
+  });
+});
+
+describe('printable reconstruction report', () => {
+  const record: ReconstructionRecord = {
+    id: 'r',
+    createdAt: 0,
+    request: { runId: 'run', checkpoint: 'best', count: 200, seed: 1 },
+    runName: 'VAE <small>',
+    datasetName: 'head & neck',
+    step: 1200,
+    resolution: 32,
+    channels: 1,
+    source: 'validation',
+    n: 200,
+    metrics: {
+      ssim: { mean: 0.8123, std: 0.0412, n: 200 },
+      msSsim: null,
+      msSsimUnavailable: 'MS-SSIM needs images of at least 161 px on the shorter side (5 scales of an 11 px window); got 32x32. Use SSIM instead.',
+      psnr: { mean: Infinity, std: NaN, n: 200 },
+      mse: { mean: 0.00321, std: 0.0011, n: 200 },
+      mae: { mean: 0.0312, std: 0.0065, n: 200 },
+    },
+    exampleIndices: [1, 2],
+    warnings: [],
+    elapsedMs: 2000,
+  };
+
+  it('gives each paired metric as mean ± std with N, the MS-SSIM refusal in place of a value, escaped names and nothing remote', () => {
+    const html = reconstructionReportHtml(record);
+    expect(html).toContain('<td>SSIM</td><td>0.8123 ± 0.041</td><td>200</td>');
+    expect(html).toContain('<td>MS-SSIM</td><td>MS-SSIM needs images of at least 161 px');
+    expect(html).toMatch(/<td>MS-SSIM<\/td><td>[^<]*<\/td><td>—<\/td>/);
+    expect(html).toContain('<td>PSNR</td><td>∞ dB (at least one image reconstructed exactly)</td>');
+    expect(html).toContain('<td>MSE</td><td>0.00321 ± 0.0011</td><td>200</td>');
+    expect(html).toContain('VAE &lt;small&gt; at step 1200 (best checkpoint)');
+    expect(html).toContain('head &amp; neck');
+    expect(html).not.toMatch(/<script|https?:\/\//);
+  });
+
+  it('keeps infinite and undefined figures in the JSON export instead of turning them into null', () => {
+    const parsed = JSON.parse(reconstructionJson(record));
+    expect(parsed.metrics.psnr).toEqual({ mean: 'Infinity', std: 'NaN', n: 200 });
+    expect(parsed.metrics.ssim.mean).toBe(0.8123);
   });
 });

@@ -45,7 +45,42 @@ describe('evaluation in the browser', () => {
     // Chest radiographs against head CTs sit far above the real-vs-real floor.
     expect(synthetic).toBeGreaterThan(3 * floor);
     expect(await page.getByText(/Fewer than 500 images on a side/).count()).toBeGreaterThan(0);
+    // The headline is the likely copies (below both thresholds); each criterion stays inspectable.
+    expect(await page.getByTestId('audit-likely-copies').textContent()).toMatch(/Likely copies \(below both thresholds\): \d+ of 100/);
     expect(await page.getByTestId('audit-ssim').textContent()).toMatch(/flagged/);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('reconstructs held-out images through a VAE run and reports the paired metrics, MS-SSIM refusing 32 px', async () => {
+    const { page, consoleErrors } = await openStudio(browser);
+    await waitForBackend(page);
+    await waitForGrid(page);
+    await generate(page, 'head-ct', 64, 9);
+
+    // A two-step VAE is enough: the test is about the plumbing, not the model's quality.
+    await page.getByRole('link', { name: 'Train' }).click();
+    await page.locator('select[name="run-dataset"]').selectOption({ label: 'head-ct phantoms 32px ×64 (64 × 32px)' });
+    await page.locator('select[name="run-model"]').selectOption('vae');
+    for (const [name, value] of [['model-batchSize', 4], ['model-latentDim', 8], ['model-width', 4], ['run-totalSteps', 2], ['run-readbackEvery', 1], ['run-sampleEvery', 2], ['run-checkpointEvery', 2], ['run-samplesPerClass', 1]] as const) {
+      const input = page.locator(`input[name="${name}"]`);
+      await input.fill(String(value));
+      await input.dispatchEvent('change');
+    }
+    await page.getByRole('button', { name: 'Create and train' }).click();
+    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 180_000, interval: 1000 }).toBe('finished');
+
+    await page.getByRole('link', { name: 'Evaluate' }).click();
+    await page.locator('input[name="recon-count"]').fill('8');
+    await page.getByRole('button', { name: 'Reconstruct' }).click();
+    const table = page.getByTestId('reconstruction-metrics');
+    await table.waitFor({ timeout: 120_000 });
+    const text = (await table.textContent()) ?? '';
+    expect(text).toMatch(/SSIM[-−\d.]+ ± [\d.e-]+\d/);
+    expect(text).toMatch(/MS-SSIM needs images of at least 161 px/);
+    expect(text).toMatch(/PSNR[\d.]+ ± [\d.]+ dB/);
+    await page.getByTestId('reconstruction-examples').locator('canvas').first().waitFor();
+    // The phantom set holds 6 validation images of 64 (80/10/10): all of them, fewer than the 8 asked for.
+    expect(await page.getByTestId('reconstruction-examples').locator('figure').count()).toBe(6);
     expect(consoleErrors).toEqual([]);
   });
 });

@@ -12,12 +12,13 @@ import type { FeatureMatrix } from '../types';
 import { MetricInputError } from '../types';
 import { FirstOrderCalculator, type FirstOrderFeatures } from './firstOrder';
 import { LaplacianOfGaussian, haar, HAAR_BAND_NAMES, type HaarBands } from './filters';
-import { GlcmAngleMean, type GlcmVectorProps } from './glcm';
-import { GldmCalculator, type GldmFeatures } from './gldm';
-import { GlrlmCalculator, type GlrlmFeatures } from './glrlm';
-import { GlszmCalculator, type GlszmFeatures } from './glszm';
+import type { GlcmVectorProps } from './glcm';
+import type { GldmFeatures } from './gldm';
+import type { GlrlmFeatures } from './glrlm';
+import type { GlszmFeatures } from './glszm';
 import { NgtdmCalculator, type NgtdmFeatures } from './ngtdm';
 import { quantiseFixed, quantiseMinMax } from './quantise';
+import { TexturePass } from './texturePass';
 
 export interface RadiomicsOptions {
   /** Grey levels of the texture matrices (default 32, at most 256). */
@@ -92,39 +93,37 @@ export function radiomicsFeatureNames(options: RadiomicsOptions = {}): string[] 
 
 const DEFAULTS = { levels: 32, logSigmas: [1, 2], dataRange: 1 };
 
-/** All calculators for one view size, allocated once and reused for every image. */
+/** b / 255 for every byte: a table read instead of a division per pixel (same values). */
+const BYTE_VALUES = Float64Array.from({ length: 256 }, (_, b) => b / 255);
+
+/**
+ * All calculators for one view size, allocated once and reused for every image. GLCM, GLRLM,
+ * GLSZM and GLDM come from one shared pass over the pixel pairs (texturePass.ts); the
+ * per-family calculators (glcm.ts, glrlm.ts, ...) are the readable definitions it is tested against.
+ */
 class ViewExtractor {
   private readonly firstOrder: FirstOrderCalculator;
-  private readonly glrlm: GlrlmCalculator;
-  private readonly glszm: GlszmCalculator;
-  private readonly gldm: GldmCalculator;
+  private readonly texture: TexturePass;
   private readonly ngtdm: NgtdmCalculator;
-  private readonly glcm: GlcmAngleMean;
   readonly quantised: Uint8Array;
 
-  constructor(
-    private readonly width: number,
-    private readonly height: number,
-    private readonly levels: number,
-  ) {
+  constructor(width: number, height: number, levels: number) {
     this.firstOrder = new FirstOrderCalculator(width * height, levels);
-    this.glrlm = new GlrlmCalculator(width, height, levels);
-    this.glszm = new GlszmCalculator(width, height, levels);
-    this.gldm = new GldmCalculator(width, height, levels);
+    this.texture = new TexturePass(width, height, levels);
     this.ngtdm = new NgtdmCalculator(width, height, levels);
-    this.glcm = new GlcmAngleMean(width, height, levels);
     this.quantised = new Uint8Array(width * height);
   }
 
   /** Writes this view's features into out[offset..]; `quantised` must already hold the levels. */
   extract(values: Float64Array, kind: ViewKind, out: Float64Array, offset: number): number {
     const q = this.quantised;
+    const texture = this.texture.compute(q);
     const features: ViewFeatures = {
       firstorder: this.firstOrder.compute(values, q),
-      glcm: this.glcm.compute(q),
-      glrlm: this.glrlm.compute(q),
-      glszm: this.glszm.compute(q),
-      gldm: this.gldm.compute(q),
+      glcm: texture.glcm,
+      glrlm: texture.glrlm,
+      glszm: texture.glszm,
+      gldm: texture.gldm,
       ngtdm: this.ngtdm.compute(q),
     };
     let o = offset;
@@ -160,7 +159,8 @@ export function radiomicsFeatures(images: Uint8Array | Float32Array | Float64Arr
   for (let n = 0; n < count; n++) {
     const image = images.subarray(n * pixels, (n + 1) * pixels);
     // Raw values on [0, 1] for bytes so first-order features do not depend on the input type.
-    for (let i = 0; i < pixels; i++) values[i] = isBytes ? image[i] / 255 : image[i] / dataRange;
+    if (isBytes) for (let i = 0; i < pixels; i++) values[i] = BYTE_VALUES[image[i]];
+    else for (let i = 0; i < pixels; i++) values[i] = image[i] / dataRange;
     if (isBytes) quantiseFixed(image, 0, 256, levels, full.quantised);
     // 256/255 makes a [0, 1] float image quantise exactly like its 8-bit original: floor(b·32/256).
     else quantiseFixed(values, 0, 256 / 255, levels, full.quantised);

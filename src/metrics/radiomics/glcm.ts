@@ -147,14 +147,75 @@ function upper(counts: Int32Array, i: number, j: number, levels: number): void {
   else counts[j * levels + i]++;
 }
 
+/** The non-zero cells of a GLCM's upper triangle (i ≤ j), in (i, j) order: parallel arrays. */
+export interface GlcmCells {
+  i: Int32Array;
+  j: Int32Array;
+  count: Int32Array;
+  length: number;
+}
+
+export function allocateGlcmCells(levels: number): GlcmCells {
+  const capacity = (levels * (levels + 1)) / 2;
+  return { i: new Int32Array(capacity), j: new Int32Array(capacity), count: new Int32Array(capacity), length: 0 };
+}
+
 /**
- * graycoprops of the symmetric normalised matrix p whose upper triangle holds u: p_ii = u_ii / N
- * and p_ij = p_ji = u_ij / 2N off the diagonal (N pairs). Every property is symmetric in (i, j),
- * so an off-diagonal cell counts twice (weight w = 2) and the mean of i is half the mean of i + j.
+ * log2(p + ε) of every cell value p a GLCM of `pairs` pairs can hold, filled in on first use:
+ * the same expression as computing it each time, but a matrix repeats the same few counts
+ * image after image, and log2 was a visible share of the radiomics time.
  */
-function propsFromUpperCounts(u: Int32Array, pairs: number, levels: number): GlcmVectorProps {
+export class GlcmLogTable {
+  private readonly diagonal: Float64Array;
+  private readonly offDiagonal: Float64Array;
+
+  constructor(readonly pairs: number) {
+    this.diagonal = new Float64Array(pairs + 1).fill(NaN);
+    this.offDiagonal = new Float64Array(pairs + 1).fill(NaN);
+  }
+
+  /** log2(v + ε) for v = count · scale, where scale is 1/N on the diagonal and 1/2N off it. */
+  log(count: number, isDiagonal: boolean, v: number): number {
+    const table = isDiagonal ? this.diagonal : this.offDiagonal;
+    let l = table[count];
+    if (l !== l) {
+      l = Math.log2(v + EPS);
+      table[count] = l;
+    }
+    return l;
+  }
+}
+
+/** The non-zero cells of an upper-triangle count matrix u (levels x levels). */
+export function cellsFromUpperCounts(u: Int32Array, levels: number, out: GlcmCells = allocateGlcmCells(levels)): GlcmCells {
+  let k = 0;
+  for (let i = 0; i < levels; i++) {
+    for (let j = i; j < levels; j++) {
+      const n = u[i * levels + j];
+      if (n === 0) continue;
+      out.i[k] = i;
+      out.j[k] = j;
+      out.count[k++] = n;
+    }
+  }
+  out.length = k;
+  return out;
+}
+
+export function propsFromUpperCounts(u: Int32Array, pairs: number, levels: number): GlcmVectorProps {
+  return propsFromCells(cellsFromUpperCounts(u, levels), pairs, new GlcmLogTable(pairs));
+}
+
+/**
+ * graycoprops of the symmetric normalised matrix p whose upper triangle has the non-zero cells
+ * u: p_ii = u_ii / N and p_ij = p_ji = u_ij / 2N off the diagonal (N pairs). Every property is
+ * symmetric in (i, j), so an off-diagonal cell counts twice (weight w = 2) and the mean of i is
+ * half the mean of i + j.
+ */
+export function propsFromCells(u: GlcmCells, pairs: number, logs: GlcmLogTable): GlcmVectorProps {
   const zero: GlcmVectorProps = { contrast: 0, dissimilarity: 0, homogeneity: 0, energy: 0, correlation: 1, jointEntropy: 0, clusterShade: 0, clusterProminence: 0 };
   if (pairs === 0) return zero;
+  if (logs.pairs !== pairs) throw new RangeError(`GLCM log table is for ${logs.pairs} pairs, not ${pairs}`);
   const diagonalScale = 1 / pairs;
   const offScale = 1 / (2 * pairs);
   let contrast = 0;
@@ -163,43 +224,40 @@ function propsFromUpperCounts(u: Int32Array, pairs: number, levels: number): Glc
   let asm = 0;
   let meanI = 0;
   let entropy = 0;
-  for (let i = 0; i < levels; i++) {
-    for (let j = i; j < levels; j++) {
-      const n = u[i * levels + j];
-      if (n === 0) continue;
-      const diagonal = i === j;
-      const v = diagonal ? n * diagonalScale : n * offScale;
-      const w = diagonal ? 1 : 2;
-      const d = j - i;
-      contrast += w * v * d * d;
-      dissimilarity += w * v * d;
-      homogeneity += (w * v) / (1 + d * d);
-      asm += w * v * v;
-      meanI += (w / 2) * v * (i + j);
-      entropy -= w * v * Math.log2(v + EPS);
-    }
+  for (let k = 0; k < u.length; k++) {
+    const i = u.i[k];
+    const j = u.j[k];
+    const n = u.count[k];
+    const diagonal = i === j;
+    const v = diagonal ? n * diagonalScale : n * offScale;
+    const w = diagonal ? 1 : 2;
+    const d = j - i;
+    contrast += w * v * d * d;
+    dissimilarity += w * v * d;
+    homogeneity += (w * v) / (1 + d * d);
+    asm += w * v * v;
+    meanI += (w / 2) * v * (i + j);
+    entropy -= w * v * logs.log(n, diagonal, v);
   }
   let variance = 0;
   let covariance = 0;
   let shade = 0;
   let prominence = 0;
-  for (let i = 0; i < levels; i++) {
-    for (let j = i; j < levels; j++) {
-      const n = u[i * levels + j];
-      if (n === 0) continue;
-      const diagonal = i === j;
-      const v = diagonal ? n * diagonalScale : n * offScale;
-      const w = diagonal ? 1 : 2;
-      const di = i - meanI;
-      const dj = j - meanI;
-      // Σ p (i − μ)² over a symmetric p equals the mean of its (i, j) and (j, i) terms.
-      variance += v * (di * di + dj * dj) * (w / 2);
-      covariance += w * v * di * dj;
-      const s = i + j - 2 * meanI;
-      const s2 = s * s;
-      shade += w * v * s2 * s;
-      prominence += w * v * s2 * s2;
-    }
+  for (let k = 0; k < u.length; k++) {
+    const i = u.i[k];
+    const j = u.j[k];
+    const diagonal = i === j;
+    const v = diagonal ? u.count[k] * diagonalScale : u.count[k] * offScale;
+    const w = diagonal ? 1 : 2;
+    const di = i - meanI;
+    const dj = j - meanI;
+    // Σ p (i − μ)² over a symmetric p equals the mean of its (i, j) and (j, i) terms.
+    variance += v * (di * di + dj * dj) * (w / 2);
+    covariance += w * v * di * dj;
+    const s = i + j - 2 * meanI;
+    const s2 = s * s;
+    shade += w * v * s2 * s;
+    prominence += w * v * s2 * s2;
   }
   const correlation = Math.sqrt(variance) < 1e-15 ? 1 : covariance / variance;
   return { contrast, dissimilarity, homogeneity, energy: Math.sqrt(asm), correlation, jointEntropy: entropy, clusterShade: shade, clusterProminence: prominence };

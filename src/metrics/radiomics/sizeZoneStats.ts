@@ -36,10 +36,15 @@ export interface LevelSizeFeatures {
   total: number;
 }
 
-/** `levelTotals` (length levels+1) and `sizeTotals` (length maxSize+1) are scratch. */
-export function levelSizeFeatures(p: LevelSizeCounts, levelTotals: Float64Array, sizeTotals: Float64Array): LevelSizeFeatures {
+/**
+ * `levelTotals` (length levels+1) and `sizeTotals` (length > every size) are scratch. When the
+ * caller knows the largest size present (`largestSize`), only that much of `sizeTotals` is
+ * cleared and summed: the skipped entries are zeros, so the result is the same to the bit.
+ */
+export function levelSizeFeatures(p: LevelSizeCounts, levelTotals: Float64Array, sizeTotals: Float64Array, largestSize = sizeTotals.length - 1): LevelSizeFeatures {
+  const sizeEnd = Math.min(sizeTotals.length, largestSize + 1);
   levelTotals.fill(0);
-  sizeTotals.fill(0);
+  sizeTotals.fill(0, 0, sizeEnd);
   let total = 0;
   let small = 0;
   let large = 0;
@@ -75,7 +80,7 @@ export function levelSizeFeatures(p: LevelSizeCounts, levelTotals: Float64Array,
   let gln = 0;
   for (let i = 0; i < levelTotals.length; i++) gln += levelTotals[i] * levelTotals[i];
   let sn = 0;
-  for (let j = 0; j < sizeTotals.length; j++) sn += sizeTotals[j] * sizeTotals[j];
+  for (let j = 0; j < sizeEnd; j++) sn += sizeTotals[j] * sizeTotals[j];
   return {
     smallEmphasis: small / total,
     largeEmphasis: large / total,
@@ -90,12 +95,15 @@ export function levelSizeFeatures(p: LevelSizeCounts, levelTotals: Float64Array,
   };
 }
 
-/** Dense P (levels x sizes, 0-based rows, column c is size c + firstSize) to the sparse form with 1-based levels. */
-export function sparseFromDense(dense: Float64Array, levels: number, sizes: number, firstSize: number, out: LevelSizeCounts): LevelSizeCounts {
+/**
+ * Dense P (levels x sizes, 0-based rows, column c is size c + firstSize) to the sparse form with
+ * 1-based levels, in (level, size) order. Only the first `usedColumns` columns are read.
+ */
+export function sparseFromDense(dense: Float64Array | Int32Array, levels: number, sizes: number, firstSize: number, out: LevelSizeCounts, usedColumns = sizes): LevelSizeCounts {
   let n = 0;
   for (let i = 0; i < levels; i++) {
     const row = i * sizes;
-    for (let c = 0; c < sizes; c++) {
+    for (let c = 0; c < usedColumns; c++) {
       const v = dense[row + c];
       if (v === 0) continue;
       out.level[n] = i + 1;

@@ -11,7 +11,6 @@ import {
   evaluateDistributions,
   fitZNormalisation,
   meanPairwiseSsim,
-  radiomicsFeatures,
   stackPixels,
   type AuditResult,
   type FeatureMatrix,
@@ -23,7 +22,8 @@ import { deriveSeed, Random } from '../data/random';
 import type { KeyValueStore } from '../storage/keyValueStore';
 import { getDatasetIndex, getDatasetMeta, readImages, SPLIT_CODES, type DatasetMeta } from '../storage/datasetStore';
 import { loadRun } from '../training/runStore';
-import type { ProgressCallback } from '../compute/computeApi';
+import type { CancelToken, ProgressCallback } from '../compute/computeApi';
+import { FeaturePool, type ExtractionControl } from './featurePool';
 import { generateFromRun } from './generateFromRun';
 import { combineAudits, type CombinedAudit } from '../metrics/memorization';
 import type { AuditSummary, EvaluationRecord, EvaluationRequest, Histogram, LikelyCopiesSummary, StepPoint } from './evaluationTypes';
@@ -36,10 +36,14 @@ interface Sets {
   validation: ImageStack;
 }
 
-export async function runEvaluation(store: KeyValueStore, id: string, request: EvaluationRequest, onProgress: ProgressCallback): Promise<EvaluationRecord> {
+export async function runEvaluation(store: KeyValueStore, id: string, request: EvaluationRequest, onProgress: ProgressCallback, cancel?: CancelToken): Promise<EvaluationRecord> {
   const started = performance.now();
   const stages = ['Reading real images', 'Generating synthetic images', 'Features of the real images', 'Features of the synthetic images', 'Distances', 'Memorisation audit'];
-  const progress = (stage: number) => onProgress({ done: stage, total: stages.length, label: stages[stage] ?? 'Done' });
+  let stage = 0;
+  const progress = (next: number) => {
+    stage = next;
+    onProgress({ done: stage, total: stages.length, label: stages[stage] ?? 'Done' });
+  };
 
   progress(0);
   const meta = await getDatasetMeta(store, request.realDatasetId);
@@ -53,7 +57,11 @@ export async function runEvaluation(store: KeyValueStore, id: string, request: E
   }
 
   progress(2);
-  const features = await featureExtractor(store, request.features);
+  // Radiomics runs on every core; the label counts images within the current stage.
+  const features = await featureExtractor(store, request.features, {
+    cancel,
+    onProgress: (done, total) => onProgress({ done: stage, total: stages.length, label: `${stages[stage]}: ${done} / ${total} images` }),
+  });
   const trainFeatures = await features(real.train);
   const validationFeatures = real.validation.count > 1 ? await features(real.validation) : null;
   progress(3);
@@ -148,8 +156,18 @@ const FRECHET_NAMES: Record<EvaluationRequest['features'], string> = {
 
 type Extractor = ((stack: ImageStack) => Promise<FeatureMatrix>) & { dispose?: () => void };
 
-async function featureExtractor(store: KeyValueStore, kind: EvaluationRequest['features']): Promise<Extractor> {
-  if (kind === 'radiomics') return async (stack) => radiomicsFeatures(stack.data, stack.width).features;
+async function featureExtractor(store: KeyValueStore, kind: EvaluationRequest['features'], control: ExtractionControl): Promise<Extractor> {
+  if (kind === 'radiomics') {
+    return async (stack) => {
+      // A pool per set, closed in `finally`, so no worker outlives a failed or cancelled evaluation.
+      const pool = new FeaturePool();
+      try {
+        return (await pool.radiomics(stack.data, stack.width, {}, control)).features;
+      } finally {
+        pool.dispose();
+      }
+    };
+  }
   if (kind === 'raw') return async (stack) => stackPixels(stack);
   const weights = await loadCachedInceptionWeights(store);
   if (!weights) {

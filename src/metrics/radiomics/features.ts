@@ -132,15 +132,21 @@ class ViewExtractor {
   }
 }
 
+/** Checks what radiomicsFeatures would refuse (so a pool can refuse it before splitting the work); returns the image count. */
+export function checkRadiomicsInput(values: number, size: number, options: RadiomicsOptions = {}): number {
+  const levels = options.levels ?? DEFAULTS.levels;
+  if (!Number.isInteger(size) || size < 4) throw new MetricInputError(`radiomics: image size must be an integer >= 4, got ${size}`);
+  if (values % (size * size) !== 0) throw new MetricInputError(`radiomics: ${values} values is not a whole number of ${size}x${size} images`);
+  if (!Number.isInteger(levels) || levels < 2 || levels > 256) throw new MetricInputError(`radiomics: levels must be an integer in [2, 256], got ${levels}`);
+  return values / (size * size);
+}
+
 export function radiomicsFeatures(images: Uint8Array | Float32Array | Float64Array, size: number, options: RadiomicsOptions = {}): RadiomicsResult {
   const levels = options.levels ?? DEFAULTS.levels;
   const logSigmas = options.logSigmas ?? DEFAULTS.logSigmas;
   const dataRange = options.dataRange ?? DEFAULTS.dataRange;
   const pixels = size * size;
-  if (!Number.isInteger(size) || size < 4) throw new MetricInputError(`radiomics: image size must be an integer >= 4, got ${size}`);
-  if (images.length % pixels !== 0) throw new MetricInputError(`radiomics: ${images.length} values is not a whole number of ${size}x${size} images`);
-  if (!Number.isInteger(levels) || levels < 2 || levels > 256) throw new MetricInputError(`radiomics: levels must be an integer in [2, 256], got ${levels}`);
-  const count = images.length / pixels;
+  const count = checkRadiomicsInput(images.length, size, options);
   const isBytes = images instanceof Uint8Array;
   const half = size >> 1;
 

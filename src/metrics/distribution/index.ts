@@ -34,10 +34,20 @@ export function evaluateDistributions(real: FeatureMatrix, fake: FeatureMatrix, 
   assertFeatureMatrix(real, 'real features');
   assertFeatureMatrix(fake, 'fake features');
   assertSameFeatureDims(real, fake);
+  assertPrdcInput(real, fake, options.k ?? DEFAULT_PRDC_K);
+  const frechet = frechetDistance(real, fake);
+  const { kid, prdc } = kidAndPrdc(real, fake, options);
+  const warnings = [...new Set([...frechet.warnings, ...kid.warnings, ...prdc.warnings])];
+  return { frechet, kid, prdc, n: { real: real.rows, fake: fake.rows }, warnings };
+}
+
+/** KID and PRDC from the same three pairwise scans (the O(N²·D) part of evaluateDistributions). */
+export function kidAndPrdc(real: FeatureMatrix, fake: FeatureMatrix, options: DistributionOptions = {}): { kid: KidResult; prdc: PrdcResult } {
+  assertFeatureMatrix(real, 'real features');
+  assertFeatureMatrix(fake, 'fake features');
+  assertSameFeatureDims(real, fake);
   const k = options.k ?? DEFAULT_PRDC_K;
   assertPrdcInput(real, fake, k);
-  const frechet = frechetDistance(real, fake);
-
   const r = toDenseRows(real);
   const f = toDenseRows(fake);
   const realNorms = squaredNorms(r);
@@ -55,6 +65,5 @@ export function evaluateDistributions(real: FeatureMatrix, fake: FeatureMatrix, 
   const n = { real: real.rows, fake: fake.rows };
   const kid = finishKid(kidScan, real.rows, fake.rows, kidOptions);
   const prdcResult: PrdcResult = { ...summarisePrdc(cross, realRadii, k), n, warnings: sampleSizeWarnings(n) };
-  const warnings = [...new Set([...frechet.warnings, ...kid.warnings, ...prdcResult.warnings])];
-  return { frechet, kid, prdc: prdcResult, n, warnings };
+  return { kid, prdc: prdcResult };
 }

@@ -45,7 +45,7 @@ export class TexturePass {
   private readonly framed: Int32Array;
   /** Per framed pixel: bit d set when the forward neighbour in direction d has the same level. */
   private readonly equal: Uint8Array;
-  /** Per direction, per framed pixel: length of the run ending at that pixel. */
+  /** Per direction but E, per framed pixel: length of the run ending at that pixel (E's is kept in a register). */
   private readonly runEnding: Uint16Array[];
   private readonly parent: Int32Array;
   private readonly zoneSize: Int32Array;
@@ -74,7 +74,7 @@ export class TexturePass {
     const framedSize = this.stride * (height + 2);
     this.framed = new Int32Array(framedSize).fill(levels);
     this.equal = new Uint8Array(framedSize);
-    this.runEnding = Array.from({ length: DIRECTIONS }, () => new Uint16Array(framedSize));
+    this.runEnding = Array.from({ length: DIRECTIONS - 1 }, () => new Uint16Array(framedSize));
     this.parent = new Int32Array(framedSize);
     this.zoneSize = new Int32Array(framedSize);
     const side = levels + 1;
@@ -102,7 +102,7 @@ export class TexturePass {
 
   private scan(image: Uint8Array): void {
     const { width, height, stride, framed, equal, parent, pairCounts, runCounts, dependence, levels, maxRun } = this;
-    const [runE, runSE, runS, runSW] = this.runEnding;
+    const [runSE, runS, runSW] = this.runEnding;
     for (let r = 0; r < height; r++) framed.set(image.subarray(r * width, (r + 1) * width), (r + 1) * stride + 1);
     pairCounts.fill(0);
     dependence.fill(0);
@@ -116,9 +116,14 @@ export class TexturePass {
     let longestSW = 0;
     for (let r = 0; r < height; r++) {
       const rowStart = (r + 1) * stride + 1;
+      // Along the row, the W neighbour's equal bit and E run are the previous iteration's values:
+      // carried in registers rather than re-read from memory just written.
+      let fromW = 0;
+      let lengthE = 0;
+      let east = framed[rowStart];
       for (let p = rowStart; p < rowStart + width; p++) {
-        const v = framed[p];
-        const east = framed[p + 1];
+        const v = east;
+        east = framed[p + 1];
         const southWest = framed[p + stride - 1];
         const south = framed[p + stride];
         const southEast = framed[p + stride + 1];
@@ -134,7 +139,6 @@ export class TexturePass {
         const eqSW = ((southWest ^ v) - 1) >>> 31;
         equal[p] = eqE | (eqSE << 1) | (eqS << 2) | (eqSW << 3);
         // The same pairs seen from the other end: is my W / NW / N / NE neighbour equal to me?
-        const fromW = equal[p - 1] & 1;
         const fromNW = (equal[p - stride - 1] >> 1) & 1;
         const fromN = (equal[p - stride] >> 2) & 1;
         const fromNE = (equal[p - stride + 1] >> 3) & 1;
@@ -143,8 +147,7 @@ export class TexturePass {
 
         // Runs: continue the predecessor's run when equal; record it where it ends (bit 0).
         const base = v * maxRun - 1;
-        const lengthE = 1 + fromW * runE[p - 1];
-        runE[p] = lengthE;
+        lengthE = 1 + fromW * lengthE;
         runCounts[base + lengthE] += 1 - eqE;
         const lengthSE = 1 + fromNW * runSE[p - stride - 1];
         runSE[p] = lengthSE;
@@ -171,6 +174,7 @@ export class TexturePass {
           if (fromNE) link(parent, parent[p], p - stride + 1);
         } else if (fromNE) parent[p] = root(parent, p - stride + 1);
         else parent[p] = p;
+        fromW = eqE;
       }
     }
     this.longestRun[0] = longestE;

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { generatePhantoms } from '../data/phantom';
 import { CancelledError } from '../compute/computeApi';
+import { kidAndPrdc } from '../metrics/distribution/index';
+import { normaliseToReal } from '../metrics/radiomics/frd';
 import { radiomicsFeatures } from '../metrics/radiomics/features';
 import { FeaturePool, type FeatureWorker } from './featurePool';
 import { runFeatureTask } from './featureTask';
@@ -23,6 +25,14 @@ function inThreadWorker(): FeatureWorker {
   return { run: async (task) => runFeatureTask(task), terminate: () => undefined };
 }
 
+// z-normalised features of two phantom sets, big enough for several 32-row blocks per set.
+const distances = (() => {
+  const fake = generatePhantoms({ modality: 'head-ct', size: SIZE, count: 90, seed: 6 }).images;
+  const real = generatePhantoms({ modality: 'head-ct', size: SIZE, count: 110, seed: 7 }).images;
+  return normaliseToReal(radiomicsFeatures(real, SIZE).features, radiomicsFeatures(fake, SIZE).features);
+})();
+const distanceOptions = { k: 5, kid: { subsets: 10, subsetSize: 50, seed: 2 } };
+
 describe('feature pool', () => {
   it('on this thread: chunked features equal one radiomicsFeatures call exactly, with progress per chunk', async () => {
     const pool = new FeaturePool({ workers: 0, chunkSize: 5 });
@@ -44,6 +54,8 @@ describe('feature pool', () => {
       // Float input goes through the same path (and the same transfer of a copied buffer).
       const floats = Float32Array.from(images.subarray(0, 6 * SIZE * SIZE), (v) => v / 255);
       expectIdentical((await pool.radiomics(floats, SIZE)).features.data, radiomicsFeatures(floats, SIZE).features.data);
+      // KID and PRDC with the pairwise scans split across the two threads.
+      expect(await pool.kidAndPrdc(distances.real, distances.fake, distanceOptions)).toEqual(kidAndPrdc(distances.real, distances.fake, distanceOptions));
     } finally {
       pool.dispose();
     }
@@ -64,6 +76,17 @@ describe('feature pool', () => {
     const broken = new FeaturePool({ workers: 2, chunkSize: 7, createWorker: () => ({ run: () => Promise.reject(new Error('no')), terminate: () => undefined }) });
     expectIdentical((await broken.radiomics(images, SIZE)).features.data, single.features.data);
     expect(broken.size).toBe(0);
+  });
+
+  it('KID and PRDC split across three workers equal the single-threaded result exactly; a failing worker falls back', async () => {
+    const expected = kidAndPrdc(distances.real, distances.fake, distanceOptions);
+    const pool = new FeaturePool({ workers: 3, createWorker: inThreadWorker });
+    expect(await pool.kidAndPrdc(distances.real, distances.fake, distanceOptions)).toEqual(expected);
+    let created = 0;
+    const flaky = new FeaturePool({ workers: 2, createWorker: () => (created++ === 1 ? { run: () => Promise.reject(new Error('crashed')), terminate: () => undefined } : inThreadWorker()) });
+    expect(await flaky.kidAndPrdc(distances.real, distances.fake, distanceOptions)).toEqual(expected);
+    expect(flaky.size).toBe(1);
+    await expect(pool.kidAndPrdc(distances.real, distances.fake, distanceOptions, { cancel: { isCancelled: () => true } })).rejects.toBeInstanceOf(CancelledError);
   });
 
   it('stops at a cancel request, and reports a failed chunk by its message', async () => {

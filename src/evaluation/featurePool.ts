@@ -11,8 +11,11 @@
  */
 import type { CancelToken } from '../compute/computeApi';
 import { CancelledError } from '../compute/computeApi';
+import { checkedPairScanSetup, type DistributionOptions, type KidResult, type PrdcResult } from '../metrics/distribution/index';
+import { finishPairScans, kidAndPrdcScans, mergeWithin, splitRows } from '../metrics/distribution/pairScans';
 import { checkRadiomicsInput, radiomicsFeatureNames, type RadiomicsOptions, type RadiomicsResult } from '../metrics/radiomics/features';
-import { runFeatureTask, type FeatureReply, type FeatureTask } from './featureTask';
+import type { FeatureMatrix } from '../metrics/types';
+import { runFeatureTask, taskTransfer, type FeatureReply, type FeatureTask } from './featureTask';
 
 /** One worker, one task at a time. */
 export interface FeatureWorker {
@@ -61,7 +64,7 @@ export function browserFeatureWorker(): FeatureWorker {
           reject(new Error(`feature worker failed: ${event.message || 'it could not be loaded'}`));
         };
         worker.onmessageerror = () => reject(new Error('feature worker: a reply could not be read'));
-        worker.postMessage(task, [task.images.buffer as ArrayBuffer]);
+        worker.postMessage(task, taskTransfer(task));
       }),
     terminate: () => worker.terminate(),
   };
@@ -111,7 +114,9 @@ export class FeaturePool {
     const file = (c: number, reply: FeatureReply): void => {
       if (reply.kind === 'failed') throw new Error(reply.message);
       const rows = chunks[c].end - chunks[c].start;
-      if (reply.id !== c || reply.rows !== rows || reply.cols !== dims) throw new Error(`featurePool.ts: chunk ${c} came back as chunk ${reply.id} with ${reply.rows}x${reply.cols} features, expected ${rows}x${dims}`);
+      if (reply.kind !== 'features' || reply.id !== c || reply.rows !== rows || reply.cols !== dims) {
+        throw new Error(`featurePool.ts: chunk ${c} came back as ${describeReply(reply)}, expected ${rows}x${dims} features of chunk ${c}`);
+      }
       out.set(reply.data, chunks[c].start * dims);
       done += rows;
       control.onProgress?.(done, count);
@@ -155,14 +160,66 @@ export class FeaturePool {
     return { features: { data: out, rows: count, cols: dims }, names };
   }
 
+  /**
+   * kidAndPrdc(real, fake, options) with its pairwise scans split by rows across the workers;
+   * the merged result equals the single-threaded one exactly (pairScans.ts). With fewer than two
+   * workers, or when a worker fails, the scans run on this thread.
+   */
+  async kidAndPrdc(real: FeatureMatrix, fake: FeatureMatrix, options: DistributionOptions = {}, control: Pick<ExtractionControl, 'cancel'> = {}): Promise<{ kid: KidResult; prdc: PrdcResult }> {
+    if (this.disposed) throw new Error('featurePool.ts: the pool was disposed');
+    const setup = checkedPairScanSetup(real, fake, options);
+    const workers = [...this.workers];
+    if (workers.length < 2) return kidAndPrdcScans(setup);
+    const checkCancel = async () => {
+      if (control.cancel && (await control.cancel.isCancelled())) throw new CancelledError('Distance computation');
+    };
+    const none = { start: 0, end: 0 };
+    // Every task of a phase is awaited, failed or not, so no reply arrives after the pool moved on.
+    const phase = async (tasks: FeatureTask[]): Promise<FeatureReply[]> => {
+      const settled = await Promise.allSettled(tasks.map((task, i) => workers[i].run(task)));
+      settled.forEach((s, i) => s.status === 'rejected' && this.drop(workers[i]));
+      const failure = settled.find((s) => s.status === 'rejected');
+      if (failure) throw failure.reason;
+      return settled.map((s) => (s as PromiseFulfilledResult<FeatureReply>).value);
+    };
+    try {
+      await checkCancel();
+      const realWithin = splitRows(setup.real.rows, workers.length, true);
+      const fakeWithin = splitRows(setup.fake.rows, workers.length, true);
+      const withinReplies = await phase(workers.map((_, id) => ({ kind: 'within', id, setup, realRows: realWithin[id] ?? none, fakeRows: fakeWithin[id] ?? none })));
+      const within = mergeWithin(setup, withinReplies.map((reply, id) => expectReply(reply, 'within', id).partial));
+      await checkCancel();
+      const ranges = splitRows(setup.real.rows, workers.length, false);
+      const input = { realRadii: within.realRadii, fakeRadii: within.fakeRadii };
+      const crossReplies = await phase(ranges.map((realRows, id) => ({ kind: 'cross', id, setup, input, realRows })));
+      return finishPairScans(setup, within, crossReplies.map((reply, id) => expectReply(reply, 'cross', id).partial), ranges);
+    } catch (error) {
+      if (error instanceof CancelledError) throw error;
+      // A worker failed: the scans are redone here rather than pieced together.
+      console.warn(`featurePool.ts: pairwise scans on workers failed (${error instanceof Error ? error.message : error}); computing them on this thread`);
+      return kidAndPrdcScans(setup);
+    }
+  }
+
   dispose(): void {
     this.disposed = true;
     for (const w of this.workers.splice(0)) w.terminate();
   }
 
+  /** Drops a worker that failed (it is not given further work). */
   private drop(worker: FeatureWorker): void {
     const i = this.workers.indexOf(worker);
     if (i >= 0) this.workers.splice(i, 1);
     worker.terminate();
   }
+}
+
+function describeReply(reply: FeatureReply): string {
+  return reply.kind === 'features' ? `${reply.rows}x${reply.cols} features of chunk ${reply.id}` : `a '${reply.kind}' reply to task ${reply.id}`;
+}
+
+function expectReply<K extends 'within' | 'cross'>(reply: FeatureReply, kind: K, id: number): Extract<FeatureReply, { kind: K }> {
+  if (reply.kind === 'failed') throw new Error(reply.message);
+  if (reply.kind !== kind || reply.id !== id) throw new Error(`featurePool.ts: expected the '${kind}' reply to task ${id}, got ${describeReply(reply)}`);
+  return reply as Extract<FeatureReply, { kind: K }>;
 }

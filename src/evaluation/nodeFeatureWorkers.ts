@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { FeatureWorker } from './featurePool';
-import type { FeatureReply } from './featureTask';
+import { taskTransfer, type FeatureReply } from './featureTask';
 
 /** A bootstrap that registers tsx's loader in the thread, then imports the TypeScript entry. */
 function bootstrap(): string {
@@ -27,7 +27,7 @@ export function nodeFeatureWorker(): FeatureWorker {
     run: (task) =>
       new Promise<FeatureReply>((resolve, reject) => {
         pending = { resolve, reject };
-        worker.postMessage(task, [task.images.buffer as ArrayBuffer]);
+        worker.postMessage(task, taskTransfer(task));
       }),
     terminate: () => {
       pending = null;

@@ -4,6 +4,7 @@
  * nothing of size N x N is ever stored. Distances stay squared: every PRDC test is a comparison
  * of two distances, which squaring preserves, so no pair pays for a square root.
  */
+import { TILE_ROWS } from '../linalg/dotTiles';
 import { squaredDistanceFromDot } from './pairwise';
 
 /** Polynomial kernel of KID (Bińkowski et al. 2018): (x·y / d + 1)³. */
@@ -60,13 +61,24 @@ class TileMembers {
 }
 
 /**
+ * What a KernelSum has added up, per row block (TILE_ROWS rows of the scan's first matrix): the
+ * kernel sum and the per-subset sums. A row block is always scanned whole by one scan, tile by
+ * tile in column order, so its partial sums do not depend on how the rows were split between
+ * workers, and neither do the totals, which add the blocks in order.
+ */
+export interface KernelSumState {
+  blockSums: Float64Array;
+  /** blocks x subsets. */
+  blockSubsetSums: Float64Array;
+}
+
+/**
  * Sums of the KID kernel over all pairs (off-diagonal only for a set against itself), in total
  * and per subset (pairs with both samples in the subset). Each tile's kernel values are kept in
  * a scratch tile, then every subset gathers its rows x columns of it.
  */
 export class KernelSum {
-  sum = 0;
-  readonly subsetSums: Float64Array;
+  readonly state: KernelSumState;
   private kernels = new Float64Array(0);
   private readonly rowMembers: TileMembers | null;
   private readonly colMembers: TileMembers | null;
@@ -74,11 +86,13 @@ export class KernelSum {
   constructor(
     private readonly dims: number,
     private readonly symmetric: boolean,
+    rows: number,
     private readonly rowMembership: SubsetMembership | null,
     private readonly colMembership: SubsetMembership | null,
     private readonly subsetCount: number,
   ) {
-    this.subsetSums = new Float64Array(subsetCount);
+    const blocks = Math.ceil(rows / TILE_ROWS);
+    this.state = { blockSums: new Float64Array(blocks), blockSubsetSums: new Float64Array(blocks * subsetCount) };
     this.rowMembers = rowMembership && subsetCount > 0 ? new TileMembers(subsetCount) : null;
     this.colMembers = colMembership && subsetCount > 0 ? new TileMembers(subsetCount) : null;
   }
@@ -99,9 +113,15 @@ export class KernelSum {
         if (keep) kernels[row + j] = k;
       }
     }
-    this.sum += s;
+    this.state.blockSums[i0 / TILE_ROWS] += s;
     if (keep) this.gatherSubsets(i0, i1, j0, j1, stride);
   };
+
+  /** Adds another scan's blocks (each block is non-zero in exactly one of them, so this is exact). */
+  merge(other: KernelSumState): void {
+    add(this.state.blockSums, other.blockSums);
+    add(this.state.blockSubsetSums, other.blockSubsetSums);
+  }
 
   private gatherSubsets(i0: number, i1: number, j0: number, j1: number, stride: number): void {
     const rows = this.rowMembers!;
@@ -109,7 +129,8 @@ export class KernelSum {
     rows.fill(this.rowMembership!, i0, i1);
     // The scan walks the row tiles of one column block in turn, so column lists are reused.
     cols.fill(this.colMembership!, j0, j1);
-    const { kernels, subsetSums } = this;
+    const { kernels } = this;
+    const subsetSums = this.state.blockSubsetSums.subarray((i0 / TILE_ROWS) * this.subsetCount, (i0 / TILE_ROWS + 1) * this.subsetCount);
     // Only tiles that straddle the diagonal hold pairs with j <= i, which a set against itself skips.
     const diagonal = this.symmetric && j0 < i1;
     for (let t = 0; t < this.subsetCount; t++) {
@@ -138,17 +159,28 @@ export class KernelSum {
 
   /** Off-diagonal pairs of a symmetric scan are visited once but occur twice in the sums. */
   get total(): number {
-    return this.symmetric ? 2 * this.sum : this.sum;
+    let sum = 0;
+    for (const s of this.state.blockSums) sum += s;
+    return this.symmetric ? 2 * sum : sum;
   }
 
   subsetTotal(t: number): number {
-    return this.symmetric ? 2 * this.subsetSums[t] : this.subsetSums[t];
+    const { blockSubsetSums } = this.state;
+    let sum = 0;
+    for (let b = t; b < blockSubsetSums.length; b += this.subsetCount) sum += blockSubsetSums[b];
+    return this.symmetric ? 2 * sum : sum;
   }
+}
+
+function add(into: Float64Array, from: Float64Array): void {
+  if (into.length !== from.length) throw new RangeError(`accumulators: cannot merge ${from.length} values into ${into.length}`);
+  for (let i = 0; i < into.length; i++) into[i] += from[i];
 }
 
 /** k smallest squared distances from each row to the other rows of the same set (self excluded). */
 export class NearestNeighbourRadii {
-  private readonly best: Float64Array;
+  /** rows x k, ascending per row. */
+  readonly best: Float64Array;
   constructor(
     private readonly norms: Float64Array,
     private readonly k: number,
@@ -182,6 +214,22 @@ export class NearestNeighbourRadii {
     best[base + p] = d;
   }
 
+  /**
+   * Takes in another scan's lists (of other rows of the same set): each row keeps the k smallest
+   * of both. Every pair was offered to exactly one of the two, so this is the full scan's result.
+   */
+  merge(otherBest: Float64Array): void {
+    if (otherBest.length !== this.best.length) throw new RangeError(`accumulators: cannot merge ${otherBest.length} neighbour distances into ${this.best.length}`);
+    const { k, best } = this;
+    for (let row = 0; row < this.norms.length; row++) {
+      for (let m = row * k; m < (row + 1) * k; m++) {
+        const d = otherBest[m];
+        if (d < best[row * k + k - 1]) this.offer(row, d);
+        else break;
+      }
+    }
+  }
+
   /** Squared distance to the k-th nearest other row. */
   squaredRadii(): Float64Array {
     const out = new Float64Array(this.norms.length);
@@ -211,6 +259,16 @@ export class PrdcCross {
     this.realBallsHit = new Uint32Array(fakeNorms.length);
     this.insideFakeBall = new Uint8Array(realNorms.length);
     this.nearestFake = new Float64Array(realNorms.length).fill(Infinity);
+  }
+
+  /**
+   * Takes in a scan of other real rows: per-real results are copied for `rows`, ball hits per
+   * fake sample (integer counts) are added.
+   */
+  merge(other: Pick<PrdcCross, 'realBallsHit' | 'insideFakeBall' | 'nearestFake'>, rows: { start: number; end: number }): void {
+    for (let j = 0; j < this.realBallsHit.length; j++) this.realBallsHit[j] += other.realBallsHit[j];
+    this.insideFakeBall.set(other.insideFakeBall.subarray(rows.start, rows.end), rows.start);
+    this.nearestFake.set(other.nearestFake.subarray(rows.start, rows.end), rows.start);
   }
 
   visit = (i0: number, i1: number, j0: number, j1: number, dots: Float64Array, stride: number): void => {

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { Random } from '../../data/random';
 import { hasShared, readSharedJson } from '../../testing/sharedData';
 import type { FeatureMatrix } from '../types';
+import { TILE_ROWS } from '../linalg/dotTiles';
 import { evaluateDistributions, frechetDistance, inceptionScore, kernelInceptionDistance, prdc } from './index';
+import { resolveKidOptions } from './kid';
+import { finishPairScans, kidAndPrdcScans, mergeWithin, pairScanSetup, scanCross, scanWithin, splitRows } from './pairScans';
 
 interface PrdcGolden {
   precision: number;
@@ -163,5 +166,50 @@ describe('distribution metric invariants', () => {
     expect(all.kid.subsets).toEqual(kernelInceptionDistance(a, b, { subsets: 3, subsetSize: 50, seed: 3 }).subsets);
     expect(all.n).toEqual({ real: 300, fake: 300 });
     expect(all.warnings.length).toBeGreaterThan(0);
+  });
+});
+
+describe('pairwise scans split by rows', () => {
+  // Sizes that are not multiples of the 32-row blocks, and subsets drawn from both sets.
+  const real = gaussianSet(203, 9, 21);
+  const fake = gaussianSet(170, 9, 22, 0.2);
+  const setup = pairScanSetup(real, fake, 4, resolveKidOptions({ subsets: 7, subsetSize: 60, seed: 9 }, real.rows, fake.rows));
+  const whole = kidAndPrdcScans(setup);
+
+  it('cover every row once, on block boundaries, with about equal work', () => {
+    for (const symmetric of [true, false]) {
+      for (const parts of [1, 2, 3, 5, 100]) {
+        const ranges = splitRows(203, parts, symmetric);
+        expect(ranges[0].start).toBe(0);
+        expect(ranges.at(-1)!.end).toBe(203);
+        ranges.forEach((r, i) => {
+          expect(r.start % TILE_ROWS).toBe(0);
+          expect(r.end).toBeGreaterThan(r.start);
+          if (i > 0) expect(r.start).toBe(ranges[i - 1].end);
+        });
+        expect(ranges.length).toBe(Math.min(parts, Math.ceil(203 / TILE_ROWS)));
+      }
+    }
+    // A set against itself: the first rows meet the most partners, so the first range is the shortest.
+    const [first, second] = splitRows(5000, 2, true);
+    expect(first.end - first.start).toBeLessThan(second.end - second.start);
+  });
+
+  it('merge into exactly the single scan, in any number of parts', () => {
+    for (const parts of [2, 3, 4]) {
+      const realWithin = splitRows(real.rows, parts, true);
+      const fakeWithin = splitRows(fake.rows, parts, true);
+      const none = { start: 0, end: 0 };
+      const within = mergeWithin(
+        setup,
+        Array.from({ length: parts }, (_, i) => scanWithin(setup, realWithin[i] ?? none, fakeWithin[i] ?? none)),
+      );
+      const ranges = splitRows(real.rows, parts, false);
+      const merged = finishPairScans(setup, within, ranges.map((r) => scanCross(setup, within, r)), ranges);
+      // toEqual compares numbers with Object.is: identical to the bit.
+      expect(merged).toEqual(whole);
+    }
+    expect(whole.kid.subsets!.count).toBe(7);
+    expect(whole.prdc.precision).toBeGreaterThan(0);
   });
 });

@@ -8,7 +8,7 @@
  * covariances (N ≤ D, constant features) give a finite, exact answer instead of NaN or a
  * complex part, and we say so in the warnings.
  */
-import { columnMeans, covariance, multiplySquare, trace } from '../linalg/matrix';
+import { columnMeans, covariance, multiplyByRows, trace } from '../linalg/matrix';
 import { symmetricEigen, symmetricEigenvalues } from '../linalg/symmetricEigen';
 import type { FeatureMatrix, ResultNotes } from '../types';
 import { MetricInputError } from '../types';
@@ -44,21 +44,13 @@ function numericalRank(values: Float64Array, dims: number): number {
   return rank;
 }
 
-/** Symmetric square root V diag(sqrt(max(λ, 0))) Vᵀ of a PSD matrix. */
+/** Symmetric square root V diag(sqrt(max(λ, 0))) Vᵀ of a PSD matrix: rows of V diag(√λ) against rows of V. */
 function psdSqrt(vectors: Float64Array, values: Float64Array, n: number): Float64Array {
   const scaled = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) scaled[i * n + j] = vectors[i * n + j] * Math.sqrt(Math.max(values[j], 0));
   }
-  const out = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let k = 0; k < n; k++) {
-      const s = scaled[i * n + k];
-      if (s === 0) continue;
-      for (let j = 0; j < n; j++) out[i * n + j] += s * vectors[j * n + k];
-    }
-  }
-  return out;
+  return multiplyByRows(scaled, vectors, n);
 }
 
 export function frechetFromStats(a: GaussianStats, b: GaussianStats): FrechetResult {
@@ -69,7 +61,8 @@ export function frechetFromStats(a: GaussianStats, b: GaussianStats): FrechetRes
 
   const eigA = symmetricEigen(a.cov, n);
   const sqrtA = psdSqrt(eigA.vectors, eigA.values, n);
-  const middle = multiplySquare(multiplySquare(sqrtA, b.cov, n), sqrtA, n);
+  // sqrt(S1) S2 sqrt(S1); both factors are symmetric, so each is its own transpose.
+  const middle = multiplyByRows(multiplyByRows(sqrtA, b.cov, n), sqrtA, n);
   // Round-off makes the product slightly asymmetric; the eigensolver assumes symmetry.
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {

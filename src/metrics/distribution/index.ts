@@ -5,12 +5,10 @@
  */
 import type { FeatureMatrix, ResultNotes } from '../types';
 import { assertFeatureMatrix, assertSameFeatureDims } from '../validate';
-import { NearestNeighbourRadii, PrdcCross } from './accumulators';
 import { frechetDistance, type FrechetResult } from './frechet';
-import { KidScan, finishKid, resolveKidOptions, type KidOptions, type KidResult } from './kid';
-import { sampleSizeWarnings } from './notes';
-import { runScans, squaredNorms, toDenseRows } from './pairwise';
-import { assertPrdcInput, DEFAULT_PRDC_K, summarisePrdc, type PrdcResult } from './prdc';
+import { resolveKidOptions, type KidOptions, type KidResult } from './kid';
+import { kidAndPrdcScans, pairScanSetup, type PairScanSetup } from './pairScans';
+import { assertPrdcInput, DEFAULT_PRDC_K, type PrdcResult } from './prdc';
 
 export { frechetDistance, frechetFromStats, gaussianStats, type FrechetResult, type GaussianStats } from './frechet';
 export { inceptionScore, type InceptionScoreResult } from './inceptionScore';
@@ -43,27 +41,15 @@ export function evaluateDistributions(real: FeatureMatrix, fake: FeatureMatrix, 
 
 /** KID and PRDC from the same three pairwise scans (the O(N²·D) part of evaluateDistributions). */
 export function kidAndPrdc(real: FeatureMatrix, fake: FeatureMatrix, options: DistributionOptions = {}): { kid: KidResult; prdc: PrdcResult } {
+  return kidAndPrdcScans(checkedPairScanSetup(real, fake, options));
+}
+
+/** Validated inputs of the pairwise scans, for this thread (kidAndPrdc) or a pool of workers. */
+export function checkedPairScanSetup(real: FeatureMatrix, fake: FeatureMatrix, options: DistributionOptions = {}): PairScanSetup {
   assertFeatureMatrix(real, 'real features');
   assertFeatureMatrix(fake, 'fake features');
   assertSameFeatureDims(real, fake);
   const k = options.k ?? DEFAULT_PRDC_K;
   assertPrdcInput(real, fake, k);
-  const r = toDenseRows(real);
-  const f = toDenseRows(fake);
-  const realNorms = squaredNorms(r);
-  const fakeNorms = squaredNorms(f);
-  const kidOptions = resolveKidOptions(options.kid ?? {}, real.rows, fake.rows);
-  const kidScan = new KidScan(real.cols, real.rows, fake.rows, kidOptions);
-  const realKnn = new NearestNeighbourRadii(realNorms, k);
-  const fakeKnn = new NearestNeighbourRadii(fakeNorms, k);
-  runScans(r, f, { xx: [...kidScan.visitors('xx'), realKnn.visit], yy: [...kidScan.visitors('yy'), fakeKnn.visit], xy: [] });
-  // The cross scan needs both sets' radii, so it runs after the within-set scans.
-  const realRadii = realKnn.squaredRadii();
-  const cross = new PrdcCross(realNorms, fakeNorms, realRadii, fakeKnn.squaredRadii());
-  runScans(r, f, { xx: [], yy: [], xy: [...kidScan.visitors('xy'), cross.visit] });
-
-  const n = { real: real.rows, fake: fake.rows };
-  const kid = finishKid(kidScan, real.rows, fake.rows, kidOptions);
-  const prdcResult: PrdcResult = { ...summarisePrdc(cross, realRadii, k), n, warnings: sampleSizeWarnings(n) };
-  return { kid, prdc: prdcResult };
+  return pairScanSetup(real, fake, k, resolveKidOptions(options.kid ?? {}, real.rows, fake.rows));
 }

@@ -47,9 +47,9 @@ export class KidScan {
   constructor(dims: number, nReal: number, nFake: number, opts: ResolvedKidOptions) {
     const members = opts.subsets > 0 ? subsetMembership(nReal, nFake, opts.subsets, opts.subsetSize, opts.seed) : null;
     this.subsetCount = members ? opts.subsets : 0;
-    this.xx = new KernelSum(dims, true, members?.real ?? null, members?.real ?? null, this.subsetCount);
-    this.yy = new KernelSum(dims, true, members?.fake ?? null, members?.fake ?? null, this.subsetCount);
-    this.xy = new KernelSum(dims, false, members?.real ?? null, members?.fake ?? null, this.subsetCount);
+    this.xx = new KernelSum(dims, true, nReal, members?.real ?? null, members?.real ?? null, this.subsetCount);
+    this.yy = new KernelSum(dims, true, nFake, members?.fake ?? null, members?.fake ?? null, this.subsetCount);
+    this.xy = new KernelSum(dims, false, nReal, members?.real ?? null, members?.fake ?? null, this.subsetCount);
   }
 
   visitors(which: 'xx' | 'yy' | 'xy'): TileVisitor[] {

@@ -38,8 +38,12 @@ export function squaredNorms(m: DenseRows): Float64Array {
  */
 export type TileVisitor = (i0: number, i1: number, j0: number, j1: number, dots: Float64Array, stride: number) => void;
 
-/** Rows of A per tile (even) and rows of B per tile (a multiple of 4): the kernel's 2x4 block. */
-const TILE_ROWS = 32;
+/**
+ * Rows of A per tile (even) and rows of B per tile (a multiple of 4): the kernel's 2x4 block.
+ * Exported because accumulators keep one partial sum per row tile (a "row block"), which makes
+ * their totals independent of how the rows are split between workers.
+ */
+export const TILE_ROWS = 32;
 const TILE_COLS = 128;
 
 interface TileEngine {
@@ -143,15 +147,31 @@ export function dotEngineKind(): DotEngineKind {
   return dotKernelModule() ? 'wasm-simd' : 'js';
 }
 
-export function scanDotTiles(a: DenseRows, b: DenseRows, symmetric: boolean, visit: TileVisitor, engineKind: DotEngineKind = dotEngineKind()): void {
+/** Rows [start, end) of A; start must be a multiple of TILE_ROWS, so tiles fall where a full scan puts them. */
+export interface RowRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * Visits the tiles of A's rows (all, or `rows`) against B, column block by column block. A scan
+ * of a row range visits exactly the tiles, in the same order, that a full scan visits for those rows.
+ */
+export function scanDotTiles(a: DenseRows, b: DenseRows, symmetric: boolean, visit: TileVisitor, engineKind: DotEngineKind = dotEngineKind(), rows?: RowRange): void {
   if (a.rows === 0 || b.rows === 0) return;
+  const first = rows?.start ?? 0;
+  const last = Math.min(a.rows, rows?.end ?? a.rows);
+  if (first % TILE_ROWS !== 0) throw new RangeError(`scanDotTiles: a row range must start at a multiple of ${TILE_ROWS}, got ${first}`);
+  if (first >= last) return;
   const module = engineKind === 'wasm-simd' ? dotKernelModule() : null;
   const source = symmetric ? a : b;
   const engine = (module && wasmEngine(module, a, source)) || jsEngine(a, source);
-  for (let j0 = 0; j0 < source.rows; j0 += TILE_COLS) {
+  // Column blocks wholly left of the first row hold only pairs j < i, which a symmetric scan skips.
+  const firstColumn = symmetric ? Math.floor(first / TILE_COLS) * TILE_COLS : 0;
+  for (let j0 = firstColumn; j0 < source.rows; j0 += TILE_COLS) {
     const j1 = Math.min(source.rows, j0 + TILE_COLS);
-    const iLimit = symmetric ? Math.min(a.rows, j1) : a.rows;
-    for (let i0 = 0; i0 < iLimit; i0 += TILE_ROWS) {
+    const iLimit = symmetric ? Math.min(last, j1) : last;
+    for (let i0 = first; i0 < iLimit; i0 += TILE_ROWS) {
       const i1 = Math.min(iLimit, i0 + TILE_ROWS);
       engine.compute(i0, i1, j0, j1);
       visit(i0, i1, j0, j1, engine.dots, engine.stride);

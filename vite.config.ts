@@ -5,21 +5,15 @@ import { VitePWA } from 'vite-plugin-pwa';
 /**
  * The Content-Security-Policy is the studio's privacy promise in one line:
  * scripts, workers, wasm and every connection come from our own origin only.
- * 'wasm-unsafe-eval' is needed to compile the tfjs wasm backend; nothing else is relaxed
+ * 'wasm-unsafe-eval' is needed to compile the tfjs wasm backend; blob: scripts and workers are how
+ * tfjs's threaded wasm starts its pthreads (from code in our own bundle; a blob: URL can only name
+ * data already in this page, and connect-src still allows no other host). Nothing else is relaxed
  * except inline style attributes, which Svelte sets for dynamic sizes.
  */
-/**
- * PHANTOM_CROSS_ORIGIN_ISOLATED=1 builds a variant for measuring tfjs's threaded wasm (bench/wasmThreads.ts):
- * COOP/COEP headers, no minification (the threaded build re-evaluates its own factory's source in
- * each pthread worker, which minification breaks) and blob: workers and scripts, which is how tfjs
- * starts those pthreads. The studio itself is never built this way.
- */
-const crossOriginIsolated = process.env.PHANTOM_CROSS_ORIGIN_ISOLATED === '1';
-
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
-  crossOriginIsolated ? "script-src 'self' blob: 'wasm-unsafe-eval'" : "script-src 'self' 'wasm-unsafe-eval'",
-  crossOriginIsolated ? "worker-src 'self' blob:" : "worker-src 'self'",
+  "script-src 'self' blob: 'wasm-unsafe-eval'",
+  "worker-src 'self' blob:",
   "connect-src 'self'",
   "img-src 'self' data: blob:",
   "style-src 'self' 'unsafe-inline'",
@@ -29,12 +23,18 @@ export const CONTENT_SECURITY_POLICY = [
   "form-action 'self'",
 ].join('; ');
 
-// No COOP/COEP in the studio: see BENCHMARKS.md ("wasm threads") for what threads measured here.
-const securityHeaders: Record<string, string> = {
+/**
+ * COOP + COEP make the page cross-origin isolated, which gives SharedArrayBuffer and with it tfjs's
+ * threaded wasm (measured in BENCHMARKS.md, "wasm threads"). A host that cannot send these headers
+ * still serves a working studio: the compute worker then picks the single-threaded build. The
+ * service worker's precache keeps each response's headers, so the installed app stays isolated offline.
+ */
+export const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
   'Cross-Origin-Resource-Policy': 'same-origin',
   'Referrer-Policy': 'no-referrer',
-  ...(crossOriginIsolated ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {}),
 };
 
 export default defineConfig({
@@ -76,17 +76,22 @@ export default defineConfig({
       },
     }),
   ],
-  worker: { format: 'es' },
+  worker: {
+    format: 'es',
+    // Workers stay unminified: tfjs's threaded wasm sends its factory function's source text to each
+    // pthread (Function.prototype.toString), and minification makes that text refer to names that
+    // exist only in the bundle ("ReferenceError: e is not defined" in every pthread, then a hang).
+    rolldownOptions: { output: { minify: false } },
+  },
   build: {
     target: 'es2022',
-    ...(crossOriginIsolated ? { minify: false, outDir: 'dist-isolated' } : {}),
     sourcemap: false,
     chunkSizeWarningLimit: 4096,
     // bench.html: the in-browser benchmark page (npm run bench), built beside the app so it runs the same chunks.
     rollupOptions: { input: { main: 'index.html', bench: 'bench.html' } },
   },
-  server: { headers: securityHeaders },
-  preview: { headers: securityHeaders },
+  server: { headers: SECURITY_HEADERS },
+  preview: { headers: SECURITY_HEADERS },
   test: {
     projects: [
       {

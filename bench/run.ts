@@ -58,7 +58,7 @@ function options() {
       'metrics-count': { type: 'string', default: '500' },
       'import-files': { type: 'string', default: '200' },
       'no-pytorch': { type: 'boolean', default: false },
-      // Extra wasm rows on tfjs's threaded build; runs the cross-origin isolated build in dist-isolated/.
+      // Extra wasm rows with these thread counts (plain wasm rows use the studio's default: tfjs's, half the logical cores, at most 4).
       'wasm-threads': { type: 'string', default: '' },
       'no-markdown': { type: 'boolean', default: false },
       render: { type: 'string' },
@@ -138,13 +138,7 @@ async function runJobInFreshBrowser(url: string, plan: BenchPlan, numbering: { o
 }
 
 async function runBrowser(plan: BenchPlan) {
-  const isolated = plan.jobs.some((job) => job.kind === 'train' && job.wasmThreads !== undefined);
-  // vite.config.ts reads this when preview() loads it: COOP/COEP headers and the dist-isolated/ build.
-  if (isolated) process.env.PHANTOM_CROSS_ORIGIN_ISOLATED = '1';
-  const dist = isolated ? 'dist-isolated' : 'dist';
-  if (!existsSync(resolve(ROOT, dist, 'bench.html'))) {
-    throw new Error(`bench/run.ts: no ${dist}/bench.html: run \`${isolated ? 'PHANTOM_CROSS_ORIGIN_ISOLATED=1 ' : ''}npx vite build\` first (npm run bench builds dist/ only).`);
-  }
+  if (!existsSync(resolve(ROOT, 'dist/bench.html'))) throw new Error('bench/run.ts: no dist/bench.html: run `npx vite build` first (npm run bench does).');
   const server = await preview({ root: ROOT, preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false }, logLevel: 'warn' });
   const address = server.httpServer.address();
   if (!address || typeof address === 'string') throw new Error('bench/run.ts: the preview server did not report a port');

@@ -50,6 +50,13 @@ describe('studio foundation', () => {
     const { page, consoleErrors } = await session();
     const backend = await waitForBackend(page);
     expect(['webgpu', 'webgl', 'wasm', 'cpu']).toContain(backend);
+    // COOP/COEP from the server: SharedArrayBuffer, hence wasm threads, are available.
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    if (backend === 'wasm') {
+      // tfjs's threaded build with its default count: half the logical cores, 1 to 4.
+      const expected = await page.evaluate(() => Math.min(4, Math.max(1, Math.floor(navigator.hardwareConcurrency / 2))));
+      await expect.poll(() => page.getByTestId('wasm-threads').textContent()).toMatch(new RegExp(`× ${expected} threads?$`));
+    }
     // Under SwiftShader the adapter is a software fallback and must be marked as such.
     await expect.poll(() => page.getByTestId('adapter').textContent()).toMatch(/\(software\)/);
     expect(await page.getByTestId('storage').textContent()).toMatch(/used of/);
@@ -113,6 +120,8 @@ describe('studio foundation', () => {
     await context.setOffline(true);
     await page.reload();
     await waitForBackend(page);
+    // The precached responses keep their COOP/COEP headers: offline, the page is still isolated.
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
     await waitForGrid(page);
     await generatePhantoms(page, 'chest-xray', '64', 6);
     expect(await waitForGrid(page)).toBe(6);

@@ -101,7 +101,7 @@ async function environment(): Promise<PageEnvironment> {
   const adapter = gpu ? await gpu.requestAdapter().catch(() => null) : null;
   const measure = (performance as Performance & { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> }).measureUserAgentSpecificMemory;
   let userAgentMemory: PageEnvironment['userAgentMemory'];
-  if (!crossOriginIsolated) userAgentMemory = { unavailable: 'page is not cross-origin isolated (the studio runs without COOP/COEP)' };
+  if (!crossOriginIsolated) userAgentMemory = { unavailable: 'page is not cross-origin isolated (served without COOP/COEP)' };
   else if (!measure) userAgentMemory = { unavailable: 'performance.measureUserAgentSpecificMemory is not implemented' };
   else userAgentMemory = { bytes: (await measure.call(performance)).bytes };
   return {
@@ -122,7 +122,8 @@ async function run(plan: BenchPlan, numbering = { offset: 0, total: plan.jobs.le
     const result = await runJob(job, index, plan.graceMs);
     results.push(result);
     const rate = result.kind === 'train' && result.batchSize ? imagesPerSecond(result.batchSize, result.stepMs) : null;
-    emit({ type: 'job-end', jobIndex: index, text: `  → ${result.status}${rate ? `, ${rate.toFixed(1)} images/s` : ''}${result.note ? ` (${result.note})` : ''}` });
+    const threads = result.kind === 'train' && result.wasmThreadsActual !== undefined ? `, ${result.wasmThreadsActual} wasm thread(s)` : '';
+    emit({ type: 'job-end', jobIndex: index, text: `  → ${result.status}${rate ? `, ${rate.toFixed(1)} images/s` : ''}${threads}${result.note ? ` (${result.note})` : ''}` });
   }
   return { environment: await environment(), results };
 }

@@ -21,7 +21,7 @@ export interface PlanOptions {
   /** Budget of the metrics and import jobs, which run once and cannot stop half-way. */
   cpuJobBudgetMs: number;
   graceMs: number;
-  /** Thread counts for extra wasm rows on tfjs's threaded build (needs a cross-origin isolated build). */
+  /** Thread counts for extra wasm rows (plain wasm rows use the studio's default: tfjs's, half the logical cores, at most 4). */
   wasmThreads?: readonly number[];
 }
 
@@ -62,7 +62,7 @@ export function buildPlan(options: PlanOptions = DEFAULT_PLAN_OPTIONS): BenchPla
       });
     }
   }
-  // wasm rows again on tfjs's threaded build, once per thread count (a cross-origin isolated build only).
+  // wasm rows again with an explicit thread count each, to read the threads' gain off the table.
   for (const wasmThreads of options.wasmThreads ?? []) {
     for (const job of [...jobs]) {
       if (job.kind === 'train' && job.backend === 'wasm' && job.wasmThreads === undefined) jobs.push({ ...job, wasmThreads });

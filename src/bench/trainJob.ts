@@ -7,7 +7,7 @@
  */
 import { createModel } from '../../models';
 import type { GenerativeModel } from '../../models';
-import { activateBackend, tf, useThreadedWasm } from '../compute/tfBackends';
+import { activateBackend, tf, forceWasmThreadsForBench, wasmThreadCount } from '../compute/tfBackends';
 import { BENCH_MODELS } from './benchModels';
 import { peakOf, readWorkerMemory } from './memory';
 import { imagesPerSecond, median, stepStats } from './stats';
@@ -30,12 +30,13 @@ export async function runTrainJob(job: TrainJob, post: Post): Promise<TrainResul
 
   if (job.wasmThreads !== undefined) {
     if (job.backend !== 'wasm') return { ...result, status: 'failed', note: 'wasmThreads is for the wasm backend only' };
-    if (!self.crossOriginIsolated) return { ...result, status: 'failed', note: 'wasm threads need a cross-origin isolated page (build with PHANTOM_CROSS_ORIGIN_ISOLATED=1)' };
-    useThreadedWasm(job.wasmThreads);
+    if (!self.crossOriginIsolated) return { ...result, status: 'failed', note: 'wasm threads need a cross-origin isolated page (COOP/COEP headers)' };
+    forceWasmThreadsForBench(job.wasmThreads);
   }
   const activation = await activateBackend(job.backend);
   if (!activation.ok) return { ...result, status: 'failed', note: `backend did not start: ${activation.error}` };
   result.backendInitMs = performance.now() - started;
+  if (job.backend === 'wasm') result.wasmThreadsActual = wasmThreadCount();
 
   let model: GenerativeModel;
   const built = performance.now();

@@ -26,9 +26,8 @@ export interface TrainJob {
    */
   budgetMs: number;
   /**
-   * wasm only: run tfjs's threaded build with this many threads. Needs a cross-origin isolated
-   * page (a build made with PHANTOM_CROSS_ORIGIN_ISOLATED=1, see vite.config.ts); absent = the
-   * studio's single-threaded wasm.
+   * wasm only: this many threads instead of the studio's default (tfjs's: half the logical cores,
+   * at most 4), lifting tfjs's cap; 1 = the threaded build on one thread; 0 = the single-threaded build.
    */
   wasmThreads?: number;
 }
@@ -114,6 +113,8 @@ export interface TrainResult {
   batchSize?: number;
   config?: unknown;
   backendInitMs?: number;
+  /** wasm: the thread count tfjs reports after starting (1 = single-threaded build or one thread). */
+  wasmThreadsActual?: number;
   modelBuildMs?: number;
   firstStepMs?: number;
   warmupMs?: number[];

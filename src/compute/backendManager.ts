@@ -3,7 +3,7 @@
  * adapter, lost device, missing kernel) hands over to the next candidate with a visible notice;
  * cpu is always there at the end, so the studio never goes blank.
  */
-import { tf, activateBackend, timeTrainingProbe } from './tfBackends';
+import { tf, activateBackend, timeTrainingProbe, wasmThreadCount } from './tfBackends';
 import { adapterFingerprint, queryAdapter } from './adapterInfo';
 import { backendOrder, needsProbe, probeCandidates } from './backendOrder';
 import type { AdapterInfo, BackendChoice, BackendName, BackendProbeResult, BackendReport, ProbeMeasurement } from './backendTypes';
@@ -27,7 +27,9 @@ export class BackendManager {
 
   report(): BackendReport {
     if (!this.current) throw new Error('No backend has been started yet');
-    return { backend: this.current, adapter: this.adapter, reason: this.reason, probe: this.probe, notices: [...this.notices] };
+    const report: BackendReport = { backend: this.current, adapter: this.adapter, reason: this.reason, probe: this.probe, notices: [...this.notices] };
+    if (this.current === 'wasm') report.wasmThreads = wasmThreadCount();
+    return report;
   }
 
   get active(): BackendName | null {
@@ -38,7 +40,8 @@ export class BackendManager {
     this.adapter = await queryAdapter();
     const settings = await loadSettings(this.store);
     const choice = settings.backend;
-    const fingerprint = adapterFingerprint(this.adapter, navigator.userAgent);
+    // Isolation decides between wasm's threaded and single-threaded builds: a probe of one says nothing of the other.
+    const fingerprint = `${adapterFingerprint(this.adapter, navigator.userAgent)}|isolated=${globalThis.crossOriginIsolated === true}`;
     this.probe = settings.probe?.fingerprint === fingerprint && !forceProbe ? settings.probe : null;
     let why: string;
     if (choice !== 'auto') why = 'chosen in settings';

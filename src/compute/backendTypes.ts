@@ -33,4 +33,6 @@ export interface BackendReport {
   probe: BackendProbeResult | null;
   /** Visible notices: fallbacks, failures, device loss. */
   notices: string[];
+  /** Threads of the wasm backend (1 = its single-threaded build); absent on other backends. */
+  wasmThreads?: number;
 }

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -17,21 +17,34 @@ setWasmPaths({
   'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
 });
-// Threads need cross-origin isolation, which the studio does not enable (see vite.config.ts).
-tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+// Threads need SharedArrayBuffer, i.e. a cross-origin isolated page (COOP/COEP, see vite.config.ts).
+// Where the host does not send those headers the single-threaded SIMD build runs instead.
+tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', globalThis.crossOriginIsolated === true);// Thread count: tfjs's default, half the logical cores (hyper-threads share a core), capped at 4 —
+// so 1 on a 2-core machine, where 2 threads measured no faster (BENCHMARKS.md, "wasm threads").
 // The stock wasm backend lacks the convolution gradients; ours make it the fastest CPU path.
 registerWasmTrainingKernels();
 
 export { tf };
 
 /**
- * Switches the wasm backend (before its first activation) to tfjs's threaded SIMD build with
- * `threads` threads. Only for measurements on a cross-origin isolated build: the studio itself
- * stays single-threaded (see vite.config.ts for why).
+ * For the bench only: forces `threads` wasm threads before the backend's first activation (0: the
+ * single-threaded build).
+ * tfjs caps the count at navigator.hardwareConcurrency / 2 (read by its wasm module when it starts
+ * the pool), so the cap is lifted by reporting twice the count to this worker. Never used by the app.
  */
-export function useThreadedWasm(threads: number): void {
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+export function forceWasmThreadsForBench(threads: number): void {
+  if (threads === 0) {
+    // 0 = tfjs's single-threaded SIMD build, as on a page without cross-origin isolation.
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    return;
+  }
   setThreadsCount(threads);
+  Object.defineProperty(globalThis.navigator, 'hardwareConcurrency', { value: threads * 2, configurable: true });
+}
+
+/** Threads the wasm backend runs with: 1 for the single-threaded build, or before it started. */
+export function wasmThreadCount(): number {
+  return tf.getBackend() === 'wasm' ? getThreadsCount() : 1;
 }
 
 /**

@@ -23,7 +23,7 @@ import type { KeyValueStore } from '../storage/keyValueStore';
 import { getDatasetIndex, getDatasetMeta, readImages, SPLIT_CODES, type DatasetMeta } from '../storage/datasetStore';
 import { loadRun } from '../training/runStore';
 import type { CancelToken, ProgressCallback } from '../compute/computeApi';
-import { FeaturePool, type ExtractionControl } from './featurePool';
+import { distributionsOnWorkers, FeaturePool, type ExtractionControl } from './featurePool';
 import { generateFromRun } from './generateFromRun';
 import { combineAudits, type CombinedAudit } from '../metrics/memorization';
 import type { AuditSummary, EvaluationRecord, EvaluationRequest, Histogram, LikelyCopiesSummary, StepPoint } from './evaluationTypes';
@@ -75,9 +75,10 @@ export async function runEvaluation(store: KeyValueStore, id: string, request: E
   const fakeZ = norm(fakeFeatures);
   const validationZ = validationFeatures ? norm(validationFeatures) : null;
   const kid = (n: number) => ({ subsets: 50, subsetSize: Math.min(1000, n), seed: request.seed });
-  const report = (a: ImageStack, af: FeatureMatrix, b: ImageStack, bf: FeatureMatrix): MetricsReport => {
+  const report = async (a: ImageStack, af: FeatureMatrix, b: ImageStack, bf: FeatureMatrix): Promise<MetricsReport> => {
     const t0 = performance.now();
-    const distribution = evaluateDistributions(af, bf, { k: request.k, kid: kid(Math.min(a.count, b.count)) });
+    // KID and PRDC's pairwise scans on every core, FRD on this thread meanwhile.
+    const distribution = await distributionsOnWorkers(af, bf, { k: request.k, kid: kid(Math.min(a.count, b.count)) }, { cancel });
     const diversity = { real: meanPairwiseSsim(a, { seed: request.seed }), fake: meanPairwiseSsim(b, { seed: request.seed }) };
     return {
       featureSpace: request.features,
@@ -89,8 +90,8 @@ export async function runEvaluation(store: KeyValueStore, id: string, request: E
       timingsMs: { total: Math.round(performance.now() - t0) },
     };
   };
-  const main = report(real.train, trainZ, fake.stack, fakeZ);
-  const baseline = validationZ && real.validation.count > request.k ? report(real.train, trainZ, real.validation, validationZ) : null;
+  const main = await report(real.train, trainZ, fake.stack, fakeZ);
+  const baseline = validationZ && real.validation.count > request.k ? await report(real.train, trainZ, real.validation, validationZ) : null;
 
   const overSteps: StepPoint[] = [];
   if (request.fake.kind === 'run' && request.fake.checkpoint === 'all') {

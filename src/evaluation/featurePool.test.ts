@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { generatePhantoms } from '../data/phantom';
 import { CancelledError } from '../compute/computeApi';
-import { kidAndPrdc } from '../metrics/distribution/index';
+import { evaluateDistributions, kidAndPrdc } from '../metrics/distribution/index';
 import { normaliseToReal } from '../metrics/radiomics/frd';
 import { radiomicsFeatures } from '../metrics/radiomics/features';
 import { FeaturePool, type FeatureWorker } from './featurePool';
@@ -87,6 +87,8 @@ describe('feature pool', () => {
     expect(await flaky.kidAndPrdc(distances.real, distances.fake, distanceOptions)).toEqual(expected);
     expect(flaky.size).toBe(1);
     await expect(pool.kidAndPrdc(distances.real, distances.fake, distanceOptions, { cancel: { isCancelled: () => true } })).rejects.toBeInstanceOf(CancelledError);
+    // With the Fréchet distance computed on this thread meanwhile: evaluateDistributions' values.
+    expect(await pool.evaluateDistributions(distances.real, distances.fake, distanceOptions)).toEqual(evaluateDistributions(distances.real, distances.fake, distanceOptions));
   });
 
   it('stops at a cancel request, and reports a failed chunk by its message', async () => {

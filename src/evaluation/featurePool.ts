@@ -11,8 +11,8 @@
  */
 import type { CancelToken } from '../compute/computeApi';
 import { CancelledError } from '../compute/computeApi';
-import { checkedPairScanSetup, type DistributionOptions, type KidResult, type PrdcResult } from '../metrics/distribution/index';
-import { finishPairScans, kidAndPrdcScans, mergeWithin, splitRows } from '../metrics/distribution/pairScans';
+import { checkedPairScanSetup, frechetDistance, type DistributionMetrics, type DistributionOptions, type FrechetResult, type KidResult, type PrdcResult } from '../metrics/distribution/index';
+import { finishPairScans, kidAndPrdcScans, mergeWithin, splitRows, type PairScanSetup } from '../metrics/distribution/pairScans';
 import { checkRadiomicsInput, radiomicsFeatureNames, type RadiomicsOptions, type RadiomicsResult } from '../metrics/radiomics/features';
 import type { FeatureMatrix } from '../metrics/types';
 import { runFeatureTask, taskTransfer, type FeatureReply, type FeatureTask } from './featureTask';
@@ -167,9 +167,30 @@ export class FeaturePool {
    */
   async kidAndPrdc(real: FeatureMatrix, fake: FeatureMatrix, options: DistributionOptions = {}, control: Pick<ExtractionControl, 'cancel'> = {}): Promise<{ kid: KidResult; prdc: PrdcResult }> {
     if (this.disposed) throw new Error('featurePool.ts: the pool was disposed');
+    return this.pairScans(checkedPairScanSetup(real, fake, options), control, () => undefined);
+  }
+
+  /**
+   * evaluateDistributions(real, fake, options) with the pairwise scans on the workers and the
+   * Fréchet distance computed here while they run. Same values as evaluateDistributions.
+   */
+  async evaluateDistributions(real: FeatureMatrix, fake: FeatureMatrix, options: DistributionOptions = {}, control: Pick<ExtractionControl, 'cancel'> = {}): Promise<DistributionMetrics> {
+    if (this.disposed) throw new Error('featurePool.ts: the pool was disposed');
     const setup = checkedPairScanSetup(real, fake, options);
+    let frechet: FrechetResult | null = null;
+    const { kid, prdc } = await this.pairScans(setup, control, () => (frechet = frechetDistance(real, fake)));
+    const f = frechet as FrechetResult | null;
+    if (!f) throw new Error('featurePool.ts: the Fréchet distance was not computed');
+    return { frechet: f, kid, prdc, n: { real: real.rows, fake: fake.rows }, warnings: [...new Set([...f.warnings, ...kid.warnings, ...prdc.warnings])] };
+  }
+
+  /** Both scan phases on the workers; `meanwhile` runs on this thread once phase 1 is posted. */
+  private async pairScans(setup: PairScanSetup, control: Pick<ExtractionControl, 'cancel'>, meanwhile: () => void): Promise<{ kid: KidResult; prdc: PrdcResult }> {
     const workers = [...this.workers];
-    if (workers.length < 2) return kidAndPrdcScans(setup);
+    if (workers.length < 2) {
+      meanwhile();
+      return kidAndPrdcScans(setup);
+    }
     const checkCancel = async () => {
       if (control.cancel && (await control.cancel.isCancelled())) throw new CancelledError('Distance computation');
     };
@@ -182,11 +203,22 @@ export class FeaturePool {
       if (failure) throw failure.reason;
       return settled.map((s) => (s as PromiseFulfilledResult<FeatureReply>).value);
     };
+    let meanwhileDone = false;
+    let meanwhileError: unknown = null;
     try {
       await checkCancel();
       const realWithin = splitRows(setup.real.rows, workers.length, true);
       const fakeWithin = splitRows(setup.fake.rows, workers.length, true);
-      const withinReplies = await phase(workers.map((_, id) => ({ kind: 'within', id, setup, realRows: realWithin[id] ?? none, fakeRows: fakeWithin[id] ?? none })));
+      const running = phase(workers.map((_, id) => ({ kind: 'within', id, setup, realRows: realWithin[id] ?? none, fakeRows: fakeWithin[id] ?? none })));
+      meanwhileDone = true;
+      try {
+        meanwhile();
+      } catch (error) {
+        meanwhileError = error;
+      }
+      // The workers are waited for even when `meanwhile` failed, so none is left mid-task.
+      const withinReplies = await running;
+      if (meanwhileError !== null) throw meanwhileError;
       const within = mergeWithin(setup, withinReplies.map((reply, id) => expectReply(reply, 'within', id).partial));
       await checkCancel();
       const ranges = splitRows(setup.real.rows, workers.length, false);
@@ -194,9 +226,10 @@ export class FeaturePool {
       const crossReplies = await phase(ranges.map((realRows, id) => ({ kind: 'cross', id, setup, input, realRows })));
       return finishPairScans(setup, within, crossReplies.map((reply, id) => expectReply(reply, 'cross', id).partial), ranges);
     } catch (error) {
-      if (error instanceof CancelledError) throw error;
+      if (error instanceof CancelledError || (meanwhileError !== null && error === meanwhileError)) throw error;
       // A worker failed: the scans are redone here rather than pieced together.
       console.warn(`featurePool.ts: pairwise scans on workers failed (${error instanceof Error ? error.message : error}); computing them on this thread`);
+      if (!meanwhileDone) meanwhile();
       return kidAndPrdcScans(setup);
     }
   }
@@ -211,6 +244,16 @@ export class FeaturePool {
     const i = this.workers.indexOf(worker);
     if (i >= 0) this.workers.splice(i, 1);
     worker.terminate();
+  }
+}
+
+/** evaluateDistributions on a pool started for this one comparison and closed after it. */
+export async function distributionsOnWorkers(real: FeatureMatrix, fake: FeatureMatrix, options: DistributionOptions = {}, control: Pick<ExtractionControl, 'cancel'> = {}): Promise<DistributionMetrics> {
+  const pool = new FeaturePool();
+  try {
+    return await pool.evaluateDistributions(real, fake, options, control);
+  } finally {
+    pool.dispose();
   }
 }
 

@@ -13,6 +13,8 @@ import { assignSplits } from '../importers/splits';
 import { SPLITS } from '../importers/types';
 import type { ProgressCallback } from '../compute/computeApi';
 import { generateFromRun } from '../evaluation/generateFromRun';
+import type { ExportAudit } from './exportAudit';
+export { describeExportAudit, type ExportAudit } from './exportAudit';
 
 export interface SyntheticExportRequest {
   runId: string;
@@ -22,24 +24,6 @@ export interface SyntheticExportRequest {
   /** Leave out the likely copies the audit finds (default true). */
   dropFlagged: boolean;
   name?: string;
-}
-
-export interface ExportAudit {
-  time: number;
-  step: number;
-  generated: number;
-  /**
-   * Images below both thresholds: the likely copies, left out unless kept on request. Absent on
-   * audits saved before the combined rule, which left out images flagged by either criterion.
-   */
-  likelyCopies?: number;
-  /** Each criterion on its own, for inspection. */
-  flaggedBySsim: number;
-  flaggedByFeatures: number;
-  dropped: number;
-  kept: number;
-  datasetId: string;
-  thresholds: { ssim: number; features: number };
 }
 
 export async function exportSynthetic(store: KeyValueStore, request: SyntheticExportRequest, onProgress: ProgressCallback): Promise<{ meta: DatasetMeta; audit: ExportAudit }> {
@@ -117,15 +101,6 @@ export async function exportSynthetic(store: KeyValueStore, request: SyntheticEx
 }
 
 /** One line for a run card: the likely copies first, each criterion's own count after. */
-export function describeExportAudit(a: ExportAudit): string {
-  const criteria = `flagged by SSIM ${a.flaggedBySsim}, by features ${a.flaggedByFeatures}`;
-  const headline =
-    a.likelyCopies === undefined
-      ? `${a.generated} generated, ${criteria} (older audit: either criterion counted)`
-      : `${a.generated} generated, ${a.likelyCopies} likely ${a.likelyCopies === 1 ? 'copy' : 'copies'} (${(100 * a.likelyCopies / a.generated).toFixed(1)} %, below both thresholds; ${criteria})`;
-  return `step ${a.step}: ${headline}, ${a.dropped} left out, ${a.kept} saved`;
-}
-
 export async function listExportAudits(store: KeyValueStore, runId: string): Promise<ExportAudit[]> {
   const keys = (await store.keys()).filter((k) => k.startsWith(`run/${runId}/audit/`));
   return (await store.getMany<ExportAudit>(keys)).filter((a): a is ExportAudit => !!a).sort((a, b) => b.time - a.time);

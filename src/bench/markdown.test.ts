@@ -33,13 +33,13 @@ describe('BENCHMARKS.md section', () => {
     const ok: TrainResult = {
       kind: 'train', job, status: 'ok', batchSize: 16, stepMs: new Array<number>(10).fill(600), firstStepMs: 900,
       stats: { count: 10, medianMs: 500, minMs: 450, maxMs: 700, meanMs: 600 }, imagesPerSecond: 26.67,
-      profile: { kernelCount: 981, kernelTimesAvailable: true, topKernels: [{ name: 'Conv2D', calls: 8, totalMs: 175 }], peakBytes: 2 ** 20, newBytes: 0, newTensors: 0, wallMs: 800 },
+      profile: { kernelCount: 981, kernelTimesAvailable: true, topKernels: [{ name: 'Conv2D', calls: 8, totalMs: 175 }], peakBytes: 2 ** 20, newBytes: 0, newTensors: 0, wallMs: 800, readbacks: { async: 1, sync: 0 } },
     };
     const md = renderBenchSection(record([ok]), 'bench/out/x.json');
     expect(md).toContain('Test CPU, 2 logical cores');
     expect(md).toContain('3.0 mean (2.0–4.0, 3 samples)');
     expect(md).toContain('| DCGAN-28 | wasm | ok | 10/10 | 900 | 500 (450–700) | 600 | 26.67 | 1.50× (vs 1 thr.) |');
-    expect(md).toContain('| DCGAN-28 | wasm | 981 | 900 | 500 | Conv2D 175×8 |');
+    expect(md).toContain('| DCGAN-28 | wasm | 981 | 1 / 0 | 900 | 500 | Conv2D 175×8 |');
     expect(md).toContain('| DCGAN-28 | PyTorch 1.13, 1 thread | ok | 10 |');
   });
 

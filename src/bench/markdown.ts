@@ -88,14 +88,14 @@ function profileTable(record: BenchRecord): string[] {
   const rows = record.page.results.filter((r): r is TrainResult => r.kind === 'train' && r.profile !== undefined);
   if (rows.length === 0) return ['No step was profiled (no profiled row finished within its budget).'];
   const lines = [
-    '| Model | Backend | Kernels per step | First step ms | Later steps median ms | Top 5 kernels (summed ms × calls) |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| Model | Backend | Kernels per step | Readbacks (async / sync) | First step ms | Later steps median ms | Top 5 kernels (summed ms × calls) |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of rows) {
     const p = r.profile!;
     const top = p.topKernels.map((k) => (p.kernelTimesAvailable ? `${k.name} ${ms(k.totalMs)}×${k.calls}` : `${k.name} ×${k.calls}`)).join(', ');
     lines.push(
-      `| ${BENCH_MODELS[r.job.model].label} | ${backendLabel(r.job)} | ${p.kernelCount} | ${ms(r.firstStepMs)} | ${ms(r.stats?.medianMs)} | ${top}${p.kernelTimesAvailable ? '' : ' (no kernel times: ranked by calls)'} |`,
+      `| ${BENCH_MODELS[r.job.model].label} | ${backendLabel(r.job)} | ${p.kernelCount} | ${p.readbacks ? `${p.readbacks.async} / ${p.readbacks.sync}` : '–'} | ${ms(r.firstStepMs)} | ${ms(r.stats?.medianMs)} | ${top}${p.kernelTimesAvailable ? '' : ' (no kernel times: ranked by calls)'} |`,
     );
   }
   return lines;

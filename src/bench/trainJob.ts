@@ -157,6 +157,7 @@ async function profileStep(model: GenerativeModel, real: tf.Tensor4D, labels: tf
   const backend = tf.backend() as unknown as TimestampSwitch;
   const restore = backend.supportTimestampQuery;
   if (!kernelTimes && restore !== undefined) backend.supportTimestampQuery = false;
+  const readbacks = countReadbacks(tf.backend() as unknown as Readable);
   const t0 = performance.now();
   let info: Awaited<ReturnType<typeof tf.profile>>;
   try {
@@ -167,6 +168,7 @@ async function profileStep(model: GenerativeModel, real: tf.Tensor4D, labels: tf
     });
   } finally {
     if (restore !== undefined) backend.supportTimestampQuery = restore;
+    readbacks.stop();
   }
   const wallMs = performance.now() - t0;
   const totals = new Map<string, KernelTotal>();
@@ -189,5 +191,44 @@ async function profileStep(model: GenerativeModel, real: tf.Tensor4D, labels: tf
     newBytes: info.newBytes,
     newTensors: info.newTensors,
     wallMs,
+    readbacks: { async: readbacks.async, sync: readbacks.sync },
   };
+}
+
+interface Readable {
+  read(dataId: object): Promise<unknown>;
+  readSync(dataId: object): unknown;
+}
+
+/**
+ * Counts downloads from the backend while it is installed: `read` (await tensor.data()) and
+ * `readSync` (dataSync, or a kernel that needs values on the CPU). On webgpu/webgl each is a
+ * GPU→CPU copy that waits for the queue; a step should have exactly one, its metrics. On wasm a
+ * `read` is a `readSync` inside (not counted twice), and kernels such as Slice read their inputs
+ * this way: there a sync read is a memory copy, not a stall.
+ */
+function countReadbacks(backend: Readable): { async: number; sync: number; stop(): void } {
+  const counts = { async: 0, sync: 0, stop: () => {} };
+  const read = backend.read;
+  const readSync = backend.readSync;
+  let insideRead = false;
+  backend.read = function (this: Readable, dataId: object) {
+    counts.async += 1;
+    // The synchronous part of read() is where a backend that reads synchronously calls readSync.
+    insideRead = true;
+    try {
+      return read.call(this, dataId);
+    } finally {
+      insideRead = false;
+    }
+  };
+  backend.readSync = function (this: Readable, dataId: object) {
+    if (!insideRead) counts.sync += 1;
+    return readSync.call(this, dataId);
+  };
+  counts.stop = () => {
+    backend.read = read;
+    backend.readSync = readSync;
+  };
+  return counts;
 }

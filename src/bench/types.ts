@@ -100,6 +100,8 @@ export interface StepProfile {
   newBytes: number;
   newTensors: number;
   wallMs: number;
+  /** Backend downloads during the step: read() (await data()) and readSync() (dataSync). */
+  readbacks?: { async: number; sync: number };
 }
 
 export type JobStatus = 'ok' | 'budget exceeded' | 'failed' | 'not available' | 'terminated';

@@ -1,13 +1,16 @@
 /**
- * Radiomics of a large image set on every core: the images are cut into chunks that a small pool
- * of workers takes one at a time (a worker that finishes early takes the next chunk, so a core
- * shared with other work simply does fewer chunks). Each image's features depend on that image
- * alone, so the pooled matrix is the single-threaded one, value for value.
+ * The Evaluate stage's work on every core. Radiomics of a large image set: the images are cut
+ * into chunks that a small pool of workers takes one at a time (a worker that finishes early
+ * takes the next chunk, so a core shared with other work simply does fewer chunks); each image's
+ * features depend on that image alone, so the pooled matrix is the single-threaded one, value
+ * for value. KID and PRDC: their pairwise scans split by rows across the same workers
+ * (metrics/distribution/pairScans.ts), with FRD computed on this thread meanwhile; the merged
+ * results equal the single-threaded ones exactly.
  *
  * In the browser the workers are module workers started from the compute worker (nested
  * dedicated workers); under Node, worker_threads (nodeFeatureWorkers.ts) or no workers at all.
- * Without workers, or when every worker has failed, the chunks run here, in turn, with the same
- * progress and cancellation.
+ * Without workers, or when every worker has failed, the work runs here, with the same progress
+ * and cancellation.
  */
 import type { CancelToken } from '../compute/computeApi';
 import { CancelledError } from '../compute/computeApi';

@@ -10,7 +10,12 @@ import { Worker } from 'node:worker_threads';
 import type { FeatureWorker } from './featurePool';
 import { taskTransfer, type FeatureReply } from './featureTask';
 
-/** A bootstrap that registers tsx's loader in the thread, then imports the TypeScript entry. */
+/**
+ * A bootstrap that registers tsx's loader in the thread, then imports the TypeScript entry.
+ * (`execArgv: ['--import', 'tsx']` did not reach worker threads on Node 20.) require.resolve
+ * finds tsx's CommonJS build of the API, whose register() cannot hook ESM imports; its ESM twin
+ * sits beside it as .mjs.
+ */
 function bootstrap(): string {
   const tsx = createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs');
   const entry = new URL('../../workers/features.node.ts', import.meta.url).href;

@@ -83,7 +83,7 @@ export interface ComputeApi {
   readSampleGrid(runId: string, step: number): Promise<SampleGrid | null>;
 
   /** Evaluation: runs in this worker, blocking training while it computes. */
-  evaluate(request: EvaluationRequest, onProgress: ProgressCallback): Promise<EvaluationRecord>;
+  evaluate(request: EvaluationRequest, onProgress: ProgressCallback, cancel?: CancelToken): Promise<EvaluationRecord>;
   listEvaluations(): Promise<EvaluationRecord[]>;
   /** Checks (SHA-256, structure) and caches the user's pytorch-fid Inception weights file. */
   installInceptionWeights(file: Blob, fileName: string): Promise<CachedInceptionFile>;

@@ -245,9 +245,9 @@ export class ComputeService implements ComputeApi {
     return this.runs.readSamples(runId, step);
   }
 
-  async evaluate(request: EvaluationRequest, onProgress: ProgressCallback): Promise<EvaluationRecord> {
+  async evaluate(request: EvaluationRequest, onProgress: ProgressCallback, cancel?: CancelToken): Promise<EvaluationRecord> {
     await this.started;
-    const record = await runEvaluation(this.store, newDatasetId().replace(/^ds-/, 'eval-'), request, onProgress);
+    const record = await runEvaluation(this.store, newDatasetId().replace(/^ds-/, 'eval-'), request, onProgress, cancel);
     await saveEvaluation(this.store, record);
     return record;
   }

@@ -5,7 +5,7 @@
  *
  *   npx tsx bench/run.ts [--backends webgpu,webgl,wasm,cpu] [--models dcgan28,dcgan64,cwgangp64,vae64,ddpm32]
  *       [--steps 10] [--warmup 2] [--budget 30] [--cpu-budget 10] [--torch-budget 30] [--torch-threads 1,N]
- *       [--metrics-count 500] [--import-files 200] [--wasm-threads 1,2] [--no-pytorch] [--no-markdown]
+ *       [--metrics-count 500] [--import-files 200] [--wasm-threads 1,2] [--webgpu-kernel-times] [--no-pytorch] [--no-markdown]
  *   npx tsx bench/run.ts --render bench/out/bench-<time>.json   (rewrite BENCHMARKS.md from a saved run)
  *
  * Needs a production build (npm run bench runs vite build first). Budgets are seconds per
@@ -61,6 +61,8 @@ function options() {
       // Extra wasm rows with these thread counts (plain wasm rows use the studio's default: tfjs's, half the logical cores, at most 4).
       'wasm-threads': { type: 'string', default: '' },
       'no-markdown': { type: 'boolean', default: false },
+      // Per-kernel GPU times in the webgpu profile: one small model and a large --budget (slow on SwiftShader).
+      'webgpu-kernel-times': { type: 'boolean', default: false },
       render: { type: 'string' },
     },
   });
@@ -80,6 +82,7 @@ function options() {
     metrics: Number(values['metrics-count']) > 0 ? { count: Number(values['metrics-count']), size: 64 } : null,
     importFiles: Number(values['import-files']) > 0 ? Number(values['import-files']) : null,
     wasmThreads: values['wasm-threads'].split(',').filter(Boolean).map(Number),
+    webgpuKernelTimes: values['webgpu-kernel-times'],
   });
   return {
     plan,

@@ -21,6 +21,8 @@ export interface PlanOptions {
   /** Budget of the metrics and import jobs, which run once and cannot stop half-way. */
   cpuJobBudgetMs: number;
   graceMs: number;
+  /** Per-kernel GPU times in the webgpu profile (slow: see TrainJob.webgpuKernelTimes). */
+  webgpuKernelTimes?: boolean;
   /** Thread counts for extra wasm rows (plain wasm rows use the studio's default: tfjs's, half the logical cores, at most 4). */
   wasmThreads?: readonly number[];
 }
@@ -58,6 +60,7 @@ export function buildPlan(options: PlanOptions = DEFAULT_PLAN_OPTIONS): BenchPla
         warmup: options.warmup,
         generateCount: options.generateCount,
         profile: options.profileBackends.includes(backend),
+        ...(backend === 'webgpu' && options.webgpuKernelTimes ? { webgpuKernelTimes: true } : {}),
         budgetMs: options.budgetMs[backend] ?? options.defaultBudgetMs,
       });
     }

@@ -100,7 +100,7 @@ export async function runTrainJob(job: TrainJob, post: Post): Promise<TrainResul
     if (job.profile) {
       post({ type: 'progress', text: 'profiling one step', phase: 'profile' });
       if (overBudget()) skipped.push('profile skipped');
-      else result.profile = await profileStep(model, real, labels, job.backend !== 'webgpu');
+      else result.profile = await profileStep(model, real, labels, job.backend !== 'webgpu' || job.webgpuKernelTimes === true);
       mark();
     }
     if (job.generateCount > 0) {

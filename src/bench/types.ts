@@ -21,6 +21,12 @@ export interface TrainJob {
   /** tf.profile one extra training step. */
   profile: boolean;
   /**
+   * webgpu: keep tfjs's timestamp queries on for the profiled step, so each kernel has a GPU time.
+   * Off by default: tfjs then submits and waits for every kernel alone (~100 s for one DCGAN-28
+   * step on SwiftShader), so it suits one small model with a large budget, or a real GPU.
+   */
+  webgpuKernelTimes?: boolean;
+  /**
    * Wall-clock budget counted from the end of the first step; no new step, profile or generate
    * starts after it. The first step itself may take up to budgetMs + BenchPlan.graceMs.
    */

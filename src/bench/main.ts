@@ -95,6 +95,8 @@ function runJob(job: BenchJob, index: number, graceMs: number): Promise<JobResul
   });
 }
 
+const MEMORY_MEASUREMENT_WAIT_MS = 3000;
+
 async function environment(): Promise<PageEnvironment> {
   type Adapter = Parameters<typeof describeAdapter>[0] & { features?: ReadonlySet<string> };
   const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<Adapter | null> } }).gpu;
@@ -103,7 +105,15 @@ async function environment(): Promise<PageEnvironment> {
   let userAgentMemory: PageEnvironment['userAgentMemory'];
   if (!crossOriginIsolated) userAgentMemory = { unavailable: 'page is not cross-origin isolated (served without COOP/COEP)' };
   else if (!measure) userAgentMemory = { unavailable: 'performance.measureUserAgentSpecificMemory is not implemented' };
-  else userAgentMemory = { bytes: (await measure.call(performance)).bytes };
+  else {
+    // The browser answers at its next garbage collection, which can be tens of seconds away: a
+    // bounded wait, so a report never waits on it (an unbounded one cost whole bench rows).
+    const answer = await Promise.race([
+      measure.call(performance).then((m) => m.bytes),
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), MEMORY_MEASUREMENT_WAIT_MS)),
+    ]);
+    userAgentMemory = answer === null ? { unavailable: `measureUserAgentSpecificMemory did not answer within ${MEMORY_MEASUREMENT_WAIT_MS / 1000} s` } : { bytes: answer };
+  }
   return {
     userAgent: navigator.userAgent,
     hardwareConcurrency: navigator.hardwareConcurrency,

@@ -28,12 +28,14 @@ import { BENCH_MODELS } from '../src/bench/benchModels';
 import { renderBenchSection, spliceSection } from '../src/bench/markdown';
 import { DEFAULT_PLAN_OPTIONS, buildPlan, worstCaseMs } from '../src/bench/plan';
 import type { BenchRecord, MemoryByKind, PytorchReport, PytorchRow } from '../src/bench/record';
-import { BENCH_MODEL_IDS, type BenchModelId, type BenchPlan, type JobResult, type PageEvent, type PageReport } from '../src/bench/types';
+import { BENCH_MODEL_IDS, type BenchModelId, type BenchPlan, type JobResult, type PageEnvironment, type PageEvent, type PageReport } from '../src/bench/types';
 import { LoadSampler, machineInfo } from './machine';
 import { PeakMemorySampler, findProcessByArgument } from './processMemory';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PYTHON_WITH_TORCH = '/usr/bin/python3';
+/** How long the page may take, after a job's end, to report its environment before the row is kept without it. */
+const ENVIRONMENT_WAIT_MS = 20_000;
 
 function listOption<T extends string>(value: string, allowed: readonly T[], name: string): T[] {
   const items = value.split(',').filter(Boolean);
@@ -125,14 +127,31 @@ async function runJobInFreshBrowser(url: string, plan: BenchPlan, numbering: { o
         if (message.type() === 'error' || message.type() === 'warning') process.stderr.write(`    worker ${message.type()}: ${message.text().slice(0, 200)}\n`);
       }),
     );
+    let jobEnded: (result: JobResult) => void = () => {};
+    const endedResult = new Promise<JobResult>((resolve) => (jobEnded = resolve));
     await page.exposeBinding('phantomBenchReport', (_source, event: PageEvent) => {
       if (event.type === 'job-start') sampler.take();
-      if (event.type === 'job-end') peak = sampler.take();
+      if (event.type === 'job-end') {
+        peak = sampler.take();
+        if (event.result) jobEnded(event.result);
+      }
       process.stderr.write(`${event.type === 'progress' ? '    ' : ''}${event.text}\n`);
     });
     await page.goto(url);
-    report = (await page.evaluate(([p, n]) => window.phantomBench.run(p, n), [plan, numbering] as const)) as PageReport;
-    return { report, peak, version: browser.version() };
+    // After a worker with WebGPU work in flight is terminated, the GPU process can stay busy compiling
+    // its shaders for minutes, and the page's closing requestAdapter() waits on it. The row itself
+    // arrived with job-end: keep it, and give the page a short while to add its environment.
+    const full = page.evaluate(([p, n]) => window.phantomBench.run(p, n), [plan, numbering] as const) as Promise<PageReport>;
+    const rowOnly = endedResult.then((result) => new Promise<{ result: JobResult }>((resolve) => setTimeout(() => resolve({ result }), ENVIRONMENT_WAIT_MS)));
+    const first = await Promise.race([full, rowOnly]);
+    if ('results' in first) {
+      report = first;
+      return { result: first.results[0], environment: first.environment as PageEnvironment | null, peak, version: browser.version() };
+    }
+    process.stderr.write(`    (the page did not report its environment within ${ENVIRONMENT_WAIT_MS / 1000} s of the job's end; row kept)\n`);
+    full.catch(() => {});
+    report = { environment: null as unknown as PageEnvironment, results: [first.result] };
+    return { result: first.result, environment: null, peak, version: browser.version() };
   } finally {
     sampler.stop();
     const closed = await Promise.race([browser.close().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 10_000))]);
@@ -170,9 +189,9 @@ async function runBrowser(plan: BenchPlan) {
         processMemory.push(null);
         continue;
       }
-      results.push(run.report.results[0]);
+      results.push(run.result);
       processMemory.push(run.peak);
-      environment ??= run.report.environment;
+      environment ??= run.environment;
       chromium = run.version;
     }
   } finally {

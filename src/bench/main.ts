@@ -133,7 +133,7 @@ async function run(plan: BenchPlan, numbering = { offset: 0, total: plan.jobs.le
     results.push(result);
     const rate = result.kind === 'train' && result.batchSize ? imagesPerSecond(result.batchSize, result.stepMs) : null;
     const threads = result.kind === 'train' && result.wasmThreadsActual !== undefined ? `, ${result.wasmThreadsActual} wasm thread(s)` : '';
-    emit({ type: 'job-end', jobIndex: index, text: `  → ${result.status}${rate ? `, ${rate.toFixed(1)} images/s` : ''}${threads}${result.note ? ` (${result.note})` : ''}` });
+    emit({ type: 'job-end', jobIndex: index, result, text: `  → ${result.status}${rate ? `, ${rate.toFixed(1)} images/s` : ''}${threads}${result.note ? ` (${result.note})` : ''}` });
   }
   return { environment: await environment(), results };
 }

@@ -175,6 +175,8 @@ export interface PageEvent {
   type: 'job-start' | 'progress' | 'job-end';
   jobIndex: number;
   text: string;
+  /** job-end: the row itself, so the driver keeps it even if the page then hangs (see bench/run.ts). */
+  result?: JobResult;
 }
 
 export interface PageEnvironment {

@@ -106,6 +106,20 @@ describe('training runs', () => {
     expect(final.samples.map((s) => s.step)).toEqual(expect.arrayContaining([0, 6, 12]));
   });
 
+  it('refreshes the sample grid on pause, so the grid shows the model the run paused with', async () => {
+    const store = await storeWithPhantoms();
+    let trainer: Trainer | null = null;
+    trainer = await Trainer.create(store, 'run-p', settings(), hooks([], (e) => {
+      if (e.type === 'metrics' && e.step >= 8) trainer?.pause();
+    }));
+    const paused = await trainer.run();
+    trainer.dispose();
+    expect(paused.status).toBe('paused');
+    expect(paused.step % paused.settings.sampleEvery).not.toBe(0);
+    expect(paused.samples.at(-1)!.step).toBe(paused.step);
+    expect(paused.checkpoints.at(-1)!.step).toBe(paused.step);
+  });
+
   it('skips a checkpoint whose bytes do not match their checksum (a torn write) and resumes from the one before', async () => {
     const store = await storeWithPhantoms();
     const trainer = await Trainer.create(store, 'run-d', settings({ totalSteps: 8 }), hooks());

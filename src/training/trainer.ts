@@ -158,7 +158,8 @@ export class Trainer {
       await this.flush();
       const finished = this.model.step >= settings.totalSteps;
       if (this.model.step !== this.record.checkpoints.at(-1)?.step) await this.checkpoint();
-      if (finished && this.record.samples.at(-1)?.step !== this.model.step) await this.sample();
+      // The grid shown for a paused or stopped run is the model it stopped with, like its checkpoint.
+      if (this.record.samples.at(-1)?.step !== this.model.step) await this.sample();
       this.setStatus(finished ? 'finished' : this.stopRequested() ? 'stopped' : 'paused');
       this.log('info', `${this.record.status[0].toUpperCase()}${this.record.status.slice(1)} at step ${this.model.step}`);
     } catch (error) {

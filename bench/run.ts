@@ -109,9 +109,9 @@ async function runJobInFreshBrowser(url: string, plan: BenchPlan, numbering: { o
   const pid = findProcessByArgument(marker);
   // The caller gave up on this job: kill this browser's root process (ours, found by its unique switch);
   // the pending page call then rejects and the job becomes a failed row.
-  let report: PageReport | null = null;
+  let rowKept = false;
   stop.addEventListener('abort', () => {
-    if (report === null && pid !== undefined) process.kill(pid, 'SIGKILL');
+    if (!rowKept && pid !== undefined) process.kill(pid, 'SIGKILL');
   });
   const sampler = new PeakMemorySampler(pid);
   let peak: MemoryByKind | null = null;
@@ -144,13 +144,10 @@ async function runJobInFreshBrowser(url: string, plan: BenchPlan, numbering: { o
     const full = page.evaluate(([p, n]) => window.phantomBench.run(p, n), [plan, numbering] as const) as Promise<PageReport>;
     const rowOnly = endedResult.then((result) => new Promise<{ result: JobResult }>((resolve) => setTimeout(() => resolve({ result }), ENVIRONMENT_WAIT_MS)));
     const first = await Promise.race([full, rowOnly]);
-    if ('results' in first) {
-      report = first;
-      return { result: first.results[0], environment: first.environment as PageEnvironment | null, peak, version: browser.version() };
-    }
+    rowKept = true;
+    if ('results' in first) return { result: first.results[0], environment: first.environment, peak, version: browser.version() };
     process.stderr.write(`    (the page did not report its environment within ${ENVIRONMENT_WAIT_MS / 1000} s of the job's end; row kept)\n`);
     full.catch(() => {});
-    report = { environment: null as unknown as PageEnvironment, results: [first.result] };
     return { result: first.result, environment: null, peak, version: browser.version() };
   } finally {
     sampler.stop();

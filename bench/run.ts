@@ -31,6 +31,7 @@ import type { BenchRecord, MemoryByKind, PytorchReport, PytorchRow } from '../sr
 import { BENCH_MODEL_IDS, type BenchModelId, type BenchPlan, type JobResult, type PageEnvironment, type PageEvent, type PageReport } from '../src/bench/types';
 import { LoadSampler, machineInfo } from './machine';
 import { PeakMemorySampler, findProcessByArgument } from './processMemory';
+import { errorMessage } from '../src/core/errorMessage';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PYTHON_WITH_TORCH = '/usr/bin/python3';
@@ -222,7 +223,7 @@ async function runPytorch(models: readonly BenchModelId[], steps: number, warmup
     try {
       configs[model] = resolveConfig(BENCH_MODELS[model].input);
     } catch (error) {
-      rows.push({ model, status: 'not available', note: `no studio model to mirror: ${error instanceof Error ? error.message : String(error)}` });
+      rows.push({ model, status: 'not available', note: `no studio model to mirror: ${errorMessage(error)}` });
     }
   }
   const names = Object.keys(configs);
@@ -278,7 +279,7 @@ async function main(): Promise<void> {
       try {
         pytorch = await runPytorchAtThreadCounts(opts.models, opts.steps, opts.warmup, opts.torch.budgetS, opts.torch.threads, load);
       } catch (error) {
-        pytorch = { skipped: `failed: ${error instanceof Error ? error.message : String(error)}` };
+        pytorch = { skipped: `failed: ${errorMessage(error)}` };
       }
     }
     const record: BenchRecord = {

@@ -15,6 +15,7 @@ import type { LabelSource } from '../src/importers/labels';
 import type { SliceAxis } from '../src/importers/nifti';
 import { importDataset } from '../src/importers/pipeline';
 import type { ImportFile } from '../src/importers/types';
+import { errorMessage } from '../src/core/errorMessage';
 
 interface CliOptions {
   inputs: string[];
@@ -121,6 +122,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`convert: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`convert: ${errorMessage(error)}`);
   process.exit(1);
 });

@@ -6,6 +6,7 @@ import type { BackendChoice, BackendReport } from '../compute/backendTypes';
 import type { DatasetMeta } from '../storage/datasetStore';
 import { callback, compute } from './computeClient';
 import { readStorageStatus, type StorageStatus } from './storageStatus';
+import { errorMessage } from '../core/errorMessage';
 
 export interface Notice {
   id: number;
@@ -34,7 +35,7 @@ export async function withErrorNotice(action: () => Promise<unknown>): Promise<v
   try {
     await action();
   } catch (error) {
-    notify(error instanceof Error ? error.message : String(error), 'error');
+    notify(errorMessage(error), 'error');
   }
 }
 
@@ -52,7 +53,7 @@ export async function startStudio(): Promise<void> {
   try {
     applyBackendReport(await compute().start(callback(applyBackendReport)));
   } catch (error) {
-    studio.backendError = error instanceof Error ? error.message : String(error);
+    studio.backendError = errorMessage(error);
     notify(`Compute could not start: ${studio.backendError}`, 'error');
   }
   await Promise.all([refreshDatasets(), refreshStorage()]);

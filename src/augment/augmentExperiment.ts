@@ -11,7 +11,7 @@ import { frechetDistance, inceptionScore } from '../metrics';
 import { deriveSeed, Random } from '../data/random';
 import type { KeyValueStore } from '../storage/keyValueStore';
 import { getDatasetIndex, getDatasetMeta, readImages, SPLIT_CODES, type DatasetMeta } from '../storage/datasetStore';
-import type { ProgressCallback } from '../compute/computeApi';
+import type { ProgressCallback } from '../core/jobControl';
 
 export interface AugmentRequest {
   realDatasetId: string;

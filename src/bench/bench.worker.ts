@@ -8,6 +8,7 @@ import '../compute/codecUrls';
 import { runImportJob, runMetricsJob } from './cpuJobs';
 import { runTrainJob } from './trainJob';
 import type { BenchJob, JobResult, WorkerEvent } from './types';
+import { errorMessage } from '../core/errorMessage';
 
 const post = (event: WorkerEvent) => self.postMessage(event);
 
@@ -25,6 +26,6 @@ async function run(job: BenchJob): Promise<JobResult> {
 self.onmessage = (message: MessageEvent<BenchJob>) => {
   run(message.data).then(
     (result) => post({ type: 'done', result }),
-    (error: unknown) => post({ type: 'failed', message: error instanceof Error ? error.message : String(error) }),
+    (error: unknown) => post({ type: 'failed', message: errorMessage(error) }),
   );
 };

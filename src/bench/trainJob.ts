@@ -12,6 +12,7 @@ import { BENCH_MODELS } from './benchModels';
 import { peakOf, readWorkerMemory } from './memory';
 import { imagesPerSecond, median, stepStats } from './stats';
 import type { KernelTotal, StepProfile, TrainJob, TrainResult, WorkerEvent } from './types';
+import { errorMessage } from '../core/errorMessage';
 
 const GENERATE_REPEATS = 3;
 const TOP_KERNELS = 5;
@@ -43,7 +44,7 @@ export async function runTrainJob(job: TrainJob, post: Post): Promise<TrainResul
   try {
     model = createModel(BENCH_MODELS[job.model].input);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     return { ...result, status: UNKNOWN_KIND.test(message) ? 'not available' : 'failed', note: message };
   }
   result.modelBuildMs = performance.now() - built;
@@ -111,7 +112,7 @@ export async function runTrainJob(job: TrainJob, post: Post): Promise<TrainResul
     }
   } catch (error) {
     result.status = 'failed';
-    result.note = error instanceof Error ? error.message : String(error);
+    result.note = errorMessage(error);
   } finally {
     real.dispose();
     labels?.dispose();

@@ -9,6 +9,7 @@ import { backendOrder, needsProbe, probeCandidates } from './backendOrder';
 import type { AdapterInfo, BackendChoice, BackendName, BackendProbeResult, BackendReport, ProbeMeasurement } from './backendTypes';
 import { loadSettings, updateSettings } from '../storage/settingsStore';
 import type { KeyValueStore } from '../storage/keyValueStore';
+import { errorMessage } from '../core/errorMessage';
 
 export class BackendManager {
   private adapter: AdapterInfo | null = null;
@@ -107,7 +108,7 @@ export class BackendManager {
       try {
         measurements.push({ backend, msPerStep: await timeTrainingProbe() });
       } catch (error) {
-        measurements.push({ backend, msPerStep: null, error: error instanceof Error ? error.message : String(error) });
+        measurements.push({ backend, msPerStep: null, error: errorMessage(error) });
       }
     }
     return { fingerprint, measuredAt: Date.now(), measurements };

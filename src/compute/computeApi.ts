@@ -4,7 +4,11 @@
  * both sides.
  */
 import type { BackendChoice, BackendReport } from './backendTypes';
-import type { DatasetIndex, DatasetMeta } from '../storage/datasetStore';
+import type { CancelToken, ProgressCallback } from '../core/jobControl';
+export type { CancelToken, Progress, ProgressCallback } from '../core/jobControl';
+export { CancelledError } from '../core/jobControl';
+import type { DatasetIndex, DatasetMeta, ImagePage } from '../storage/datasetStore';
+export type { ImagePage } from '../storage/datasetStore';
 import type { PhantomModality, PhantomSize } from '../data/phantom';
 import type { ImportInputFile, ImportSettings, StagedImport } from './importJob';
 import type { RunEvent, RunRecord, RunSettings, SampleGrid } from '../training/runTypes';
@@ -15,15 +19,6 @@ import type { CachedInceptionFile } from '../metrics/inception/cache';
 import type { AugmentReport, AugmentRequest } from '../augment/augmentExperiment';
 import type { ExportAudit, SyntheticExportRequest } from '../generation/syntheticExport';
 
-export interface Progress {
-  done: number;
-  total: number;
-  /** Free text for the progress bar, e.g. "Generating phantoms". */
-  label: string;
-  /** Optional rate or other detail, e.g. "140 files/s". */
-  detail?: string;
-}
-export type ProgressCallback = (progress: Progress) => void;
 export type BackendListener = (report: BackendReport) => void;
 
 export interface PhantomDatasetRequest {
@@ -34,12 +29,6 @@ export interface PhantomDatasetRequest {
   name?: string;
 }
 
-export interface ImagePage {
-  /** count × width × height × channels, 0..255. */
-  pixels: Uint8Array;
-  labels: Uint8Array;
-  splits: Uint8Array;
-}
 
 export interface ComputeApi {
   /** Chooses and starts a backend; listener hears every later change (fallback, device loss, override). */
@@ -121,14 +110,3 @@ export interface ComputeApi {
   deleteAllData(): Promise<void>;
 }
 
-/** AbortSignal cannot cross postMessage; the UI passes a proxied token the worker polls instead. */
-export interface CancelToken {
-  isCancelled(): boolean | Promise<boolean>;
-}
-
-export class CancelledError extends Error {
-  override readonly name = 'CancelledError';
-  constructor(what: string) {
-    super(`${what} was cancelled`);
-  }
-}

@@ -13,7 +13,8 @@ import { countClasses, type LabelSource } from '../importers/labels';
 import type { WindowChoice } from '../importers/dicom/window';
 import type { NiftiSliceOptions } from '../importers/nifti';
 import { SPLITS, type ImportReport, type PreparedImage, type Split, type TechnicalMetadata } from '../importers/types';
-import { CancelledError, type CancelToken, type ImagePage, type ProgressCallback } from './computeApi';
+import { CancelledError, type CancelToken, type ProgressCallback } from '../core/jobControl';
+import type { ImagePage } from '../storage/datasetStore';
 import type { KeyValueStore } from '../storage/keyValueStore';
 import { commitDataset, DEFAULT_CHUNK_SIZE, discardStaged, newDatasetId, stageChunks, SPLIT_CODES, type DatasetChunk, type DatasetMeta } from '../storage/datasetStore';
 

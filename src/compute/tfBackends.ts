@@ -10,6 +10,7 @@ import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-si
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { BackendName } from './backendTypes';
 import { registerWasmTrainingKernels } from './wasm/trainingKernels';
+import { errorMessage } from '../core/errorMessage';
 
 // Served from our own origin (and precached by the service worker), never from a CDN.
 setWasmPaths({
@@ -58,7 +59,7 @@ export async function activateBackend(name: BackendName): Promise<{ ok: true } |
     await tf.ready();
     return { ok: true };
   } catch (error) {
-    return { ok: false, error: error instanceof Error ? error.message : String(error) };
+    return { ok: false, error: errorMessage(error) };
   }
 }
 

@@ -22,7 +22,7 @@ import { deriveSeed, Random } from '../data/random';
 import type { KeyValueStore } from '../storage/keyValueStore';
 import { getDatasetIndex, getDatasetMeta, readImages, SPLIT_CODES, type DatasetMeta } from '../storage/datasetStore';
 import { loadRun } from '../training/runStore';
-import type { CancelToken, ProgressCallback } from '../compute/computeApi';
+import type { CancelToken, ProgressCallback } from '../core/jobControl';
 import { distributionsOnWorkers, FeaturePool, type ExtractionControl } from './featurePool';
 import { generateFromRun } from './generateFromRun';
 import { combineAudits, type CombinedAudit } from '../metrics/memorization';

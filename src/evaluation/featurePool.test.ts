@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generatePhantoms } from '../data/phantom';
-import { CancelledError } from '../compute/computeApi';
+import { CancelledError } from '../core/jobControl';
 import { evaluateDistributions, kidAndPrdc } from '../metrics/distribution/index';
 import { normaliseToReal } from '../metrics/radiomics/frd';
 import { radiomicsFeatures } from '../metrics/radiomics/features';

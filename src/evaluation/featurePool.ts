@@ -12,8 +12,7 @@
  * Without workers, or when every worker has failed, the work runs here, with the same progress
  * and cancellation.
  */
-import type { CancelToken } from '../compute/computeApi';
-import { CancelledError } from '../compute/computeApi';
+import { CancelledError, type CancelToken } from '../core/jobControl';
 import { checkedPairScanSetup, frechetDistance, type DistributionMetrics, type DistributionOptions, type FrechetResult, type KidResult, type PrdcResult } from '../metrics/distribution/index';
 import { finishPairScans, kidAndPrdcScans, mergeWithin, splitRows, type PairScanSetup } from '../metrics/distribution/pairScans';
 import { checkRadiomicsInput, radiomicsFeatureNames, type RadiomicsOptions, type RadiomicsResult } from '../metrics/radiomics/features';

@@ -7,6 +7,7 @@
  */
 import { scanCross, scanWithin, type CrossInput, type CrossPartial, type PairScanSetup, type RowRange, type WithinPartial } from '../metrics/distribution/pairScans';
 import { radiomicsFeatures, type RadiomicsOptions } from '../metrics/radiomics/features';
+import { errorMessage } from '../core/errorMessage';
 
 export interface RadiomicsTask {
   kind: 'radiomics';
@@ -58,7 +59,7 @@ export function runFeatureTask(task: FeatureTask): FeatureReply {
         return { kind: 'cross', id: task.id, partial: scanCross(task.setup, task.input, task.realRows) };
     }
   } catch (error) {
-    return { kind: 'failed', id: task.id, message: error instanceof Error ? error.message : String(error) };
+    return { kind: 'failed', id: task.id, message: errorMessage(error) };
   }
 }
 

@@ -10,7 +10,7 @@ import { getDatasetIndex, getDatasetMeta, readImages, saveDataset } from '../sto
 import { loadRun, loadLatestGoodCheckpoint } from '../training/runStore';
 import { Trainer } from '../training/trainer';
 import type { RunSettings } from '../training/runTypes';
-import { CancelledError, type Progress } from '../compute/computeApi';
+import { CancelledError, type Progress } from '../core/jobControl';
 import { runReconstruction } from './reconstructionJob';
 import { deleteReconstruction, listReconstructions, readReconstructionExamples, saveReconstruction } from './reconstructionStore';
 import { metricStat, pairedStackMetrics } from './reconstructionMetrics';

@@ -11,7 +11,7 @@ import { deriveSeed, Random } from '../data/random';
 import type { KeyValueStore } from '../storage/keyValueStore';
 import { getDatasetIndex, getDatasetMeta, readImages, SPLIT_CODES, type DatasetMeta } from '../storage/datasetStore';
 import { loadLatestGoodCheckpoint, loadRun } from '../training/runStore';
-import { CancelledError, type CancelToken, type ProgressCallback } from '../compute/computeApi';
+import { CancelledError, type CancelToken, type ProgressCallback } from '../core/jobControl';
 import { PairedMetricsAccumulator } from './reconstructionMetrics';
 import type { ReconstructionExamples, ReconstructionRecord, ReconstructionRequest } from './evaluationTypes';
 

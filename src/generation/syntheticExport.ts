@@ -11,7 +11,7 @@ import { getDatasetIndex, getDatasetMeta, newDatasetId, readImages, saveDataset,
 import { loadRun } from '../training/runStore';
 import { assignSplits } from '../importers/splits';
 import { SPLITS } from '../importers/types';
-import type { ProgressCallback } from '../compute/computeApi';
+import type { ProgressCallback } from '../core/jobControl';
 import { generateFromRun } from '../evaluation/generateFromRun';
 import type { ExportAudit } from './exportAudit';
 export { describeExportAudit, type ExportAudit } from './exportAudit';

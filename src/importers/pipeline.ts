@@ -10,6 +10,7 @@ import { preprocess, validatePreprocessOptions, type PreprocessOptions } from '.
 import { decodeFile, type DecodeOptions } from './sources';
 import { assignSplits } from './splits';
 import { ImportError, type DuplicateGroup, type ImportFile, type ImportProgress, type ImportReport, type PreparedImage, type StudioDataset } from './types';
+import { errorMessage } from '../core/errorMessage';
 
 export interface ImportOptions extends PreprocessOptions, DecodeOptions {
   labels?: LabelSource;
@@ -115,7 +116,7 @@ export function importFiles(files: Iterable<ImportFile> | AsyncIterable<ImportFi
           if (produced > 0) report.filesImported++;
           else if (!options.signal?.aborted) report.notices.push({ file: file.name, message: 'no image kept (all slices near-empty or no frames selected)' });
         } catch (error) {
-          const reason = error instanceof ImportError ? error.message : `could not be read (${error instanceof Error ? error.message : String(error)})`;
+          const reason = error instanceof ImportError ? error.message : `could not be read (${errorMessage(error)})`;
           // A multi-image file that failed half-way keeps what it produced; the row says so.
           report.rejected.push({ file: file.name, relativePath: file.relativePath, reason: produced > 0 ? `${reason} (after ${produced} images)` : reason });
         }

@@ -43,6 +43,14 @@ export interface DatasetChunk {
 
 export const DEFAULT_CHUNK_SIZE = 256;
 
+/** A page of a dataset's images with their labels and split codes. */
+export interface ImagePage {
+  /** count × width × height × channels, 0..255. */
+  pixels: Uint8Array;
+  labels: Uint8Array;
+  splits: Uint8Array;
+}
+
 const metaKey = (id: string) => `dataset/${id}`;
 const indexKey = (id: string) => `dataset/${id}/index`;
 const chunkKey = (id: string, n: number) => `dataset/${id}/chunk/${n}`;

@@ -8,6 +8,7 @@ import { isQuotaError, StorageFullError, type KeyValueStore } from '../storage/k
 import type { CheckpointRef, RunRecord, SampleGrid, SampleRef } from './runTypes';
 import { decodeState, encodeState, sha256 } from './checkpointCodec';
 import type { ModelState } from '../../models/types';
+import { errorMessage } from '../core/errorMessage';
 
 const runKey = (id: string) => `run/${id}`;
 const isRunKey = (key: string) => /^run\/[^/]+$/.test(key);
@@ -85,7 +86,7 @@ export async function loadLatestGoodCheckpoint(
     try {
       return { ref, state: decodeState(bytes, `checkpoint at step ${ref.step}`) };
     } catch (error) {
-      onSkip(ref, error instanceof Error ? error.message : String(error));
+      onSkip(ref, errorMessage(error));
     }
   }
   return null;

@@ -17,6 +17,7 @@ import type { KeyValueStore } from '../storage/keyValueStore';
 import { TrainingData } from './trainingData';
 import { loadLatestGoodCheckpoint, loadRun, saveRun, writeCheckpoint, writeSamples } from './runStore';
 import type { LogEntry, MetricRow, RunEvent, RunRecord, RunSettings, SampleGrid } from './runTypes';
+import { errorMessage } from '../core/errorMessage';
 
 export interface TrainerHooks {
   emit(event: RunEvent): void;
@@ -163,7 +164,7 @@ export class Trainer {
       this.setStatus(finished ? 'finished' : this.stopRequested() ? 'stopped' : 'paused');
       this.log('info', `${this.record.status[0].toUpperCase()}${this.record.status.slice(1)} at step ${this.model.step}`);
     } catch (error) {
-      this.fail(error instanceof Error ? error.message : String(error));
+      this.fail(errorMessage(error));
     }
     await saveRun(this.store, this.record).catch(() => undefined);
     this.emitRecord();
@@ -314,7 +315,7 @@ export class Trainer {
       this.emitRecord();
       return false;
     }
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     if (OUT_OF_MEMORY.test(message)) {
       this.fail(`Out of memory at step ${this.model.step} (${message}). Try a smaller batch size or resolution, or a narrower model.`);
     } else if (BACKEND_FAILURE.test(message)) {

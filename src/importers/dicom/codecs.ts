@@ -13,6 +13,7 @@
  */
 
 import { ImportError } from '../types';
+import { errorMessage } from '../../core/errorMessage';
 
 export interface CodecFrameInfo {
   width: number;
@@ -114,7 +115,7 @@ export async function decodeJpegExtended12(encoded: Uint8Array, columns: number,
     jpeg.parse(encoded);
   } catch (error) {
     // The decoder throws bare strings ("unexpected marker: ...").
-    throw new ImportError(`12-bit JPEG codestream could not be decoded: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ImportError(`12-bit JPEG codestream could not be decoded: ${errorMessage(error)}`);
   }
   if (jpeg.components.length !== 1) throw new ImportError(`12-bit JPEG with ${jpeg.components.length} components is not supported (only greyscale)`);
   if (jpeg.width !== columns || jpeg.height !== rows) {

@@ -3,16 +3,22 @@
  * happens behind this typed comlink proxy.
  */
 import * as Comlink from 'comlink';
-import type { ComputeApi, CancelToken, Progress } from '../compute/computeApi';
+import type { ComputeApi } from '../compute/computeApi';
+import type { CancelToken, Progress } from '../core/jobControl';
 
-export type Compute = Comlink.Remote<ComputeApi>;
+/**
+ * The worker's API as the UI sees it: each domain API remote in its own right. comlink forwards a
+ * nested call such as `compute().runs.list()` as one message by its property path, but its own types
+ * treat a plain object property as a value to fetch, so the domains are mapped here.
+ */
+export type Compute = { [Domain in keyof ComputeApi]: Comlink.Remote<ComputeApi[Domain]> };
 
 let instance: Compute | null = null;
 
 export function compute(): Compute {
   if (!instance) {
     const worker = new Worker(new URL('../../workers/compute.worker.ts', import.meta.url), { type: 'module', name: 'compute' });
-    instance = Comlink.wrap<ComputeApi>(worker);
+    instance = Comlink.wrap<ComputeApi>(worker) as unknown as Compute;
   }
   return instance;
 }

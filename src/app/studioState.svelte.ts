@@ -60,7 +60,7 @@ export async function startStudio(): Promise<void> {
 }
 
 export async function refreshDatasets(): Promise<void> {
-  studio.datasets = await compute().listDatasets();
+  studio.datasets = await compute().datasets.list();
   studio.datasetsLoaded = true;
   if (!studio.datasets.some((d) => d.id === studio.selectedDatasetId)) {
     studio.selectedDatasetId = studio.datasets[0]?.id ?? null;
@@ -72,11 +72,11 @@ export async function refreshStorage(): Promise<void> {
 }
 
 export async function chooseBackend(choice: BackendChoice): Promise<void> {
-  applyBackendReport(await compute().setBackendChoice(choice));
+  applyBackendReport(await compute().settings.setBackendChoice(choice));
 }
 
 export async function reprobeBackends(): Promise<void> {
-  applyBackendReport(await compute().reprobeBackends());
+  applyBackendReport(await compute().settings.reprobeBackends());
 }
 
 export const selectedDataset = () => studio.datasets.find((d) => d.id === studio.selectedDatasetId) ?? null;

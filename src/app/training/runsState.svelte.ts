@@ -46,13 +46,13 @@ function onEvent(event: RunEvent): void {
 export async function loadRuns(): Promise<void> {
   if (!subscribed) {
     subscribed = true;
-    await compute().subscribeRuns(
+    await compute().runs.subscribe(
       callback((event: RunEvent) => {
         onEvent(event);
       }),
     );
   }
-  runs.list = await compute().listRuns();
+  runs.list = await compute().runs.list();
   runs.loaded = true;
   if (!runs.list.some((r) => r.id === runs.selectedId)) runs.selectedId = runs.list[0]?.id ?? null;
 }

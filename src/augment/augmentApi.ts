@@ -1,0 +1,27 @@
+/** The augment experiment as the worker exposes it: a classifier on real images, and on real plus synthetic, scored on real test images. */
+import type { KeyValueStore } from '../storage/keyValueStore';
+import { newDatasetId } from '../storage/datasetStore';
+import type { ProgressCallback } from '../core/jobControl';
+import { runAugmentExperiment, type AugmentReport, type AugmentRequest } from './augmentExperiment';
+
+export interface AugmentApi {
+  /** Trains and scores both arms, then saves the report. */
+  run(request: AugmentRequest, onProgress: ProgressCallback): Promise<AugmentReport>;
+  /** Saved reports, newest first. */
+  list(): Promise<AugmentReport[]>;
+}
+
+export function createAugmentApi(store: KeyValueStore, ready: () => Promise<unknown>): AugmentApi {
+  return {
+    async run(request, onProgress) {
+      await ready();
+      const report = await runAugmentExperiment(store, newDatasetId().replace(/^ds-/, 'aug-'), request, onProgress);
+      await store.setMany([[`augment/${report.id}`, report]]);
+      return report;
+    },
+    async list() {
+      const keys = (await store.keys()).filter((k) => k.startsWith('augment/'));
+      return (await store.getMany<AugmentReport>(keys)).filter((r): r is AugmentReport => !!r).sort((a, b) => b.createdAt - a.createdAt);
+    },
+  };
+}

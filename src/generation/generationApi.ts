@@ -1,0 +1,28 @@
+/** The generation domain as the worker exposes it: one trained model open for sampling, and audited synthetic export. */
+import type { KeyValueStore } from '../storage/keyValueStore';
+import type { DatasetMeta } from '../storage/datasetStore';
+import type { ProgressCallback } from '../core/jobControl';
+import type { Sampler, SamplerInfo } from './sampler';
+import { exportSynthetic, listExportAudits, type ExportAudit, type SyntheticExportRequest } from './syntheticExport';
+
+export interface GenerationApi {
+  /** Loads a run's latest or best checkpoint for interactive sampling (kept open until another is asked for). */
+  open(runId: string, checkpoint: 'latest' | 'best'): Promise<SamplerInfo>;
+  /** Standard-normal latents from a seed, as the open model draws them. */
+  latents(n: number, seed: number): Promise<Float32Array>;
+  /** Images (bytes) for the given latents and, for conditional models, labels. */
+  render(latents: Float32Array, labels: Int32Array | null): Promise<Uint8Array>;
+  /** Generates, audits for memorisation (dropping likely copies by default) and saves a dataset. */
+  exportSynthetic(request: SyntheticExportRequest, onProgress: ProgressCallback): Promise<{ meta: DatasetMeta; audit: ExportAudit }>;
+  listExportAudits(runId: string): Promise<ExportAudit[]>;
+}
+
+export function createGenerationApi(store: KeyValueStore, sampler: Sampler, ready: () => Promise<unknown>): GenerationApi {
+  return {
+    open: async (runId, checkpoint) => (await ready(), sampler.open(runId, checkpoint)),
+    latents: (n, seed) => sampler.latents(n, seed),
+    render: (latents, labels) => sampler.render(latents, labels),
+    exportSynthetic: async (request, onProgress) => (await ready(), exportSynthetic(store, request, onProgress)),
+    listExportAudits: (runId) => listExportAudits(store, runId),
+  };
+}

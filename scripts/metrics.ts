@@ -76,7 +76,7 @@ function imagesFromArray(array: NpyArray, where: string, limit: number): ImageSt
   const n = Math.min(count, limit);
   const px = width * height;
   if (array.data instanceof Uint8Array) return { data: array.data.subarray(0, n * px), count: n, width, height };
-  if (array.data instanceof BigInt64Array) throw new CliError(`${where}: int64 images are not supported`);
+  if (array.data instanceof BigInt64Array || Array.isArray(array.data)) throw new CliError(`${where}: ${array.dtype} images are not supported`);
   // Other dtypes are assumed to be on [0, 1] already (float) or are rescaled by their max.
   const src = array.data;
   let max = 0;

@@ -1,30 +1,33 @@
 /**
- * Dataset → MedMNIST-layout .npz, or → ZIP of PNGs with labels.csv. Both re-import losslessly
- * (same pixels, labels and splits) through the pipeline.
+ * Dataset → MedMNIST-layout .npz with class names, or → ZIP of PNGs with labels.csv. Both re-import
+ * losslessly (same pixels, labels, class names and splits) through the pipeline.
  */
 import { encode as encodePng } from 'fast-png';
 import { unzipSync, zipSync } from 'fflate';
-import { writeNpz } from './npy';
+import { writeNpz, type NpyWritable } from './npy';
+import { CLASS_NAMES_KEY } from './npzLayout';
+import { MAX_CLASSES } from './importFinish';
 import { ImportError, SPLITS, type ImportFile, type ExportableDataset } from './types';
 
+/**
+ * MedMNIST layout plus `class_names` (a numpy unicode array): labels are class indices, so
+ * `class_names[label]` names each image's class in numpy as in the studio. Labels are written only
+ * when every image has one (the import finish gives unlabelled images a class of their own).
+ */
 export function exportNpz(dataset: ExportableDataset): Uint8Array {
   const { size, channels } = dataset;
-  if (dataset.classNames.length > 256) throw new ImportError('npz export stores labels as uint8: at most 256 classes');
-  const arrays: Record<string, { data: Uint8Array; shape: number[] }> = {};
+  if (dataset.classNames.length > MAX_CLASSES) throw new ImportError(`npz export stores labels as uint8: at most ${MAX_CLASSES} classes, this dataset has ${dataset.classNames.length}`);
+  const labelled = dataset.images.every((image) => image.label >= 0);
+  const arrays: Record<string, NpyWritable> = {};
   const perImage = size * size * channels;
   for (const split of SPLITS) {
     const images = dataset.images.filter((image) => (image.split ?? 'train') === split);
     const pixels = new Uint8Array(images.length * perImage);
-    const labels = new Uint8Array(images.length);
-    images.forEach((image, i) => {
-      pixels.set(image.pixels, i * perImage);
-      // MedMNIST stores the class index; names that are numbers keep their value.
-      const name = dataset.classNames[image.label];
-      labels[i] = image.label < 0 ? 0 : /^\d+$/.test(name ?? '') && Number(name) < 256 ? Number(name) : image.label;
-    });
+    images.forEach((image, i) => pixels.set(image.pixels, i * perImage));
     arrays[`${split}_images`] = { data: pixels, shape: channels === 1 ? [images.length, size, size] : [images.length, size, size, 3] };
-    if (dataset.images.every((image) => image.label >= 0)) arrays[`${split}_labels`] = { data: labels, shape: [images.length, 1] };
+    if (labelled) arrays[`${split}_labels`] = { data: Uint8Array.from(images, (image) => image.label), shape: [images.length, 1] };
   }
+  if (dataset.classNames.length > 0) arrays[CLASS_NAMES_KEY] = { data: dataset.classNames, shape: [dataset.classNames.length] };
   return writeNpz(arrays);
 }
 

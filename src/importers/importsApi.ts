@@ -4,7 +4,7 @@
  */
 import type { DatasetMeta } from '../storage/datasetStore';
 import type { CancelToken, ProgressCallback } from '../core/jobControl';
-import type { ImportInputFile, ImportJobs, ImportSettings, StagedImport } from '../compute/importJob';
+import type { ImportInputFile, ImportJobs, ImportSettings, StagedImport } from './importJob';
 
 export interface ImportsApi {
   /** Hands files over ahead of stage(), in batches; resolves with the number queued so far. */

@@ -1,11 +1,17 @@
 /**
- * NumPy .npy (format versions 1–3) reader/writer and MedMNIST-layout .npz (a zip of .npy) on fflate.
- * Only the dtypes image datasets use are supported; anything else is refused with its dtype named.
+ * NumPy .npy (format versions 1–3) reader/writer and .npz (a zip of .npy) on fflate.
+ * Only the dtypes image datasets use are supported (numbers, and unicode strings for class names);
+ * anything else is refused with its dtype named.
  */
 import { unzipSync, zipSync } from 'fflate';
 import { ImportError } from './types';
+import { errorMessage } from '../core/errorMessage';
 
-export type NpyArray = { dtype: string; shape: number[]; data: Uint8Array | Int16Array | Uint16Array | Int32Array | Float32Array | Float64Array | Int8Array | BigInt64Array };
+export type NpyNumericData = Uint8Array | Int16Array | Uint16Array | Int32Array | Float32Array | Float64Array | Int8Array | BigInt64Array;
+/** One array; `data` is a string list for numpy's unicode dtype ('<U12'), a typed array otherwise. */
+export type NpyArray = { dtype: string; shape: number[]; data: NpyNumericData | string[] };
+/** What the writer accepts: bytes, floats, or strings (written as '<U{longest}', which numpy reads as str). */
+export type NpyWritable = { data: Uint8Array | Float32Array | Float64Array | readonly string[]; shape: number[] };
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
@@ -26,10 +32,12 @@ export function parseNpy(bytes: Uint8Array, name = 'array'): NpyArray {
   const dataStart = headerStart + headerLength;
   const little = descr[0] !== '>';
   const kind = descr.replace(/^[<>|=]/, '');
+  const unicode = /^U(\d+)$/.exec(kind);
   const width: Record<string, number> = { u1: 1, i1: 1, b1: 1, i2: 2, u2: 2, i4: 4, f4: 4, f8: 8, i8: 8 };
-  const size = width[kind];
+  const size = unicode ? 4 * Number(unicode[1]) : width[kind];
   if (!size) throw new ImportError(`${name}: unsupported dtype ${descr}`);
   if (dataStart + count * size > bytes.length) throw new ImportError(`${name}: .npy data is truncated`);
+  if (unicode) return { dtype: kind, shape, data: decodeUnicode(bytes.subarray(dataStart, dataStart + count * size), count, Number(unicode[1]), little) };
   // Copy through the Uint8Array constructor: a Node Buffer's slice() is a view into a shared pool,
   // whose .buffer would start at the wrong offset.
   const raw = new Uint8Array(bytes.subarray(dataStart, dataStart + count * size));
@@ -49,19 +57,63 @@ export function parseNpy(bytes: Uint8Array, name = 'array'): NpyArray {
   return { dtype: kind, shape, data };
 }
 
-/** Write a C-ordered little-endian uint8 array as .npy v1.0 (header padded to 64 bytes as NumPy does). */
-export function writeNpyUint8(data: Uint8Array, shape: number[]): Uint8Array {
+/** numpy's 'U' dtype: `chars` UTF-32 code units per element, NUL-padded (numpy strips the padding on read). */
+function decodeUnicode(bytes: Uint8Array, count: number, chars: number, little: boolean): string[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    let text = '';
+    for (let c = 0; c < chars; c++) {
+      const code = view.getUint32((i * chars + c) * 4, little);
+      if (code === 0) break;
+      if (code > 0x10ffff) throw new ImportError(`unicode array holds an invalid code point ${code}`);
+      text += String.fromCodePoint(code);
+    }
+    out.push(text);
+  }
+  return out;
+}
+
+function isStringList(data: NpyWritable['data']): data is readonly string[] {
+  return Array.isArray(data);
+}
+
+/** The dtype and raw little-endian bytes of an array to write. */
+function encodeData(data: NpyWritable['data']): { descr: string; bytes: Uint8Array } {
+  if (isStringList(data)) {
+    const points = data.map((text) => Array.from(text, (ch) => ch.codePointAt(0)!));
+    const chars = Math.max(1, ...points.map((p) => p.length));
+    const bytes = new Uint8Array(data.length * chars * 4);
+    const view = new DataView(bytes.buffer);
+    points.forEach((p, i) => p.forEach((code, c) => view.setUint32((i * chars + c) * 4, code, true)));
+    return { descr: `<U${chars}`, bytes };
+  }
+  if (data instanceof Uint8Array) return { descr: '|u1', bytes: data };
+  // Through a DataView so the file is little-endian whatever the host's byte order.
+  const itemSize = data.BYTES_PER_ELEMENT;
+  const bytes = new Uint8Array(data.length * itemSize);
+  const view = new DataView(bytes.buffer);
+  if (data instanceof Float32Array) data.forEach((v, i) => view.setFloat32(i * 4, v, true));
+  else data.forEach((v, i) => view.setFloat64(i * 8, v, true));
+  return { descr: data instanceof Float32Array ? '<f4' : '<f8', bytes };
+}
+
+/** Write a C-ordered array as .npy v1.0 (header padded to 64 bytes as NumPy does). */
+export function writeNpy({ data, shape }: NpyWritable): Uint8Array {
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (count !== data.length) throw new Error(`writeNpy: shape (${shape.join(', ')}) holds ${count} values but ${data.length} were given`);
+  const { descr, bytes } = encodeData(data);
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
-  let header = `{'descr': '|u1', 'fortran_order': False, 'shape': ${shapeText}, }`;
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   const total = 10 + header.length + 1;
   header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
-  const out = new Uint8Array(10 + header.length + data.length);
+  const out = new Uint8Array(10 + header.length + bytes.length);
   out.set(MAGIC, 0);
   out[6] = 1;
   out[7] = 0;
   new DataView(out.buffer).setUint16(8, header.length, true);
   for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
-  out.set(data, 10 + header.length);
+  out.set(bytes, 10 + header.length);
   return out;
 }
 
@@ -70,7 +122,7 @@ export function readNpz(bytes: Uint8Array, name = 'archive.npz'): Map<string, Np
   try {
     entries = unzipSync(bytes);
   } catch (error) {
-    throw new ImportError(`${name}: not a readable .npz/zip (${(error as Error).message})`);
+    throw new ImportError(`${name}: not a readable .npz/zip (${errorMessage(error)})`);
   }
   const arrays = new Map<string, NpyArray>();
   for (const [key, value] of Object.entries(entries)) {
@@ -79,9 +131,9 @@ export function readNpz(bytes: Uint8Array, name = 'archive.npz'): Map<string, Np
   return arrays;
 }
 
-export function writeNpz(arrays: Record<string, { data: Uint8Array; shape: number[] }>): Uint8Array {
+export function writeNpz(arrays: Record<string, NpyWritable>): Uint8Array {
   const files: Record<string, Uint8Array> = {};
-  for (const [key, { data, shape }] of Object.entries(arrays)) files[`${key}.npy`] = writeNpyUint8(data, shape);
+  for (const [key, array] of Object.entries(arrays)) files[`${key}.npy`] = writeNpy(array);
   // Stored (level 0) like numpy.savez, so numpy can memory-map and the export stays fast.
   return zipSync(files, { level: 0 });
 }

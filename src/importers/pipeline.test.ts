@@ -3,6 +3,7 @@ import { encode as encodePng } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import { hasShared, sharedPath } from '../testing/sharedData';
 import { exportNpz, exportPngZip, filesFromZip } from './exportDataset';
+import { writeNpz } from './npy';
 import { importDataset, importFiles } from './pipeline';
 import type { ImportFile, ImportProgress } from './types';
 import { PHI, phiDicom } from './testing/dicomFixtures';
@@ -108,14 +109,28 @@ describe('export round trips', () => {
     return (await importDataset(files, { size: 32, channels: 3, fit: 'crop', labels: { kind: 'folder' }, seed: 1 })).dataset;
   }
 
-  it('npz (MedMNIST layout) re-imports with the same pixels, labels and splits', async () => {
+  it('npz (MedMNIST layout) re-imports with the same pixels, labels, class names and splits', async () => {
     const original = await dataset();
     const { dataset: back } = await importDataset([file('data.npz', exportNpz(original))], { size: 32, channels: 3, fit: 'crop' });
     expect(back.images).toHaveLength(original.images.length);
-    const key = (i: { pixelHash: string; split?: string; label: number }, names: string[]) => `${i.pixelHash}|${i.split}|${names[i.label]}`;
-    // npz stores class indices: names become "0","1"; map them back through the original order.
-    const originalKeys = original.images.map((i) => `${i.pixelHash}|${i.split}|${i.label}`).sort();
-    expect(back.images.map((i) => key(i, back.classNames)).sort()).toEqual(originalKeys);
+    expect(back.classNames).toEqual(original.classNames);
+    const keys = (d: typeof original) => d.images.map((i) => `${i.pixelHash}|${i.split}|${d.classNames[i.label]}`).sort();
+    expect(keys(back)).toEqual(keys(original));
+  });
+
+  it('an npz without class_names names its classes by label value, in numeric order', async () => {
+    const images = { data: Uint8Array.from({ length: 3 * 28 * 28 }, (_, i) => i % 251), shape: [3, 28, 28] };
+    const npz = writeNpz({ train_images: images, train_labels: { data: Uint8Array.of(5, 2, 5), shape: [3, 1] } });
+    const { dataset: back } = await importDataset([file('plain.npz', npz)], { size: 28, channels: 1, fit: 'crop' });
+    expect(back.classNames).toEqual(['2', '5']);
+    expect(back.images.map((i) => back.classNames[i.label])).toEqual(['5', '2', '5']);
+  });
+
+  it('refuses an npz whose labels have no entry in class_names, naming the file and array', async () => {
+    const npz = writeNpz({ train_images: { data: new Uint8Array(2 * 28 * 28), shape: [2, 28, 28] }, train_labels: { data: Uint8Array.of(0, 3), shape: [2, 1] }, class_names: { data: ['a', 'b'], shape: [2] } });
+    const run = importFiles([file('bad.npz', npz)], { size: 28, channels: 1, fit: 'crop' });
+    for await (const _ of run.images) void _;
+    expect(run.report.rejected[0].reason).toBe('bad.npz:train_labels: label 3 has no entry in class_names (2 names)');
   });
 
   it('PNG ZIP + labels.csv re-imports with the same pixels, labels and splits', async () => {

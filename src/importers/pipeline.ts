@@ -8,8 +8,8 @@ import { PatientGrouper, pixelHash } from './grouping';
 import { countClasses, LabelResolver, type LabelSource } from './labels';
 import { preprocess, validatePreprocessOptions, type PreprocessOptions } from './preprocess';
 import { decodeFile, type DecodeOptions } from './sources';
-import { assignSplits } from './splits';
-import { ImportError, type DuplicateGroup, type ImportFile, type ImportProgress, type ImportReport, type PreparedImage, type StudioDataset } from './types';
+import { finishImport, type FinishOptions } from './importFinish';
+import { ImportError, type ImportFile, type ImportProgress, type ImportReport, type PreparedImage, type StudioDataset } from './types';
 import { errorMessage } from '../core/errorMessage';
 
 export interface ImportOptions extends PreprocessOptions, DecodeOptions {
@@ -138,38 +138,19 @@ export function importFiles(files: Iterable<ImportFile> | AsyncIterable<ImportFi
   return { images: run(), report, classNames: labels.classNames };
 }
 
-/** Exact duplicates by pixel hash; `crossesSplits` marks leaks between train/val/test. */
-export function findDuplicates(images: readonly Pick<PreparedImage, 'pixelHash' | 'split' | 'source'>[]): DuplicateGroup[] {
-  const byHash = new Map<string, number[]>();
-  images.forEach((image, i) => {
-    const list = byHash.get(image.pixelHash);
-    if (list) list.push(i);
-    else byHash.set(image.pixelHash, [i]);
-  });
-  const groups: DuplicateGroup[] = [];
-  for (const [hash, indices] of byHash) {
-    if (indices.length < 2) continue;
-    const splits = new Set(indices.map((i) => images[i].split));
-    groups.push({ pixelHash: hash, indices, files: indices.map((i) => images[i].source.relativePath), crossesSplits: splits.size > 1 });
-  }
-  return groups;
-}
-
 /**
- * Import everything into a dataset: collect images, assign seeded stratified patient-grouped splits
- * (keeping splits a source already fixed), then report duplicates.
+ * The in-memory entry point (`npm run convert`, tests): every image is kept with its pixels, then
+ * the shared import finish gives the final classes, splits, duplicates and notices — the same
+ * finish the studio's ImportJobs applies to images it streams to storage.
  */
 export async function importDataset(
   files: Iterable<ImportFile> | AsyncIterable<ImportFile>,
-  options: ImportOptions & { seed?: number; fractions?: [number, number, number] },
+  options: ImportOptions & Partial<FinishOptions>,
 ): Promise<{ dataset: StudioDataset; report: ImportReport }> {
   const run = importFiles(files, options);
   const images: PreparedImage[] = [];
   for await (const image of run.images) images.push(image);
-  const splits = assignSplits(images, { seed: options.seed ?? 0, fractions: options.fractions });
-  images.forEach((image, i) => (image.split = splits[i]));
-  run.report.duplicates = findDuplicates(images);
-  const crossing = run.report.duplicates.filter((d) => d.crossesSplits).length;
-  if (crossing > 0) run.report.notices.push({ message: `${crossing} sets of identical images span more than one split` });
-  return { dataset: { size: options.size, channels: options.channels, classNames: run.classNames, images }, report: run.report };
+  const finished = finishImport(images, run.classNames, run.report, { seed: options.seed ?? 0, fractions: options.fractions, dedupe: options.dedupe });
+  const kept = finished.kept.map((i, k): PreparedImage => ({ ...images[i], label: finished.labels[k], split: finished.splits[k] }));
+  return { dataset: { size: options.size, channels: options.channels, classNames: finished.classNames, images: kept }, report: finished.report };
 }

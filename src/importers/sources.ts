@@ -7,9 +7,10 @@ import type { WindowChoice } from './dicom/window';
 import type { PatientGrouper } from './grouping';
 import type { LabelResolver } from './labels';
 import { countNonFinite, looksLikeNifti, niftiSlices, readNifti, type NiftiSliceOptions } from './nifti';
-import { readNpz, type NpyArray } from './npy';
+import { readNpz } from './npy';
+import { readNpzLayout } from './npzLayout';
 import { decodeJpeg, decodePng, isJpeg, isPng } from './raster';
-import { ImportError, SPLITS, type ImportNotice, type IntensityImage, type SourceFormat } from './types';
+import { ImportError, type ImportNotice, type IntensityImage, type SourceFormat } from './types';
 
 export interface DecodeOptions {
   window?: WindowChoice;
@@ -36,48 +37,27 @@ export function detectFormat(bytes: Uint8Array, name: string): SourceFormat | un
 }
 
 function* npzImages(bytes: Uint8Array, name: string, context: DecodeContext): Generator<IntensityImage> {
-  const arrays = readNpz(bytes, name);
-  const splitKeys = SPLITS.filter((s) => arrays.has(`${s}_images`));
-  const keys = splitKeys.length > 0 ? splitKeys.map((s) => [`${s}_images`, `${s}_labels`, s] as const) : arrays.has('images') ? [['images', 'labels', undefined] as const] : [];
-  if (keys.length === 0) throw new ImportError('npz has no MedMNIST-style {train,val,test}_images or images array');
-  // Register numeric classes in numeric order so class index == label value.
-  const allLabels = new Set<number>();
-  for (const [, labelKey] of keys) for (const v of labelValues(arrays.get(labelKey), context, name)) allLabels.add(v);
-  for (const v of [...allLabels].sort((a, b) => a - b)) context.labels.indexOf(String(v));
-
-  for (const [imageKey, labelKey, split] of keys) {
-    const images = arrays.get(imageKey)!;
-    if (images.dtype !== 'u1') throw new ImportError(`${imageKey} has dtype ${images.dtype}; MedMNIST images are uint8`);
-    const [count, height, width, depth = 1] = images.shape;
-    if (images.shape.length < 3 || (depth !== 1 && depth !== 3)) throw new ImportError(`${imageKey} has shape (${images.shape}); expected (N,H,W) or (N,H,W,3)`);
-    const labels = labelValues(arrays.get(labelKey), context, name);
-    if (labels.length > 0 && labels.length !== count) throw new ImportError(`${labelKey} has ${labels.length} rows for ${count} images`);
-    const per = height * width * depth;
-    for (let i = 0; i < count; i++) {
+  const layout = readNpzLayout(readNpz(bytes, name), name);
+  // Every class of the archive is registered in its order, so indices follow the file (MedMNIST:
+  // index == label value) and a class absent from one split keeps its place.
+  const classIndex = layout.classNames.map((className) => context.labels.indexOf(className));
+  for (const part of layout.parts) {
+    if (part.labelNote) context.notice({ file: name, message: part.labelNote });
+    const per = part.height * part.width * part.channels;
+    for (let i = 0; i < part.count; i++) {
       const pixels = new Float32Array(per);
-      const data = images.data as Uint8Array;
-      for (let k = 0; k < per; k++) pixels[k] = data[i * per + k] / 255;
+      for (let k = 0; k < per; k++) pixels[k] = part.pixels[i * per + k] / 255;
       yield {
-        width,
-        height,
-        channels: depth as 1 | 3,
+        width: part.width,
+        height: part.height,
+        channels: part.channels,
         pixels,
-        meta: { format: 'npz', width, height, frame: i },
-        label: labels.length ? context.labels.indexOf(String(labels[i])) : undefined,
-        split,
+        meta: { format: 'npz', width: part.width, height: part.height, frame: i },
+        label: part.labels ? classIndex[part.labels[i]] : undefined,
+        split: part.split,
       };
     }
   }
-}
-
-function labelValues(array: NpyArray | undefined, context: DecodeContext, name: string): number[] {
-  if (!array) return [];
-  const columns = array.shape.length > 1 ? array.shape[1] : 1;
-  if (columns !== 1) {
-    context.notice({ file: name, message: `multi-label npz (${columns} label columns) is not supported: labels dropped` });
-    return [];
-  }
-  return Array.from(array.data as ArrayLike<number | bigint>, Number);
 }
 
 /** Decode one file into display-ready images. Throws ImportError with a user-facing reason. */

@@ -91,9 +91,14 @@ export interface ImportNotice {
 
 export interface DuplicateGroup {
   pixelHash: string;
-  /** Indices of the prepared images (in output order) that share the same pixels. */
+  /** Indices of the prepared images (in import order, before any dedupe) that share the same pixels. */
   indices: number[];
+  /** Per member: where it came from (file, plus the row, frame or slice inside it). */
   files: string[];
+  /** Per member: its split. */
+  splits: Split[];
+  /** The member kept as the original (the first in train, else the first); the others are copies. */
+  original: number;
   crossesSplits: boolean;
 }
 

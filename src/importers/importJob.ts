@@ -1,19 +1,19 @@
 /**
  * Imports the user's files inside the compute worker in two steps, so they can check the result
  * before anything becomes a dataset:
- *   1. stage: decode, preprocess and write pixel chunks (streamed: memory stays bounded), then
- *      assign patient-grouped stratified splits and find duplicates; the UI shows the report,
- *      class counts and a preview;
+ *   1. stage: decode, preprocess and write pixel chunks (streamed: memory stays bounded), then the
+ *      shared import finish (importFinish.ts, the same as `npm run convert`) settles classes,
+ *      splits, duplicates and notices; the UI shows the report, class counts and a preview;
  *   2. commit (write the metadata pointer) or discard (delete the staged chunks).
  * Staged chunks that are never committed (tab closed) are swept at the next start.
  */
-import { findDuplicates, importFiles, type ImportOptions } from '../importers/pipeline';
-import { assignSplits } from '../importers/splits';
-import { countClasses, type LabelSource } from '../importers/labels';
-import type { WindowChoice } from '../importers/dicom/window';
-import type { NiftiSliceOptions } from '../importers/nifti';
-import { SPLITS, type ImportReport, type PreparedImage, type Split, type TechnicalMetadata } from '../importers/types';
-import { CancelledError, type CancelToken, type ProgressCallback } from '../core/jobControl';
+import { importFiles, type ImportOptions } from './pipeline';
+import { finishImport, type FinishedImport, type ImageFacts } from './importFinish';
+import type { LabelSource } from './labels';
+import type { WindowChoice } from './dicom/window';
+import type { NiftiSliceOptions } from './nifti';
+import type { ImportReport, Split, TechnicalMetadata } from './types';
+import type { CancelToken, ProgressCallback } from '../core/jobControl';
 import type { ImagePage } from '../storage/datasetStore';
 import type { KeyValueStore } from '../storage/keyValueStore';
 import { commitDataset, DEFAULT_CHUNK_SIZE, discardStaged, newDatasetId, stageChunks, SPLIT_CODES, type DatasetChunk, type DatasetMeta } from '../storage/datasetStore';
@@ -58,11 +58,6 @@ interface StagingRecord {
 }
 
 const PREVIEW_COUNT = 24;
-/** Labels are stored as bytes; -1 (unlabelled) becomes an explicit class. */
-const UNLABELLED = 'unlabelled';
-
-/** The light facts kept per image while staging; pixels go straight to storage. */
-type ImageFacts = Pick<PreparedImage, 'label' | 'group' | 'split' | 'pixelHash' | 'source' | 'meta'>;
 
 export class ImportJobs {
   private staged = new Map<string, StagingRecord>();
@@ -133,29 +128,15 @@ export class ImportJobs {
 
     onProgress({ done: 0, total: files.length, label });
     const written = await stageChunks(this.store, { id, name: settings.name, width: settings.size, height: settings.size, channels: settings.channels, chunkSize }, chunks());
-    if (run.report.cancelled) {
+    let finished: FinishedImport;
+    try {
+      // No dedupe here: the staged chunks hold every image, so the finish must keep them all.
+      finished = finishImport(facts, run.classNames, run.report, { seed: settings.seed, fractions: settings.fractions });
+    } catch (error) {
       await discardStaged(this.store, id, written.chunkCount);
-      throw new CancelledError('The import');
+      throw error;
     }
-    if (facts.length === 0) {
-      await discardStaged(this.store, id, written.chunkCount);
-      const reasons = run.report.rejected.slice(0, 5).map((r) => `${r.relativePath}: ${r.reason}`).join('; ');
-      throw new Error(`No image could be imported from the ${files.length} file(s). ${reasons}`);
-    }
-
-    const unlabelled = facts.some((f) => f.label < 0);
-    const classNames = unlabelled ? [...run.classNames, UNLABELLED] : [...run.classNames];
-    if (classNames.length === 0) classNames.push(UNLABELLED);
-    if (classNames.length > 256) throw new Error(`${classNames.length} classes found; at most 256 are supported`);
-    const labelOf = (f: ImageFacts) => (f.label < 0 ? classNames.indexOf(UNLABELLED) : f.label);
-
-    const splits = assignSplits(facts, { seed: settings.seed, fractions: settings.fractions });
-    facts.forEach((f, i) => (f.split = splits[i]));
-    run.report.duplicates = findDuplicates(facts);
-    const crossing = run.report.duplicates.filter((d) => d.crossesSplits).length;
-    if (crossing > 0) run.report.notices.push({ message: `${crossing} sets of identical images span more than one split: a leak between training and evaluation data` });
-
-    const labels = Uint8Array.from(facts, labelOf);
+    const { classNames, labels, splits } = finished;
     const splitCodes = Uint8Array.from(splits, (s) => SPLIT_CODES[s]);
     this.staged.set(id, {
       meta: {
@@ -184,9 +165,9 @@ export class ImportJobs {
       width: settings.size,
       channels: settings.channels,
       classNames,
-      classCounts: countClasses(labels, classNames),
-      splitCounts: Object.fromEntries(SPLITS.map((s) => [s, splits.filter((x) => x === s).length])) as Record<Split, number>,
-      report: run.report,
+      classCounts: finished.classCounts,
+      splitCounts: finished.splitCounts,
+      report: finished.report,
       preview: { pixels: previewPixels, labels: labels.slice(0, preview.length), splits: splitCodes.slice(0, preview.length) },
     };
   }

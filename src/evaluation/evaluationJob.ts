@@ -20,6 +20,7 @@ import {
 import { createFidInception, FID_WEIGHTS_FILE_NAME, FID_WEIGHTS_URL, inceptionFeaturesFromPixels, loadCachedInceptionWeights } from '../metrics/inception';
 import { deriveSeed, Random } from '../data/random';
 import type { KeyValueStore } from '../storage/keyValueStore';
+import { storageKeys } from '../storage/schema';
 import { getDatasetIndex, getDatasetMeta, readImages, SPLIT_CODES, type DatasetMeta } from '../storage/datasetStore';
 import { loadRun } from '../training/runStore';
 import type { CancelToken, ProgressCallback } from '../core/jobControl';
@@ -127,7 +128,7 @@ export async function runEvaluation(store: KeyValueStore, id: string, request: E
   warnings.push(...main.warnings);
 
   features.dispose?.();
-  const fakeKey = `evaluation/${id}/fake`;
+  const fakeKey = storageKeys.evaluationFake(id);
   await store.setMany([[fakeKey, fake.stack.data]]);
   onProgress({ done: stages.length, total: stages.length, label: 'Done' });
   return {

@@ -1,27 +1,28 @@
-/** Stored evaluations: the record under `evaluation/<id>`, its synthetic images beside it. */
+/** Stored evaluations: the versioned record under `evaluation/<id>`, its synthetic images beside it (storage/schema.ts). */
 import type { KeyValueStore } from '../storage/keyValueStore';
+import { recordCollection } from '../storage/recordCollection';
+import { storageKeys, storagePrefixes } from '../storage/schema';
 import { getDatasetMeta, readImages } from '../storage/datasetStore';
 import type { EvaluationRecord } from './evaluationTypes';
 
-const key = (id: string) => `evaluation/${id}`;
-const isRecordKey = (k: string) => /^evaluation\/[^/]+$/.test(k);
+const evaluations = recordCollection<EvaluationRecord>('evaluation', (record) => record.createdAt);
 
 export async function saveEvaluation(store: KeyValueStore, record: EvaluationRecord): Promise<void> {
-  await store.setMany([[key(record.id), record]]);
+  await evaluations.put(store, storageKeys.evaluation(record.id), record);
 }
 
+/** Newest first. */
 export async function listEvaluations(store: KeyValueStore): Promise<EvaluationRecord[]> {
-  const keys = (await store.keys()).filter(isRecordKey);
-  return (await store.getMany<EvaluationRecord>(keys)).filter((r): r is EvaluationRecord => !!r).sort((a, b) => b.createdAt - a.createdAt);
+  return evaluations.list(store, storagePrefixes.evaluations);
 }
 
 export async function deleteEvaluation(store: KeyValueStore, id: string): Promise<void> {
-  await store.delMany([key(id), `${key(id)}/fake`]);
+  await store.delMany([storageKeys.evaluation(id), storageKeys.evaluationFake(id)]);
 }
 
 /** The images of flagged pairs, side by side: synthetic i beside training image j. */
 export async function readPairImages(store: KeyValueStore, id: string, pairs: { synthetic: number; train: number }[]): Promise<{ synthetic: Uint8Array; train: Uint8Array; size: number }> {
-  const record = await store.get<EvaluationRecord>(key(id));
+  const record = await evaluations.get(store, storageKeys.evaluation(id));
   if (!record) throw new Error(`Evaluation ${id} does not exist`);
   const fake = await store.get<Uint8Array>(record.fakeKey);
   if (!fake) throw new Error(`The synthetic images of evaluation ${id} are missing`);

@@ -9,6 +9,7 @@ import { createModel } from '../../models';
 import { Vae } from '../../models/vae';
 import { deriveSeed, Random } from '../data/random';
 import type { KeyValueStore } from '../storage/keyValueStore';
+import { storageKeys } from '../storage/schema';
 import { getDatasetIndex, getDatasetMeta, readImages, SPLIT_CODES, type DatasetMeta } from '../storage/datasetStore';
 import { loadLatestGoodCheckpoint, loadRun } from '../training/runStore';
 import { CancelledError, type CancelToken, type ProgressCallback } from '../core/jobControl';
@@ -20,7 +21,7 @@ const BATCH = 32;
 /** Originals shown beside their reconstructions. */
 const EXAMPLES = 8;
 
-export const reconstructionExamplesKey = (id: string) => `reconstruction/${id}/examples`;
+export const reconstructionExamplesKey = storageKeys.reconstructionExamples;
 
 export async function runReconstruction(
   store: KeyValueStore,

@@ -14,7 +14,9 @@ import { SPLITS } from '../importers/types';
 import type { ProgressCallback } from '../core/jobControl';
 import { generateFromRun } from '../evaluation/generateFromRun';
 import type { ExportAudit } from './exportAudit';
+import { saveExportAudit } from './exportAuditStore';
 export { describeExportAudit, type ExportAudit } from './exportAudit';
+export { listExportAudits } from './exportAuditStore';
 
 export interface SyntheticExportRequest {
   runId: string;
@@ -95,13 +97,7 @@ export async function exportSynthetic(store: KeyValueStore, request: SyntheticEx
     datasetId: meta.id,
     thresholds: { ssim: ssim.threshold, features: features.threshold },
   };
-  await store.setMany([[`run/${request.runId}/audit/${audit.time}`, audit]]);
+  await saveExportAudit(store, request.runId, audit);
   onProgress({ done: 3, total: 3, label: 'Done' });
   return { meta, audit };
-}
-
-/** One line for a run card: the likely copies first, each criterion's own count after. */
-export async function listExportAudits(store: KeyValueStore, runId: string): Promise<ExportAudit[]> {
-  const keys = (await store.keys()).filter((k) => k.startsWith(`run/${runId}/audit/`));
-  return (await store.getMany<ExportAudit>(keys)).filter((a): a is ExportAudit => !!a).sort((a, b) => b.time - a.time);
 }

@@ -3,9 +3,12 @@
  * which would blow structured-clone memory on large sets) under `dataset/<id>/chunk/<n>`, and
  * the metadata record at `dataset/<id>` is written last. The metadata is the commit pointer: a
  * dataset whose chunks were written but whose pointer was not never shows up, and a failed
- * save removes its own partial chunks, so nothing stored before is touched.
+ * save removes its own partial chunks, so nothing stored before is touched. The meta and the
+ * index are versioned records (schema.ts); chunks and attributes are covered by the meta's version.
  */
-import { isQuotaError, StorageFullError, type KeyValueStore } from './keyValueStore';
+import { deleteKeysWithPrefix, isQuotaError, StorageFullError, type KeyValueStore, type StoredValue } from './keyValueStore';
+import { recordCollection } from './recordCollection';
+import { newId, ownerIdOfKey, shapeOfKey, storageKeys, storagePrefixes } from './schema';
 
 export type DatasetSource = 'phantom' | 'import';
 export type Split = 'train' | 'val' | 'test';
@@ -51,11 +54,9 @@ export interface ImagePage {
   splits: Uint8Array;
 }
 
-const metaKey = (id: string) => `dataset/${id}`;
-const indexKey = (id: string) => `dataset/${id}/index`;
-const chunkKey = (id: string, n: number) => `dataset/${id}/chunk/${n}`;
-const attributesKey = (id: string) => `dataset/${id}/attributes`;
-const isMetaKey = (key: string) => /^dataset\/[^/]+$/.test(key);
+const metas = recordCollection<DatasetMeta>('dataset', (meta) => meta.createdAt);
+const indexes = recordCollection<DatasetIndex>('datasetIndex');
+const { dataset: metaKey, datasetIndex: indexKey, datasetChunk: chunkKey, datasetAttributes: attributesKey } = storageKeys;
 
 export function imageBytes(meta: Pick<DatasetMeta, 'width' | 'height' | 'channels'>): number {
   return meta.width * meta.height * meta.channels;
@@ -126,9 +127,9 @@ export async function commitDataset(
   const full: DatasetMeta = { ...meta, chunkCount, byteLength: meta.count * imageBytes(meta) };
   try {
     await store.setMany([
-      [indexKey(meta.id), index],
-      ...(attributes ? ([[attributesKey(meta.id), attributes]] as [string, unknown][]) : []),
-      [metaKey(meta.id), full],
+      indexes.entry(indexKey(meta.id), index),
+      ...(attributes ? ([[attributesKey(meta.id), attributes]] as [string, StoredValue][]) : []),
+      metas.entry(metaKey(meta.id), full),
     ]);
     return full;
   } catch (error) {
@@ -142,30 +143,30 @@ export async function discardStaged(store: KeyValueStore, id: string, chunkCount
   await store.delMany(Array.from({ length: chunkCount }, (_, n) => chunkKey(id, n))).catch(() => undefined);
 }
 
+/** Newest first. */
 export async function listDatasets(store: KeyValueStore): Promise<DatasetMeta[]> {
-  const metaKeys = (await store.keys()).filter(isMetaKey);
-  const metas = await store.getMany<DatasetMeta>(metaKeys);
-  return metas.filter((m): m is DatasetMeta => m !== undefined).sort((a, b) => b.createdAt - a.createdAt);
+  return metas.list(store, storagePrefixes.datasets);
 }
 
 export async function getDatasetMeta(store: KeyValueStore, id: string): Promise<DatasetMeta> {
-  const meta = await store.get<DatasetMeta>(metaKey(id));
+  const meta = await metas.get(store, metaKey(id));
   if (!meta) throw new Error(`Dataset ${id} does not exist (it may have been deleted)`);
   return meta;
 }
 
 export async function getDatasetIndex(store: KeyValueStore, id: string): Promise<DatasetIndex> {
-  const index = await store.get<DatasetIndex>(indexKey(id));
+  const index = await indexes.get(store, indexKey(id));
   if (!index) throw new Error(`Dataset ${id} has no label index; it is damaged and should be re-imported`);
   return index;
 }
 
-/** Reads images [start, start + count) as one contiguous array, touching only the chunks needed. */
+/** The technical attributes of one image, or null for datasets stored without them. */
 export async function getImageAttributes(store: KeyValueStore, id: string, index: number): Promise<unknown | null> {
   const all = await store.get<unknown[]>(attributesKey(id));
   return all?.[index] ?? null;
 }
 
+/** Reads images [start, start + count) as one contiguous array, touching only the chunks needed. */
 export async function readImages(store: KeyValueStore, meta: DatasetMeta, start: number, count: number): Promise<Uint8Array> {
   if (start < 0 || count < 0 || start + count > meta.count) {
     throw new RangeError(`Images ${start}..${start + count} are outside dataset "${meta.name}" (${meta.count} images)`);
@@ -188,28 +189,26 @@ export async function readImages(store: KeyValueStore, meta: DatasetMeta, start:
 }
 
 export async function deleteDataset(store: KeyValueStore, id: string): Promise<void> {
-  const meta = await store.get<DatasetMeta>(metaKey(id));
   // The pointer goes first, so an interrupted delete leaves orphan chunks, never a broken dataset.
-  await store.delMany([metaKey(id), indexKey(id), attributesKey(id)]);
-  const prefix = `dataset/${id}/chunk/`;
-  const chunkKeys = meta
-    ? Array.from({ length: meta.chunkCount }, (_, n) => chunkKey(id, n))
-    : (await store.keys()).filter((k) => k.startsWith(prefix));
-  await store.delMany(chunkKeys);
+  // Every part is found by prefix: the meta may be missing or unreadable and still own chunks.
+  await store.delMany([metaKey(id)]);
+  await deleteKeysWithPrefix(store, storagePrefixes.datasetParts(id));
 }
 
 /** Chunks left behind by a save that was interrupted (tab closed mid-import); removed at start-up. */
 export async function removeOrphanChunks(store: KeyValueStore): Promise<number> {
-  const all = await store.keys();
-  const live = new Set(all.filter(isMetaKey).map((k) => k.slice('dataset/'.length)));
+  const all = await store.keysWithPrefix(storagePrefixes.datasets);
+  // A meta key counts as live even when its record is unreadable: what it owns is kept with it.
+  const live = new Set(all.filter((k) => shapeOfKey(k)?.kind === 'dataset').map(ownerIdOfKey));
   const orphans = all.filter((k) => {
-    const match = /^dataset\/([^/]+)\/(chunk\/\d+|index|attributes)$/.exec(k);
-    return match !== null && !live.has(match[1]);
+    const kind = shapeOfKey(k)?.kind;
+    return (kind === 'datasetChunk' || kind === 'datasetIndex' || kind === 'datasetAttributes') && !live.has(ownerIdOfKey(k));
   });
   if (orphans.length) await store.delMany(orphans);
   return orphans.length;
 }
 
+/** A new dataset id (`ds-…`); schema.ts's newId makes the ids of every other kind. */
 export function newDatasetId(): string {
-  return `ds-${Date.now().toString(36)}-${crypto.getRandomValues(new Uint32Array(1))[0].toString(36)}`;
+  return newId('ds');
 }

@@ -3,7 +3,7 @@
  * (datasets, runs, checkpoints, settings) lives in one object store under path-like keys, so
  * "delete all my data" is a single clear() and tests can swap in a store that runs out of space.
  */
-import { clear, createStore, delMany, get, getMany, keys, setMany, type UseStore } from 'idb-keyval';
+import { clear, createStore, delMany, get, getMany, keys, promisifyRequest, setMany, type UseStore } from 'idb-keyval';
 
 export type StoredValue = unknown;
 
@@ -14,6 +14,11 @@ export interface KeyValueStore {
   setMany(entries: [string, StoredValue][]): Promise<void>;
   delMany(keys: string[]): Promise<void>;
   keys(): Promise<string[]>;
+  /**
+   * The keys that start with `prefix`, in key order. Lists of one kind of record use this, so
+   * listing runs reads the keys under `run/` and not every key of the database.
+   */
+  keysWithPrefix(prefix: string): Promise<string[]>;
   clear(): Promise<void>;
 }
 
@@ -28,8 +33,30 @@ export function openIdbStore(dbName = DATABASE_NAME): KeyValueStore {
     setMany: (entries) => setMany(entries, store),
     delMany: (list) => delMany(list, store),
     keys: async () => (await keys(store)).map(String),
+    keysWithPrefix: async (prefix) => {
+      const found = await store('readonly', (objects) => promisifyRequest(objects.getAllKeys(prefixRange(prefix))));
+      return found.map(String).filter((key) => key.startsWith(prefix));
+    },
     clear: () => clear(store),
   };
+}
+
+/**
+ * The key range of the strings that start with `prefix`: from the prefix itself up to, not
+ * including, the prefix with its last code unit raised by one ('run/' → 'run0'), which is exact
+ * for every key (an upper bound of prefix + '\uffff' would miss keys that continue past it).
+ */
+function prefixRange(prefix: string): IDBKeyRange | undefined {
+  if (prefix === '') return undefined;
+  const last = prefix.charCodeAt(prefix.length - 1);
+  if (last === 0xffff) return IDBKeyRange.lowerBound(prefix); // too wide; keysWithPrefix filters what it returns
+  return IDBKeyRange.bound(prefix, prefix.slice(0, -1) + String.fromCharCode(last + 1), false, true);
+}
+
+/** Deletes every key under `prefix` (a run and all it owns, say). */
+export async function deleteKeysWithPrefix(store: KeyValueStore, prefix: string): Promise<void> {
+  const found = await store.keysWithPrefix(prefix);
+  if (found.length > 0) await store.delMany(found);
 }
 
 /** Raised instead of the browser's bare QuotaExceededError, with a message a user can act on. */

@@ -13,6 +13,8 @@ export function openMemoryStore(): KeyValueStore {
       for (const k of keys) map.delete(k);
     },
     keys: async () => [...map.keys()],
+    // Sorted like IndexedDB's key order (UTF-16 code units, which is what < compares).
+    keysWithPrefix: async (prefix) => [...map.keys()].filter((k) => k.startsWith(prefix)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
     clear: async () => map.clear(),
   };
 }

@@ -1,5 +1,7 @@
-/** User settings and small cached facts (such as the backend probe), one record under `settings`. */
+/** User settings and small cached facts (such as the backend probe), one versioned record under `settings`. */
 import type { KeyValueStore } from './keyValueStore';
+import { recordCollection, UnreadableRecordError } from './recordCollection';
+import { storageKeys } from './schema';
 import type { BackendChoice, BackendProbeResult } from '../compute/backendTypes';
 
 export interface Settings {
@@ -10,15 +12,23 @@ export interface Settings {
 }
 
 export const DEFAULT_SETTINGS: Settings = { backend: 'auto', probe: null };
-const SETTINGS_KEY = 'settings';
+const settings = recordCollection<Partial<Settings>>('settings');
 
+/**
+ * The saved settings over the defaults. A record this version cannot read (from a newer studio,
+ * say) reads as the defaults, so the studio still starts; it stays stored until the user changes
+ * a setting here, which writes a record this version understands.
+ */
 export async function loadSettings(store: KeyValueStore): Promise<Settings> {
-  const saved = await store.get<Partial<Settings>>(SETTINGS_KEY);
+  const saved = await settings.get(store, storageKeys.settings()).catch((error: unknown) => {
+    if (error instanceof UnreadableRecordError) return undefined;
+    throw error;
+  });
   return { ...DEFAULT_SETTINGS, ...(saved ?? {}) };
 }
 
 export async function updateSettings(store: KeyValueStore, patch: Partial<Settings>): Promise<Settings> {
   const next = { ...(await loadSettings(store)), ...patch };
-  await store.setMany([[SETTINGS_KEY, next]]);
+  await settings.put(store, storageKeys.settings(), next);
   return next;
 }

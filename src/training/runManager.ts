@@ -7,6 +7,7 @@ import { deleteRun, listRuns, loadRun, readSamples, saveRun } from './runStore';
 import { Trainer, validateSettings, type TrainerHooks } from './trainer';
 import type { RunEvent, RunRecord, RunSettings, SampleGrid } from './runTypes';
 import { newDatasetId } from '../storage/datasetStore';
+import { storageKeys } from '../storage/schema';
 
 export interface RunBackend {
   name(): string;
@@ -78,7 +79,7 @@ export class RunManager {
   }
 
   readSamples(runId: string, step: number): Promise<SampleGrid | null> {
-    return readSamples(this.store, { step, key: `run/${runId}/sample/${step}` });
+    return readSamples(this.store, { step, key: storageKeys.sampleGrid(runId, step) });
   }
 
   /** Stops whatever is training (before everything is deleted, say). */

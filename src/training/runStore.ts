@@ -2,37 +2,38 @@
  * Runs, checkpoints and sample grids in the key-value store. The run record is the pointer: a
  * checkpoint's bytes are written first and the record that names it second, so a torn write
  * (tab killed mid-save) leaves the previous checkpoint named and intact. Pruned checkpoints are
- * deleted only after the record that drops them has landed.
+ * deleted only after the record that drops them has landed. The run record is versioned
+ * (storage/schema.ts); checkpoints and sample grids are covered by its version.
  */
-import { isQuotaError, StorageFullError, type KeyValueStore } from '../storage/keyValueStore';
+import { deleteKeysWithPrefix, isQuotaError, StorageFullError, type KeyValueStore } from '../storage/keyValueStore';
+import { recordCollection } from '../storage/recordCollection';
+import { storageKeys, storagePrefixes } from '../storage/schema';
 import type { CheckpointRef, RunRecord, SampleGrid, SampleRef } from './runTypes';
 import { decodeState, encodeState, sha256 } from './checkpointCodec';
 import type { ModelState } from '../../models/types';
 import { errorMessage } from '../core/errorMessage';
 
-const runKey = (id: string) => `run/${id}`;
-const isRunKey = (key: string) => /^run\/[^/]+$/.test(key);
+const runs = recordCollection<RunRecord>('run', (run) => run.createdAt);
 
 export async function saveRun(store: KeyValueStore, record: RunRecord): Promise<void> {
-  await store.setMany([[runKey(record.id), record]]);
+  await runs.put(store, storageKeys.run(record.id), record);
 }
 
 export async function loadRun(store: KeyValueStore, id: string): Promise<RunRecord> {
-  const record = await store.get<RunRecord>(runKey(id));
+  const record = await runs.get(store, storageKeys.run(id));
   if (!record) throw new Error(`Run ${id} does not exist (it may have been deleted)`);
   return record;
 }
 
+/** Newest first. */
 export async function listRuns(store: KeyValueStore): Promise<RunRecord[]> {
-  const keys = (await store.keys()).filter(isRunKey);
-  const records = await store.getMany<RunRecord>(keys);
-  return records.filter((r): r is RunRecord => !!r).sort((a, b) => b.createdAt - a.createdAt);
+  return runs.list(store, storagePrefixes.runs);
 }
 
+/** The record goes first, then everything the run owns (checkpoints, sample grids, export audits). */
 export async function deleteRun(store: KeyValueStore, id: string): Promise<void> {
-  await store.delMany([runKey(id)]);
-  const prefix = `run/${id}/`;
-  await store.delMany((await store.keys()).filter((k) => k.startsWith(prefix)));
+  await store.delMany([storageKeys.run(id)]);
+  await deleteKeysWithPrefix(store, storagePrefixes.runParts(id));
 }
 
 /**
@@ -41,7 +42,7 @@ export async function deleteRun(store: KeyValueStore, id: string): Promise<void>
  */
 export async function writeCheckpoint(store: KeyValueStore, record: RunRecord, state: ModelState, score: number, keep: number): Promise<RunRecord> {
   const bytes = encodeState(state);
-  const ref: CheckpointRef = { step: state.step, key: `run/${record.id}/ckpt/${state.step}`, sha256: await sha256(bytes), bytes: bytes.byteLength, score };
+  const ref: CheckpointRef = { step: state.step, key: storageKeys.checkpoint(record.id, state.step), sha256: await sha256(bytes), bytes: bytes.byteLength, score };
   try {
     await store.setMany([[ref.key, bytes]]);
   } catch (error) {
@@ -93,7 +94,7 @@ export async function loadLatestGoodCheckpoint(
 }
 
 export async function writeSamples(store: KeyValueStore, runId: string, grid: SampleGrid): Promise<SampleRef> {
-  const ref = { step: grid.step, key: `run/${runId}/sample/${grid.step}` };
+  const ref = { step: grid.step, key: storageKeys.sampleGrid(runId, grid.step) };
   await store.setMany([[ref.key, grid]]);
   return ref;
 }

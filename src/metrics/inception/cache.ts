@@ -4,13 +4,15 @@
  * Layout, all under `inception/`: chunks of at most 16 MiB at `inception/file/chunk/<n>` (no
  * single value near IndexedDB's structured-clone limits), then the record `inception/file`,
  * written last: a save that dies midway leaves no record, so nothing half-written is ever read.
+ * The record is versioned (storage/schema.ts); the chunks are covered by its version.
  */
-import { isQuotaError, StorageFullError, type KeyValueStore } from '../../storage/keyValueStore';
+import { deleteKeysWithPrefix, isQuotaError, StorageFullError, type KeyValueStore } from '../../storage/keyValueStore';
+import { recordCollection } from '../../storage/recordCollection';
+import { storageKeys, storagePrefixes } from '../../storage/schema';
 import { loadInceptionWeights, sha256Hex, type InceptionWeights } from './weights';
 
-export const INCEPTION_KEY_PREFIX = 'inception/';
-const RECORD_KEY = 'inception/file';
-const chunkKey = (n: number) => `inception/file/chunk/${n}`;
+const RECORD_KEY = storageKeys.inceptionFile();
+const chunkKey = storageKeys.inceptionChunk;
 export const INCEPTION_CACHE_CHUNK_BYTES = 16 * 1024 * 1024;
 
 export interface CachedInceptionFile {
@@ -20,6 +22,8 @@ export interface CachedInceptionFile {
   chunkCount: number;
   savedAt: number;
 }
+
+const files = recordCollection<CachedInceptionFile>('inceptionFile', (file) => file.savedAt);
 
 /**
  * Stores `bytes` (already accepted by loadInceptionWeights) in place of any earlier file.
@@ -41,7 +45,7 @@ export async function saveInceptionWeightsFile(store: KeyValueStore, bytes: Uint
       await store.setMany([[chunkKey(n), bytes.slice(n * chunkBytes, (n + 1) * chunkBytes)]]);
       written.push(chunkKey(n));
     }
-    await store.setMany([[RECORD_KEY, record]]);
+    await files.put(store, RECORD_KEY, record);
   } catch (error) {
     await store.delMany(written).catch(() => undefined);
     if (isQuotaError(error)) throw new StorageFullError(`the Inception weights (${fileName})`, error);
@@ -51,7 +55,7 @@ export async function saveInceptionWeightsFile(store: KeyValueStore, bytes: Uint
 }
 
 export async function cachedInceptionFile(store: KeyValueStore): Promise<CachedInceptionFile | undefined> {
-  return store.get<CachedInceptionFile>(RECORD_KEY);
+  return files.get(store, RECORD_KEY);
 }
 
 /** The stored file's bytes, or undefined when none is stored. Throws if the stored bytes changed. */
@@ -87,6 +91,5 @@ export async function loadCachedInceptionWeights(store: KeyValueStore, options: 
 /** Removes the record first, so a half-finished delete never looks like a stored file. */
 export async function deleteCachedInceptionWeights(store: KeyValueStore): Promise<void> {
   await store.delMany([RECORD_KEY]);
-  const keys = (await store.keys()).filter((key) => key.startsWith(INCEPTION_KEY_PREFIX));
-  if (keys.length > 0) await store.delMany(keys);
+  await deleteKeysWithPrefix(store, storagePrefixes.inception);
 }

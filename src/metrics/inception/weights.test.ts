@@ -32,6 +32,7 @@ function memoryStore(options: { failAfterWrites?: number } = {}): KeyValueStore 
     },
     delMany: async (keys) => keys.forEach((k) => data.delete(k)),
     keys: async () => [...data.keys()],
+    keysWithPrefix: async (prefix) => [...data.keys()].filter((k) => k.startsWith(prefix)).sort(),
     clear: async () => data.clear(),
   };
 }

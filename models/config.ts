@@ -7,6 +7,7 @@ import type {
   CommonConfig,
   DcganConfig,
   DdpmConfig,
+  DiffAugmentPolicy,
   GanOptions,
   ModelConfig,
   ModelConfigInput,
@@ -14,6 +15,21 @@ import type {
   VaeConfig,
   WganGpConfig,
 } from './types';
+import { PYRAMID_RESOLUTIONS_HINT, pyramidOf } from './nets/pyramid';
+
+/** DiffAugment's full policy (Zhao et al. 2020: "color,translation,cutout"), what "DiffAugment on" means. */
+export const FULL_DIFF_AUGMENT: DiffAugmentPolicy = { color: true, translation: true, cutout: true };
+
+/** A config that fails validation; `reason` is the bare explanation, for callers that add their own context. */
+export class ConfigError extends Error {
+  constructor(
+    readonly kind: string,
+    readonly reason: string,
+  ) {
+    super(`models/config.ts: invalid ${kind} config: ${reason}`);
+    this.name = 'ConfigError';
+  }
+}
 
 const COMMON: Omit<CommonConfig, 'batchSize' | 'latentDim'> = { resolution: 32, channels: 1, numClasses: 0, seed: 1 };
 const GAN_OPTIONS: GanOptions = { diffAugment: null, spectralNorm: false, attentionResolution: null, emaDecay: null };
@@ -104,7 +120,7 @@ export function resolveConfig(input: ModelConfigInput): ModelConfig {
 
 export function validateConfig(config: ModelConfig): void {
   const fail = (why: string): never => {
-    throw new Error(`models/config.ts: invalid ${config.kind} config: ${why}`);
+    throw new ConfigError(config.kind, why);
   };
   const positiveInt = (name: string, v: number) => (Number.isInteger(v) && v > 0) || fail(`${name} must be a positive integer, got ${v}`);
   if (config.channels !== 1 && config.channels !== 3) fail(`channels must be 1 or 3, got ${config.channels}`);
@@ -122,6 +138,8 @@ export function validateConfig(config: ModelConfig): void {
   if ('width' in config) positiveInt('width', config.width);
   if ('emaDecay' in config && config.emaDecay !== null && !(config.emaDecay > 0 && config.emaDecay < 1))
     fail(`emaDecay must be null or in (0, 1), got ${config.emaDecay}`);
+  if ((config.kind === 'dcgan' || config.kind === 'wgan-gp' || config.kind === 'vae') && !pyramidOf(config.resolution))
+    fail(`resolution ${config.resolution} is not one the convolution stack can build; ${PYRAMID_RESOLUTIONS_HINT}`);
   switch (config.kind) {
     case 'dcgan':
       if (!(config.labelSmoothing >= 0 && config.labelSmoothing < 0.5)) fail('labelSmoothing must be in [0, 0.5)');
@@ -166,4 +184,9 @@ export function validateConfig(config: ModelConfig): void {
       break;
     }
   }
+}
+
+/** Whether a model samples from the EMA copy of its weights: the models that keep one (GANs, DDPM) with a decay set. */
+export function samplesFromEma(config: ModelConfig): boolean {
+  return 'emaDecay' in config && config.emaDecay !== null;
 }

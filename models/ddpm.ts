@@ -12,7 +12,7 @@
  * resolution² · channels and sampleLatent is the inherited standard-normal draw of that length.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Random } from '../src/data/random';
+import { Random } from './core/random';
 import { Adam, globalNorm } from './core/adam';
 import { ModelBase, checkLabels, packMetrics } from './core/base';
 import { rawWeights, type Weights } from './core/params';

@@ -8,7 +8,9 @@ import { WganGp } from './wgangp';
 import type { GenerativeModel, ModelConfigInput } from './types';
 
 export type * from './types';
-export { DEFAULT_CONFIGS, resolveConfig, validateConfig } from './config';
+export { ConfigError, DEFAULT_CONFIGS, FULL_DIFF_AUGMENT, resolveConfig, samplesFromEma, validateConfig } from './config';
+export { buildRunConfig, configForDataset, defaultRunChoices, EMA_DECAY, RUN_CHOICE_KINDS, type DatasetFacts, type RunChoiceKey, type RunChoices } from './runConfig';
+export { bytesToModelSpace, downloadBytes, imagesFromBytes, modelSpaceToBytes } from './core/pixels';
 export { readMetrics } from './core/base';
 export { progressiveSchedule } from './progressive';
 export { alphaBars, ddimTimesteps } from './ddpm';

@@ -5,7 +5,8 @@
  * tensor per step, or one per readback, sample or checkpoint, shows up as a difference.
  */
 import * as tf from '@tensorflow/tfjs';
-import { FULL_DIFF_AUGMENT } from './layers/diffAugment';
+import { FULL_DIFF_AUGMENT, samplesFromEma } from './config';
+import { downloadBytes } from './core/pixels';
 import type { PhantomBatches } from './testUtils';
 import type { GenerativeModel, ModelConfigInput } from './types';
 
@@ -165,13 +166,10 @@ class TrainerLikeLoop {
     const { config } = this.model;
     const classes = Math.max(1, config.numClasses);
     const n = this.cadence.samplesPerClass * classes;
-    const useEma = 'emaDecay' in config && config.emaDecay !== null;
-    const pixels = tf.tidy(() => {
+    await downloadBytes(() => {
       const z = this.model.sampleLatent(n, 9);
       const labels = config.numClasses > 0 ? tf.tensor1d(Int32Array.from({ length: n }, (_, i) => i % classes), 'int32') : null;
-      return this.model.generate(z, labels, { ema: useEma }).add(1).mul(127.5).clipByValue(0, 255).round().cast('int32');
+      return this.model.generate(z, labels, { ema: samplesFromEma(config) });
     });
-    await pixels.data();
-    pixels.dispose();
   }
 }

@@ -3,7 +3,7 @@
  * reproducible and a resumed run draws exactly what the uninterrupted run would have drawn,
  * with no generator state to save.
  */
-import { deriveSeed } from '../../src/data/random';
+import { deriveSeed } from './random';
 
 /** Purposes of per-step draws; distinct constants keep their streams independent. */
 export const SeedPurpose = {

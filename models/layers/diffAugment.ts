@@ -8,10 +8,10 @@
  * gather: gather's gradient fails on the wasm backend, and matMul is differentiable twice.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Random } from '../../src/data/random';
+import { Random } from '../core/random';
 import type { DiffAugmentPolicy } from '../types';
 
-export const FULL_DIFF_AUGMENT: DiffAugmentPolicy = { color: true, translation: true, cutout: true };
+export { FULL_DIFF_AUGMENT } from '../config';
 const TRANSLATION_RATIO = 0.125;
 const CUTOUT_RATIO = 0.5;
 

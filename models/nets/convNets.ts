@@ -14,6 +14,7 @@ import {
   leakyRelu,
 } from '../layers/basic';
 import { addSelfAttentionParams, selfAttention, selfAttentionMatrices } from '../layers/selfAttention';
+import { PYRAMID_RESOLUTIONS_HINT, pyramidOf } from './pyramid';
 
 export type InitScheme = 'dcgan' | 'he';
 const LABEL_EMBEDDING_DIM = 32;
@@ -22,11 +23,9 @@ const KERNEL = 4;
 
 /** Spatial size of the first (generator) / last (discriminator) feature map and the number of 2× steps. */
 export function pyramid(resolution: number): { start: number; steps: number } {
-  const start = resolution % 7 === 0 ? 7 : 4;
-  const steps = Math.log2(resolution / start);
-  if (!Number.isInteger(steps) || steps < 1 || resolution > 256)
-    throw new Error(`models/nets/convNets.ts: resolution ${resolution} unsupported; use 28, 32, 64, 128 or 256`);
-  return { start, steps };
+  const found = pyramidOf(resolution);
+  if (!found) throw new Error(`models/nets/convNets.ts: resolution ${resolution} unsupported; ${PYRAMID_RESOLUTIONS_HINT}`);
+  return found;
 }
 
 function initFor(scheme: InitScheme, fanIn: number): Init {

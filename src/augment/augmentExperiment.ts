@@ -7,10 +7,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Classifier } from '../../models/classifier';
+import { imagesFromBytes } from '../../models';
 import { frechetDistance, inceptionScore } from '../metrics';
 import { deriveSeed, Random } from '../data/random';
 import type { KeyValueStore } from '../storage/keyValueStore';
-import { getDatasetIndex, getDatasetMeta, readImages, SPLIT_CODES, type DatasetMeta } from '../storage/datasetStore';
+import { getDatasetIndex, getDatasetMeta, readImages, type DatasetMeta } from '../storage/datasetStore';
+import { readSplit } from '../storage/datasetSplits';
 import type { ProgressCallback } from '../core/jobControl';
 
 export interface AugmentRequest {
@@ -57,8 +59,8 @@ export async function runAugmentExperiment(store: KeyValueStore, id: string, req
   const started = performance.now();
   const warnings: string[] = [];
   const meta = await getDatasetMeta(store, request.realDatasetId);
-  const train = await split(store, meta, SPLIT_CODES.train);
-  const test = await split(store, meta, SPLIT_CODES.test);
+  const train = await readSplit(store, meta, 'train');
+  const test = await readSplit(store, meta, 'test');
   if (meta.classNames.length < 2) throw new Error(`"${meta.name}" has one class; a classifier needs at least two`);
   if (test.count < 10) throw new Error(`"${meta.name}" has only ${test.count} test images; at least 10 are needed to score a classifier`);
   let synthetic: LabelledImages | null = null;
@@ -115,20 +117,8 @@ export async function runAugmentExperiment(store: KeyValueStore, id: string, req
   };
 }
 
-async function split(store: KeyValueStore, meta: DatasetMeta, code: number): Promise<LabelledImages> {
-  const index = await getDatasetIndex(store, meta.id);
-  const all = await readImages(store, meta, 0, meta.count);
-  const per = meta.width * meta.height * meta.channels;
-  const members = Array.from(index.splits.keys()).filter((i) => index.splits[i] === code);
-  const pixels = new Uint8Array(members.length * per);
-  members.forEach((src, k) => pixels.set(all.subarray(src * per, (src + 1) * per), k * per));
-  return { pixels, labels: Uint8Array.from(members, (i) => index.labels[i]), count: members.length };
-}
-
 function toTensor(meta: DatasetMeta, pixels: Uint8Array, count: number): tf.Tensor4D {
-  const data = new Float32Array(pixels.length);
-  for (let i = 0; i < pixels.length; i++) data[i] = pixels[i] / 127.5 - 1;
-  return tf.tensor4d(data, [count, meta.height, meta.width, meta.channels]);
+  return imagesFromBytes(pixels, [count, meta.height, meta.width, meta.channels]);
 }
 
 async function trainClassifier(meta: DatasetMeta, pools: LabelledImages[], request: AugmentRequest, onStep: (step: number) => void): Promise<Classifier> {

@@ -18,14 +18,15 @@ import {
   type MetricsReport,
 } from '../metrics';
 import { createFidInception, FID_WEIGHTS_FILE_NAME, FID_WEIGHTS_URL, inceptionFeaturesFromPixels, loadCachedInceptionWeights } from '../metrics/inception';
-import { deriveSeed, Random } from '../data/random';
+import { deriveSeed } from '../data/random';
 import type { KeyValueStore } from '../storage/keyValueStore';
 import { storageKeys } from '../storage/schema';
-import { getDatasetIndex, getDatasetMeta, readImages, SPLIT_CODES, type DatasetMeta } from '../storage/datasetStore';
+import { getDatasetMeta, readImages, SPLIT_CODES, type DatasetMeta } from '../storage/datasetStore';
+import { readSplit, type SplitImages } from '../storage/datasetSplits';
 import { loadRun } from '../training/runStore';
 import type { CancelToken, ProgressCallback } from '../core/jobControl';
 import { distributionsOnWorkers, FeaturePool, type ExtractionControl } from './featurePool';
-import { generateFromRun } from './generateFromRun';
+import { generateFromRun } from '../generation/generateFromRun';
 import { combineAudits, type CombinedAudit } from '../metrics/memorization';
 import type { AuditSummary, EvaluationRecord, EvaluationRequest, Histogram, LikelyCopiesSummary, StepPoint } from './evaluationTypes';
 
@@ -185,21 +186,11 @@ async function featureExtractor(store: KeyValueStore, kind: EvaluationRequest['f
 }
 
 async function readRealSets(store: KeyValueStore, meta: DatasetMeta, request: EvaluationRequest): Promise<Sets> {
-  const index = await getDatasetIndex(store, meta.id);
-  const pixels = await readImages(store, meta, 0, meta.count);
-  const perImage = meta.width * meta.height;
-  const pick = (code: number, cap: number) => {
-    const members: number[] = [];
-    for (let i = 0; i < meta.count; i++) if (index.splits[i] === code) members.push(i);
-    const chosen = members.length > cap ? new Random(deriveSeed(request.seed, code)).shuffle(members).slice(0, cap).sort((a, b) => a - b) : members;
-    const data = new Uint8Array(chosen.length * perImage);
-    chosen.forEach((source, k) => data.set(pixels.subarray(source * perImage, (source + 1) * perImage), k * perImage));
-    return { stack: { data, count: chosen.length, width: meta.width, height: meta.height }, indices: Int32Array.from(chosen) };
-  };
-  const train = pick(SPLIT_CODES.train, request.maxReal);
-  const validation = pick(SPLIT_CODES.val, request.maxReal);
-  if (train.stack.count <= request.k) throw new Error(`"${meta.name}" has only ${train.stack.count} training images; more than k = ${request.k} are needed`);
-  return { train: train.stack, trainIndex: train.indices, validation: validation.stack };
+  const stack = (images: SplitImages): ImageStack => ({ data: images.pixels, count: images.count, width: meta.width, height: meta.height });
+  const train = await readSplit(store, meta, 'train', { max: request.maxReal, seed: deriveSeed(request.seed, SPLIT_CODES.train) });
+  const validation = await readSplit(store, meta, 'val', { max: request.maxReal, seed: deriveSeed(request.seed, SPLIT_CODES.val) });
+  if (train.count <= request.k) throw new Error(`"${meta.name}" has only ${train.count} training images; more than k = ${request.k} are needed`);
+  return { train: stack(train), trainIndex: train.indices, validation: stack(validation) };
 }
 
 async function readFake(store: KeyValueStore, request: EvaluationRequest, realMeta: DatasetMeta): Promise<{ stack: ImageStack; name: string; step: number }> {

@@ -5,13 +5,15 @@
  * rounded to bytes first, so the figures describe the images a person would see.
  */
 import * as tf from '@tensorflow/tfjs';
-import { createModel } from '../../models';
+import { downloadBytes, imagesFromBytes } from '../../models';
 import { Vae } from '../../models/vae';
-import { deriveSeed, Random } from '../data/random';
+import { deriveSeed } from '../data/random';
 import type { KeyValueStore } from '../storage/keyValueStore';
 import { storageKeys } from '../storage/schema';
-import { getDatasetIndex, getDatasetMeta, readImages, SPLIT_CODES, type DatasetMeta } from '../storage/datasetStore';
-import { loadLatestGoodCheckpoint, loadRun } from '../training/runStore';
+import { getDatasetIndex, getDatasetMeta, type DatasetMeta } from '../storage/datasetStore';
+import { readImagesAt, sampleMembers, splitMembers } from '../storage/datasetSplits';
+import { loadRun } from '../training/runStore';
+import { openRunModel } from '../training/openCheckpoint';
 import { CancelledError, type CancelToken, type ProgressCallback } from '../core/jobControl';
 import { PairedMetricsAccumulator } from './reconstructionMetrics';
 import type { ReconstructionExamples, ReconstructionRecord, ReconstructionRequest } from './evaluationTypes';
@@ -47,15 +49,12 @@ export async function runReconstruction(
   const { indices, source } = await chooseImages(store, meta, request, warnings);
   const labels = (await getDatasetIndex(store, meta.id)).labels;
 
-  // As generateFromRun: 'best' searches only the best checkpoint; 'latest' the newest readable one.
-  const searched = request.checkpoint === 'best' && run.best ? { ...run, checkpoints: [run.best], best: null } : run;
-  if (request.checkpoint === 'best' && !run.best) warnings.push(`Run "${run.settings.name}" has no best checkpoint yet; its latest was used`);
-  const found = await loadLatestGoodCheckpoint(store, searched, (ref, reason) => warnings.push(`Checkpoint at step ${ref.step} skipped: ${reason}`));
-  if (!found) throw new Error(`Run "${run.settings.name}" has no readable checkpoint to reconstruct with`);
-  const model = createModel(found.state.config);
+  const opened = await openRunModel(store, run, request.checkpoint, { onSkip: (ref, reason) => warnings.push(`Checkpoint at step ${ref.step} skipped: ${reason}`) });
+  if (opened.fellBackToLatest) warnings.push(`Run "${run.settings.name}" has no readable best checkpoint yet; its latest was used`);
+  const { model, step } = opened;
   if (!(model instanceof Vae)) {
     model.dispose();
-    throw new Error(`The checkpoint of run "${run.settings.name}" holds a ${found.state.config.kind}, not a VAE`);
+    throw new Error(`The checkpoint of run "${run.settings.name}" holds a ${model.kind}, not a VAE`);
   }
   const perImage = resolution * resolution * channels;
   const metrics = new PairedMetricsAccumulator({ width: resolution, height: resolution, channels });
@@ -68,12 +67,11 @@ export async function runReconstruction(
     channels,
   };
   try {
-    model.importState(found.state);
     for (let start = 0; start < indices.length; start += BATCH) {
       if (cancel && (await cancel.isCancelled())) throw new CancelledError('The reconstruction');
       onProgress({ done: start, total: indices.length, label, detail: `${start} of ${indices.length} images` });
       const batch = indices.slice(start, start + BATCH);
-      const originals = await readChosen(store, meta, batch);
+      const originals = await readImagesAt(store, meta, batch);
       const reconstructions = await reconstructBytes(model, originals, batch.map((i) => labels[i]), { resolution, channels, numClasses });
       metrics.add(originals, reconstructions, batch.length);
       const shown = Math.min(batch.length, exampleCount - start);
@@ -95,7 +93,7 @@ export async function runReconstruction(
     request,
     runName: run.settings.name,
     datasetName: meta.name,
-    step: found.ref.step,
+    step,
     resolution,
     channels,
     source,
@@ -114,8 +112,7 @@ function checkRequest(request: ReconstructionRequest): void {
 
 /** Validation images (a seeded subset when there are more than asked), or every image when there are none. */
 async function chooseImages(store: KeyValueStore, meta: DatasetMeta, request: ReconstructionRequest, warnings: string[]): Promise<{ indices: number[]; source: ReconstructionRecord['source'] }> {
-  const { splits } = await getDatasetIndex(store, meta.id);
-  let members = Array.from({ length: meta.count }, (_, i) => i).filter((i) => splits[i] === SPLIT_CODES.val);
+  let members = splitMembers(await getDatasetIndex(store, meta.id), 'val');
   let source: ReconstructionRecord['source'] = 'validation';
   if (members.length === 0) {
     members = Array.from({ length: meta.count }, (_, i) => i);
@@ -123,26 +120,9 @@ async function chooseImages(store: KeyValueStore, meta: DatasetMeta, request: Re
     warnings.push(`"${meta.name}" has no validation images, so all its images were reconstructed, training images included: the figures flatter the model`);
   }
   if (members.length < 2) throw new Error(`"${meta.name}" has ${members.length} image(s) to reconstruct; at least 2 are needed`);
-  const chosen = members.length > request.count ? new Random(deriveSeed(request.seed, 0x7ec0)).shuffle(members).slice(0, request.count).sort((a, b) => a - b) : members;
+  const chosen = sampleMembers(members, request.count, deriveSeed(request.seed, 0x7ec0));
   if (chosen.length < request.count) warnings.push(`${request.count} images were asked for; "${meta.name}" has ${chosen.length} ${source === 'validation' ? 'validation images' : 'images'}, all used`);
   return { indices: chosen, source };
-}
-
-/** The given images, reading only the chunks that hold them. */
-async function readChosen(store: KeyValueStore, meta: DatasetMeta, indices: number[]): Promise<Uint8Array> {
-  const perImage = meta.width * meta.height * meta.channels;
-  const out = new Uint8Array(indices.length * perImage);
-  const byChunk = new Map<number, number[]>();
-  indices.forEach((index, k) => {
-    const chunk = Math.floor(index / meta.chunkSize);
-    byChunk.set(chunk, [...(byChunk.get(chunk) ?? []), k]);
-  });
-  for (const [chunk, slots] of byChunk) {
-    const first = chunk * meta.chunkSize;
-    const pixels = await readImages(store, meta, first, Math.min(meta.chunkSize, meta.count - first));
-    for (const k of slots) out.set(pixels.subarray((indices[k] - first) * perImage, (indices[k] - first + 1) * perImage), k * perImage);
-  }
-  return out;
 }
 
 async function reconstructBytes(model: Vae, originals: Uint8Array, labels: number[], shape: { resolution: number; channels: number; numClasses: number }): Promise<Uint8Array> {
@@ -152,14 +132,9 @@ async function reconstructBytes(model: Vae, originals: Uint8Array, labels: numbe
     const bad = labels.find((l) => l >= numClasses);
     if (bad !== undefined) throw new Error(`An image has label ${bad}, but the VAE was trained on ${numClasses} classes`);
   }
-  const images = tf.tidy(() => {
-    const x = tf.tensor4d(Float32Array.from(originals, (v) => v / 127.5 - 1), [n, resolution, resolution, channels]);
+  return downloadBytes(() => {
+    const x = imagesFromBytes(originals, [n, resolution, resolution, channels]);
     const y = numClasses > 0 ? tf.tensor1d(Int32Array.from(labels), 'int32') : null;
-    return model.reconstruct(x, y).add(1).mul(127.5).clipByValue(0, 255).round().cast('int32');
+    return model.reconstruct(x, y);
   });
-  try {
-    return Uint8Array.from(await images.data());
-  } finally {
-    images.dispose();
-  }
 }

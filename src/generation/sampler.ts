@@ -3,10 +3,10 @@
  * on every move), and replaces it when another run or checkpoint is asked for.
  */
 import * as tf from '@tensorflow/tfjs';
-import { createModel } from '../../models';
+import { downloadBytes } from '../../models';
 import type { GenerativeModel } from '../../models/types';
 import type { KeyValueStore } from '../storage/keyValueStore';
-import { loadLatestGoodCheckpoint, loadRun } from '../training/runStore';
+import { openRunModel, type CheckpointChoice } from '../training/openCheckpoint';
 
 export interface SamplerInfo {
   runId: string;
@@ -24,28 +24,27 @@ export class Sampler {
 
   constructor(private readonly store: KeyValueStore) {}
 
-  async open(runId: string, checkpoint: 'latest' | 'best'): Promise<SamplerInfo> {
-    const record = await loadRun(this.store, runId);
-    const source = checkpoint === 'best' && record.best ? { ...record, checkpoints: [record.best], best: null } : record;
-    const found = await loadLatestGoodCheckpoint(this.store, source, () => undefined);
-    if (!found) throw new Error(`Run "${record.settings.name}" has no readable checkpoint`);
-    const key = `${runId}@${found.ref.step}`;
-    if (this.loaded?.key === key) return this.loaded.info;
+  async open(runId: string, checkpoint: CheckpointChoice): Promise<SamplerInfo> {
+    const opened = await openRunModel(this.store, runId, checkpoint);
+    const key = `${runId}@${opened.step}`;
+    if (this.loaded?.key === key) {
+      opened.model.dispose();
+      return this.loaded.info;
+    }
+    // The old model goes only once the new one is ready, so a render between the two still has one.
     this.close();
-    const model = createModel(found.state.config);
-    model.importState(found.state);
-    const c = found.state.config;
+    const c = opened.config;
     const info: SamplerInfo = {
       runId,
-      step: found.ref.step,
+      step: opened.step,
       latentDim: c.latentDim,
       numClasses: c.numClasses,
-      classNames: record.classNames,
+      classNames: opened.record.classNames,
       resolution: c.resolution,
       channels: c.channels,
-      ema: c.kind !== 'vae' && 'emaDecay' in c && c.emaDecay !== null,
+      ema: opened.ema,
     };
-    this.loaded = { key, model, info };
+    this.loaded = { key, model: opened.model, info };
     return info;
   }
 
@@ -63,14 +62,11 @@ export class Sampler {
     const { model, info } = this.require();
     const n = latents.length / info.latentDim;
     if (!Number.isInteger(n) || n < 1) throw new Error(`Latents must be a multiple of ${info.latentDim} values`);
-    const images = tf.tidy(() => {
+    return downloadBytes(() => {
       const z = tf.tensor2d(latents, [n, info.latentDim]);
       const y = info.numClasses > 0 ? tf.tensor1d(labels ?? new Int32Array(n), 'int32') : null;
-      return model.generate(z, y, { ema: info.ema }).add(1).mul(127.5).clipByValue(0, 255).round().cast('int32');
+      return model.generate(z, y, { ema: info.ema });
     });
-    const values = await images.data();
-    images.dispose();
-    return Uint8Array.from(values);
   }
 
   close(): void {

@@ -7,12 +7,13 @@
 import { applyZNormalisation, auditByFeatures, auditBySsim, fitZNormalisation, radiomicsFeatures, type ImageStack } from '../metrics';
 import { combineAudits } from '../metrics/memorization';
 import type { KeyValueStore } from '../storage/keyValueStore';
-import { getDatasetIndex, getDatasetMeta, newDatasetId, readImages, saveDataset, SPLIT_CODES, type DatasetMeta } from '../storage/datasetStore';
+import { getDatasetMeta, newDatasetId, saveDataset, type DatasetMeta } from '../storage/datasetStore';
+import { readSplit } from '../storage/datasetSplits';
 import { loadRun } from '../training/runStore';
 import { assignSplits } from '../importers/splits';
 import { SPLITS } from '../importers/types';
 import type { ProgressCallback } from '../core/jobControl';
-import { generateFromRun } from '../evaluation/generateFromRun';
+import { generateFromRun } from './generateFromRun';
 import type { ExportAudit } from './exportAudit';
 import { saveExportAudit } from './exportAuditStore';
 export { describeExportAudit, type ExportAudit } from './exportAudit';
@@ -37,17 +38,12 @@ export async function exportSynthetic(store: KeyValueStore, request: SyntheticEx
 
   onProgress({ done: 1, total: 3, label: `${label}: memorisation audit` });
   const realMeta = await getDatasetMeta(store, run.settings.datasetId);
-  const index = await getDatasetIndex(store, realMeta.id);
-  const pixels = await readImages(store, realMeta, 0, realMeta.count);
-  const per = realMeta.width * realMeta.height;
-  const subset = (code: number): ImageStack => {
-    const chosen = Array.from(index.splits.keys()).filter((i) => index.splits[i] === code);
-    const data = new Uint8Array(chosen.length * per);
-    chosen.forEach((src, k) => data.set(pixels.subarray(src * per, (src + 1) * per), k * per));
-    return { data, count: chosen.length, width: realMeta.width, height: realMeta.height };
+  const subset = async (split: 'train' | 'val'): Promise<ImageStack> => {
+    const images = await readSplit(store, realMeta, split);
+    return { data: images.pixels, count: images.count, width: realMeta.width, height: realMeta.height };
   };
-  const train = subset(SPLIT_CODES.train);
-  const validation = subset(SPLIT_CODES.val);
+  const train = await subset('train');
+  const validation = await subset('val');
   if (validation.count < 2) throw new Error(`"${realMeta.name}" has too few held-out images to calibrate the memorisation audit`);
   const synthetic: ImageStack = { data: set.pixels, count: set.count, width: set.resolution, height: set.resolution };
   const ssim = auditBySsim({ train, validation, synthetic });

@@ -4,7 +4,7 @@
  * a demonstration, restarted at will.
  */
 import * as tf from '@tensorflow/tfjs';
-import { createModel, readMetrics } from '../../models';
+import { createModel, downloadBytes, readMetrics } from '../../models';
 import type { GenerativeModel } from '../../models/types';
 import type { KeyValueStore } from '../storage/keyValueStore';
 import { TrainingData } from '../training/trainingData';
@@ -44,8 +44,8 @@ export class Classroom {
     const common = { resolution: width, channels: 1 as const, numClasses: 0, batchSize: 16, seed: SEED };
     this.gan = createModel({ kind: 'dcgan', ...common, width: 16, latentDim: 32 });
     this.vae = createModel({ kind: 'vae', ...common, width: 16, latentDim: 16 });
-    const real = this.data.batch(0, GRID, SEED + 1, false);
-    this.realGrid = await toBytes(real.images);
+    const data = this.data;
+    this.realGrid = await downloadBytes(() => data.batch(0, GRID, SEED + 1, false).images);
     return this.snapshot(0);
   }
 
@@ -94,12 +94,7 @@ export class Classroom {
 
   private async snapshot(msPerStep: number, ganMetrics: tf.Tensor1D | null = null, vaeMetrics: tf.Tensor1D | null = null): Promise<ClassroomUpdate> {
     const { gan, vae, data } = this.require();
-    const grid = async (model: GenerativeModel) => {
-      const z = model.sampleLatent(GRID, SEED);
-      const images = model.generate(z, null);
-      z.dispose();
-      return toBytes(images);
-    };
+    const grid = (model: GenerativeModel) => downloadBytes(() => model.generate(model.sampleLatent(GRID, SEED), null));
     return {
       step: gan.step,
       gan: ganMetrics ? await readMetrics(gan.metricNames, ganMetrics) : {},
@@ -116,13 +111,4 @@ export class Classroom {
     if (!this.gan || !this.vae || !this.data) throw new Error('The classroom has not been started');
     return { gan: this.gan, vae: this.vae, data: this.data };
   }
-}
-
-/** [-1, 1] images to bytes; disposes the input. */
-async function toBytes(images: tf.Tensor4D): Promise<Uint8Array> {
-  const bytes = tf.tidy(() => images.add(1).mul(127.5).clipByValue(0, 255).round().cast('int32'));
-  images.dispose();
-  const values = await bytes.data();
-  bytes.dispose();
-  return Uint8Array.from(values);
 }

@@ -11,11 +11,12 @@
  *   - out of memory: stop cleanly and suggest a smaller batch or resolution.
  */
 import * as tf from '@tensorflow/tfjs';
-import { createModel, resolveConfig } from '../../models';
-import type { GenerativeModel, ModelConfig, ModelState } from '../../models/types';
+import { configForDataset, createModel, downloadBytes, samplesFromEma } from '../../models';
+import type { GenerativeModel, ModelConfig } from '../../models/types';
 import type { KeyValueStore } from '../storage/keyValueStore';
 import { TrainingData } from './trainingData';
-import { loadLatestGoodCheckpoint, loadRun, saveRun, writeCheckpoint, writeSamples } from './runStore';
+import { openRunModel, type OpenedRunModel } from './openCheckpoint';
+import { loadRun, saveRun, writeCheckpoint, writeSamples } from './runStore';
 import type { LogEntry, MetricRow, RunEvent, RunRecord, RunSettings, SampleGrid } from './runTypes';
 import { errorMessage } from '../core/errorMessage';
 
@@ -83,8 +84,8 @@ export class Trainer {
     validateSettings(settings);
     const data = await TrainingData.load(store, settings.datasetId);
     const { meta } = data;
-    if (meta.width !== meta.height) throw new Error(`Dataset "${meta.name}" is not square (${meta.width}×${meta.height})`);
-    const config = resolveConfig({ ...settings.model, resolution: meta.width, channels: meta.channels, numClasses: modelClasses(settings, meta.classNames.length) } as RunSettings['model']);
+    // A run's settings ask for conditioning with any positive numClasses; the count is the dataset's.
+    const config = configForDataset(settings.model, (settings.model.numClasses ?? 0) > 0, meta);
     const model = createModel(config);
     const now = Date.now();
     const record: RunRecord = {
@@ -117,18 +118,14 @@ export class Trainer {
 
   /** Reopens a stored run at its newest verified checkpoint; curves and grids after it are dropped. */
   static async resume(store: KeyValueStore, id: string, hooks: TrainerHooks): Promise<Trainer> {
-    let record = await loadRun(store, id);
-    const data = await TrainingData.load(store, record.settings.datasetId);
+    const stored = await loadRun(store, id);
+    const data = await TrainingData.load(store, stored.settings.datasetId);
     const skipped: string[] = [];
-    const found = await loadLatestGoodCheckpoint(store, record, (ref, reason) => skipped.push(`step ${ref.step}: ${reason}`));
-    if (!found) throw new Error(`Run "${record.settings.name}" has no readable checkpoint left${skipped.length ? ` (${skipped.join('; ')})` : ''}`);
-    const config = found.state.config;
-    const model = createModel(config);
-    model.importState(found.state);
-    record = truncateAfter({ ...record, config, backend: hooks.backendName() }, found.ref.step);
+    const { model, config, step } = await openRunModel(store, stored, 'latest', { onSkip: (ref, reason) => skipped.push(`step ${ref.step}: ${reason}`) });
+    const record = truncateAfter({ ...stored, config, backend: hooks.backendName() }, step);
     const trainer = new Trainer(store, record, model, data, hooks);
     for (const s of skipped) trainer.log('warning', `Skipped checkpoint ${s}`);
-    trainer.log('info', `Resumed at step ${found.ref.step} on ${hooks.backendName()}`);
+    trainer.log('info', `Resumed at step ${step} on ${hooks.backendName()}`);
     await saveRun(store, trainer.record);
     return trainer;
   }
@@ -262,15 +259,12 @@ export class Trainer {
     const classes = Math.max(1, config.numClasses);
     const n = settings.samplesPerClass * classes;
     const labelValues = Int32Array.from({ length: n }, (_, i) => Math.floor(i / settings.samplesPerClass) % classes);
-    const pixels = tf.tidy(() => {
+    const pixels = await downloadBytes(() => {
       const z = this.model.sampleLatent(n, settings.seed);
       const labels = config.numClasses > 0 ? tf.tensor1d(labelValues, 'int32') : null;
-      const images = this.model.generate(z, labels, { ema: config.kind !== 'vae' && config.emaDecay !== null });
-      return images.add(1).mul(127.5).clipByValue(0, 255).round().cast('int32');
+      return this.model.generate(z, labels, { ema: samplesFromEma(config) });
     });
-    const values = await pixels.data();
-    pixels.dispose();
-    const grid: SampleGrid = { step: this.model.step, pixels: Uint8Array.from(values), labels: labelValues, resolution: config.resolution, channels: config.channels };
+    const grid: SampleGrid = { step: this.model.step, pixels, labels: labelValues, resolution: config.resolution, channels: config.channels };
     const ref = await writeSamples(this.store, this.record.id, grid);
     this.record.samples = [...this.record.samples.filter((s) => s.step !== ref.step), ref];
     this.hooks.emit({ type: 'samples', runId: this.record.id, grid });
@@ -289,23 +283,30 @@ export class Trainer {
       );
       throw new StopTraining();
     }
-    const skipped: string[] = [];
-    const found = await loadLatestGoodCheckpoint(this.store, this.record, (ref, why) => skipped.push(`step ${ref.step}: ${why}`));
-    if (!found) throw new Error(`Cannot roll back: no readable checkpoint (${skipped.join('; ')})`);
-    const config: ModelConfig = { ...found.state.config, adam: { ...this.record.config.adam, learningRate: this.record.config.adam.learningRate / 2 } } as ModelConfig;
-    this.rebuildModel(config, { ...found.state, config });
-    this.record = truncateAfter({ ...this.record, config }, found.ref.step);
+    const learningRate = this.record.config.adam.learningRate / 2;
+    let opened: OpenedRunModel;
+    try {
+      opened = await this.reopenLatest((stored) => ({ ...stored, adam: { ...stored.adam, learningRate } }));
+    } catch (error) {
+      throw new Error(`Cannot roll back: ${errorMessage(error)}`);
+    }
+    this.record = truncateAfter({ ...this.record, config: opened.config }, opened.step);
     this.smoothedScore = NaN;
-    this.log('warning', `${reason} at step ${this.record.step + 1}+: rolled back to step ${found.ref.step} and lowered the learning rate to ${config.adam.learningRate.toExponential(1)}`);
+    this.log('warning', `${reason} at step ${this.record.step + 1}+: rolled back to step ${opened.step} and lowered the learning rate to ${learningRate.toExponential(1)}`);
     await saveRun(this.store, this.record);
     this.emitRecord();
   }
 
-  private rebuildModel(config: ModelConfig, state: ModelState): void {
+  /**
+   * Replaces the model with the newest readable checkpoint's. The old model is disposed first: two
+   * copies of a large model (and its Adam slots) may not fit on the device together.
+   */
+  private async reopenLatest(adjustConfig?: (stored: ModelConfig) => ModelConfig): Promise<OpenedRunModel> {
     this.model.dispose();
-    this.model = createModel(config);
-    this.model.importState(state);
+    const opened = await openRunModel(this.store, this.record, 'latest', { adjustConfig });
+    this.model = opened.model;
     this.lastReadback = { step: this.model.step, time: performance.now() };
+    return opened;
   }
 
   /** Decides what an error in a step means. Returns false when the run must end. */
@@ -321,15 +322,14 @@ export class Trainer {
     } else if (BACKEND_FAILURE.test(message)) {
       this.pending = [];
       const backend = await this.hooks.replaceBackend(message);
-      const found = await loadLatestGoodCheckpoint(this.store, this.record, () => undefined);
-      if (!found) {
-        this.fail(`The ${this.record.backend} backend failed (${message}) and no checkpoint could be read to resume from.`);
-      } else {
-        this.rebuildModel(found.state.config, found.state);
-        this.record = truncateAfter({ ...this.record, backend }, found.ref.step);
-        this.log('warning', `Backend failed (${message}); resumed from step ${found.ref.step} on ${backend}`);
+      try {
+        const opened = await this.reopenLatest();
+        this.record = truncateAfter({ ...this.record, backend }, opened.step);
+        this.log('warning', `Backend failed (${message}); resumed from step ${opened.step} on ${backend}`);
         this.emitRecord();
         return true;
+      } catch (error) {
+        this.fail(`The ${this.record.backend} backend failed (${message}) and no checkpoint could be read to resume from (${errorMessage(error)}).`);
       }
     } else {
       this.fail(`Training stopped at step ${this.model.step}: ${message}`);
@@ -378,11 +378,6 @@ function truncateAfter(record: RunRecord, step: number): RunRecord {
 function thin(history: MetricRow[]): MetricRow[] {
   const half = Math.floor(history.length / 2);
   return [...history.slice(0, half).filter((_, i) => i % 2 === 0), ...history.slice(half)];
-}
-
-function modelClasses(settings: RunSettings, datasetClasses: number): number {
-  const wanted = (settings.model as { numClasses?: number }).numClasses;
-  return wanted === undefined ? 0 : wanted > 0 ? datasetClasses : 0;
 }
 
 export function validateSettings(s: RunSettings): void {

@@ -4,8 +4,10 @@
  * uninterrupted run would have.
  */
 import * as tf from '@tensorflow/tfjs';
+import { imagesFromBytes } from '../../models';
 import { deriveSeed, Random } from '../data/random';
-import { getDatasetIndex, getDatasetMeta, readImages, SPLIT_CODES, type DatasetMeta } from '../storage/datasetStore';
+import { getDatasetMeta, type DatasetMeta } from '../storage/datasetStore';
+import { readSplit } from '../storage/datasetSplits';
 import type { KeyValueStore } from '../storage/keyValueStore';
 
 export class TrainingData {
@@ -18,19 +20,9 @@ export class TrainingData {
 
   static async load(store: KeyValueStore, datasetId: string): Promise<TrainingData> {
     const meta = await getDatasetMeta(store, datasetId);
-    const index = await getDatasetIndex(store, datasetId);
-    const all = await readImages(store, meta, 0, meta.count);
-    const perImage = meta.width * meta.height * meta.channels;
-    const train: number[] = [];
-    for (let i = 0; i < meta.count; i++) if (index.splits[i] === SPLIT_CODES.train) train.push(i);
-    if (train.length === 0) throw new Error(`Dataset "${meta.name}" has no training images`);
-    const pixels = new Uint8Array(train.length * perImage);
-    const labels = new Uint8Array(train.length);
-    train.forEach((source, k) => {
-      pixels.set(all.subarray(source * perImage, (source + 1) * perImage), k * perImage);
-      labels[k] = index.labels[source];
-    });
-    return new TrainingData(meta, pixels, labels, train.length);
+    const train = await readSplit(store, meta, 'train');
+    if (train.count === 0) throw new Error(`Dataset "${meta.name}" has no training images`);
+    return new TrainingData(meta, train.pixels, train.labels, train.count);
   }
 
   /** For tests and the CLI: wraps arrays already in memory. */
@@ -43,16 +35,15 @@ export class TrainingData {
     const { width, height, channels } = this.meta;
     const perImage = width * height * channels;
     const rng = new Random(deriveSeed(seed, step));
-    const data = new Float32Array(batchSize * perImage);
+    const bytes = new Uint8Array(batchSize * perImage);
     const labels = new Int32Array(batchSize);
     for (let b = 0; b < batchSize; b++) {
       const i = rng.int(this.count);
-      const offset = i * perImage;
-      for (let p = 0; p < perImage; p++) data[b * perImage + p] = this.pixels[offset + p] / 127.5 - 1;
+      bytes.set(this.pixels.subarray(i * perImage, (i + 1) * perImage), b * perImage);
       labels[b] = this.labels[i];
     }
     return {
-      images: tf.tensor4d(data, [batchSize, height, width, channels]),
+      images: imagesFromBytes(bytes, [batchSize, height, width, channels]),
       labels: conditional ? tf.tensor1d(labels, 'int32') : null,
     };
   }

@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { writeFileSync } from 'node:fs';
 import { createModel } from '../models/index';
 import { GROWTH_CONFIGS, growthConfig, measureTensorGrowth, type GrowthModelName, type GrowthResult } from '../models/tensorGrowth';
-import { phantomBatches } from '../models/testUtils';
+import { phantomBatches } from '../src/testing/phantomBatches';
 import { useWasmBackend } from '../src/testing/wasmBackend';
 
 function option(argv: string[], flag: string, fallback: string): string {

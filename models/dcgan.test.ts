@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bceWithLogits, type Dcgan } from './dcgan';
 import { createModel } from './index';
 import { rawWeights } from './core/params';
-import { mean, phantomBatches, trainFor, type PhantomBatches } from './testUtils';
+import { phantomBatches } from '../src/testing/phantomBatches';
+import { mean, trainFor, type PhantomBatches } from './testUtils';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alphaBars, ddimTimesteps, type Ddpm } from './ddpm';
 import { createModel, resolveConfig } from './index';
 import { groupNorm } from './nets/unet';
-import { mean, phantomBatches, trainFor, type PhantomBatches } from './testUtils';
+import { phantomBatches } from '../src/testing/phantomBatches';
+import { mean, trainFor, type PhantomBatches } from './testUtils';
 import type { ModelConfigInput } from './types';
 
 beforeAll(async () => {

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createModel } from './index';
 import { useWasmBackend } from '../src/testing/wasmBackend';
 import { progressiveSchedule, type Progressive } from './progressive';
-import { mean, phantomBatches, trainFor, type PhantomBatches } from './testUtils';
+import { phantomBatches } from '../src/testing/phantomBatches';
+import { mean, trainFor, type PhantomBatches } from './testUtils';
 import type { GenerativeModel } from './types';
 
 beforeAll(async () => {

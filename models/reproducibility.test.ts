@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createModel } from './index';
 import { FULL_DIFF_AUGMENT } from './layers/diffAugment';
-import { phantomBatches, trainFor, type PhantomBatches } from './testUtils';
+import { phantomBatches } from '../src/testing/phantomBatches';
+import { trainFor, type PhantomBatches } from './testUtils';
 import type { ModelConfigInput } from './types';
 
 let data: PhantomBatches;

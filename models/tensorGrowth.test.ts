@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useWasmBackend } from '../src/testing/wasmBackend';
 import { createModel } from './index';
 import { GROWTH_CONFIGS, growthConfig, measureTensorGrowth, type GrowthModelName } from './tensorGrowth';
-import { phantomBatches, type PhantomBatches } from './testUtils';
+import { phantomBatches, type PhantomBatches } from '../src/testing/phantomBatches';
 
 const WARMUP = 5;
 const STEPS = 100;

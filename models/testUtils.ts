@@ -1,7 +1,9 @@
-/** Helpers for models/*.test.ts: tiny phantom batches and synchronous metric reads (tests only). */
-import * as tf from '@tensorflow/tfjs';
-import { generatePhantoms } from '../src/data/phantom';
-import { downsample2x } from './layers/basic';
+/**
+ * Helpers for models/*.test.ts (tests only): the shape of the batches they train on, and
+ * synchronous metric reads. The phantom batches themselves come from src/testing/phantomBatches.ts,
+ * since the phantom generator is the studio's (src/data) and models/ imports nothing from src/.
+ */
+import type * as tf from '@tensorflow/tfjs';
 import type { GenerativeModel, StepResult } from './types';
 
 export interface PhantomBatches {
@@ -10,33 +12,6 @@ export interface PhantomBatches {
   /** Batch `i` (cycling), as slices the caller disposes. */
   batch(i: number, size: number): { real: tf.Tensor4D; labels: tf.Tensor1D };
   dispose(): void;
-}
-
-/** `count` head-CT phantoms in [-1, 1], NHWC grey; sizes below 32 are 2×-average-pooled from 32. */
-export function phantomBatches(size: 4 | 8 | 16 | 32 | 64, count: number, seed = 7): PhantomBatches {
-  const source = Math.max(32, size) as 32 | 64;
-  const set = generatePhantoms({ modality: 'head-ct', size: source, count, seed });
-  const images = tf.tidy(() => {
-    let x = tf.tensor4d(Float32Array.from(set.images), [count, source, source, 1]).div(127.5).sub(1) as tf.Tensor4D;
-    while (x.shape[1] > size) x = downsample2x(x);
-    return x;
-  });
-  const labels = tf.tensor1d(Int32Array.from(set.labels), 'int32');
-  return {
-    images,
-    labels,
-    batch(i, n) {
-      const start = (i * n) % (count - n + 1);
-      return {
-        real: images.slice([start, 0, 0, 0], [n, size, size, 1]),
-        labels: labels.slice([start], [n]),
-      };
-    },
-    dispose() {
-      images.dispose();
-      labels.dispose();
-    },
-  };
 }
 
 /** Runs `steps` training steps and returns every step's metrics by name (reads back each step; tests only). */

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createModel } from './index';
-import { mean, phantomBatches, trainFor, type PhantomBatches } from './testUtils';
+import { phantomBatches } from '../src/testing/phantomBatches';
+import { mean, trainFor, type PhantomBatches } from './testUtils';
 import type { Vae } from './vae';
 
 beforeAll(async () => {

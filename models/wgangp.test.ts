@@ -4,7 +4,8 @@ import { createModel } from './index';
 import { rawWeights } from './core/params';
 import { gradientPenalty, inputGradientNorms } from './layers/gradientPenalty';
 import { FULL_DIFF_AUGMENT } from './layers/diffAugment';
-import { mean, phantomBatches, trainFor, type PhantomBatches } from './testUtils';
+import { phantomBatches } from '../src/testing/phantomBatches';
+import { mean, trainFor, type PhantomBatches } from './testUtils';
 import type { WganGp } from './wgangp';
 
 beforeAll(async () => {

@@ -1,9 +1,8 @@
 /**
- * The UI's shared state: what the worker reported and what the user selected. Plain runes state,
- * derived values where possible, one place that talks to the worker for each fact.
+ * The shell's state: the compute backend the worker reported, storage use, and the notices. Each
+ * domain keeps its own rune module beside its stage (data/datasetsState, train/runsState, …).
  */
 import type { BackendChoice, BackendReport } from '../compute/backendTypes';
-import type { DatasetMeta } from '../storage/datasetStore';
 import { callback, compute } from './computeClient';
 import { readStorageStatus, type StorageStatus } from './storageStatus';
 import { errorMessage } from '../core/errorMessage';
@@ -14,14 +13,9 @@ export interface Notice {
   text: string;
 }
 
-export const DEFAULT_PHANTOM_DATASET = { modality: 'head-ct', size: 64, count: 1000, seed: 42, name: 'Built-in head CT phantoms' } as const;
-
 export const studio = $state({
   backend: null as BackendReport | null,
   backendError: null as string | null,
-  datasets: [] as DatasetMeta[],
-  datasetsLoaded: false,
-  selectedDatasetId: null as string | null,
   storage: { usedBytes: null, quotaBytes: null, persistent: null } as StorageStatus,
   notices: [] as Notice[],
 });
@@ -49,21 +43,18 @@ function applyBackendReport(report: BackendReport): void {
   studio.backend = report;
 }
 
-export async function startStudio(): Promise<void> {
+/** Starts the worker's backend; resolves false (with the reason shown) when compute could not start. */
+export async function startCompute(): Promise<boolean> {
   try {
     applyBackendReport(await compute().start(callback(applyBackendReport)));
+    await reportUnreadableRecords();
+    return true;
   } catch (error) {
     studio.backendError = errorMessage(error);
     notify(`Compute could not start: ${studio.backendError}`, 'error');
-  }
-  await Promise.all([refreshDatasets(), refreshStorage()]);
-}
-
-export async function refreshDatasets(): Promise<void> {
-  studio.datasets = await compute().datasets.list();
-  studio.datasetsLoaded = true;
-  if (!studio.datasets.some((d) => d.id === studio.selectedDatasetId)) {
-    studio.selectedDatasetId = studio.datasets[0]?.id ?? null;
+    return false;
+  } finally {
+    await refreshStorage();
   }
 }
 
@@ -79,4 +70,11 @@ export async function reprobeBackends(): Promise<void> {
   applyBackendReport(await compute().settings.reprobeBackends());
 }
 
-export const selectedDataset = () => studio.datasets.find((d) => d.id === studio.selectedDatasetId) ?? null;
+/** Records this version cannot read (written by a newer version, or damaged) are kept untouched; the user hears about them once per start. */
+async function reportUnreadableRecords(): Promise<void> {
+  const report = await compute().storageReport();
+  if (!report || report.unreadable.length === 0) return;
+  const shown = report.unreadable.slice(0, 3).map((u) => `${u.key} (${u.reason})`).join('; ');
+  const more = report.unreadable.length > 3 ? ` and ${report.unreadable.length - 3} more` : '';
+  notify(`${report.unreadable.length} stored item${report.unreadable.length === 1 ? '' : 's'} could not be read by this version of the studio and ${report.unreadable.length === 1 ? 'was' : 'were'} kept untouched: ${shown}${more}.`, 'warning');
+}

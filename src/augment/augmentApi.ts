@@ -1,6 +1,7 @@
 /** The augment experiment as the worker exposes it: a classifier on real images, and on real plus synthetic, scored on real test images. */
 import type { KeyValueStore } from '../storage/keyValueStore';
-import { newDatasetId } from '../storage/datasetStore';
+import { newId } from '../storage/schema';
+import { listAugmentReports, saveAugmentReport } from './augmentReportStore';
 import type { ProgressCallback } from '../core/jobControl';
 import { runAugmentExperiment, type AugmentReport, type AugmentRequest } from './augmentExperiment';
 
@@ -15,13 +16,10 @@ export function createAugmentApi(store: KeyValueStore, ready: () => Promise<unkn
   return {
     async run(request, onProgress) {
       await ready();
-      const report = await runAugmentExperiment(store, newDatasetId().replace(/^ds-/, 'aug-'), request, onProgress);
-      await store.setMany([[`augment/${report.id}`, report]]);
+      const report = await runAugmentExperiment(store, newId('aug'), request, onProgress);
+      await saveAugmentReport(store, report);
       return report;
     },
-    async list() {
-      const keys = (await store.keys()).filter((k) => k.startsWith('augment/'));
-      return (await store.getMany<AugmentReport>(keys)).filter((r): r is AugmentReport => !!r).sort((a, b) => b.createdAt - a.createdAt);
-    },
+    list: () => listAugmentReports(store),
   };
 }

@@ -7,7 +7,7 @@ import { tf, activateBackend, timeTrainingProbe, wasmThreadCount } from './tfBac
 import { adapterFingerprint, queryAdapter } from './adapterInfo';
 import { backendOrder, needsProbe, probeCandidates } from './backendOrder';
 import type { AdapterInfo, BackendChoice, BackendName, BackendProbeResult, BackendReport, ProbeMeasurement } from './backendTypes';
-import { loadSettings, updateSettings } from '../storage/settingsStore';
+import { loadSettings, updateSettings } from './backendSettings';
 import type { KeyValueStore } from '../storage/keyValueStore';
 import { errorMessage } from '../core/errorMessage';
 

@@ -4,6 +4,7 @@
  * only ever talks to the worker through this interface, so every message is type-checked on both sides.
  */
 import type { BackendReport } from './backendTypes';
+import type { MigrationReport } from '../storage/migrateStore';
 import type { SettingsApi } from './settingsApi';
 import type { DatasetsApi } from '../datasets/datasetsApi';
 import type { ImportsApi } from '../importers/importsApi';
@@ -18,6 +19,8 @@ export type BackendListener = (report: BackendReport) => void;
 export interface ComputeApi {
   /** Opens storage and chooses and starts a backend; the listener hears every later change (fallback, device loss, override). */
   start(onBackendChange: BackendListener): Promise<BackendReport>;
+  /** What start-up's storage migration did: records brought to the current schema, and any it could not read (kept untouched). Null before start. */
+  storageReport(): Promise<MigrationReport | null>;
   readonly settings: SettingsApi;
   readonly datasets: DatasetsApi;
   readonly imports: ImportsApi;

@@ -9,8 +9,9 @@ import type { BackendReport } from './backendTypes';
 import { createSettingsApi, type SettingsApi } from './settingsApi';
 import { openIdbStore, type KeyValueStore } from '../storage/keyValueStore';
 import { removeOrphanChunks } from '../storage/datasetStore';
+import { migrateStore, type MigrationReport } from '../storage/migrateStore';
 import { createDatasetsApi, type DatasetsApi } from '../datasets/datasetsApi';
-import { ImportJobs } from './importJob';
+import { ImportJobs } from '../importers/importJob';
 import { createImportsApi, type ImportsApi } from '../importers/importsApi';
 import { RunManager } from '../training/runManager';
 import { createRunsApi, type RunsApi } from '../training/runsApi';
@@ -36,6 +37,7 @@ export class ComputeService implements ComputeApi {
   private readonly sampler: Sampler;
   private readonly classroomModels: Classroom;
   private started: Promise<BackendReport> | null = null;
+  private migration: Promise<MigrationReport> | null = null;
 
   constructor(private readonly store: KeyValueStore = openIdbStore()) {
     this.backends = new BackendManager(store);
@@ -60,10 +62,17 @@ export class ComputeService implements ComputeApi {
   start(onBackendChange: BackendListener): Promise<BackendReport> {
     this.backends.onChange(onBackendChange);
     this.started ??= (async () => {
+      // Older records are brought to the current schema before anything reads them; what cannot be read stays as it was.
+      this.migration = migrateStore(this.store);
+      await this.migration;
       await removeOrphanChunks(this.store);
       return this.backends.start();
     })();
     return this.started;
+  }
+
+  async storageReport(): Promise<MigrationReport | null> {
+    return this.migration;
   }
 
   async deleteAllData(): Promise<void> {

@@ -3,7 +3,7 @@
  * of a synthetic set, VAE reconstructions, and the user's own Inception weights for FID.
  */
 import type { KeyValueStore } from '../storage/keyValueStore';
-import { newDatasetId } from '../storage/datasetStore';
+import { newId } from '../storage/schema';
 import type { CancelToken, ProgressCallback } from '../core/jobControl';
 import { cachedInceptionFile, deleteCachedInceptionWeights, loadInceptionWeights, saveInceptionWeightsFile, type CachedInceptionFile } from '../metrics/inception';
 import { runEvaluation } from './evaluationJob';
@@ -40,7 +40,7 @@ export function createEvaluationApi(store: KeyValueStore, ready: () => Promise<u
   return {
     async evaluate(request, onProgress, cancel) {
       await ready();
-      const record = await runEvaluation(store, newDatasetId().replace(/^ds-/, 'eval-'), request, onProgress, cancel);
+      const record = await runEvaluation(store, newId('eval'), request, onProgress, cancel);
       await saveEvaluation(store, record);
       return record;
     },
@@ -49,7 +49,7 @@ export function createEvaluationApi(store: KeyValueStore, ready: () => Promise<u
     readPairImages: (id, pairs) => readPairImages(store, id, pairs),
     async evaluateReconstruction(request, onProgress, cancel) {
       await ready();
-      const record = await runReconstruction(store, newDatasetId().replace(/^ds-/, 'recon-'), request, onProgress, cancel);
+      const record = await runReconstruction(store, newId('recon'), request, onProgress, cancel);
       await saveReconstruction(store, record);
       return record;
     },

@@ -5,7 +5,6 @@ import { migrateStore } from './migrateStore';
 import { CURRENT_SCHEMA_VERSION, shapeOfKey, type BlobKind, type RecordKind } from './schema';
 import { UnreadableRecordError } from './recordCollection';
 import { getDatasetIndex, getDatasetMeta, getImageAttributes, listDatasets, readImages, removeOrphanChunks, type DatasetMeta } from './datasetStore';
-import { loadSettings } from './settingsStore';
 import { V0_IDS, v0Entries, v0Value } from './fixtures/v0Fixture';
 
 let databases = 0;
@@ -116,7 +115,6 @@ describe('migrateStore', () => {
       const chunks = [0, 1, 2].map((n) => v0Value(`dataset/${phantom.id}/chunk/${n}`) as Uint8Array);
       expect(await readImages(store, phantom, 0, phantom.count)).toEqual(Uint8Array.from(chunks.flatMap((c) => [...c])));
       expect(await getImageAttributes(store, V0_IDS.importedDataset, 4)).toEqual((v0Value(`dataset/${V0_IDS.importedDataset}/attributes`) as unknown[])[4]);
-      expect(await loadSettings(store)).toStrictEqual(v0Value('settings'));
     }
   });
 });

@@ -1,8 +1,8 @@
 /** User settings and small cached facts (such as the backend probe), one versioned record under `settings`. */
-import type { KeyValueStore } from './keyValueStore';
-import { recordCollection, UnreadableRecordError } from './recordCollection';
-import { storageKeys } from './schema';
-import type { BackendChoice, BackendProbeResult } from '../compute/backendTypes';
+import type { KeyValueStore } from '../storage/keyValueStore';
+import { recordCollection, UnreadableRecordError } from '../storage/recordCollection';
+import { storageKeys } from '../storage/schema';
+import type { BackendChoice, BackendProbeResult } from './backendTypes';
 
 export interface Settings {
   /** 'auto' lets the studio choose; anything else is the user's override. */

@@ -6,8 +6,7 @@ import type { KeyValueStore } from '../storage/keyValueStore';
 import { deleteRun, listRuns, loadRun, readSamples, saveRun } from './runStore';
 import { Trainer, validateSettings, type TrainerHooks } from './trainer';
 import type { RunEvent, RunRecord, RunSettings, SampleGrid } from './runTypes';
-import { newDatasetId } from '../storage/datasetStore';
-import { storageKeys } from '../storage/schema';
+import { newId, storageKeys } from '../storage/schema';
 
 export interface RunBackend {
   name(): string;
@@ -40,7 +39,7 @@ export class RunManager {
   async create(settings: RunSettings): Promise<RunRecord> {
     validateSettings(settings);
     await this.ensureIdle();
-    const id = newDatasetId().replace(/^ds-/, 'run-');
+    const id = newId('run');
     const trainer = await Trainer.create(this.store, id, settings, this.hooks());
     this.launch(trainer);
     return loadRun(this.store, id);

@@ -11,7 +11,8 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createModel } from '../../../models/index';
-import { phantomBatches, trainFor } from '../../../models/testUtils';
+import { trainFor } from '../../../models/testUtils';
+import { phantomBatches } from '../../testing/phantomBatches';
 import type { ModelConfigInput } from '../../../models/types';
 import { registerWasmTrainingKernels } from './trainingKernels';
 

@@ -30,6 +30,8 @@ const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit', shell: false
 
 // Types first (TypeScript and Svelte components): a type error fails fast, before the slow tests.
 if (run('npx', ['svelte-check', '--tsconfig', './tsconfig.json', '--output', 'human', '--threshold', 'error']) !== 0) process.exit(1);
+// The layer rules of .dependency-cruiser.cjs: no import cycle, no arrow from a lower layer up.
+if (run('npx', ['depcruise', 'src', 'models', 'workers', '--config', '.dependency-cruiser.cjs', '--output-type', 'err']) !== 0) process.exit(1);
 if (run('npx', ['vite', 'build', '--logLevel', 'warn']) !== 0) process.exit(1);
 const status = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=./scripts/summaryReporter.ts', ...process.argv.slice(2)]);
 process.exit(status);

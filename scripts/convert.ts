@@ -1,127 +1,132 @@
 /**
- * Convert scans into a studio dataset from the command line, with the same import core the
- * browser uses.
+ * Convert scans into a studio dataset from the command line, with the same import core and the
+ * same import finish (classes, splits, duplicates, notices) the studio uses.
  *
- *   npm run convert -- <files or folders> --size 64 [--channels 1|3] [--fit crop|pad]
- *        [--labels labels.csv | --folder-labels] [--window brain|lung|bone|abdomen|C,W]
- *        [--axis axial|coronal|sagittal] [--seed 0] --out data.npz|data.zip
+ *   npm run convert -- <files or folders> --size 64 [--folder-labels | --labels labels.csv] --out data.npz
  */
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { basename, join, relative, resolve } from 'node:path';
-import type { WindowChoice } from '../src/importers/dicom/window';
-import { CT_WINDOW_PRESETS } from '../src/importers/dicom/window';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { CT_WINDOW_PRESETS, type WindowChoice } from '../src/importers/dicom/window';
+import { copyPairs, describeCopies } from '../src/importers/duplicates';
 import { exportNpz, exportPngZip } from '../src/importers/exportDataset';
+import { EmptyImportError } from '../src/importers/importFinish';
 import type { LabelSource } from '../src/importers/labels';
-import type { SliceAxis } from '../src/importers/nifti';
 import { importDataset } from '../src/importers/pipeline';
-import type { ImportFile } from '../src/importers/types';
-import { errorMessage } from '../src/core/errorMessage';
+import type { ImportFile, StudioDataset } from '../src/importers/types';
+import type { CommandSpec, ParsedCommandLine } from './lib/args';
+import { CliError, startCommand } from './lib/runCommand';
+import { walkInputs } from './lib/walk';
 
-interface CliOptions {
-  inputs: string[];
-  size: number;
-  channels: 1 | 3;
-  fit: 'crop' | 'pad';
-  labels: LabelSource;
-  window?: WindowChoice;
-  axis: SliceAxis;
-  seed: number;
-  out: string;
+const WINDOW_PRESETS = Object.keys(CT_WINDOW_PRESETS);
+
+const CONVERT_SPEC = {
+  name: 'convert',
+  usage: '<files or folders> --size 64 [--folder-labels | --labels labels.csv] [--dedupe] --out data.npz|data.zip',
+  about:
+    'Imports PNG/JPEG, DICOM, NIfTI and MedMNIST .npz files into one dataset (the studio\'s import: same\n' +
+    'preprocessing, patient-grouped splits and duplicate check) and writes it as a MedMNIST-layout .npz with\n' +
+    'class_names, or a ZIP of PNGs with labels.csv. Without --folder-labels or --labels, images that carry no\n' +
+    'label of their own (everything but an npz) land in one class, "unlabelled".',
+  positionals: 'files or folders',
+  options: {
+    size: { type: 'integer', min: 28, max: 256, placeholder: '<px>', help: 'side of the square output images' },
+    channels: { type: 'choice', choices: ['1', '3'], default: '1', help: 'grey (1) or RGB (3)' },
+    fit: { type: 'choice', choices: ['crop', 'pad'], default: 'crop', help: 'centre-crop or pad non-square images' },
+    'folder-labels': { type: 'flag', help: 'each image\'s class is the name of the folder it sits in (normal/a.png → "normal")' },
+    labels: { type: 'string', placeholder: '<labels.csv>', help: 'classes (and optionally splits) from file,label[,split] rows' },
+    'class-names': { type: 'string', placeholder: '<a,b,…>', help: 'rename the classes in index order (e.g. an npz without class_names)' },
+    window: { type: 'string', placeholder: '<preset|C,W>', accepts: `${WINDOW_PRESETS.join(', ')} or centre,width`, check: (v) => (parseWindow(v) ? null : `expected ${WINDOW_PRESETS.join(', ')} or centre,width with width > 0`), help: 'CT window for DICOM' },
+    axis: { type: 'choice', choices: ['axial', 'coronal', 'sagittal'], default: 'axial', help: 'NIfTI slicing axis' },
+    seed: { type: 'integer', min: 0, default: 0, help: 'seeds the train/val/test assignment' },
+    dedupe: { type: 'flag', help: 'remove exact copies, keeping each set\'s training image (they leak across splits otherwise)' },
+    out: { type: 'string', placeholder: '<data.npz|data.zip>', accepts: 'a path ending in .npz or .zip', check: (v) => (/\.(npz|zip)$/i.test(v) ? null : 'the output must end in .npz or .zip'), help: 'where to write the dataset' },
+  },
+} as const satisfies CommandSpec;
+
+function parseWindow(text: string): WindowChoice | null {
+  if (text in CT_WINDOW_PRESETS) return { kind: 'preset', preset: text as keyof typeof CT_WINDOW_PRESETS };
+  const parts = text.split(',');
+  if (parts.length !== 2) return null;
+  const [center, width] = parts.map(Number);
+  return Number.isFinite(center) && width > 0 ? { kind: 'custom', window: { center, width } } : null;
 }
 
-function usage(message: string): never {
-  console.error(`convert: ${message}\nusage: npm run convert -- <files or folders> --size 64 [--channels 1|3] [--fit crop|pad] [--labels file.csv | --folder-labels] [--window brain|lung|bone|abdomen|C,W] [--axis axial|coronal|sagittal] [--seed N] --out data.npz|data.zip`);
-  process.exit(2);
+function labelSource(args: ParsedCommandLine<typeof CONVERT_SPEC>['options']): LabelSource {
+  if (args['folder-labels'] && args.labels) throw new CliError('--folder-labels and --labels both name the classes; give one of them');
+  if (args['folder-labels']) return { kind: 'folder' };
+  if (!args.labels) return { kind: 'none' };
+  try {
+    return { kind: 'csv', text: readFileSync(args.labels, 'utf8') };
+  } catch (error) {
+    throw new CliError(`--labels ${args.labels}: ${(error as { code?: string }).code === 'ENOENT' ? 'no such file' : 'could not be read'}`);
+  }
 }
 
-function parseArgs(argv: string[]): CliOptions {
-  const options: Partial<CliOptions> & { inputs: string[] } = { inputs: [], channels: 1, fit: 'crop', labels: { kind: 'none' }, axis: 'axial', seed: 0 };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const value = () => argv[++i] ?? usage(`${arg} needs a value`);
-    switch (arg) {
-      case '--size': options.size = Number(value()); break;
-      case '--channels': options.channels = Number(value()) === 3 ? 3 : 1; break;
-      case '--fit': options.fit = value() === 'pad' ? 'pad' : 'crop'; break;
-      case '--labels': options.labels = { kind: 'csv', text: readFileSync(value(), 'utf8') }; break;
-      case '--folder-labels': options.labels = { kind: 'folder' }; break;
-      case '--axis': options.axis = value() as SliceAxis; break;
-      case '--seed': options.seed = Number(value()); break;
-      case '--out': options.out = value(); break;
-      case '--window': {
-        const w = value();
-        if (w in CT_WINDOW_PRESETS) options.window = { kind: 'preset', preset: w as keyof typeof CT_WINDOW_PRESETS };
-        else {
-          const [center, width] = w.split(',').map(Number);
-          if (!Number.isFinite(center) || !(width > 0)) usage(`--window must be a preset or C,W, got ${w}`);
-          options.window = { kind: 'custom', window: { center, width } };
+function renameClasses(dataset: StudioDataset, list: string): void {
+  const names = list.split(',').map((n) => n.trim());
+  if (names.length !== dataset.classNames.length || names.some((n) => n === '') || new Set(names).size !== names.length) {
+    throw new CliError(`--class-names: "${list}" gives ${names.length} names but the data has ${dataset.classNames.length} classes (${dataset.classNames.join(', ')}); give that many distinct names, in this order`);
+  }
+  dataset.classNames = names;
+}
+
+async function convert({ options: args, positionals }: ParsedCommandLine<typeof CONVERT_SPEC>): Promise<void> {
+  if (positionals.length === 0) throw new CliError('no input files or folders given');
+  if (args.size === undefined) throw new CliError('--size is required (the side of the output images in pixels, 28 to 256)');
+  if (!args.out) throw new CliError('--out is required (a path ending in .npz or .zip)');
+  const labels = labelSource(args);
+  const walked = walkInputs(positionals);
+  for (const entry of walked.skipped) console.error(`convert: skipped ${entry.path}: ${entry.reason}`);
+  // Bytes are read only when the pipeline reaches the file.
+  const files: ImportFile[] = walked.files.map((f) => ({ name: f.name, relativePath: f.relativePath, bytes: () => new Uint8Array(readFileSync(f.path)) }));
+  let result;
+  try {
+    result = await importDataset(files, {
+      size: args.size,
+      channels: args.channels === '3' ? 3 : 1,
+      fit: args.fit,
+      labels,
+      window: args.window ? parseWindow(args.window)! : undefined,
+      nifti: { axis: args.axis },
+      seed: args.seed,
+      dedupe: args.dedupe,
+      filesTotal: files.length,
+      onProgress: (p) => {
+        if (p.filesDone % 500 === 0 || p.filesDone === p.filesTotal) {
+          process.stderr.write(`\r${p.filesDone}/${p.filesTotal} files, ${p.filesPerSecond.toFixed(0)} files/s, ETA ${(p.etaSeconds ?? 0).toFixed(0)} s   `);
         }
-        break;
-      }
-      default:
-        if (arg.startsWith('--')) usage(`unknown option ${arg}`);
-        options.inputs.push(arg);
-    }
+      },
+    });
+  } catch (error) {
+    if (error instanceof EmptyImportError) for (const row of error.report.rejected) console.error(`convert: refused ${row.relativePath}: ${row.reason}`);
+    throw error;
+  } finally {
+    process.stderr.write('\n');
   }
-  if (options.inputs.length === 0) usage('no input files or folders');
-  if (!options.size) usage('--size is required');
-  if (!options.out || !/\.(npz|zip)$/i.test(options.out)) usage('--out must end in .npz or .zip');
-  return options as CliOptions;
-}
+  const { dataset, report } = result;
+  if (args['class-names']) renameClasses(dataset, args['class-names']);
+  writeFileSync(args.out, /\.npz$/i.test(args.out) ? exportNpz(dataset) : exportPngZip(dataset));
 
-/** Walk inputs lazily: bytes are read only when the pipeline reaches the file. */
-function* walk(inputs: string[]): Generator<ImportFile> {
-  for (const input of inputs) {
-    const root = resolve(input);
-    if (!statSync(root).isDirectory()) {
-      yield { name: basename(root), relativePath: basename(root), bytes: () => new Uint8Array(readFileSync(root)) };
-      continue;
-    }
-    const stack = [root];
-    while (stack.length) {
-      const dir = stack.pop()!;
-      for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-        if (entry.name.startsWith('.')) continue;
-        const full = join(dir, entry.name);
-        if (entry.isDirectory()) stack.push(full);
-        else if (entry.isFile()) yield { name: entry.name, relativePath: relative(root, full), bytes: () => new Uint8Array(readFileSync(full)) };
-      }
-    }
+  const copies = report.duplicates.flatMap(describeCopies);
+  const acrossSplits = report.duplicates.flatMap(copyPairs).filter((pair) => pair.copy.split !== pair.original.split).length;
+  if (!args.dedupe && acrossSplits > 0) {
+    console.error(`convert: ${acrossSplits} images are exact copies of an image in another split (listed under "duplicates"); run again with --dedupe to remove the copies`);
   }
-}
-
-async function main(): Promise<void> {
-  const options = parseArgs(process.argv.slice(2));
-  const files = [...walk(options.inputs)];
-  const { dataset, report } = await importDataset(files, {
-    size: options.size,
-    channels: options.channels,
-    fit: options.fit,
-    labels: options.labels,
-    window: options.window,
-    nifti: { axis: options.axis },
-    seed: options.seed,
-    filesTotal: files.length,
-    onProgress: (p) => {
-      if (p.filesDone % 500 === 0 || p.filesDone === p.filesTotal) {
-        process.stderr.write(`\r${p.filesDone}/${p.filesTotal} files, ${p.filesPerSecond.toFixed(0)} files/s, ETA ${(p.etaSeconds ?? 0).toFixed(0)} s   `);
-      }
-    },
-  });
-  process.stderr.write('\n');
-  if (dataset.images.length === 0) {
-    console.error('convert: no images imported');
-    for (const row of report.rejected) console.error(`  rejected ${row.relativePath}: ${row.reason}`);
-    process.exit(1);
-  }
-  const bytes = /\.npz$/i.test(options.out) ? exportNpz(dataset) : exportPngZip(dataset);
-  writeFileSync(options.out, bytes);
   const splitCounts = { train: 0, val: 0, test: 0 };
   for (const image of dataset.images) splitCounts[image.split ?? 'train']++;
-  console.log(JSON.stringify({ out: options.out, images: dataset.images.length, splits: splitCounts, classCounts: report.classCounts, rejected: report.rejected, notices: report.notices, duplicates: report.duplicates.length, elapsedMs: report.elapsedMs }, null, 2));
+  const classCounts = Object.fromEntries(dataset.classNames.map((name, index) => [name, dataset.images.filter((i) => i.label === index).length]));
+  const summary = {
+    out: args.out,
+    images: dataset.images.length,
+    classNames: dataset.classNames,
+    splits: splitCounts,
+    classCounts,
+    rejected: report.rejected,
+    skipped: walked.skipped,
+    notices: report.notices,
+    duplicates: { sets: report.duplicates.length, copies: copies.length, removed: args.dedupe ? copies.length : 0, acrossSplits, list: copies },
+    elapsedMs: report.elapsedMs,
+  };
+  console.log(JSON.stringify(summary, null, 2));
 }
 
-main().catch((error: unknown) => {
-  console.error(`convert: ${errorMessage(error)}`);
-  process.exit(1);
-});
+startCommand(CONVERT_SPEC, convert);

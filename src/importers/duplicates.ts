@@ -51,11 +51,21 @@ export function findDuplicates(images: readonly DuplicateFacts[], sourceSplits?:
   return groups;
 }
 
+export interface CopyPair {
+  copy: { index: number; split: Split; file: string };
+  original: { index: number; split: Split; file: string };
+}
+
+/** Each copy of a set with the original it repeats. */
+export function copyPairs(group: DuplicateGroup): CopyPair[] {
+  const member = (k: number) => ({ index: group.indices[k], split: group.splits[k], file: group.files[k] });
+  const original = member(group.indices.indexOf(group.original));
+  return group.indices.flatMap((index, k) => (index === group.original ? [] : [{ copy: member(k), original }]));
+}
+
 /** One line per copy: "val: data.npz val_images[17] is a copy of train: data.npz train_images[2034]". */
 export function describeCopies(group: DuplicateGroup): string[] {
-  const at = (k: number) => `${group.splits[k]}: ${group.files[k]}`;
-  const originalAt = group.indices.indexOf(group.original);
-  return group.indices.flatMap((index, k) => (index === group.original ? [] : [`${at(k)} is a copy of ${at(originalAt)}`]));
+  return copyPairs(group).map(({ copy, original }) => `${copy.split}: ${copy.file} is a copy of ${original.split}: ${original.file}`);
 }
 
 /** Input indices a dedupe removes: every member of every set except its original. */
@@ -66,11 +76,6 @@ export function copiesToRemove(groups: readonly DuplicateGroup[]): Set<number> {
 /** Copies per split that duplicate an image of another split (the leak a notice reports). */
 export function crossSplitCopies(groups: readonly DuplicateGroup[]): Record<Split, number> {
   const counts = Object.fromEntries(SPLITS.map((s) => [s, 0])) as Record<Split, number>;
-  for (const g of groups) {
-    const originalSplit = g.splits[g.indices.indexOf(g.original)];
-    g.indices.forEach((index, k) => {
-      if (index !== g.original && g.splits[k] !== originalSplit) counts[g.splits[k]]++;
-    });
-  }
+  for (const { copy, original } of groups.flatMap(copyPairs)) if (copy.split !== original.split) counts[copy.split]++;
   return counts;
 }

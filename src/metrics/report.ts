@@ -96,7 +96,8 @@ export function reportFromImages(real: ImageStack, fake: ImageStack, options: Re
   return report;
 }
 
-function summarisePaired(real: ImageStack, fake: ImageStack): PairedSummary {
+/** Mean figures of image i of real against image i of fake (reconstructions; the command line's --paired). */
+export function summarisePaired(real: ImageStack, fake: ImageStack): PairedSummary {
   if (real.count !== fake.count) throw new MetricInputError(`--paired needs as many fake as real images (${fake.count} vs ${real.count})`);
   const sums = { ssim: 0, psnr: 0, mse: 0, mae: 0, msSsim: 0 };
   let infinitePsnr = false;

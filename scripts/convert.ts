@@ -12,7 +12,7 @@ import { EmptyImportError } from '../src/importers/importFinish';
 import type { LabelSource } from '../src/importers/labels';
 import { importDataset } from '../src/importers/pipeline';
 import type { ImportFile, StudioDataset } from '../src/importers/types';
-import type { CommandSpec, ParsedCommandLine } from './lib/args';
+import { UsageError, type CommandSpec, type ParsedCommandLine } from './lib/args';
 import { CliError, startCommand } from './lib/runCommand';
 import { walkInputs } from './lib/walk';
 
@@ -51,7 +51,7 @@ function parseWindow(text: string): WindowChoice | null {
 }
 
 function labelSource(args: ParsedCommandLine<typeof CONVERT_SPEC>['options']): LabelSource {
-  if (args['folder-labels'] && args.labels) throw new CliError('--folder-labels and --labels both name the classes; give one of them');
+  if (args['folder-labels'] && args.labels) throw new UsageError('--folder-labels and --labels both name the classes; give one of them');
   if (args['folder-labels']) return { kind: 'folder' };
   if (!args.labels) return { kind: 'none' };
   try {
@@ -70,9 +70,9 @@ function renameClasses(dataset: StudioDataset, list: string): void {
 }
 
 async function convert({ options: args, positionals }: ParsedCommandLine<typeof CONVERT_SPEC>): Promise<void> {
-  if (positionals.length === 0) throw new CliError('no input files or folders given');
-  if (args.size === undefined) throw new CliError('--size is required (the side of the output images in pixels, 28 to 256)');
-  if (!args.out) throw new CliError('--out is required (a path ending in .npz or .zip)');
+  if (positionals.length === 0) throw new UsageError('no input files or folders given');
+  if (args.size === undefined) throw new UsageError('--size is required (the side of the output images in pixels, 28 to 256)');
+  if (!args.out) throw new UsageError('--out is required (a path ending in .npz or .zip)');
   const labels = labelSource(args);
   const walked = walkInputs(positionals);
   for (const entry of walked.skipped) console.error(`convert: skipped ${entry.path}: ${entry.reason}`);

@@ -15,7 +15,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { deriveSeed } from '../src/data/random';
 import { readNpz, writeNpy } from '../src/importers/npy';
-import type { CommandSpec, ParsedCommandLine } from './lib/args';
+import { UsageError, type CommandSpec, type ParsedCommandLine } from './lib/args';
 import { compareSets, type ComparedFeatures } from './lib/compareSets';
 import { loadSet, subsetOf, type ImageSet, type LoadedSet } from './lib/imageSets';
 import { metricsText } from './lib/metricsText';
@@ -84,7 +84,7 @@ function dumpFeatures(path: string, features: ComparedFeatures): { real: string;
 }
 
 function metrics({ options: args }: ParsedCommandLine<typeof METRICS_SPEC>): void {
-  if (!args.real || !args.fake) throw new CliError(`${args.real ? '--fake' : '--real'} is required (a folder of PNGs, an .npz or an .npy)`);
+  if (!args.real || !args.fake) throw new UsageError(`${args.real ? '--fake' : '--real'} is required (a folder of PNGs, an .npz or an .npy)`);
   const limit = args.limit ?? Infinity;
   // One seed per set, so a set's subset does not change with the other set's size.
   // The real set stays whole: compareSets draws the compared images and the floor's from it.

@@ -12,8 +12,7 @@
  */
 import type { ModelKind } from '../models/types';
 import type { RunSettings } from '../src/training/runTypes';
-import type { CommandSpec, ParsedCommandLine } from './lib/args';
-import { UsageError } from './lib/args';
+import { UsageError, type CommandSpec, type ParsedCommandLine } from './lib/args';
 import { CliError, startCommand } from './lib/runCommand';
 import { checkConditional, checkDataSpec, describeClasses, loadTrainingSet } from './lib/trainingSet';
 

@@ -13,6 +13,7 @@
  * and cancellation.
  */
 import { CancelledError, type CancelToken } from '../core/jobControl';
+import { errorMessage } from '../core/errorMessage';
 import { checkedPairScanSetup, frechetDistance, type DistributionMetrics, type DistributionOptions, type FrechetResult, type KidResult, type PrdcResult } from '../metrics/distribution/index';
 import { finishPairScans, kidAndPrdcScans, mergeWithin, splitRows, type PairScanSetup } from '../metrics/distribution/pairScans';
 import { checkRadiomicsInput, radiomicsFeatureNames, type RadiomicsOptions, type RadiomicsResult } from '../metrics/radiomics/features';
@@ -143,7 +144,7 @@ export class FeaturePool {
           // queue and the others, or this thread, carry on without it.
           requeued.push(c);
           this.drop(worker!);
-          console.warn(error instanceof Error ? error.message : error);
+          console.warn(errorMessage(error));
           return;
         }
         try {
@@ -230,7 +231,7 @@ export class FeaturePool {
     } catch (error) {
       if (error instanceof CancelledError || (meanwhileError !== null && error === meanwhileError)) throw error;
       // A worker failed: the scans are redone here rather than pieced together.
-      console.warn(`featurePool.ts: pairwise scans on workers failed (${error instanceof Error ? error.message : error}); computing them on this thread`);
+      console.warn(`featurePool.ts: pairwise scans on workers failed (${errorMessage(error)}); computing them on this thread`);
       if (!meanwhileDone) meanwhile();
       return kidAndPrdcScans(setup);
     }

@@ -2,7 +2,8 @@
  * DCGAN (Radford et al. 2016) with the non-saturating BCE loss, optional one-sided label
  * smoothing (Salimans et al. 2016), optional class conditioning (G: label embedding; D:
  * projection) and the shared GAN options. One trainStep = one D update then one G update on the
- * same latents, as in the PyTorch DCGAN example.
+ * same latents, as in the PyTorch DCGAN example. trainParts updates D alone or G alone (the
+ * classroom's step mode); both together is trainStep.
  */
 import * as tf from '@tensorflow/tfjs';
 import { globalNorm } from './core/adam';
@@ -27,6 +28,16 @@ export class Dcgan extends ConvGan<DcganConfig> implements GenerativeModel<Dcgan
   }
 
   trainStep(real: tf.Tensor4D, labels: tf.Tensor1D | null): StepResult {
+    return this.trainParts(real, labels, { d: true, g: true });
+  }
+
+  /**
+   * One step that updates D, G or both. Both losses and gradient norms are always computed and
+   * reported (a part that is not updated still shows its gradient); an update left out leaves
+   * that network's weights, optimiser slots and running statistics untouched. The step count
+   * advances either way, so each call draws fresh latents.
+   */
+  trainParts(real: tf.Tensor4D, labels: tf.Tensor1D | null, parts: { d: boolean; g: boolean }): StepResult {
     this.checkBatch(real, labels);
     const step = this.currentStep;
     const { seed, batchSize, latentDim, labelSmoothing } = this.config;
@@ -35,7 +46,8 @@ export class Dcgan extends ConvGan<DcganConfig> implements GenerativeModel<Dcgan
       const y = this.oneHot(labels);
       const gWeights = rawWeights(this.store);
       const z = tf.randomNormal([batchSize, latentDim], 0, 1, 'float32', stepSeed(seed, step, SeedPurpose.latent)) as tf.Tensor2D;
-      const fake = this.generator.forward(z, y, gWeights, 'train-track');
+      // Running statistics of G's batch norm move only when G is trained.
+      const fake = this.generator.forward(z, y, gWeights, parts.g ? 'train-track' : 'train');
       const dWeights = this.discriminatorWeights();
       const realSeen = this.augment(real, step, SeedPurpose.augmentReal);
       const fakeSeen = this.augment(fake, step, SeedPurpose.augmentFake);
@@ -49,15 +61,17 @@ export class Dcgan extends ConvGan<DcganConfig> implements GenerativeModel<Dcgan
         dFake = kept.keep(tf.sigmoid(fakeLogits).mean());
         return bceWithLogits(realLogits, 1 - labelSmoothing).add(bceWithLogits(fakeLogits, 0)) as tf.Scalar;
       }, this.dOpt.variables());
-      this.dOpt.apply(d.grads);
+      if (parts.d) this.dOpt.apply(d.grads);
 
       const g = tf.variableGrads(() => {
         const fresh = this.generator.forward(z, y, gWeights, 'train');
         const logits = this.discriminator.forward(this.augment(fresh, step, SeedPurpose.augmentGenerator), y, dWeights);
         return bceWithLogits(logits, 1);
       }, this.gOpt.variables());
-      this.gOpt.apply(g.grads);
-      this.ema?.update(step);
+      if (parts.g) {
+        this.gOpt.apply(g.grads);
+        this.ema?.update(step);
+      }
 
       return packMetrics(this.metricNames, {
         lossD: d.value,
@@ -71,5 +85,17 @@ export class Dcgan extends ConvGan<DcganConfig> implements GenerativeModel<Dcgan
     kept.release();
     this.currentStep = step + 1;
     return { step, metrics };
+  }
+
+  /** D's probability that each image is real, [n] (no update). labels: int32 or null. */
+  score(images: tf.Tensor4D, labels: tf.Tensor1D | null): tf.Tensor1D {
+    this.assertLive();
+    return tf.tidy(() => tf.sigmoid(this.discriminator.forward(images, this.oneHot(labels), this.discriminatorWeights())) as tf.Tensor1D);
+  }
+
+  /** Sets D's and G's learning rates (kept in memory only: exportState still records config.adam). */
+  setLearningRates(rates: { d: number; g: number }): void {
+    this.dOpt.setLearningRate(rates.d);
+    this.gOpt.setLearningRate(rates.g);
   }
 }

@@ -124,6 +124,21 @@ export class Vae extends ModelBase<VaeConfig> implements GenerativeModel<VaeConf
     return tf.tidy(() => this.decoder.forward(z, labels ? oneHot(labels, this.config.numClasses) : null, rawWeights(this.store), 'eval'));
   }
 
+  /**
+   * KL(q(z|x) ‖ N(0, 1)) of each latent dimension, averaged over the images, [latentDim] (its sum
+   * is the `kl` metric). A dimension near 0 carries no information about the image: the decoder
+   * ignores it (posterior collapse when every dimension is near 0).
+   */
+  klPerDimension(x: tf.Tensor4D, labels: tf.Tensor1D | null): tf.Tensor1D {
+    this.assertLive();
+    checkLabels('models/vae.ts: klPerDimension', labels, x.shape[0], this.config.numClasses);
+    return tf.tidy(() => {
+      const y = labels ? oneHot(labels, this.config.numClasses) : null;
+      const { mu, logVar } = this.encoder.forward(x, y, rawWeights(this.store));
+      return logVar.add(1).sub(mu.square()).sub(logVar.exp()).mean(0).mul(-0.5) as tf.Tensor1D;
+    });
+  }
+
   /** Decodes the posterior mean of each image: the VAE's reconstruction, in [-1, 1]. */
   reconstruct(x: tf.Tensor4D, labels: tf.Tensor1D | null): tf.Tensor4D {
     this.assertLive();

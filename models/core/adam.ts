@@ -50,6 +50,14 @@ export class Adam {
     }
   }
 
+  /** Overrides options.learningRate from now on (null restores it). */
+  private learningRateOverride: number | null = null;
+
+  setLearningRate(learningRate: number | null): void {
+    if (learningRate !== null && !(learningRate > 0)) throw new Error(`models/core/adam.ts: learning rate must be > 0, got ${learningRate}`);
+    this.learningRateOverride = learningRate;
+  }
+
   /** Variables this optimiser trains (the varList for tf.variableGrads). */
   variables(): tf.Variable[] {
     return this.names.map((n) => this.store.get(n));
@@ -67,7 +75,8 @@ export class Adam {
    */
   apply(grads: tf.NamedTensorMap): void {
     const groups = this.groupForUpdate(grads);
-    const { learningRate, beta1, beta2, epsilon } = this.options;
+    const { beta1, beta2, epsilon } = this.options;
+    const learningRate = this.learningRateOverride ?? this.options.learningRate;
     tf.tidy(() => {
       // Created once per call, not per variable: each scalar is a fresh upload on GPU backends.
       const beta1T = tf.scalar(beta1);

@@ -1,0 +1,67 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { sampleToy, Toy2d } from './toy2d';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+/** Mean distance from each point of `a` to its nearest point of `b` (x y pairs). */
+function meanNearest(a: Float32Array, b: Float32Array): number {
+  let total = 0;
+  for (let i = 0; i < a.length; i += 2) {
+    let best = Infinity;
+    for (let j = 0; j < b.length; j += 2) best = Math.min(best, Math.hypot(a[i] - b[j], a[i + 1] - b[j + 1]));
+    total += best;
+  }
+  return total / (a.length / 2);
+}
+
+const same = (a: Float32Array[], b: Float32Array[]) => a.every((w, i) => w.every((x, j) => x === b[i][j]));
+
+describe('the 2-D classroom', () => {
+  it('samples its data sets where they should be, reproducibly', () => {
+    const ring = sampleToy('ring', 500, 1);
+    for (let i = 0; i < ring.length; i += 2) expect(Math.abs(Math.hypot(ring[i], ring[i + 1]) - 2)).toBeLessThan(0.5);
+    expect(sampleToy('mixture', 10, 3)).toEqual(sampleToy('mixture', 10, 3));
+    expect(sampleToy('circle', 10, 3)).not.toEqual(sampleToy('circle', 10, 4));
+  });
+
+  it('a D-only step changes only D, a G-only step only G, without leaking tensors', () => {
+    const toy = new Toy2d('ring', 5);
+    const before = tf.memory().numTensors;
+    const [d0, g0] = [toy.weights('d'), toy.weights('g')];
+    toy.step({ d: true, g: false });
+    const [d1, g1] = [toy.weights('d'), toy.weights('g')];
+    expect(same(d0, d1)).toBe(false);
+    expect(same(g0, g1)).toBe(true);
+    toy.step({ d: false, g: true });
+    expect(same(d1, toy.weights('d'))).toBe(true);
+    expect(same(g1, toy.weights('g'))).toBe(false);
+    toy.step({ d: true, g: true });
+    const settled = tf.memory().numTensors;
+    for (let i = 0; i < 5; i++) toy.step({ d: true, g: true });
+    expect(tf.memory().numTensors).toBe(settled);
+    expect(settled - before).toBeLessThan(40); // Adam's slots, created on first use
+    expect([toy.dUpdates, toy.gUpdates]).toEqual([7, 7]);
+    toy.dispose();
+  });
+
+  it('a trained D scores real points above fakes and its arrows point fakes towards the data; training brings fakes closer', async () => {
+    const toy = new Toy2d('mixture', 3);
+    const start = await toy.view();
+    expect(start.surface.length).toBe(start.surfaceSize ** 2);
+    expect(start.fake.length).toBe(start.real.length);
+    const startGap = meanNearest(start.fake, start.real);
+    for (let i = 0; i < 60; i++) toy.step({ d: true, g: false });
+    const judged = await toy.view();
+    expect(judged.metrics.dReal).toBeGreaterThan(judged.metrics.dFake);
+    // Moving each fake a little along its arrow brings it nearer the real points on average.
+    const moved = judged.fake.map((v, i) => v + (0.05 * judged.arrows[i]) / (Math.hypot(judged.arrows[i - (i % 2)], judged.arrows[i - (i % 2) + 1]) || 1));
+    expect(meanNearest(moved, judged.real)).toBeLessThan(meanNearest(judged.fake, judged.real));
+    for (let i = 0; i < 300; i++) toy.step({ d: true, g: true });
+    const trained = await toy.view();
+    expect(meanNearest(trained.fake, trained.real)).toBeLessThan(0.6 * startGap);
+    toy.dispose();
+  });
+});

@@ -1,9 +1,10 @@
 /** The generation domain as the worker exposes it: one trained model open for sampling, and audited synthetic export. */
 import type { KeyValueStore } from '../storage/keyValueStore';
 import type { DatasetMeta } from '../storage/datasetStore';
-import type { ProgressCallback } from '../core/jobControl';
+import type { CancelToken, ProgressCallback } from '../core/jobControl';
 import type { Sampler, SamplerInfo } from './sampler';
 import { exportSynthetic, listExportAudits, type ExportAudit, type SyntheticExportRequest } from './syntheticExport';
+import { exportSyntheticDataset, type SyntheticExportFormat, type SyntheticFile } from './export/exportSyntheticDataset';
 
 export interface GenerationApi {
   /** Loads a run's latest or best checkpoint for interactive sampling (kept open until another is asked for). */
@@ -12,8 +13,10 @@ export interface GenerationApi {
   latents(n: number, seed: number): Promise<Float32Array>;
   /** Images (bytes) for the given latents and, for conditional models, labels. */
   render(latents: Float32Array, labels: Int32Array | null): Promise<Uint8Array>;
-  /** Generates, audits for memorisation (dropping likely copies by default) and saves a dataset. */
-  exportSynthetic(request: SyntheticExportRequest, onProgress: ProgressCallback): Promise<{ meta: DatasetMeta; audit: ExportAudit }>;
+  /** Generates (per-class counts, seed, truncation or temperature), audits for memorisation (dropping likely copies by default) and saves a dataset with its provenance. */
+  exportSynthetic(request: SyntheticExportRequest, onProgress: ProgressCallback, cancel?: CancelToken): Promise<{ meta: DatasetMeta; audit: ExportAudit }>;
+  /** A saved synthetic dataset as a marked file: one PNG or DICOM (image `index`), a ZIP of PNGs or of DICOM files with labels.csv, run card and audit, or an npz. */
+  downloadSynthetic(datasetId: string, format: SyntheticExportFormat, options?: { index?: number }): Promise<SyntheticFile>;
   listExportAudits(runId: string): Promise<ExportAudit[]>;
 }
 
@@ -22,7 +25,8 @@ export function createGenerationApi(store: KeyValueStore, sampler: Sampler, read
     open: async (runId, checkpoint) => (await ready(), sampler.open(runId, checkpoint)),
     latents: (n, seed) => sampler.latents(n, seed),
     render: (latents, labels) => sampler.render(latents, labels),
-    exportSynthetic: async (request, onProgress) => (await ready(), exportSynthetic(store, request, onProgress)),
+    exportSynthetic: async (request, onProgress, cancel) => (await ready(), exportSynthetic(store, request, onProgress, cancel)),
+    downloadSynthetic: (datasetId, format, options) => exportSyntheticDataset(store, datasetId, format, options),
     listExportAudits: (runId) => listExportAudits(store, runId),
   };
 }

@@ -31,6 +31,30 @@ export interface DatasetMeta {
   createdAt: number;
   /** Bytes of pixel data, for the storage view. */
   byteLength: number;
+  /** Where a synthetic dataset came from; absent on real (phantom or imported) datasets. */
+  provenance?: DatasetProvenance;
+}
+
+/** The run, checkpoint, seed and audit behind a synthetic dataset; its exports carry the same. */
+export interface DatasetProvenance {
+  synthetic: true;
+  runId: string;
+  runName: string;
+  /** The model kind: dcgan, wgan-gp, pggan, vae, ddpm. */
+  modelKind: string;
+  checkpoint: 'latest' | 'best';
+  step: number;
+  seed: number;
+  /** GAN truncation ψ (latents scaled by ψ), when not 1. */
+  truncation?: number;
+  /** VAE sampling temperature (latents scaled by it), when not 1. */
+  temperature?: number;
+  /** Images generated per class (in classNames order), before the memorisation audit. */
+  generatedPerClass: number[];
+  /** The real dataset the run trained on. */
+  realDatasetId: string;
+  /** Time of the memorisation audit record this export left on its run (run/<runId>/audit/<time>). */
+  auditTime: number;
 }
 
 /** Per-image labels and split codes (0 train, 1 val, 2 test), stored beside the metadata. */

@@ -1,0 +1,123 @@
+/**
+ * Synthetic images leave the studio marked: from a tiny trained conditional DCGAN, the Generate
+ * stage makes 16 images of one class, and the downloaded ZIP (PNGs with tEXt marks, labels.csv,
+ * run card, audit) and DICOM file (Secondary Capture, SYN) are read back here.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import dicomParser from 'dicom-parser';
+import { decode as decodePng } from 'fast-png';
+import { unzipSync } from 'fflate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser } from './browser';
+import { openStudio, waitForBackend, waitForGrid } from './studio';
+
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** The tEXt chunks of a PNG, read chunk by chunk. */
+function pngText(png: Uint8Array): Record<string, string> {
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  const text: Record<string, string> = {};
+  for (let at = 8; at < png.length; ) {
+    const length = view.getUint32(at);
+    if (String.fromCharCode(...png.subarray(at + 4, at + 8)) === 'tEXt') {
+      const body = png.subarray(at + 8, at + 8 + length);
+      const nul = body.indexOf(0);
+      text[new TextDecoder('latin1').decode(body.subarray(0, nul))] = new TextDecoder('latin1').decode(body.subarray(nul + 1));
+    }
+    at += 12 + length;
+  }
+  return text;
+}
+
+async function downloaded(page: Page, button: string): Promise<{ name: string; bytes: Uint8Array }> {
+  const [file] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.getByRole('button', { name: button, exact: true }).click()]);
+  return { name: file.suggestedFilename(), bytes: new Uint8Array(readFileSync(await file.path())) };
+}
+
+describe('synthetic export in the browser', () => {
+  it('generates 16 images of one class from a tiny trained model and downloads them as a marked ZIP and a DICOM file', async () => {
+    const { page, consoleErrors } = await openStudio(browser);
+    await waitForBackend(page);
+    await waitForGrid(page);
+    await page.locator('select[name="modality"]').selectOption('head-ct');
+    await page.locator('select[name="size"]').selectOption('32');
+    await page.locator('input[name="count"]').fill('64');
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await page.getByText(/Created .*\(64 images\)/).waitFor({ timeout: 60_000 });
+
+    await page.getByRole('link', { name: 'Train' }).click();
+    await page.locator('select[name="run-dataset"]').selectOption({ label: 'head-ct phantoms 32px ×64 (64 × 32px)' });
+    await page.locator('select[name="run-model"]').selectOption('dcgan');
+    expect(await page.locator('input[name="conditional"]').isChecked()).toBe(true);
+    for (const [name, value] of [['model-batchSize', 4], ['model-latentDim', 8], ['model-width', 4], ['run-totalSteps', 2], ['run-readbackEvery', 1], ['run-sampleEvery', 2], ['run-checkpointEvery', 2], ['run-samplesPerClass', 1]] as const) {
+      const input = page.locator(`input[name="${name}"]`);
+      await input.fill(String(value));
+      await input.dispatchEvent('change');
+    }
+    await page.getByRole('button', { name: 'Create and train' }).click();
+    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 180_000, interval: 1000 }).toBe('finished');
+
+    await page.getByRole('link', { name: 'Generate' }).click();
+    await page.getByRole('button', { name: 'Open' }).click();
+    await page.getByTestId('sampler-info').waitFor({ timeout: 60_000 });
+    await page.locator('select[name="export-mode"]').selectOption('one');
+    const classNames = await page.locator('select[name="export-class"] option').allTextContents();
+    expect(classNames.length).toBe(2);
+    await page.locator('select[name="export-class"]').selectOption({ index: 1 });
+    await page.locator('input[name="export-count"]').fill('16');
+    await page.locator('input[name="export-truncation"]').fill('0.8');
+    // Keep every image (a two-step model's images may sit near each other), so exactly 16 are saved.
+    await page.getByLabel('leave out likely copies').uncheck();
+    await page.getByRole('button', { name: 'Audit and save' }).click();
+    await expect.poll(() => page.getByTestId('export-audit').textContent(), { timeout: 120_000 }).toMatch(/16 generated, .* 0 left out, 16 saved/);
+    await page.getByTestId('synthetic-downloads').waitFor();
+    if (process.env.PHANTOM_SCREENSHOTS) await page.screenshot({ path: join(process.env.PHANTOM_SCREENSHOTS, 'generate-stage.png'), fullPage: true });
+
+    const zip = await downloaded(page, 'ZIP of PNGs');
+    expect(zip.name).toMatch(/^synthetic_.*_png\.zip$/);
+    const entries = unzipSync(zip.bytes);
+    const pngs = Object.keys(entries).filter((p) => p.endsWith('.png'));
+    expect(pngs).toHaveLength(16);
+    const cls = classNames[1];
+    for (const path of pngs) {
+      expect(path.split('/').pop()).toMatch(new RegExp(`^synthetic_${cls}_\\d{6}\\.png$`));
+      const text = pngText(entries[path]);
+      expect(text).toMatchObject({ Synthetic: 'true', Step: '2', Seed: '1', Class: cls });
+      expect(text.Software).toMatch(/^Phantom Studio \d+\.\d+\.\d+/);
+      expect(text.Model).toMatch(/^dcgan run-/);
+    }
+    const rows = new TextDecoder().decode(entries['labels.csv']).trim().split('\n');
+    expect(rows[0]).toBe('file,label,split');
+    expect(rows.slice(1).map((r) => r.split(',')[1])).toEqual(Array(16).fill(`"${cls}"`));
+    const card = JSON.parse(new TextDecoder().decode(entries['run_card.json']));
+    expect(card.provenance).toMatchObject({ synthetic: true, modelKind: 'dcgan', step: 2, seed: 1, truncation: 0.8, generatedPerClass: [0, 16] });
+    expect(JSON.parse(new TextDecoder().decode(entries['audit.json']))).toMatchObject({ generated: 16, kept: 16 });
+
+    await page.locator('input[name="download-index"]').fill('3');
+    const dicom = await downloaded(page, 'DICOM');
+    expect(dicom.name).toBe(`synthetic_${cls}_000003.dcm`);
+    const parsed = dicomParser.parseDicom(dicom.bytes);
+    expect(parsed.string('x00080016')).toBe('1.2.840.10008.5.1.4.1.1.7');
+    expect(parsed.string('x00080064')).toBe('SYN');
+    expect(parsed.string('x00080008')).toBe('DERIVED\\SECONDARY');
+    expect(parsed.string('x0008103e')).toMatch(/^SYNTHETIC/);
+    expect(parsed.string('x00280301')).toBe('NO');
+    expect(parsed.string('x00100010')).toBe('SYNTHETIC');
+    expect(parsed.string('x00082111')).toMatch(new RegExp(`step 2, seed 1, class ${cls}, truncation psi 0.8$`));
+    expect(parsed.string('x00080018')).toMatch(/^2\.25\.\d+$/);
+    // The DICOM file's pixels are the ZIP's image 3.
+    const pixel = parsed.elements.x7fe00010;
+    const png = entries[pngs.find((p) => p.endsWith('_000003.png'))!];
+    expect(Array.from(dicom.bytes.subarray(pixel.dataOffset, pixel.dataOffset + pixel.length))).toEqual(Array.from(decodePng(png).data));
+    expect(consoleErrors).toEqual([]);
+  });
+});

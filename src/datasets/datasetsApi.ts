@@ -2,7 +2,7 @@
  * The datasets domain as the worker exposes it: the built-in phantoms, browsing stored datasets
  * page by page, their charts, deletion and export. Imports have their own API (importers/importsApi).
  */
-import { deleteDataset, getDatasetIndex, getDatasetMeta, getImageAttributes, listDatasets, readImages, type DatasetIndex, type DatasetMeta, type ImagePage } from '../storage/datasetStore';
+import { deleteDataset, getDatasetIndex, getDatasetMeta, getImageAttributes, listDatasetsChecked, readImages, type DatasetIndex, type DatasetListing, type DatasetMeta, type ImagePage } from '../storage/datasetStore';
 import type { KeyValueStore } from '../storage/keyValueStore';
 import type { CancelToken, ProgressCallback } from '../core/jobControl';
 import { savePhantomDataset, type PhantomDatasetRequest } from './phantomDataset';
@@ -21,7 +21,8 @@ export interface ImageDetails {
 
 export interface DatasetsApi {
   createPhantoms(request: PhantomDatasetRequest, onProgress: ProgressCallback, cancel?: CancelToken): Promise<DatasetMeta>;
-  list(): Promise<DatasetMeta[]>;
+  /** Newest first; a dataset with missing parts carries `damage`, a message naming it. */
+  list(): Promise<DatasetListing[]>;
   /** Labels and split codes of every image (small: one byte each). */
   index(datasetId: string): Promise<DatasetIndex>;
   readImages(datasetId: string, start: number, count: number): Promise<ImagePage>;
@@ -37,7 +38,7 @@ export interface DatasetsApi {
 export function createDatasetsApi(store: KeyValueStore): DatasetsApi {
   return {
     createPhantoms: (request, onProgress, cancel) => savePhantomDataset(store, request, onProgress, cancel),
-    list: () => listDatasets(store),
+    list: () => listDatasetsChecked(store),
     index: (datasetId) => getDatasetIndex(store, datasetId),
     async readImages(datasetId, start, count) {
       const meta = await getDatasetMeta(store, datasetId);

@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { openIdbStore, StorageFullError, type KeyValueStore } from './keyValueStore';
-import { deleteDataset, getDatasetIndex, listDatasets, readImages, removeOrphanChunks, saveDataset, type DatasetChunk } from './datasetStore';
+import { commitDataset, deleteDataset, discardStaged, getDatasetIndex, listDatasets, listDatasetsChecked, readImages, removeOrphanChunks, saveDataset, stageChunks, type DatasetChunk } from './datasetStore';
 
 let dbCounter = 0;
 const freshStore = () => openIdbStore(`test-db-${dbCounter++}`);
@@ -112,5 +112,40 @@ describe('chunked dataset storage', () => {
     expect(await removeOrphanChunks(store)).toBe(1);
     expect((await store.keys()).some((k) => k.startsWith('dataset/ghost'))).toBe(false);
     expect((await store.keys()).filter((k) => k.startsWith('dataset/keep'))).toHaveLength(4);
+  });
+
+  it('the start-up sweep leaves alone a save under way (chunks written, pointer not yet), and removes it once abandoned', async () => {
+    const store = freshStore();
+    const perImage = 64;
+    const meta = metaFor('saving', 6, 4);
+    const index = { labels: new Uint8Array(6), splits: new Uint8Array(6) };
+    // Another tab starts at this moment: its sweep must not take the chunks from under the save.
+    const staged = await stageChunks(store, meta, chunked(pattern(6, perImage, 1), perImage, 4));
+    expect(await removeOrphanChunks(store)).toBe(0);
+    await commitDataset(store, meta, index, staged.chunkCount);
+    expect(await removeOrphanChunks(store)).toBe(0);
+    expect(await readImages(store, (await listDatasets(store))[0], 0, 6)).toEqual(pattern(6, perImage, 1));
+
+    // A save that ended without its pointer (discarded, or its tab gone) leaves nothing the sweep keeps.
+    const abandoned = metaFor('abandoned', 6, 4);
+    const written = await stageChunks(store, abandoned, chunked(pattern(6, perImage, 2), perImage, 4));
+    await discardStaged(store, abandoned.id, 0); // releases the save without deleting what it wrote
+    expect(written.chunkCount).toBe(2);
+    expect(await removeOrphanChunks(store)).toBe(2);
+    expect((await store.keys()).some((k) => k.startsWith('dataset/abandoned'))).toBe(false);
+  });
+
+  it('lists a dataset whose chunks or labels are missing as damaged, by name', async () => {
+    const store = freshStore();
+    const perImage = 64;
+    const index = { labels: new Uint8Array(6), splits: new Uint8Array(6) };
+    await saveDataset(store, metaFor('whole', 6, 4), index, chunked(pattern(6, perImage, 1), perImage, 4));
+    await saveDataset(store, metaFor('broken', 6, 4), index, chunked(pattern(6, perImage, 2), perImage, 4));
+    await store.delMany(['dataset/broken/chunk/0', 'dataset/broken/chunk/1', 'dataset/broken/index']);
+    const listed = await listDatasetsChecked(store);
+    expect(listed.find((d) => d.id === 'whole')?.damage).toBeUndefined();
+    expect(listed.find((d) => d.id === 'broken')?.damage).toBe(
+      'Dataset "set broken" is damaged: 2 of its 2 image chunks are missing and its labels are missing. Delete it and import it again.',
+    );
   });
 });

@@ -5,10 +5,15 @@
  * dataset whose chunks were written but whose pointer was not never shows up, and a failed
  * save removes its own partial chunks, so nothing stored before is touched. The meta and the
  * index are versioned records (schema.ts); chunks and attributes are covered by the meta's version.
+ *
+ * Chunks without a pointer are also what a save under way looks like, possibly in another tab. A
+ * save therefore holds a lock named after its dataset (core/tabLocks.ts) from its first chunk to its
+ * commit or discard, and the start-up sweep of orphans leaves alone every dataset whose lock is held.
  */
 import { deleteKeysWithPrefix, isQuotaError, StorageFullError, type KeyValueStore, type StoredValue } from './keyValueStore';
 import { recordCollection } from './recordCollection';
 import { newId, ownerIdOfKey, shapeOfKey, storageKeys, storagePrefixes } from './schema';
+import { heldLockNames, tryHoldLock, type ReleaseLock } from '../core/tabLocks';
 
 export type DatasetSource = 'phantom' | 'import';
 export type Split = 'train' | 'val' | 'test';
@@ -117,6 +122,7 @@ export async function stageChunks(
   const perImage = imageBytes(meta);
   let chunkCount = 0;
   let count = 0;
+  await holdSaveLock(meta.id, meta.name);
   try {
     for await (const chunk of chunks) {
       const images = chunk.pixels.length / perImage;
@@ -155,6 +161,7 @@ export async function commitDataset(
       ...(attributes ? ([[attributesKey(meta.id), attributes]] as [string, StoredValue][]) : []),
       metas.entry(metaKey(meta.id), full),
     ]);
+    releaseSaveLock(meta.id);
     return full;
   } catch (error) {
     await discardStaged(store, meta.id, chunkCount);
@@ -165,6 +172,45 @@ export async function commitDataset(
 
 export async function discardStaged(store: KeyValueStore, id: string, chunkCount: number): Promise<void> {
   await store.delMany(Array.from({ length: chunkCount }, (_, n) => chunkKey(id, n))).catch(() => undefined);
+  releaseSaveLock(id);
+}
+
+const SAVE_LOCK_PREFIX = 'phantom-studio/dataset-save/';
+const saveLockName = (id: string) => `${SAVE_LOCK_PREFIX}${id}`;
+/** The save locks this worker holds, by dataset id: staging (an import's preview) may last minutes. */
+const saveLocks = new Map<string, ReleaseLock>();
+
+async function holdSaveLock(id: string, name: string): Promise<void> {
+  if (saveLocks.has(id)) return;
+  const release = await tryHoldLock(saveLockName(id));
+  if (!release) throw new Error(`Dataset "${name}" is being saved by another tab; wait for that save to finish`);
+  saveLocks.set(id, release);
+}
+
+function releaseSaveLock(id: string): void {
+  saveLocks.get(id)?.();
+  saveLocks.delete(id);
+}
+
+/** A listed dataset; `damage` says what is missing when its stored parts are incomplete. */
+export type DatasetListing = DatasetMeta & { damage?: string };
+
+/**
+ * Newest first, each checked against the keys it owns: a dataset whose chunks or labels are gone
+ * (lost to a crash, or to another tab's clean-up in older versions) is reported as damaged, by
+ * name, rather than shown as empty tiles.
+ */
+export async function listDatasetsChecked(store: KeyValueStore): Promise<DatasetListing[]> {
+  const [list, keys] = await Promise.all([listDatasets(store), store.keysWithPrefix(storagePrefixes.datasets)]);
+  const present = new Set(keys);
+  return list.map((meta) => {
+    const missingChunks = Array.from({ length: meta.chunkCount }, (_, n) => n).filter((n) => !present.has(chunkKey(meta.id, n)));
+    const problems = [
+      ...(missingChunks.length ? [`${missingChunks.length} of its ${meta.chunkCount} image chunks are missing`] : []),
+      ...(present.has(indexKey(meta.id)) ? [] : ['its labels are missing']),
+    ];
+    return problems.length ? { ...meta, damage: `Dataset "${meta.name}" is damaged: ${problems.join(' and ')}. Delete it and import it again.` } : meta;
+  });
 }
 
 /** Newest first. */
@@ -219,15 +265,28 @@ export async function deleteDataset(store: KeyValueStore, id: string): Promise<v
   await deleteKeysWithPrefix(store, storagePrefixes.datasetParts(id));
 }
 
-/** Chunks left behind by a save that was interrupted (tab closed mid-import); removed at start-up. */
+/**
+ * Chunks left behind by a save that was interrupted (tab closed mid-import); removed at start-up.
+ * The order matters: keys are listed first, the save locks read after, and the pointers read once
+ * more last. A save takes its lock before its first chunk, so a chunk listed here belongs to a save
+ * that either still holds its lock (kept), has committed (its pointer is found by the last read,
+ * kept), or ended without committing (an orphan). Saves begun after the listing are not seen at all.
+ */
 export async function removeOrphanChunks(store: KeyValueStore): Promise<number> {
   const all = await store.keysWithPrefix(storagePrefixes.datasets);
+  const saving = await heldLockNames(SAVE_LOCK_PREFIX);
   // A meta key counts as live even when its record is unreadable: what it owns is kept with it.
   const live = new Set(all.filter((k) => shapeOfKey(k)?.kind === 'dataset').map(ownerIdOfKey));
-  const orphans = all.filter((k) => {
+  const candidates = all.filter((k) => {
     const kind = shapeOfKey(k)?.kind;
-    return (kind === 'datasetChunk' || kind === 'datasetIndex' || kind === 'datasetAttributes') && !live.has(ownerIdOfKey(k));
+    const owner = ownerIdOfKey(k) ?? '';
+    return (kind === 'datasetChunk' || kind === 'datasetIndex' || kind === 'datasetAttributes') && !live.has(owner) && !saving.has(saveLockName(owner));
   });
+  if (candidates.length === 0) return 0;
+  const owners = [...new Set(candidates.map((k) => ownerIdOfKey(k) ?? ''))];
+  const committed = await store.getMany(owners.map((id) => metaKey(id)));
+  const stillOrphan = new Set(owners.filter((_, i) => committed[i] === undefined));
+  const orphans = candidates.filter((k) => stillOrphan.has(ownerIdOfKey(k) ?? ''));
   if (orphans.length) await store.delMany(orphans);
   return orphans.length;
 }

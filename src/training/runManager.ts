@@ -1,12 +1,15 @@
 /**
  * Owns the training runs inside the compute worker: at most one trains at a time (one GPU), the
  * loop runs in the background of the worker, and every event is forwarded to the UI's listener.
+ * A run this worker trains is claimed for this tab (runOwnership.ts); other tabs see it read-only.
  */
 import type { KeyValueStore } from '../storage/keyValueStore';
 import { deleteRun, listRuns, loadRun, readSamples, saveRun } from './runStore';
 import { Trainer, validateSettings, type TrainerHooks } from './trainer';
 import type { RunEvent, RunRecord, RunSettings, SampleGrid } from './runTypes';
 import { newId, storageKeys } from '../storage/schema';
+import { claimRun, RunOwnedElsewhereError, runsBeingTrained } from './runOwnership';
+import type { ReleaseLock } from '../core/tabLocks';
 
 export interface RunBackend {
   name(): string;
@@ -27,29 +30,42 @@ export class RunManager {
     this.listeners.add(listener);
   }
 
-  /** Runs stored as 'running' but not training in this worker were cut off (crash, reload). */
   async list(): Promise<RunRecord[]> {
-    return (await listRuns(this.store)).map((r) => this.withLiveStatus(r));
+    const [records, trained] = await Promise.all([listRuns(this.store), runsBeingTrained()]);
+    return records.map((r) => this.withLiveStatus(r, trained));
   }
 
   async get(runId: string): Promise<RunRecord> {
-    return this.withLiveStatus(await loadRun(this.store, runId));
+    const [record, trained] = await Promise.all([loadRun(this.store, runId), runsBeingTrained()]);
+    return this.withLiveStatus(record, trained);
   }
 
   async create(settings: RunSettings): Promise<RunRecord> {
     validateSettings(settings);
     await this.ensureIdle();
     const id = newId('run');
-    const trainer = await Trainer.create(this.store, id, settings, this.hooks());
-    this.launch(trainer);
+    const release = await claimRun(id, settings.name);
+    const trainer = await Trainer.create(this.store, id, settings, this.hooks()).catch((error) => {
+      release();
+      throw error;
+    });
+    this.launch(trainer, release);
     return loadRun(this.store, id);
   }
 
   async resume(runId: string): Promise<void> {
     if (this.active?.trainer.runId === runId) return;
-    await this.ensureIdle();
-    const trainer = await Trainer.resume(this.store, runId, this.hooks());
-    this.launch(trainer);
+    // Claimed before anything changes here: a run another tab trains leaves this tab's run alone.
+    const release = await claimRun(runId, (await loadRun(this.store, runId)).settings.name);
+    let trainer: Trainer;
+    try {
+      await this.ensureIdle();
+      trainer = await Trainer.resume(this.store, runId, this.hooks());
+    } catch (error) {
+      release();
+      throw error;
+    }
+    this.launch(trainer, release);
   }
 
   /** Pauses (checkpoint written) and resolves once the loop has stopped. */
@@ -62,6 +78,7 @@ export class RunManager {
   async stop(runId: string): Promise<RunRecord> {
     if (this.active?.trainer.runId !== runId) {
       const record = await loadRun(this.store, runId);
+      await this.refuseIfTrainedElsewhere(record, 'stopped');
       if (record.status === 'running' || record.status === 'paused' || record.status === 'interrupted') {
         record.status = 'stopped';
         await saveRun(this.store, record);
@@ -74,6 +91,7 @@ export class RunManager {
 
   async remove(runId: string): Promise<void> {
     if (this.active?.trainer.runId === runId) await this.stop(runId);
+    else await this.refuseIfTrainedElsewhere(await loadRun(this.store, runId), 'deleted');
     await deleteRun(this.store, runId);
   }
 
@@ -88,9 +106,11 @@ export class RunManager {
     await this.active.done;
   }
 
-  private launch(trainer: Trainer): void {
+  /** Trains in the background; the run stays claimed for this tab until its loop has ended. */
+  private launch(trainer: Trainer, release: ReleaseLock): void {
     const done = trainer.run().finally(() => {
       trainer.dispose();
+      release();
       if (this.active?.trainer === trainer) this.active = null;
     });
     this.active = { trainer, done };
@@ -103,9 +123,17 @@ export class RunManager {
     await this.active.done;
   }
 
-  private withLiveStatus(record: RunRecord): RunRecord {
-    if (record.status === 'running' && this.active?.trainer.runId !== record.id) return { ...record, status: 'interrupted' };
-    return record;
+  /**
+   * A run stored as 'running' that this worker does not train is either trained by another tab
+   * (shown read-only here) or was cut off (crash, reload) and can be resumed.
+   */
+  private withLiveStatus(record: RunRecord, trained: Set<string>): RunRecord {
+    if (record.status !== 'running' || this.active?.trainer.runId === record.id) return record;
+    return trained.has(record.id) ? { ...record, trainingElsewhere: true } : { ...record, status: 'interrupted' };
+  }
+
+  private async refuseIfTrainedElsewhere(record: RunRecord, doing: string): Promise<void> {
+    if ((await runsBeingTrained()).has(record.id)) throw new RunOwnedElsewhereError(record.settings.name, doing);
   }
 
   private hooks(): TrainerHooks {

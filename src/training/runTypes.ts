@@ -76,6 +76,11 @@ export interface RunRecord {
   channels: 1 | 3;
   backend: string;
   message?: string;
+  /**
+   * Set on the records a tab lists, never stored: another tab trains this run right now, so this tab
+   * shows it read-only (training/runOwnership.ts).
+   */
+  trainingElsewhere?: boolean;
 }
 
 export interface SampleGrid {

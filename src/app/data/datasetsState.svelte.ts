@@ -2,7 +2,7 @@
  * Datasets as the UI sees them: the stored list, the one selected, and the built-in phantoms that
  * a fresh install gets at start (whatever stage opens first), so every stage has data from the first minute.
  */
-import type { DatasetMeta } from '../../storage/datasetStore';
+import type { DatasetListing, DatasetMeta } from '../../storage/datasetStore';
 import type { PhantomDatasetRequest } from '../../datasets/datasetsApi';
 import { compute } from '../computeClient';
 import { notify, refreshStorage } from '../studioState.svelte';
@@ -12,7 +12,7 @@ import { BackgroundJob } from '../jobs/backgroundJob.svelte';
 export const DEFAULT_PHANTOM_DATASET = { modality: 'head-ct', size: 64, count: 1000, seed: 42, name: 'Built-in head CT phantoms' } as const satisfies PhantomDatasetRequest;
 
 export const datasets = $state({
-  list: [] as DatasetMeta[],
+  list: [] as DatasetListing[],
   loaded: false,
   selectedId: null as string | null,
 });
@@ -26,7 +26,7 @@ export async function refreshDatasets(): Promise<void> {
   if (!datasets.list.some((d) => d.id === datasets.selectedId)) datasets.selectedId = datasets.list[0]?.id ?? null;
 }
 
-export const selectedDataset = (): DatasetMeta | null => datasets.list.find((d) => d.id === datasets.selectedId) ?? null;
+export const selectedDataset = (): DatasetListing | null => datasets.list.find((d) => d.id === datasets.selectedId) ?? null;
 
 /** Generates and stores a phantom dataset, selecting it when done; null when cancelled or failed (the user is told). */
 export async function createPhantomDataset(request: PhantomDatasetRequest): Promise<DatasetMeta | null> {

@@ -43,6 +43,10 @@ function onEvent(event: RunEvent): void {
   }
 }
 
+/** How often a tab re-reads runs that another tab trains (their events reach only that tab). */
+const ELSEWHERE_REFRESH_MS = 3000;
+let refreshTimer: ReturnType<typeof setTimeout> | null = null;
+
 export async function loadRuns(): Promise<void> {
   if (!subscribed) {
     subscribed = true;
@@ -55,6 +59,14 @@ export async function loadRuns(): Promise<void> {
   runs.list = await compute().runs.list();
   runs.loaded = true;
   if (!runs.list.some((r) => r.id === runs.selectedId)) runs.selectedId = runs.list[0]?.id ?? null;
+  // Live state of a run trained elsewhere comes from its stored record; once that tab lets go, the
+  // next read shows the run interrupted or paused, resumable here.
+  if (refreshTimer === null && runs.list.some((r) => r.trainingElsewhere)) {
+    refreshTimer = setTimeout(() => {
+      refreshTimer = null;
+      void loadRuns().catch(() => undefined);
+    }, ELSEWHERE_REFRESH_MS);
+  }
 }
 
 export async function runAction(action: () => Promise<unknown>): Promise<void> {

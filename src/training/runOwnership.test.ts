@@ -1,0 +1,96 @@
+import 'fake-indexeddb/auto';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useWasmBackend } from '../testing/wasmBackend';
+import { generatePhantoms } from '../data/phantom';
+import { openIdbStore, type KeyValueStore } from '../storage/keyValueStore';
+import { saveDataset } from '../storage/datasetStore';
+import { RunManager } from './runManager';
+import { loadRun, saveRun } from './runStore';
+import type { RunEvent, RunSettings } from './runTypes';
+
+// Two RunManagers over one store stand for two tabs over one IndexedDB; in Node the tab locks are
+// an in-process table, shared by both, as Web Locks are shared by the tabs of one browser profile.
+async function sharedStore(): Promise<KeyValueStore> {
+  const store = openIdbStore(`run-ownership-${Math.random()}`);
+  const set = generatePhantoms({ modality: 'head-ct', size: 32, count: 16, seed: 3 });
+  await saveDataset(
+    store,
+    { id: 'ds', name: 'phantoms', source: 'phantom', description: '', width: 32, height: 32, channels: 1, count: 16, classNames: ['normal', 'haemorrhage'], chunkSize: 16, createdAt: 0 },
+    { labels: set.labels, splits: new Uint8Array(16) },
+    [{ pixels: set.images }],
+  );
+  return store;
+}
+
+const settings: RunSettings = {
+  name: 'owned run',
+  datasetId: 'ds',
+  model: { kind: 'dcgan', width: 2, latentDim: 8, batchSize: 2, seed: 5 },
+  totalSteps: 100_000,
+  readbackEvery: 2,
+  sampleEvery: 50,
+  checkpointEvery: 50,
+  keepCheckpoints: 1,
+  samplesPerClass: 1,
+  seed: 9,
+};
+
+const tab = (store: KeyValueStore) => new RunManager(store, { name: () => tf.getBackend(), replace: async () => tf.getBackend() });
+
+function stepsSeen(manager: RunManager): () => number {
+  let step = 0;
+  manager.subscribe((e: RunEvent) => {
+    if (e.type === 'metrics') step = e.step;
+  });
+  return () => step;
+}
+
+beforeAll(async () => {
+  await useWasmBackend();
+});
+
+describe('a run is trained by one tab at a time', () => {
+  it('another tab sees it running read-only, cannot resume, stop or delete it, and may take it over once the owner lets go', async () => {
+    const store = await sharedStore();
+    const owner = tab(store);
+    const other = tab(store);
+    const step = stepsSeen(owner);
+    const run = await owner.create(settings);
+    await expect.poll(step, { timeout: 30_000 }).toBeGreaterThanOrEqual(4);
+
+    const seen = (await other.list()).find((r) => r.id === run.id)!;
+    expect(seen.status).toBe('running');
+    expect(seen.trainingElsewhere).toBe(true);
+    expect((await owner.get(run.id)).trainingElsewhere).toBeUndefined();
+    await expect(other.resume(run.id)).rejects.toThrow(/"owned run" is training in another tab/);
+    await expect(other.stop(run.id)).rejects.toThrow(/cannot be stopped here/);
+    await expect(other.remove(run.id)).rejects.toThrow(/cannot be deleted here/);
+    expect((await loadRun(store, run.id)).status).toBe('running');
+
+    // The owner lets go (pause here; closing the tab drops its lock the same way): now it is the other's to take.
+    const paused = await owner.pause(run.id);
+    expect(paused.status).toBe('paused');
+    const takenAt = paused.step;
+    const otherStep = stepsSeen(other);
+    await other.resume(run.id);
+    await expect.poll(otherStep, { timeout: 30_000 }).toBeGreaterThan(takenAt);
+    expect((await owner.list()).find((r) => r.id === run.id)!.trainingElsewhere).toBe(true);
+    await expect(owner.resume(run.id)).rejects.toThrow(/training in another tab/);
+    await other.stop(run.id);
+  });
+
+  it('a run stored as running that no tab trains (its tab crashed) is interrupted, and can be resumed', async () => {
+    const store = await sharedStore();
+    const first = tab(store);
+    const run = await first.create({ ...settings, totalSteps: 4 });
+    await first.stopActive();
+    await saveRun(store, { ...(await loadRun(store, run.id)), status: 'running' }); // as a killed tab leaves it
+    const second = tab(store);
+    const listed = (await second.list()).find((r) => r.id === run.id)!;
+    expect(listed.status).toBe('interrupted');
+    expect(listed.trainingElsewhere).toBeUndefined();
+    await second.resume(run.id);
+    await second.stopActive();
+  });
+});

@@ -42,7 +42,7 @@ describe('compareSets', () => {
     expect(comparison.floor!.n).toEqual({ real: 60, fake: 40 });
     expect(comparison.floor!.distribution.frechet.value).toBeGreaterThan(0);
     expect(comparison.notes.join('\n')).not.toMatch(/floor compares/);
-    expect(comparison.distribution.kid.note).toBe(KID_SPREAD_NOTE);
+    expect(comparison.distribution!.kid.note).toBe(KID_SPREAD_NOTE);
     expect(KID_SPREAD_NOTE).toMatch(/not sampling noise/);
   });
 

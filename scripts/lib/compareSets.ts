@@ -17,7 +17,8 @@ import { meanPairwiseSsim, type DiversityResult } from '../../src/metrics/divers
 import { auditByFeatures, auditBySsim, combineAudits, type AuditResult } from '../../src/metrics/memorization';
 import { applyZNormalisation, droppedFeatureWarning, fitZNormalisation } from '../../src/metrics/normalise';
 import { radiomicsFeatures } from '../../src/metrics/radiomics/features';
-import { summarisePaired, type PairedSummary } from '../../src/metrics/report';
+import { summarisePaired, type PairRow, type PairedSummary } from '../../src/metrics/report';
+import { MetricInputError } from '../../src/metrics/types';
 import { stackPixels } from '../../src/metrics/stack';
 import type { FeatureMatrix, ImageStack, SampleSizes } from '../../src/metrics/types';
 import { CliError } from './runCommand';
@@ -88,18 +89,37 @@ export interface Comparison {
   frechetName: string;
   dims: number;
   n: SampleSizes;
-  /** The distances; `kid.note` says what KID's ± is (and is not). */
-  distribution: DistributionMetrics & { kid: DistributionMetrics['kid'] & { note: string } };
+  /** The distances; `kid.note` says what KID's ± is (and is not). Null when the sets are too small for them (see distributionUnavailable). */
+  distribution: (DistributionMetrics & { kid: DistributionMetrics['kid'] & { note: string } }) | null;
+  /** Why there are no distances (e.g. PRDC needs more than k samples); paired figures need no such size. */
+  distributionUnavailable?: string;
   floor: Floor | null;
   /** Per class (when both sets are labelled and share class names). */
   perClass: ClassFigures[] | null;
   diversity?: { real: DiversityResult; fake: DiversityResult };
-  paired?: PairedSummary;
+  /** Image i of the real set against image i of the fake set, in the order given (never a subset), each pair named by its files. */
+  paired?: NamedPairedSummary;
   memorization: AuditFigures | null;
   /** Why the floor, the per-class figures or the audit are missing. */
   notes: string[];
   warnings: string[];
   timingsMs: Record<string, number>;
+}
+
+export interface NamedPairRow extends PairRow {
+  real: string;
+  fake: string;
+}
+export type NamedPairedSummary = Omit<PairedSummary, 'rows'> & { rows: NamedPairRow[] };
+
+/** The distances, or why the sets are too small for them (a caller's input, not a bug: paired figures still stand). */
+function distancesOrReason(compute: () => DistributionMetrics): { distribution: DistributionMetrics | null; reason?: string } {
+  try {
+    return { distribution: compute() };
+  } catch (error) {
+    if (error instanceof MetricInputError) return { distribution: null, reason: error.message };
+    throw error;
+  }
 }
 
 /** The feature matrices the distances were computed on (z-normalised to the real set for radiomics). */
@@ -167,9 +187,9 @@ export function compareSets(realSet: LoadedSet, fake: LoadedSet, heldout: ImageS
   const { pool: poolFeatures, fake: fakeFeatures, rawReal, rawFake } = featureMatrices(pool, fake, draw.main, options, timingsMs, warnings);
   const realFeatures = pickRows(poolFeatures, draw.main);
 
-  const distribution = timed(timingsMs, 'distribution', () => evaluateDistributions(realFeatures, fakeFeatures, distributionOptions));
-  warnings.push(...distribution.warnings);
-  const floor = timed(timingsMs, 'floor', () => floorOf(poolFeatures, draw.parts, distributionOptions));
+  const { distribution, reason } = timed(timingsMs, 'distribution', () => distancesOrReason(() => evaluateDistributions(realFeatures, fakeFeatures, distributionOptions)));
+  if (distribution) warnings.push(...distribution.warnings);
+  const floor = distribution ? timed(timingsMs, 'floor', () => floorOf(poolFeatures, draw.parts, distributionOptions)) : null;
   const compared = { real: realFeatures.rows, fake: fakeFeatures.rows };
   if (!floor) notes.push(`no real-vs-real floor: it needs two disjoint sets of more than k = ${options.k} real images`);
   else if (floor.n.real !== compared.real || floor.n.fake !== compared.fake) {
@@ -180,7 +200,7 @@ export function compareSets(realSet: LoadedSet, fake: LoadedSet, heldout: ImageS
   }
 
   const perClass =
-    pool.kind === 'images' && real.kind === 'images' && fake.kind === 'images'
+    distribution && pool.kind === 'images' && real.kind === 'images' && fake.kind === 'images'
       ? timed(timingsMs, 'perClass', () => classFigures(pool, draw, fake, poolFeatures, fakeFeatures, distributionOptions, options.seed, notes))
       : null;
 
@@ -189,7 +209,8 @@ export function compareSets(realSet: LoadedSet, fake: LoadedSet, heldout: ImageS
     frechetName: pool.kind === 'features' ? 'Fréchet distance' : options.features === 'radiomics' ? 'FRD (Fréchet radiomic distance)' : 'Fréchet distance on raw pixels',
     dims: realFeatures.cols,
     n: { real: realFeatures.rows, fake: fakeFeatures.rows },
-    distribution: { ...distribution, kid: { ...distribution.kid, note: KID_SPREAD_NOTE } },
+    distribution: distribution && { ...distribution, kid: { ...distribution.kid, note: KID_SPREAD_NOTE } },
+    ...(reason ? { distributionUnavailable: reason } : {}),
     floor,
     perClass,
     memorization: null,
@@ -200,7 +221,7 @@ export function compareSets(realSet: LoadedSet, fake: LoadedSet, heldout: ImageS
 
   if (real.kind === 'images' && fake.kind === 'images') {
     comparison.diversity = timed(timingsMs, 'diversity', () => ({ real: meanPairwiseSsim(real.stack, { seed: options.seed }), fake: meanPairwiseSsim(fake.stack, { seed: options.seed }) }));
-    if (options.paired) comparison.paired = timed(timingsMs, 'paired', () => summarisePaired(real.stack, fake.stack));
+    if (options.paired && realSet.kind === 'images') comparison.paired = timed(timingsMs, 'paired', () => namedPairs(realSet, fake));
     if (heldout) {
       comparison.memorization = timed(timingsMs, 'memorization', () => audit(real, fake, heldout, rawReal!, rawFake!, options.features));
     } else {
@@ -323,4 +344,10 @@ function audit(real: ImageSet, fake: ImageSet, heldout: ImageSet, realFeatures: 
     })),
     warnings: [...new Set([...ssim.warnings, ...features.warnings])],
   };
+}
+
+/** Paired figures over the sets as given (a --limit subset would break the pairing), each row named by its two files. */
+function namedPairs(real: ImageSet, fake: ImageSet): NamedPairedSummary {
+  const summary = summarisePaired(real.stack, fake.stack);
+  return { ...summary, rows: summary.rows.map((row) => ({ ...row, real: real.names[row.index], fake: fake.names[row.index] })) };
 }

@@ -10,8 +10,10 @@ function kidText(d: DistributionMetrics): string {
   return `${num(d.kid.full)}${s ? ` (subsets ${num(s.mean)} ± ${num(s.std)}, ${s.count} × ${s.size})` : ''}`;
 }
 
-export function metricsText(c: Comparison, sources: { real: string; fake: string }): string {
+/** The distance table, each figure beside its real-vs-real floor; or why there are no distances. */
+function distanceLines(c: Comparison): string[] {
   const d = c.distribution;
+  if (!d) return [`distribution metrics not available: ${c.distributionUnavailable ?? 'unknown reason'} (paired figures below need no minimum)`];
   const f = c.floor?.distribution;
   const rows: [string, string, string][] = [
     [c.frechetName, num(d.frechet.value, 6), f ? num(f.frechet.value, 6) : 'n/a'],
@@ -23,17 +25,25 @@ export function metricsText(c: Comparison, sources: { real: string; fake: string
   ];
   const w0 = Math.max(...rows.map((r) => r[0].length)) + 2;
   const w1 = Math.max(14, ...rows.map((r) => r[1].length)) + 2;
-  const lines = [
-    `real: ${sources.real} (N=${c.n.real})   fake: ${sources.fake} (N=${c.n.fake})   features: ${c.featureSpace}, ${c.dims} dims`,
+  return [
     `${''.padEnd(w0)}${'fake vs real'.padEnd(w1)}real vs real floor${c.floor ? ` (disjoint random real images, ${c.floor.n.real} vs ${c.floor.n.fake})` : ''}`,
     ...rows.map(([name, value, floor]) => `${name.padEnd(w0)}${value.padEnd(w1)}${floor}`),
     `KID: ${d.kid.note}`,
   ];
+}
+
+function pairedLine(p: NonNullable<Comparison['paired']>): string {
+  const psnr =
+    p.identicalPairs === 0
+      ? `PSNR ${num(p.psnr)} dB`
+      : `PSNR ${num(p.psnr)} dB over ${p.psnrFinitePairs} differing pairs; ${p.identicalPairs} identical pair${p.identicalPairs === 1 ? '' : 's'} (infinite PSNR)`;
+  return `paired (${p.pairs}): SSIM ${num(p.ssim)}, ${psnr}, MSE ${num(p.mse)}, MAE ${num(p.mae)}, MS-SSIM ${p.msSsim === null ? `n/a (${p.msSsimError})` : num(p.msSsim)}; one row per pair in --json`;
+}
+
+export function metricsText(c: Comparison, sources: { real: string; fake: string }): string {
+  const lines = [`real: ${sources.real} (N=${c.n.real})   fake: ${sources.fake} (N=${c.n.fake})   features: ${c.featureSpace}, ${c.dims} dims`, ...distanceLines(c)];
   if (c.diversity) lines.push(`diversity (mean pairwise SSIM, lower is more diverse): real ${num(c.diversity.real.meanSsim)}, fake ${num(c.diversity.fake.meanSsim)}`);
-  if (c.paired) {
-    const p = c.paired;
-    lines.push(`paired (${p.pairs}): SSIM ${num(p.ssim)}, PSNR ${num(p.psnr)} dB, MSE ${num(p.mse)}, MAE ${num(p.mae)}, MS-SSIM ${p.msSsim === null ? `n/a (${p.msSsimError})` : num(p.msSsim)}`);
-  }
+  if (c.paired) lines.push(pairedLine(c.paired));
   if (c.perClass) {
     lines.push('per class (fake vs real, floor in brackets):');
     for (const k of c.perClass) {

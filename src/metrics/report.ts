@@ -21,14 +21,28 @@ export interface ReportOptions extends DistributionOptions {
   seed?: number;
 }
 
+/** One pair's figures. An identical pair has infinite PSNR, written 'infinite' so that JSON keeps it (JSON has no ∞). */
+export interface PairRow {
+  index: number;
+  ssim: number;
+  psnr: number | 'infinite';
+  mse: number;
+  mae: number;
+  msSsim: number | null;
+}
+
 export interface PairedSummary {
   pairs: number;
   ssim: number;
+  /** Mean PSNR over the pairs that differ (null when none does); identical pairs are counted apart. */
   psnr: number | null;
+  psnrFinitePairs: number;
+  identicalPairs: number;
   mse: number;
   mae: number;
   msSsim: number | null;
   msSsimError?: string;
+  rows: PairRow[];
 }
 
 export interface MetricsReport {
@@ -99,28 +113,27 @@ export function reportFromImages(real: ImageStack, fake: ImageStack, options: Re
 /** Mean figures of image i of real against image i of fake (reconstructions; the command line's --paired). */
 export function summarisePaired(real: ImageStack, fake: ImageStack): PairedSummary {
   if (real.count !== fake.count) throw new MetricInputError(`--paired needs as many fake as real images (${fake.count} vs ${real.count})`);
-  const sums = { ssim: 0, psnr: 0, mse: 0, mae: 0, msSsim: 0 };
-  let infinitePsnr = false;
+  if (real.count === 0) throw new MetricInputError('--paired needs at least one pair of images');
+  const rows: PairRow[] = [];
   let msSsimError: string | undefined;
   for (let i = 0; i < real.count; i++) {
     const m = pairedMetrics(stackImage(real, i), stackImage(fake, i));
-    sums.ssim += m.ssim;
-    sums.mse += m.mse;
-    sums.mae += m.mae;
-    if (m.psnr === Infinity) infinitePsnr = true;
-    else sums.psnr += m.psnr;
     if (m.msSsim === null) msSsimError = m.msSsimError;
-    else sums.msSsim += m.msSsim;
+    rows.push({ index: i, ssim: m.ssim, psnr: m.psnr === Infinity ? 'infinite' : m.psnr, mse: m.mse, mae: m.mae, msSsim: m.msSsim });
   }
-  const n = real.count;
+  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  // A mean over pairs that include an identical one would be +∞: the mean is over the differing pairs, and the identical ones are counted.
+  const finitePsnr = rows.flatMap((r) => (r.psnr === 'infinite' ? [] : [r.psnr]));
   return {
-    pairs: n,
-    ssim: sums.ssim / n,
-    // A mean over pairs containing an identical one is +∞; report null rather than a fake finite number.
-    psnr: infinitePsnr ? null : sums.psnr / n,
-    mse: sums.mse / n,
-    mae: sums.mae / n,
-    msSsim: msSsimError ? null : sums.msSsim / n,
+    pairs: rows.length,
+    ssim: mean(rows.map((r) => r.ssim)),
+    psnr: finitePsnr.length ? mean(finitePsnr) : null,
+    psnrFinitePairs: finitePsnr.length,
+    identicalPairs: rows.length - finitePsnr.length,
+    mse: mean(rows.map((r) => r.mse)),
+    mae: mean(rows.map((r) => r.mae)),
+    msSsim: msSsimError ? null : mean(rows.map((r) => r.msSsim!)),
     ...(msSsimError ? { msSsimError } : {}),
+    rows,
   };
 }

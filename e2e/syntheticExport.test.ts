@@ -118,6 +118,20 @@ describe('synthetic export in the browser', () => {
     const pixel = parsed.elements.x7fe00010;
     const png = entries[pngs.find((p) => p.endsWith('_000003.png'))!];
     expect(Array.from(dicom.bytes.subarray(pixel.dataOffset, pixel.dataOffset + pixel.length))).toEqual(Array.from(decodePng(png).data));
+
+    // The Data stage exports the synthetic dataset with the same marks, DICOM included.
+    await page.getByRole('link', { name: 'Data' }).click();
+    await page.getByRole('button', { name: /^Synthetic: DCGAN/ }).click();
+    const fromData = await downloaded(page, 'Export ZIP of DICOM');
+    expect(fromData.name).toMatch(/^synthetic_.*_dicom\.zip$/);
+    const dicoms = Object.entries(unzipSync(fromData.bytes)).filter(([p]) => p.endsWith('.dcm'));
+    expect(dicoms).toHaveLength(16);
+    for (const [path, bytes] of dicoms) {
+      expect(path).toMatch(new RegExp(`^dicom/synthetic_${cls}_\\d{6}\\.dcm$`));
+      expect(dicomParser.parseDicom(bytes).string('x00080064')).toBe('SYN');
+    }
+    const dataZip = unzipSync((await downloaded(page, 'Export ZIP of PNGs')).bytes);
+    expect(Object.keys(dataZip).filter((p) => p.endsWith('.png')).sort()).toEqual([...pngs].sort());
     expect(consoleErrors).toEqual([]);
   });
 });

@@ -114,6 +114,8 @@ describe('studio foundation', () => {
     await page.evaluate(async () => {
       await navigator.serviceWorker.ready;
     });
+    // The status bar says "Works offline" only once the service worker is active, not as a fixed label.
+    await page.getByTestId('offline').getByText('Works offline').waitFor({ timeout: 30_000 });
     // The first visit installs the service worker; the page becomes controlled after a reload.
     await page.reload();
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 60_000 });

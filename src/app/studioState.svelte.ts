@@ -21,8 +21,16 @@ export const studio = $state({
 });
 
 let noticeId = 0;
+/**
+ * How long a notice stays before it dismisses itself: information briefly, warnings long enough to
+ * read twice. Errors stay until the user dismisses them, so a failure is never missed.
+ */
+export const NOTICE_LIFETIME_MS = { info: 12_000, warning: 30_000 } as const;
+
 export function notify(text: string, kind: Notice['kind'] = 'info'): void {
-  studio.notices.push({ id: ++noticeId, kind, text });
+  const id = ++noticeId;
+  studio.notices.push({ id, kind, text });
+  if (kind !== 'error') setTimeout(() => dismissNotice(id), NOTICE_LIFETIME_MS[kind]);
 }
 /** Runs an action and shows its failure as an error notice instead of losing it in the console. */
 export async function withErrorNotice(action: () => Promise<unknown>): Promise<void> {

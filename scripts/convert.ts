@@ -37,6 +37,7 @@ const CONVERT_SPEC = {
     window: { type: 'string', placeholder: '<preset|C,W>', accepts: `${WINDOW_PRESETS.join(', ')} or centre,width`, check: (v) => (parseWindow(v) ? null : `expected ${WINDOW_PRESETS.join(', ')} or centre,width with width > 0`), help: 'CT window for DICOM' },
     axis: { type: 'choice', choices: ['axial', 'coronal', 'sagittal'], default: 'axial', help: 'NIfTI slicing axis' },
     seed: { type: 'integer', min: 0, default: 0, help: 'seeds the train/val/test assignment' },
+    'include-burned-in': { type: 'flag', help: 'also import DICOM files whose Burned In Annotation is YES (left out by default: their pixels may show patient details)' },
     dedupe: { type: 'flag', help: 'remove exact copies, keeping each set\'s training image (they leak across splits otherwise)' },
     out: { type: 'string', placeholder: '<data.npz|data.zip>', accepts: 'a path ending in .npz or .zip', check: (v) => (/\.(npz|zip)$/i.test(v) ? null : 'the output must end in .npz or .zip'), help: 'where to write the dataset' },
   },
@@ -55,7 +56,8 @@ function labelSource(args: ParsedCommandLine<typeof CONVERT_SPEC>['options']): L
   if (args['folder-labels']) return { kind: 'folder' };
   if (!args.labels) return { kind: 'none' };
   try {
-    return { kind: 'csv', text: readFileSync(args.labels, 'utf8') };
+    // Bytes, not text: the importer detects UTF-16 and Latin-1 exports from spreadsheets.
+    return { kind: 'csv', bytes: new Uint8Array(readFileSync(args.labels)) };
   } catch (error) {
     throw new CliError(`--labels ${args.labels}: ${(error as { code?: string }).code === 'ENOENT' ? 'no such file' : 'could not be read'}`);
   }
@@ -89,6 +91,7 @@ async function convert({ options: args, positionals }: ParsedCommandLine<typeof 
       nifti: { axis: args.axis },
       seed: args.seed,
       dedupe: args.dedupe,
+      includeBurnedInAnnotation: args['include-burned-in'],
       filesTotal: files.length,
       onProgress: (p) => {
         if (p.filesDone % 500 === 0 || p.filesDone === p.filesTotal) {

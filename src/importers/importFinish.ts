@@ -8,14 +8,14 @@
  */
 import { CancelledError } from '../core/jobControl';
 import { copiesToRemove, crossSplitCopies, findDuplicates } from './duplicates';
-import { countClasses } from './labels';
+import { countClasses, UNLABELLED_CLASS } from './labels';
 import { assignSplits } from './splits';
 import { ImportError, SPLITS, type ImportReport, type PreparedImage, type Split } from './types';
 
-/** Labels are stored as uint8 (datasets and the npz export). */
-export const MAX_CLASSES = 256;
-/** The class of images that no label source named. */
-export const UNLABELLED_CLASS = 'unlabelled';
+import { MAX_CLASSES } from './limits';
+
+export { MAX_CLASSES };
+export { UNLABELLED_CLASS };
 
 /** What the finish needs of each image; pixels stay wherever the caller keeps them. */
 export type ImageFacts = Pick<PreparedImage, 'label' | 'group' | 'split' | 'pixelHash' | 'source' | 'meta'>;

@@ -3,8 +3,10 @@
  * header; voxel conversion is ours so byte order and scl_slope/scl_inter are handled explicitly.
  */
 import * as nifti from 'nifti-reader-js';
-import { gunzipSync } from 'fflate';
+import { gunzipChecked, inflateCapped, isGzip } from './formats/inflate';
+import { formatBytes, MAX_IMAGE_SIDE, MAX_IMAGES_PER_FILE, MAX_INFLATED_BYTES, MAX_VOXELS } from './limits';
 import { ImportError, type IntensityImage } from './types';
+import { errorMessage } from '../core/errorMessage';
 
 export interface NiftiVolume {
   /** [nx, ny, nz, nt] (missing dimensions are 1). */
@@ -14,8 +16,6 @@ export interface NiftiVolume {
   /** Scaled voxel values in file order (x fastest, then y, z, t). */
   data: Float32Array;
 }
-
-const isGzip = (b: Uint8Array) => b.length > 2 && b[0] === 0x1f && b[1] === 0x8b;
 
 export function looksLikeNifti(bytes: Uint8Array, name: string): boolean {
   return /\.nii(\.gz)?$/i.test(name) || (!isGzip(bytes) && bytes.length >= 348 && nifti.isNIFTI(toArrayBuffer(bytes)));
@@ -37,28 +37,65 @@ const DATATYPES: Record<number, { bytes: number; read: Reader; name: string }> =
   768: { bytes: 4, read: (v, o, le) => v.getUint32(o, le), name: 'uint32' },
 };
 
-export function readNifti(bytes: Uint8Array): NiftiVolume {
-  let raw = bytes;
-  if (isGzip(raw)) {
-    try {
-      raw = gunzipSync(raw);
-    } catch (error) {
-      throw new ImportError(`NIfTI .gz could not be decompressed (${(error as Error).message})`);
-    }
-  }
-  const buffer = toArrayBuffer(raw);
+/** NIfTI-2's header is 540 bytes, NIfTI-1's 348: enough to read every declared size. */
+const HEADER_BYTES = 540;
+
+function parseHeader(buffer: ArrayBuffer): nifti.NIFTI1 | nifti.NIFTI2 {
   if (!nifti.isNIFTI(buffer)) throw new ImportError('not a NIfTI-1/NIfTI-2 file (bad header magic)');
-  const header = nifti.readHeader(buffer);
+  try {
+    return nifti.readHeader(buffer) as nifti.NIFTI1 | nifti.NIFTI2;
+  } catch (error) {
+    throw new ImportError(`NIfTI header could not be read (${errorMessage(error)})`);
+  }
+}
+
+interface DeclaredVolume {
+  dims: NiftiVolume['dims'];
+  type: (typeof DATATYPES)[number];
+  offset: number;
+  /** Bytes the file must hold: header and extensions, then every voxel. */
+  needed: number;
+}
+
+/** Every size the header declares, checked against the import's limits before any voxel is read or allocated. */
+function declaredVolume(header: nifti.NIFTI1 | nifti.NIFTI2): DeclaredVolume {
   const type = DATATYPES[header.datatypeCode];
   if (!type) throw new ImportError(`unsupported NIfTI datatype code ${header.datatypeCode}`);
   const rank = header.dims[0];
   if (rank < 2 || rank > 4) {
-    if (!(rank > 4 && header.dims.slice(5, rank + 1).every((d) => d === 1))) throw new ImportError(`unsupported NIfTI rank ${rank}`);
+    if (!(rank > 4 && rank <= 7 && header.dims.slice(5, rank + 1).every((d) => d === 1))) throw new ImportError(`unsupported NIfTI rank ${rank}`);
   }
-  const dims = [1, 2, 3, 4].map((i) => (i <= rank ? Math.max(1, header.dims[i]) : 1)) as NiftiVolume['dims'];
-  const count = dims[0] * dims[1] * dims[2] * dims[3];
+  const dims = [1, 2, 3, 4].map((i) => (i <= rank ? header.dims[i] : 1)) as NiftiVolume['dims'];
+  if (dims.some((d) => !Number.isSafeInteger(d) || d < 1)) throw new ImportError(`NIfTI dimensions ${dims.join('x')} are not positive whole numbers`);
+  const [nx, ny, nz, nt] = dims;
+  if (Math.max(nx, ny, nz) > MAX_IMAGE_SIDE) throw new ImportError(`volume is ${nx}x${ny}x${nz}, over the ${MAX_IMAGE_SIDE} px limit`);
+  const voxels = nx * ny * nz * nt;
+  if (voxels > MAX_VOXELS) throw new ImportError(`volume is ${dims.join('x')} (${voxels} voxels), over the ${MAX_VOXELS} voxel limit for one file`);
+  // Any slicing axis gives at most the longest side's count of slices per volume.
+  if (Math.max(nx, ny, nz) * nt > MAX_IMAGES_PER_FILE) throw new ImportError(`volume is ${dims.join('x')}: up to ${Math.max(nx, ny, nz) * nt} slices, over the ${MAX_IMAGES_PER_FILE} limit for one file`);
   const offset = Math.floor(header.vox_offset);
-  if (offset + count * type.bytes > raw.byteLength) throw new ImportError(`NIfTI is truncated: needs ${offset + count * type.bytes} bytes, has ${raw.byteLength}`);
+  if (!Number.isFinite(offset) || offset < 0) throw new ImportError(`NIfTI vox_offset ${header.vox_offset} is not a byte offset`);
+  return { dims, type, offset, needed: offset + voxels * type.bytes };
+}
+
+export function readNifti(bytes: Uint8Array, name = 'the NIfTI file'): NiftiVolume {
+  let raw = bytes;
+  if (isGzip(raw)) {
+    // Read the header first, from the first few hundred inflated bytes, so a small .nii.gz that
+    // declares (or inflates to) gigabytes is refused before it is inflated.
+    const head = inflateCapped(raw, 'gzip', { what: name, prefix: HEADER_BYTES });
+    const header = peekHeader(head);
+    if (header) {
+      const declared = declaredVolume(header);
+      if (declared.needed > MAX_INFLATED_BYTES) throw new ImportError(`${name} declares ${formatBytes(declared.needed)} of voxels, over the ${formatBytes(MAX_INFLATED_BYTES)} limit`);
+    }
+    raw = gunzipChecked(raw, name);
+  }
+  const buffer = toArrayBuffer(raw);
+  const header = parseHeader(buffer);
+  const { dims, type, offset, needed } = declaredVolume(header);
+  const count = dims[0] * dims[1] * dims[2] * dims[3];
+  if (needed > raw.byteLength) throw new ImportError(`NIfTI is truncated: needs ${needed} bytes, has ${raw.byteLength}`);
   const view = new DataView(buffer, offset, count * type.bytes);
   // scl_slope 0 (or NaN) means "no scaling" per the NIfTI-1 standard.
   const scaled = Number.isFinite(header.scl_slope) && header.scl_slope !== 0;
@@ -68,6 +105,19 @@ export function readNifti(bytes: Uint8Array): NiftiVolume {
   for (let i = 0; i < count; i++) data[i] = type.read(view, i * type.bytes, header.littleEndian) * slope + inter;
   const pix = header.pixDims;
   return { dims, spacing: [Math.abs(pix[1]) || 1, Math.abs(pix[2]) || 1, Math.abs(pix[3]) || 1], data };
+}
+
+/**
+ * The header from the start of the inflated stream, or undefined when it cannot be read from this
+ * prefix alone (an extension running past it): the full read below then refuses or accepts it.
+ */
+function peekHeader(head: Uint8Array): nifti.NIFTI1 | nifti.NIFTI2 | undefined {
+  if (head.length < 348) return undefined;
+  try {
+    return parseHeader(toArrayBuffer(head));
+  } catch {
+    return undefined;
+  }
 }
 
 export type SliceAxis = 'axial' | 'coronal' | 'sagittal';

@@ -3,9 +3,10 @@
  * Only the dtypes image datasets use are supported (numbers, and unicode strings for class names);
  * anything else is refused with its dtype named.
  */
-import { unzipSync, zipSync } from 'fflate';
+import { zipSync } from 'fflate';
 import { ImportError } from './types';
-import { errorMessage } from '../core/errorMessage';
+import { listZip, readZipEntry } from './formats/zip';
+import { formatBytes, MAX_INFLATED_BYTES } from './limits';
 
 export type NpyNumericData = Uint8Array | Int16Array | Uint16Array | Int32Array | Float32Array | Float64Array | Int8Array | BigInt64Array;
 /** One array; `data` is a string list for numpy's unicode dtype ('<U12'), a typed array otherwise. */
@@ -28,6 +29,7 @@ export function parseNpy(bytes: Uint8Array, name = 'array'): NpyArray {
   if (!descr || !fortran || shapeText === undefined) throw new ImportError(`${name}: unreadable .npy header`);
   if (fortran === 'True') throw new ImportError(`${name}: Fortran-ordered arrays are not supported`);
   const shape = shapeText.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new ImportError(`${name}: .npy shape (${shapeText}) is not a list of non-negative integers`);
   const count = shape.reduce((a, b) => a * b, 1);
   const dataStart = headerStart + headerLength;
   const little = descr[0] !== '>';
@@ -117,17 +119,18 @@ export function writeNpy({ data, shape }: NpyWritable): Uint8Array {
   return out;
 }
 
+/**
+ * The arrays of an .npz. Only `.npy` entries are inflated, each after its declared size (and the
+ * archive's total) passed the import's limit, so a junk or oversized entry costs nothing.
+ */
 export function readNpz(bytes: Uint8Array, name = 'archive.npz'): Map<string, NpyArray> {
-  let entries: Record<string, Uint8Array>;
-  try {
-    entries = unzipSync(bytes);
-  } catch (error) {
-    throw new ImportError(`${name}: not a readable .npz/zip (${errorMessage(error)})`);
+  const entries = listZip(bytes, name).filter((entry) => entry.name.endsWith('.npy'));
+  const declared = entries.reduce((sum, entry) => sum + entry.size, 0);
+  if (declared > MAX_INFLATED_BYTES) {
+    throw new ImportError(`${name}: its arrays declare ${formatBytes(declared)} together, over the ${formatBytes(MAX_INFLATED_BYTES)} limit for one file`);
   }
   const arrays = new Map<string, NpyArray>();
-  for (const [key, value] of Object.entries(entries)) {
-    if (key.endsWith('.npy')) arrays.set(key.slice(0, -4), parseNpy(value, `${name}/${key}`));
-  }
+  for (const entry of entries) arrays.set(entry.name.slice(0, -4), parseNpy(readZipEntry(bytes, entry, name), `${name}/${entry.name}`));
   return arrays;
 }
 

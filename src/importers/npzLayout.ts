@@ -6,6 +6,7 @@
  * label values as text, in numeric order, so a class's index equals its label value as in MedMNIST.
  */
 import type { NpyArray } from './npy';
+import { MAX_IMAGE_SIDE, MAX_IMAGES_PER_FILE } from './limits';
 import { ImportError, SPLITS, type Split } from './types';
 
 export const CLASS_NAMES_KEY = 'class_names';
@@ -77,6 +78,9 @@ function imageArray(array: NpyArray, where: string): Pick<NpzPart, 'pixels' | 'c
   if (array.shape.length < 3 || array.shape.length > 4 || (depth !== 1 && depth !== 3)) {
     throw new ImportError(`${where}: has shape (${array.shape.join(', ')}); expected (N, H, W), (N, H, W, 1) or (N, H, W, 3)`);
   }
+  if (height < 1 || width < 1) throw new ImportError(`${where}: has shape (${array.shape.join(', ')}); its images have no pixels`);
+  if (height > MAX_IMAGE_SIDE || width > MAX_IMAGE_SIDE) throw new ImportError(`${where}: images are ${width}x${height}, over the ${MAX_IMAGE_SIDE} px limit`);
+  if (count > MAX_IMAGES_PER_FILE) throw new ImportError(`${where}: holds ${count} images, over the ${MAX_IMAGES_PER_FILE} limit for one file`);
   return { pixels: array.data, count, height, width, channels: depth };
 }
 

@@ -37,6 +37,16 @@ function createYielder(everyMs = 50): () => Promise<void> {
   };
 }
 
+/**
+ * A reason for a failure no decoder anticipated. Wasm codecs throw bare numbers and allocation
+ * failures surface as RangeErrors; neither message means anything to a user on its own.
+ */
+export function unexpectedFailure(error: unknown): string {
+  if (typeof error === 'number') return 'the decoder stopped on corrupt or unsupported data';
+  if (error instanceof RangeError && /allocation|array length|buffer/i.test(error.message)) return `too large to decode in memory (${error.message})`;
+  return `could not be read: the file looks corrupt (${errorMessage(error)})`;
+}
+
 function hasNonFinite(pixels: Float32Array): boolean {
   for (let i = 0; i < pixels.length; i++) if (!Number.isFinite(pixels[i])) return true;
   return false;
@@ -92,11 +102,11 @@ export function importFiles(files: Iterable<ImportFile> | AsyncIterable<ImportFi
           const fixedSplit = labels.splitFor(file.relativePath);
           for await (const image of decodeFile(bytes, file.name, options, context)) {
             if (options.signal?.aborted) break;
-            if (hasNonFinite(image.pixels)) throw new ImportError('NaN/Inf pixel values');
+            if (hasNonFinite(image.pixels)) throw new ImportError(`image ${produced + 1} of the file holds NaN/Inf pixel values after decoding`);
             sizes.add(`${image.width}x${image.height}`);
             channelCounts.set(image.channels, (channelCounts.get(image.channels) ?? 0) + 1);
             const pixels = preprocess(image, options);
-            const label = image.label ?? (folderLabel !== undefined ? labels.indexOf(folderLabel) : -1);
+            const label = image.label ?? labels.labelFor(folderLabel, file.name);
             labelList.push(label);
             produced++;
             report.imagesProduced++;
@@ -116,7 +126,7 @@ export function importFiles(files: Iterable<ImportFile> | AsyncIterable<ImportFi
           if (produced > 0) report.filesImported++;
           else if (!options.signal?.aborted) report.notices.push({ file: file.name, message: 'no image kept (all slices near-empty or no frames selected)' });
         } catch (error) {
-          const reason = error instanceof ImportError ? error.message : `could not be read (${errorMessage(error)})`;
+          const reason = error instanceof ImportError ? error.message : unexpectedFailure(error);
           // A multi-image file that failed half-way keeps what it produced; the row says so.
           report.rejected.push({ file: file.name, relativePath: file.relativePath, reason: produced > 0 ? `${reason} (after ${produced} images)` : reason });
         }
@@ -125,6 +135,7 @@ export function importFiles(files: Iterable<ImportFile> | AsyncIterable<ImportFi
         await yieldNow();
       }
     } finally {
+      for (const message of labels.csvNotices()) report.notices.push({ message });
       if (sizes.size > 1) report.notices.push({ message: `mixed original sizes (${sizes.size} distinct); all resized to ${options.size}x${options.size}` });
       if (channelCounts.size > 1) {
         const other = options.channels === 1 ? 3 : 1;

@@ -1,7 +1,8 @@
 /** PNG (8/16-bit, grey/RGB, with or without alpha, palette) and JPEG → IntensityImage in [0, 1]. */
 import { decode as decodePngBytes } from 'fast-png';
 import { decode as decodeJpegBytes } from 'jpeg-js';
-import { MAX_IMAGE_SIDE } from './dicom/decodeDicom';
+import { checkPng } from './formats/pngChunks';
+import { MAX_IMAGE_SIDE } from './limits';
 import { ImportError, type IntensityImage } from './types';
 
 export const isPng = (b: Uint8Array) => b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47;
@@ -12,15 +13,12 @@ function checkSize(width: number, height: number): void {
   if (width < 1 || height < 1) throw new ImportError('image has no pixels');
 }
 
-/** Width/height from IHDR, read before decoding so a 40k-px PNG is refused without inflating it. */
-function pngHeaderSize(bytes: Uint8Array): [number, number] {
+export function decodePng(bytes: Uint8Array): IntensityImage {
   if (bytes.length < 24) throw new ImportError('PNG is truncated (no IHDR)');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return [view.getUint32(16), view.getUint32(20)];
-}
-
-export function decodePng(bytes: Uint8Array): IntensityImage {
-  checkSize(...pngHeaderSize(bytes));
+  // Size first, from IHDR, so a 40k-px PNG is refused without inflating anything.
+  checkSize(view.getUint32(16), view.getUint32(20));
+  const header = checkPng(bytes);
   let png;
   try {
     png = decodePngBytes(bytes);
@@ -34,7 +32,9 @@ export function decodePng(bytes: Uint8Array): IntensityImage {
     // Indexed colour: expand through the palette (RGB or RGBA entries).
     const rgb = new Uint8Array(width * height * 3);
     for (let i = 0; i < width * height; i++) {
-      const entry = png.palette[png.data[i]] ?? [0, 0, 0];
+      const entry = png.palette[png.data[i]];
+      // An index past the table's end has no colour; the file is corrupt, not black there.
+      if (!entry) throw new ImportError(`palette PNG uses colour ${png.data[i]} but its PLTE holds only ${header.paletteEntries} entries`);
       rgb[3 * i] = entry[0];
       rgb[3 * i + 1] = entry[1];
       rgb[3 * i + 2] = entry[2];

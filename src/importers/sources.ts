@@ -2,7 +2,7 @@
  * One input file → a stream of IntensityImages, whatever its format. This is the only place that
  * knows file formats; the pipeline above it sees images, labels and group indices.
  */
-import { dicomFrameToIntensity, looksLikeDicom, MAX_IMAGE_SIDE, readDicom } from './dicom/decodeDicom';
+import { dicomFrameToIntensity, looksLikeDicom, readDicom } from './dicom/decodeDicom';
 import type { WindowChoice } from './dicom/window';
 import type { PatientGrouper } from './grouping';
 import type { LabelResolver } from './labels';
@@ -17,6 +17,8 @@ export interface DecodeOptions {
   /** DICOM frames to import from multi-frame files; all when absent. */
   frames?: number[];
   nifti?: NiftiSliceOptions;
+  /** Import DICOM files whose Burned In Annotation is YES (left out by default: their pixels may show identifying text). */
+  includeBurnedInAnnotation?: boolean;
 }
 
 export interface DecodeContext {
@@ -38,6 +40,9 @@ export function detectFormat(bytes: Uint8Array, name: string): SourceFormat | un
 
 function* npzImages(bytes: Uint8Array, name: string, context: DecodeContext): Generator<IntensityImage> {
   const layout = readNpzLayout(readNpz(bytes, name), name);
+  // Checked before registering any class, so a file with too many classes is refused on its own
+  // and the classes of the files before it stay as they were.
+  context.labels.checkRoomFor(layout.classNames, name);
   // Every class of the archive is registered in its order, so indices follow the file (MedMNIST:
   // index == label value) and a class absent from one split keeps its place.
   const classIndex = layout.classNames.map((className) => context.labels.indexOf(className));
@@ -75,9 +80,7 @@ export async function* decodeFile(bytes: Uint8Array, name: string, options: Deco
       yield* npzImages(bytes, name, context);
       return;
     case 'nifti': {
-      const volume = readNifti(bytes);
-      const [nx, ny, nz] = volume.dims;
-      if (Math.max(nx, ny, nz) > MAX_IMAGE_SIDE) throw new ImportError(`volume is ${nx}x${ny}x${nz}, over the ${MAX_IMAGE_SIDE} px limit`);
+      const volume = readNifti(bytes, name);
       const bad = countNonFinite(volume.data);
       if (bad > 0) throw new ImportError(`${bad} NaN/Inf voxels`);
       yield* niftiSlices(volume, options.nifti);
@@ -85,6 +88,10 @@ export async function* decodeFile(bytes: Uint8Array, name: string, options: Deco
     }
     case 'dicom': {
       const image = readDicom(bytes);
+      if (image.burnedInAnnotation && !options.includeBurnedInAnnotation) {
+        throw new ImportError('Burned In Annotation is YES: the pixels may show patient details as text, so the file is left out (include such files on purpose with the burned-in option)');
+      }
+      if (image.burnedInAnnotation) context.notice({ file: name, message: 'Burned In Annotation is YES: the pixels may show patient details as text' });
       const group = image.patientKey ? await context.grouper.groupOf(image.patientKey) : undefined;
       const frames = options.frames?.filter((f) => f < image.layout.frameCount) ?? Array.from({ length: image.layout.frameCount }, (_, i) => i);
       for (const f of frames) {

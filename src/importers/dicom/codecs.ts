@@ -66,6 +66,8 @@ function loadModule(name: CodecName): Promise<Record<string, new () => WasmDecod
   return pending;
 }
 
+const CODEC_LABELS: Record<CodecName, string> = { openjpeg: 'JPEG 2000', charls: 'JPEG-LS', libjpegTurbo: 'JPEG' };
+
 export interface CodecOutput {
   info: CodecFrameInfo;
   /** Copy of the decoded samples (the codec's own buffer lives in wasm memory and is reused). */
@@ -78,8 +80,16 @@ async function runDecoder(name: CodecName, className: string, encoded: Uint8Arra
   const decoder = new Decoder();
   try {
     decoder.getEncodedBuffer(encoded.length).set(encoded);
-    decoder.decode();
+    try {
+      decoder.decode();
+    } catch (error) {
+      // Emscripten builds throw a bare number (a pointer to the C++ exception), which means
+      // nothing to a user: say which codec gave up instead.
+      throw new ImportError(`${CODEC_LABELS[name]} codestream could not be decoded (corrupt or unsupported${typeof error === 'number' ? '' : `: ${errorMessage(error)}`})`);
+    }
     const info = decoder.getFrameInfo();
+    // Some codecs "succeed" on garbage and report a 0x0 frame; that is a refusal, not an image.
+    if (!(info.width > 0 && info.height > 0)) throw new ImportError(`${CODEC_LABELS[name]} codestream could not be decoded (no image in it)`);
     return { info: { ...info }, bytes: decoder.getDecodedBuffer().slice() };
   } finally {
     decoder.delete();

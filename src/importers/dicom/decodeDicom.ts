@@ -5,13 +5,13 @@
  */
 import dicomParser from 'dicom-parser';
 import type { DataSet, Element } from 'dicom-parser';
-import { inflateSync } from 'fflate';
+import { inflateCapped } from '../formats/inflate';
+import { MAX_FRAMES, MAX_IMAGE_SIDE } from '../limits';
 import { ImportError, type IntensityImage, type TechnicalMetadata } from '../types';
+import { definedModality, definedPhotometric } from './definedTerms';
 import { readStoredFrame, type PixelLayout, type StoredFrame } from './frames';
 import { TRANSFER_SYNTAXES } from './transferSyntax';
 import { applyWindow, CT_WINDOW_PRESETS, rangeWindow, type VoiWindow, type WindowChoice } from './window';
-
-export const MAX_IMAGE_SIDE = 8000;
 
 export interface DicomImage {
   layout: PixelLayout;
@@ -26,6 +26,8 @@ export interface DicomImage {
   rescale(index: number): { slope: number; intercept: number };
   /** The file's own VOI window for a frame, if any. */
   fileWindow(index: number): VoiWindow | undefined;
+  /** Burned In Annotation (0028,0301) is YES: the pixels may show identifying text. */
+  burnedInAnnotation: boolean;
   /** Palette colour lookup, when photometric is PALETTE COLOR. */
   palette?: { red: Uint16Array; green: Uint16Array; blue: Uint16Array; firstMapped: number; bits: number };
 }
@@ -36,8 +38,9 @@ export function looksLikeDicom(bytes: Uint8Array): boolean {
   return hasDicmPreamble(bytes);
 }
 
+/** Deflated transfer syntax: the data set after the meta group is raw deflate, inflated under the import's cap. */
 function inflateDataSet(bytes: Uint8Array, position: number): Uint8Array {
-  const inflated = inflateSync(bytes.subarray(position));
+  const inflated = inflateCapped(bytes.subarray(position), 'deflate', { what: 'the deflated DICOM data set' });
   const out = new Uint8Array(position + inflated.length);
   out.set(bytes.subarray(0, position));
   out.set(inflated, position);
@@ -48,6 +51,7 @@ function parse(bytes: Uint8Array): DataSet {
   try {
     return dicomParser.parseDicom(bytes, { inflater: inflateDataSet } as unknown as Parameters<typeof dicomParser.parseDicom>[1]);
   } catch (error) {
+    if (error instanceof ImportError) throw error;
     // dicom-parser throws plain strings or {exception, dataSet}; keep only its message.
     const message = typeof error === 'string' ? error : error instanceof Error ? error.message : String((error as { exception?: unknown })?.exception ?? error);
     throw new ImportError(`not a readable DICOM file (${message.replace(/^dicomParser\.\w+: /, '')})`);
@@ -86,6 +90,30 @@ function readLut(dataSet: DataSet, descriptorTag: string, dataTag: string): { da
   return { data, firstMapped, bits };
 }
 
+/** NumberOfFrames (0028,0008), refused above MAX_FRAMES before anything per frame is allocated. */
+function declaredFrames(dataSet: DataSet): number {
+  const text = dataSet.string('x00280008')?.trim();
+  if (!text) return 1;
+  const frames = Number(text);
+  if (!Number.isInteger(frames) || frames < 0) throw new ImportError(`Number of Frames "${text.slice(0, 20)}" is not a whole number`);
+  if (frames > MAX_FRAMES) throw new ImportError(`Number of Frames is ${frames}, over the ${MAX_FRAMES} limit for one file`);
+  return Math.max(1, frames);
+}
+
+/** The declared frames must fit in the pixel data: a header that promises more is corrupt, not short of frames. */
+function checkFramesFit(layout: PixelLayout, pixel: Element, native: boolean): void {
+  const samples = layout.rows * layout.columns * layout.samplesPerPixel;
+  if (native) {
+    const frameBytes = layout.bitsAllocated === 1 ? samples / 8 : samples * Math.max(1, layout.bitsAllocated / 8);
+    const needed = Math.ceil(frameBytes * layout.frameCount);
+    if (needed > pixel.length) {
+      throw new ImportError(`the header promises ${layout.frameCount} frame(s) of ${layout.columns}x${layout.rows} (${needed} bytes) but the pixel data holds ${pixel.length} bytes`);
+    }
+  } else if (pixel.fragments && layout.frameCount > pixel.fragments.length) {
+    throw new ImportError(`the header promises ${layout.frameCount} frames but the pixel data has only ${pixel.fragments.length} fragment(s)`);
+  }
+}
+
 export function readDicom(bytes: Uint8Array): DicomImage {
   if (!hasDicmPreamble(bytes)) throw new ImportError('not a DICOM Part 10 file (no DICM preamble)');
   const dataSet = parse(bytes);
@@ -107,8 +135,12 @@ export function readDicom(bytes: Uint8Array): DicomImage {
     bitsStored: dataSet.uint16('x00280101') ?? bitsAllocated,
     signed: dataSet.uint16('x00280103') === 1,
     planarConfiguration: dataSet.uint16('x00280006') ?? 0,
-    frameCount: Math.max(1, parseInt(dataSet.string('x00280008') ?? '1', 10) || 1),
+    frameCount: declaredFrames(dataSet),
   };
+  // Checked before any per-frame size is computed from them: a flipped byte here would multiply every allocation.
+  if (layout.samplesPerPixel !== 1 && layout.samplesPerPixel !== 3) throw new ImportError(`unsupported Samples per Pixel ${layout.samplesPerPixel} (1 or 3 are)`);
+  if (![1, 8, 16, 32].includes(layout.bitsAllocated)) throw new ImportError(`unsupported Bits Allocated ${layout.bitsAllocated} (1, 8, 16 or 32 are)`);
+  checkFramesFit(layout, pixel, syntax.encoding === 'native');
   const photometric = (dataSet.string('x00280004') ?? 'MONOCHROME2').trim().toUpperCase();
   const spacing = numbers(dataSet, 'x00280030') ?? numbers(functionalGroup(dataSet, 0, 'x00289110'), 'x00280030');
   const palette =
@@ -126,10 +158,11 @@ export function readDicom(bytes: Uint8Array): DicomImage {
   return {
     layout,
     transferSyntax,
-    modality: dataSet.string('x00080060')?.trim() || undefined,
+    modality: definedModality(dataSet.string('x00080060')),
     photometric,
     pixelSpacing: spacing && spacing.length >= 2 ? [spacing[0], spacing[1]] : undefined,
     patientKey,
+    burnedInAnnotation: dataSet.string('x00280301')?.trim().toUpperCase() === 'YES',
     palette,
     storedFrame(index) {
       if (index < 0 || index >= layout.frameCount) throw new ImportError(`frame ${index} out of range (0..${layout.frameCount - 1})`);
@@ -185,7 +218,7 @@ export async function dicomFrameToIntensity(image: DicomImage, index: number, op
     width: layout.columns,
     height: layout.rows,
     pixelSpacing: image.pixelSpacing,
-    photometricInterpretation: photometric,
+    photometricInterpretation: definedPhotometric(photometric),
     bitsAllocated: layout.bitsAllocated,
     bitsStored: layout.bitsStored,
     frame: layout.frameCount > 1 ? index : undefined,

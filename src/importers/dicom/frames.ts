@@ -120,6 +120,7 @@ export async function readStoredFrame(
       return { values: fromBytes(bytes, bytesPerSample, signed, expected), convertedToRgb: false };
     }
     case 'jpeg-lossless': {
+      checkCodestreamSize(frame, rows, columns);
       const decoder = new JpegLosslessDecoder();
       const copy = frame.slice();
       const decoded = decoder.decode(copy.buffer, 0, copy.length, bytesPerSample) as Uint8Array | Uint16Array;
@@ -132,6 +133,7 @@ export async function readStoredFrame(
     case 'jpeg2000':
     case 'jpeg-baseline':
     case 'jpeg-extended': {
+      if (encoding !== 'jpeg2000') checkCodestreamSize(frame, rows, columns);
       const precision = encoding.startsWith('jpeg-') && encoding !== 'jpeg-ls' ? jpegPrecision(frame) : 8;
       if (precision > 8 && (encoding === 'jpeg-baseline' || encoding === 'jpeg-extended')) {
         if (precision !== 12) throw new ImportError(`unsupported: ${precision}-bit DCT JPEG (JPEG allows 8 or 12)`);
@@ -158,15 +160,35 @@ export async function readStoredFrame(
   }
 }
 
-/** Sample precision from the JPEG SOF marker (8 for baseline, 8 or 12 for extended). */
-function jpegPrecision(frame: Uint8Array): number {
-  for (let i = 2; i + 4 < frame.length; ) {
-    if (frame[i] !== 0xff) return 8;
+/** The JPEG SOF marker's sample precision and size, or undefined when no SOF comes before the data. */
+function jpegFrameHeader(frame: Uint8Array): { precision: number; width: number; height: number } | undefined {
+  for (let i = 2; i + 8 < frame.length; ) {
+    if (frame[i] !== 0xff) return undefined;
     const marker = frame[i + 1];
-    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return frame[i + 4];
+    // SOF0..SOF15 (less DHT, JPG, DAC), and JPEG-LS's SOF55, which has the same fields.
+    if ((marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) || marker === 0xf7) {
+      return { precision: frame[i + 4], height: (frame[i + 5] << 8) | frame[i + 6], width: (frame[i + 7] << 8) | frame[i + 8] };
+    }
     i += 2 + ((frame[i + 2] << 8) | frame[i + 3]);
   }
-  return 8;
+  return undefined;
+}
+
+/** Sample precision from the JPEG SOF marker (8 for baseline, 8 or 12 for extended). */
+function jpegPrecision(frame: Uint8Array): number {
+  return jpegFrameHeader(frame)?.precision ?? 8;
+}
+
+/**
+ * The codestream must be the size the DICOM header says, checked before decoding: a lossless
+ * codestream claiming 20000×20000 in a 512×512 file would otherwise decode to hundreds of megabytes
+ * and be cut down to a flat band of its first rows.
+ */
+function checkCodestreamSize(frame: Uint8Array, rows: number, columns: number): void {
+  const header = jpegFrameHeader(frame);
+  if (header && (header.width !== columns || header.height !== rows)) {
+    throw new ImportError(`codestream is ${header.width}x${header.height} but the header says ${columns}x${rows}`);
+  }
 }
 
 /** JPEG-LS SOS interleave mode byte: 0 = by plane. */

@@ -20,7 +20,9 @@ export type WindowChoice = { kind: 'file' } | { kind: 'range' } | { kind: 'prese
 /** Map modality values to [0, 1] with the DICOM linear VOI function. */
 export function applyWindow(values: Float32Array, window: VoiWindow, out = new Float32Array(values.length)): Float32Array {
   const { center, width } = window;
-  if (width < 1) {
+  // Width 1 is a threshold (PS3.3 C.11.2.1.2.1); the linear formula would divide by width - 1 = 0,
+  // which turned every constant frame (whose range window has width 1) into NaN.
+  if (width <= 1) {
     for (let i = 0; i < values.length; i++) out[i] = values[i] <= center - 0.5 ? 0 : 1;
     return out;
   }

@@ -8,7 +8,8 @@
 import { deleteKeysWithPrefix, isQuotaError, StorageFullError, type KeyValueStore } from '../storage/keyValueStore';
 import { recordCollection } from '../storage/recordCollection';
 import { storageKeys, storagePrefixes } from '../storage/schema';
-import type { CheckpointRef, RunRecord, SampleGrid, SampleRef } from './runTypes';
+import type { CheckpointQuality, CheckpointRef, RunRecord, SampleGrid, SampleRef } from './runTypes';
+import { chooseBest } from './quality';
 import { decodeState, encodeState, sha256 } from './checkpointCodec';
 import type { ModelState } from '../../models/types';
 import { errorMessage } from '../core/errorMessage';
@@ -40,9 +41,9 @@ export async function deleteRun(store: KeyValueStore, id: string): Promise<void>
  * Writes a checkpoint and swaps the record's pointer to it, keeping the newest `keep` plus the best.
  * Returns the record as stored.
  */
-export async function writeCheckpoint(store: KeyValueStore, record: RunRecord, state: ModelState, score: number, keep: number): Promise<RunRecord> {
+export async function writeCheckpoint(store: KeyValueStore, record: RunRecord, state: ModelState, score: number, keep: number, quality?: CheckpointQuality): Promise<RunRecord> {
   const bytes = encodeState(state);
-  const ref: CheckpointRef = { step: state.step, key: storageKeys.checkpoint(record.id, state.step), sha256: await sha256(bytes), bytes: bytes.byteLength, score };
+  const ref: CheckpointRef = { step: state.step, key: storageKeys.checkpoint(record.id, state.step), sha256: await sha256(bytes), bytes: bytes.byteLength, score, ...(quality ? { quality } : {}) };
   try {
     await store.setMany([[ref.key, bytes]]);
   } catch (error) {
@@ -50,7 +51,8 @@ export async function writeCheckpoint(store: KeyValueStore, record: RunRecord, s
     throw error;
   }
   const all = [...record.checkpoints.filter((c) => c.key !== ref.key), ref].sort((a, b) => a.step - b.step);
-  const best = [record.best, ref].filter((c): c is CheckpointRef => !!c && Number.isFinite(c.score)).sort((a, b) => a.score - b.score)[0] ?? record.best;
+  // "Best": the lowest quality measure (KID against held-out images), else the lowest smoothed loss.
+  const best = chooseBest([record.best, ref]) ?? record.best;
   const kept = all.slice(-Math.max(1, keep));
   const next: RunRecord = { ...record, checkpoints: kept, best: best ?? null, updatedAt: Date.now() };
   await saveRun(store, next);

@@ -43,13 +43,39 @@ export interface CheckpointRef {
   /** SHA-256 of the encoded state, checked before every restore. */
   sha256: string;
   bytes: number;
-  /** The metric that ranks checkpoints for "best" (lower is better), smoothed over recent readbacks. */
+  /** The smoothed training loss at this checkpoint (ranks "best" only for runs stored before `quality`). */
   score: number;
+  /**
+   * The quality measure that ranks "best" (lower is better): KID of generated images against held-out
+   * real images (training/quality.ts), with its sample size and its cost. Absent on older runs.
+   */
+  quality?: CheckpointQuality;
+}
+
+export interface CheckpointQuality {
+  metric: 'kid';
+  value: number;
+  /** Generated and real images compared. */
+  n: number;
+  /** Milliseconds it took in the worker (generate, features, KID). */
+  ms: number;
+}
+
+/** Diversity of a fixed-noise grid against real images of the same classes (training/quality.ts). */
+export interface GridDiversity {
+  step: number;
+  /** Mean pairwise SSIM within a class, averaged over classes: of the grid, and of real images. */
+  fakeSsim: number;
+  realSsim: number;
+  /** The grid is far less varied than the real images (mode collapse). */
+  collapsed: boolean;
 }
 
 export interface SampleRef {
   step: number;
   key: string;
+  /** Absent on grids stored before diversity was measured. */
+  diversity?: GridDiversity;
 }
 
 export interface RunRecord {
@@ -95,5 +121,5 @@ export interface SampleGrid {
 export type RunEvent =
   | { type: 'record'; record: RunRecord }
   | { type: 'metrics'; runId: string; rows: MetricRow[]; step: number }
-  | { type: 'samples'; runId: string; grid: SampleGrid }
+  | { type: 'samples'; runId: string; grid: SampleGrid; diversity?: GridDiversity }
   | { type: 'log'; runId: string; entry: LogEntry };

@@ -17,8 +17,12 @@ import type { KeyValueStore } from '../storage/keyValueStore';
 import { TrainingData } from './trainingData';
 import { openRunModel, type OpenedRunModel } from './openCheckpoint';
 import { loadRun, saveRun, writeCheckpoint, writeSamples } from './runStore';
-import type { LogEntry, MetricRow, RunEvent, RunRecord, RunSettings, SampleGrid } from './runTypes';
+import type { CheckpointQuality, LogEntry, MetricRow, RunEvent, RunRecord, RunSettings, SampleGrid } from './runTypes';
 import { errorMessage } from '../core/errorMessage';
+import { deriveSeed } from '../data/random';
+import { readSplit } from '../storage/datasetSplits';
+import type { FeatureMatrix } from '../metrics/types';
+import { describeCollapse, gridDiversity, qualityFeatures, qualityKid, QUALITY_METRIC, QUALITY_SAMPLES, type TileSet } from './quality';
 
 export interface TrainerHooks {
   emit(event: RunEvent): void;
@@ -67,6 +71,11 @@ export class Trainer {
   private pending: tf.Tensor1D[] = [];
   private lastReadback = { step: 0, time: 0 };
   private smoothedScore = NaN;
+  /** Real training images laid out like the sample grid (its diversity reference), made once. */
+  private realGrid: TileSet | null = null;
+  /** Radiomics features of held-out real images for the checkpoint quality; null when there are none. */
+  private heldOut: Promise<FeatureMatrix | null> | null = null;
+  private collapseWarned = false;
 
   private constructor(
     private readonly store: KeyValueStore,
@@ -250,8 +259,68 @@ export class Trainer {
       if (!t.data.every(Number.isFinite)) return this.rollback(`non-finite weights in ${t.name}`);
     }
     this.record.step = state.step;
-    this.record = await writeCheckpoint(this.store, this.record, state, this.smoothedScore, this.record.settings.keepCheckpoints);
+    const quality = await this.measureQuality();
+    if (quality) {
+      const row = this.record.history.findLast((r) => r.step === state.step);
+      if (row) row.values[QUALITY_METRIC] = quality.value;
+    }
+    this.record = await writeCheckpoint(this.store, this.record, state, this.smoothedScore, this.record.settings.keepCheckpoints, quality);
     this.emitRecord();
+  }
+
+  /**
+   * KID of QUALITY_SAMPLES images generated from fixed noise against as many held-out real images
+   * (training/quality.ts): what ranks the "best" checkpoint. Undefined when it cannot be measured.
+   */
+  private async measureQuality(): Promise<CheckpointQuality | undefined> {
+    const started = performance.now();
+    try {
+      const real = await this.heldOutFeatures();
+      if (!real) return undefined;
+      const { config, settings } = this.record;
+      const n = real.rows;
+      const classes = Math.max(1, config.numClasses);
+      const labelValues = Int32Array.from({ length: n }, (_, i) => i % classes);
+      const chunks: Uint8Array[] = [];
+      for (let start = 0; start < n; start += 50) {
+        const count = Math.min(50, n - start);
+        chunks.push(
+          await downloadBytes(() => {
+            const z = this.model.sampleLatent(count, deriveSeed(settings.seed, 0x9a11 + start));
+            const labels = config.numClasses > 0 ? tf.tensor1d(labelValues.subarray(start, start + count), 'int32') : null;
+            return this.model.generate(z, labels, { ema: samplesFromEma(config) });
+          }),
+        );
+      }
+      const pixels = new Uint8Array(chunks.reduce((s, c) => s + c.length, 0));
+      chunks.reduce((offset, c) => (pixels.set(c, offset), offset + c.length), 0);
+      const fake = qualityFeatures({ pixels, labels: labelValues, side: config.resolution, channels: config.channels });
+      const value = qualityKid(real, fake);
+      const quality: CheckpointQuality = { metric: 'kid', value, n, ms: Math.round(performance.now() - started) };
+      if (this.record.checkpoints.every((c) => !c.quality)) this.log('info', `Checkpoint quality: KID of ${n} samples against ${n} held-out images took ${quality.ms} ms`);
+      return Number.isFinite(value) ? quality : undefined;
+    } catch (error) {
+      if (OUT_OF_MEMORY.test(errorMessage(error)) || BACKEND_FAILURE.test(errorMessage(error))) throw error;
+      this.log('warning', `Checkpoint quality not measured: ${errorMessage(error)}`);
+      return undefined;
+    }
+  }
+
+  /** Held-out real images (validation split, else test) for the quality measure, read once. */
+  private heldOutFeatures(): Promise<FeatureMatrix | null> {
+    this.heldOut ??= (async () => {
+      const { meta } = this.data;
+      for (const split of ['val', 'test'] as const) {
+        const images = await readSplit(this.store, meta, split, { max: QUALITY_SAMPLES, seed: this.record.settings.seed });
+        if (images.count >= 20) return qualityFeatures({ pixels: images.pixels, labels: images.labels, side: meta.width, channels: meta.channels });
+      }
+      this.log('warning', 'No held-out images (validation or test split) to measure checkpoint quality: "best" is the lowest smoothed loss');
+      return null;
+    })().catch((error: unknown) => {
+      this.log('warning', `Held-out images unreadable, checkpoint quality not measured: ${errorMessage(error)}`);
+      return null;
+    });
+    return this.heldOut;
   }
 
   private async sample(): Promise<void> {
@@ -265,9 +334,13 @@ export class Trainer {
       return this.model.generate(z, labels, { ema: samplesFromEma(config) });
     });
     const grid: SampleGrid = { step: this.model.step, pixels, labels: labelValues, resolution: config.resolution, channels: config.channels };
-    const ref = await writeSamples(this.store, this.record.id, grid);
+    this.realGrid ??= { ...this.data.tiles(settings.samplesPerClass, classes, deriveSeed(settings.seed, 0x5eed)), side: config.resolution, channels: config.channels };
+    const diversity = gridDiversity({ pixels, labels: labelValues, side: config.resolution, channels: config.channels }, this.realGrid, grid.step);
+    const ref = { ...(await writeSamples(this.store, this.record.id, grid)), diversity };
     this.record.samples = [...this.record.samples.filter((s) => s.step !== ref.step), ref];
-    this.hooks.emit({ type: 'samples', runId: this.record.id, grid });
+    if (diversity.collapsed && !this.collapseWarned) this.log('warning', describeCollapse(diversity));
+    this.collapseWarned = diversity.collapsed;
+    this.hooks.emit({ type: 'samples', runId: this.record.id, grid, diversity });
   }
 
   /** Back to the last good checkpoint with half the learning rate, or stop when it keeps diverging. */

@@ -30,6 +30,33 @@ export class TrainingData {
     return new TrainingData(meta, pixels, labels, labels.length);
   }
 
+  /**
+   * `perClass` training images of each of `classes` classes (labelled 0 for one class: any image),
+   * seeded, as 0..255 bytes: the real side of a sample grid's diversity.
+   */
+  tiles(perClass: number, classes: number, seed: number): { pixels: Uint8Array; labels: Int32Array } {
+    const { width, height, channels } = this.meta;
+    const perImage = width * height * channels;
+    const rng = new Random(seed);
+    const byClass = Array.from({ length: classes }, (_, c) => {
+      const members: number[] = [];
+      for (let i = 0; i < this.count; i++) if (classes === 1 || this.labels[i] === c) members.push(i);
+      return members;
+    });
+    const picked: { index: number; label: number }[] = [];
+    byClass.forEach((members, c) => {
+      // Without replacement (a repeated image would make the real images look less varied).
+      for (let k = 0; k < Math.min(perClass, members.length); k++) {
+        const j = k + rng.int(members.length - k);
+        [members[k], members[j]] = [members[j], members[k]];
+        picked.push({ index: members[k], label: c });
+      }
+    });
+    const pixels = new Uint8Array(picked.length * perImage);
+    picked.forEach(({ index }, k) => pixels.set(this.pixels.subarray(index * perImage, (index + 1) * perImage), k * perImage));
+    return { pixels, labels: Int32Array.from(picked, (p) => p.label) };
+  }
+
   /** A batch in [-1, 1], NHWC, with int32 labels (null when the model is unconditional). */
   batch(step: number, batchSize: number, seed: number, conditional: boolean): { images: tf.Tensor4D; labels: tf.Tensor1D | null } {
     const { width, height, channels } = this.meta;

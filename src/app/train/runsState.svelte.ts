@@ -36,7 +36,7 @@ function onEvent(event: RunEvent): void {
   } else if (event.type === 'samples') {
     runs.latestGrid[event.runId] = event.grid;
     const run = runs.list.find((r) => r.id === event.runId);
-    if (run && !run.samples.some((s) => s.step === event.grid.step)) run.samples.push({ step: event.grid.step, key: '' });
+    if (run && !run.samples.some((s) => s.step === event.grid.step)) run.samples.push({ step: event.grid.step, key: '', diversity: event.diversity });
   } else if (event.type === 'log') {
     const run = runs.list.find((r) => r.id === event.runId);
     if (run && !run.log.some((l) => l.time === event.entry.time && l.text === event.entry.text)) run.log.push(event.entry);

@@ -1,0 +1,55 @@
+import 'fake-indexeddb/auto';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, expect, it } from 'vitest';
+import { useWasmBackend } from '../testing/wasmBackend';
+import { generatePhantoms } from '../data/phantom';
+import { openIdbStore } from '../storage/keyValueStore';
+import { saveDataset } from '../storage/datasetStore';
+import { loadRun } from './runStore';
+import { Trainer } from './trainer';
+import type { RunEvent } from './runTypes';
+
+beforeAll(async () => {
+  await useWasmBackend();
+});
+
+it('measures each checkpoint against held-out images, picks "best" by it, and rates every sample grid for collapse', async () => {
+  const store = openIdbStore('trainer-quality-test');
+  const set = generatePhantoms({ modality: 'head-ct', size: 32, count: 64, seed: 3 });
+  // The first 32 train, the last 32 are the validation split (held out for the quality measure).
+  const splits = Uint8Array.from({ length: 64 }, (_, i) => (i < 32 ? 0 : 1));
+  await saveDataset(
+    store,
+    { id: 'ds', name: 'phantoms', source: 'phantom', description: '', width: 32, height: 32, channels: 1, count: 64, classNames: ['normal', 'haemorrhage'], chunkSize: 32, createdAt: 0 },
+    { labels: set.labels, splits },
+    [0, 32].map((start) => ({ pixels: set.images.slice(start * 1024, (start + 32) * 1024) })),
+  );
+  const events: RunEvent[] = [];
+  const hooks = { emit: (e: RunEvent) => events.push(e), replaceBackend: async () => tf.getBackend(), backendName: () => tf.getBackend() };
+  const trainer = await Trainer.create(
+    store,
+    'run-q',
+    { name: 'q', datasetId: 'ds', model: { kind: 'dcgan', width: 8, latentDim: 16, batchSize: 4, seed: 5 }, totalSteps: 8, readbackEvery: 2, sampleEvery: 4, checkpointEvery: 4, keepCheckpoints: 5, samplesPerClass: 3, seed: 9 },
+    hooks,
+  );
+  await trainer.run();
+  trainer.dispose();
+  const record = await loadRun(store, 'run-q');
+  expect(record.checkpoints.map((c) => c.step)).toEqual([0, 4, 8]);
+  for (const c of record.checkpoints) {
+    expect(c.quality?.metric).toBe('kid');
+    expect(c.quality?.n).toBe(32);
+    expect(Number.isFinite(c.quality?.value)).toBe(true);
+  }
+  const lowest = record.checkpoints.reduce((a, b) => (b.quality!.value < a.quality!.value ? b : a));
+  expect(record.best?.step).toBe(lowest.step);
+  // The chart row of each checkpoint after step 0 carries its KID.
+  expect(record.history.filter((r) => Number.isFinite(r.values.kid)).map((r) => r.step)).toEqual([4, 8]);
+  for (const s of record.samples) {
+    expect(s.diversity?.step).toBe(s.step);
+    expect(s.diversity?.realSsim).toBeGreaterThan(0);
+    expect(s.diversity?.collapsed).toBe(false); // under the warm-up
+  }
+  expect(events.some((e) => e.type === 'samples' && e.diversity)).toBe(true);
+  expect(record.log.some((l) => /Checkpoint quality: KID of 32 samples/.test(l.text))).toBe(true);
+});

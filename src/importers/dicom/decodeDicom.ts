@@ -54,7 +54,10 @@ function parse(bytes: Uint8Array): DataSet {
     if (error instanceof ImportError) throw error;
     // dicom-parser throws plain strings or {exception, dataSet}; keep only its message.
     const message = typeof error === 'string' ? error : error instanceof Error ? error.message : String((error as { exception?: unknown })?.exception ?? error);
-    throw new ImportError(`not a readable DICOM file (${message.replace(/^dicomParser\.\w+: /, '')})`);
+    const detail = message.replace(/^dicomParser[.:]\w+: /, '');
+    // "buffer overrun" and "read past end of buffer" both mean an element ran past the file's end.
+    const overrun = /overrun|past end of buffer/.test(detail);
+    throw new ImportError(overrun ? `not a readable DICOM file: it is truncated, or an element's length runs past its end (${detail})` : `not a readable DICOM file (${detail})`);
   }
 }
 

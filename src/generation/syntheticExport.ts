@@ -4,8 +4,8 @@
  * src/metrics/memorization.ts) is left out, and the audit's summary is stored with the run so its
  * card shows it.
  */
-import { applyZNormalisation, auditByFeatures, auditBySsim, fitZNormalisation, radiomicsFeatures, type ImageStack } from '../metrics';
-import { combineAudits } from '../metrics/memorization';
+import type { ImageStack } from '../metrics';
+import { auditInSlices } from './auditInSlices';
 import type { KeyValueStore } from '../storage/keyValueStore';
 import { getDatasetIndex, getDatasetMeta, newDatasetId, saveDataset, type DatasetMeta, type DatasetProvenance } from '../storage/datasetStore';
 import { readSplit } from '../storage/datasetSplits';
@@ -84,13 +84,13 @@ export async function exportSynthetic(
     onBatch: async (done) => {
       const seconds = (performance.now() - started) / 1000;
       const rate = seconds > 0 ? done / seconds : 0;
-      onProgress({ done, total, label: `${label}: generating, ${rate.toFixed(rate < 10 ? 1 : 0)} images/s`, detail: `${rate.toFixed(1)} images/s` });
+      onProgress({ done, total: 2 * total, label: `${label}: generating, ${rate.toFixed(rate < 10 ? 1 : 0)} images/s`, detail: `${rate.toFixed(1)} images/s` });
       await throwIfCancelled(cancel, what);
     },
   });
   if (set.channels !== 1) throw new Error('The memorisation audit supports grey images only');
 
-  onProgress({ done: total, total, label: `${label}: memorisation audit` });
+  onProgress({ done: total, total: 2 * total, label: `${label}: memorisation audit` });
   const subset = async (split: 'train' | 'val'): Promise<ImageStack> => {
     const images = await readSplit(store, realMeta, split);
     return { data: images.pixels, count: images.count, width: realMeta.width, height: realMeta.height };
@@ -98,16 +98,15 @@ export async function exportSynthetic(
   const train = await subset('train');
   const validation = await subset('val');
   if (validation.count < 2) throw new Error(`"${realMeta.name}" has too few held-out images to calibrate the memorisation audit`);
-  const synthetic: ImageStack = { data: set.pixels, count: set.count, width: set.resolution, height: set.resolution };
-  const ssim = auditBySsim({ train, validation, synthetic });
-  const f = (s: ImageStack) => radiomicsFeatures(s.data, s.width).features;
-  const trainF = f(train);
-  const z = fitZNormalisation(trainF);
-  const features = auditByFeatures({ train: applyZNormalisation(trainF, z), validation: applyZNormalisation(f(validation), z), synthetic: applyZNormalisation(f(synthetic), z) });
-  const flagged = new Set(combineAudits(ssim, features).flagged.map((c) => c.synthetic));
+  const auditStarted = performance.now();
+  const { flagged, flaggedBySsim, flaggedByFeatures, thresholds } = await auditInSlices({ train, validation, synthetic: { data: set.pixels, count: set.count, width: set.resolution, height: set.resolution } }, async (audited) => {
+    const rate = audited / ((performance.now() - auditStarted) / 1000);
+    onProgress({ done: total + audited, total: 2 * total, label: `${label}: memorisation audit, ${rate.toFixed(rate < 10 ? 1 : 0)} images/s` });
+    await throwIfCancelled(cancel, what);
+  });
 
   await throwIfCancelled(cancel, what);
-  onProgress({ done: total, total, label: `${label}: saving` });
+  onProgress({ done: 2 * total, total: 2 * total, label: `${label}: saving` });
   const keep = Array.from({ length: set.count }, (_, i) => i).filter((i) => !request.dropFlagged || !flagged.has(i));
   if (keep.length === 0) throw new Error('Every generated image was flagged as a likely copy of a training image; nothing was saved');
   const perOut = set.resolution * set.resolution * set.channels;
@@ -164,14 +163,14 @@ export async function exportSynthetic(
     step: set.step,
     generated: set.count,
     likelyCopies: flagged.size,
-    flaggedBySsim: ssim.flagged.length,
-    flaggedByFeatures: features.flagged.length,
+    flaggedBySsim,
+    flaggedByFeatures,
     dropped: set.count - keep.length,
     kept: keep.length,
     datasetId: meta.id,
-    thresholds: { ssim: ssim.threshold, features: features.threshold },
+    thresholds,
   };
   await saveExportAudit(store, request.runId, audit);
-  onProgress({ done: total, total, label: 'Done' });
+  onProgress({ done: 2 * total, total: 2 * total, label: 'Done' });
   return { meta, audit };
 }

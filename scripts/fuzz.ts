@@ -10,8 +10,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildCorpus } from '../src/importers/testing/fuzz/corpus';
-import { describeRun, fuzzAppPath, fuzzCommandLine } from '../src/importers/testing/fuzz/harness';
+import { buildCorpus, seededRandom } from '../src/importers/testing/fuzz/corpus';
+import { describeRun, fuzzAppPath, fuzzCommandLine, fuzzCsvLabels } from '../src/importers/testing/fuzz/harness';
 import { hasShared, SHARED_DIR, SHARED_SKIP_MESSAGE } from '../src/testing/sharedData';
 import type { CommandSpec, ParsedCommandLine } from './lib/args';
 import { CliError, startCommand } from './lib/runCommand';
@@ -53,7 +53,11 @@ async function fuzz({ options }: ParsedCommandLine<typeof FUZZ_SPEC>): Promise<v
       rmSync(dir, { recursive: true, force: true });
     }
   }
+  const csv = await fuzzCsvLabels(seededRandom(options.seed));
   console.log(describeRun(app, cli));
+  const csvBad = csv.filter((o) => o.verdict === 'crash' || o.verdict === 'wrong' || !o.clear);
+  console.log(`labels CSVs: ${csv.length} tried, ${csv.filter((o) => o.verdict === 'labelled').length} read as written, ${csv.filter((o) => o.verdict === 'refused').length} refused with a message, ${csv.filter((o) => o.verdict === 'crash').length} crashes, ${csv.filter((o) => o.verdict === 'wrong').length} wrong`);
+  for (const o of csvBad) console.log(`PROBLEM csv ${o.verdict} ${o.name}: ${o.detail}`);
   const families = new Map<string, Record<string, number>>();
   for (const o of app.outcomes) {
     const row = families.get(o.family) ?? {};
@@ -62,7 +66,7 @@ async function fuzz({ options }: ParsedCommandLine<typeof FUZZ_SPEC>): Promise<v
   }
   for (const [family, row] of [...families].sort()) console.log(`  ${family.padEnd(18)} ${Object.entries(row).map(([v, n]) => `${v} ${n}`).join(', ')}`);
   for (const o of app.outcomes.filter((x) => x.verdict === 'crash' || x.verdict === 'hang' || !x.clear || x.expected === false)) console.log(`PROBLEM ${o.verdict} ${o.name}: ${o.reason}`);
-  const failed = app.crashes + app.hangs + app.unclear + app.unexpected.length > 0 || !app.storeUnchanged || (cli !== undefined && (cli.crashed || cli.timedOut));
+  const failed = csvBad.length > 0 || app.crashes + app.hangs + app.unclear + app.unexpected.length > 0 || !app.storeUnchanged || (cli !== undefined && (cli.crashed || cli.timedOut));
   if (failed) throw new CliError('the run found problems (listed above)');
 }
 

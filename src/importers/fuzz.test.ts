@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hasShared, SHARED_DIR, SHARED_SKIP_MESSAGE } from '../testing/sharedData';
-import { buildCorpus } from './testing/fuzz/corpus';
-import { describeRun, fuzzAppPath, fuzzCommandLine } from './testing/fuzz/harness';
+import { buildCorpus, seededRandom } from './testing/fuzz/corpus';
+import { describeRun, fuzzAppPath, fuzzCommandLine, fuzzCsvLabels } from './testing/fuzz/harness';
 
 const MUTATIONS = 60;
 const HANG_MS = 15_000;
@@ -33,6 +33,12 @@ describe('fuzzing the import (issue 18, CI size)', () => {
     expect(app.storeUnchanged).toBe(true);
     expect(app.peakRssBytes).toBeLessThan(PEAK_RSS_LIMIT);
     expect(app.refused).toBeGreaterThan(corpus.length / 4);
+  });
+
+  it('labels CSVs in odd encodings label the images as written, or are refused with a reason', async () => {
+    const outcomes = await fuzzCsvLabels(seededRandom(18));
+    console.log(`labels CSVs: ${outcomes.length} tried, ${outcomes.filter((o) => o.verdict === 'labelled').length} read as written, ${outcomes.filter((o) => o.verdict === 'refused').length} refused with a message, ${outcomes.filter((o) => o.verdict === 'crash').length} crashes, ${outcomes.filter((o) => o.verdict === 'wrong').length} wrong`);
+    expect(outcomes.filter((o) => o.verdict === 'crash' || o.verdict === 'wrong' || !o.clear)).toEqual([]);
   });
 
   it('command line: one convert over the whole corpus exits cleanly and names each refused file', () => {

@@ -183,3 +183,58 @@ export function describeRun(app: FuzzSummary, cli?: CommandLineResult): string {
   }
   return lines.join('\n');
 }
+
+export interface CsvOutcome {
+  name: string;
+  /** `labelled`: every image got its class as written; `refused`: the CSV was refused with a reason; else `crash`. */
+  verdict: 'labelled' | 'refused' | 'crash' | 'wrong';
+  detail: string;
+  clear: boolean;
+}
+
+/**
+ * Labels CSVs in the encodings spreadsheets write, and broken ones. Each must label the images as
+ * written (with a notice where the encoding was a guess or rows match nothing) or be refused with a
+ * reason; a garbled class name counts as `wrong`.
+ */
+export async function fuzzCsvLabels(random: () => number): Promise<CsvOutcome[]> {
+  const { importFiles } = await import('../../pipeline');
+  const text = 'file,label\r\na.png,Läsion\r\n"b.png","normal, rechts"\r\n';
+  const expected = ['Läsion', 'normal, rechts'];
+  const utf16 = (t: string, little: boolean, bom: boolean) => {
+    const out = new Uint8Array((bom ? 2 : 0) + 2 * t.length);
+    const view = new DataView(out.buffer);
+    if (bom) view.setUint16(0, 0xfeff, little);
+    for (let i = 0; i < t.length; i++) view.setUint16((bom ? 2 : 0) + 2 * i, t.charCodeAt(i), little);
+    return out;
+  };
+  const noise = Uint8Array.from({ length: 300 }, () => Math.floor(random() * 256));
+  const cases: [string, Uint8Array, 'labels' | 'none' | 'any'][] = [
+    ['utf-8.csv', new TextEncoder().encode(text), 'labels'],
+    ['utf-8-bom.csv', new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(text)]), 'labels'],
+    ['utf-16le-bom.csv', utf16(text, true, true), 'labels'],
+    ['utf-16be-bom.csv', utf16(text, false, true), 'labels'],
+    ['utf-16le.csv', utf16(text, true, false), 'labels'],
+    ['utf-16be.csv', utf16(text, false, false), 'labels'],
+    ['latin-1.csv', Uint8Array.from(text, (c) => c.charCodeAt(0)), 'labels'],
+    ['matches-nothing.csv', new TextEncoder().encode('file,label\nx.png,a\n'), 'none'],
+    ['empty.csv', new Uint8Array(0), 'none'],
+    ['random-bytes.csv', noise, 'any'],
+    ['nul-bytes.csv', new Uint8Array(64), 'any'],
+  ];
+  const outcomes: CsvOutcome[] = [];
+  for (const [name, bytes, want] of cases) {
+    try {
+      const run = importFiles([{ name: 'a.png', relativePath: 'a.png', bytes: controlPng(3) }, { name: 'b.png', relativePath: 'b.png', bytes: controlPng(5) }], { size: 28, channels: 1, fit: 'pad', labels: { kind: 'csv', bytes } });
+      const labels: string[] = [];
+      for await (const image of run.images) labels.push(image.label >= 0 ? run.classNames[image.label] : 'unlabelled');
+      const notices = run.report.notices.map((n) => n.message).join('; ');
+      const ok = want === 'labels' ? isDeepStrictEqual(labels, expected) : want === 'none' ? labels.every((l) => l === 'unlabelled') && (bytes.length === 0 || /matched none/.test(notices)) : true;
+      outcomes.push({ name, verdict: ok ? 'labelled' : 'wrong', detail: `${labels.join(' | ')}${notices ? ` (notices: ${notices})` : ''}`, clear: true });
+    } catch (error) {
+      const reason = errorMessage(error);
+      outcomes.push({ name, verdict: error instanceof Error && error.name === 'ImportError' && want !== 'labels' ? 'refused' : 'crash', detail: reason, clear: isClearReason(reason) });
+    }
+  }
+  return outcomes;
+}

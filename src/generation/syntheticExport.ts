@@ -74,7 +74,7 @@ export async function exportSynthetic(
   const latentScale = latentScaleFor(run.config.kind, request);
   const total = counts.reduce((a, b) => a + b, 0);
   const started = performance.now();
-  onProgress({ done: 0, total, label: `${label}: generating` });
+  onProgress({ done: 0, total, label: `${label} (1 of 2): generating` });
   const set = await generateFromRun(store, request.runId, {
     checkpoint: request.checkpoint,
     count: total,
@@ -84,13 +84,13 @@ export async function exportSynthetic(
     onBatch: async (done) => {
       const seconds = (performance.now() - started) / 1000;
       const rate = seconds > 0 ? done / seconds : 0;
-      onProgress({ done, total: 2 * total, label: `${label}: generating, ${rate.toFixed(rate < 10 ? 1 : 0)} images/s`, detail: `${rate.toFixed(1)} images/s` });
+      onProgress({ done, total, label: `${label} (1 of 2): generating, ${rate.toFixed(rate < 10 ? 1 : 0)} images/s`, detail: `${rate.toFixed(1)} images/s` });
       await throwIfCancelled(cancel, what);
     },
   });
   if (set.channels !== 1) throw new Error('The memorisation audit supports grey images only');
 
-  onProgress({ done: total, total: 2 * total, label: `${label}: memorisation audit` });
+  onProgress({ done: 0, total, label: `${label} (2 of 2): memorisation audit` });
   const subset = async (split: 'train' | 'val'): Promise<ImageStack> => {
     const images = await readSplit(store, realMeta, split);
     return { data: images.pixels, count: images.count, width: realMeta.width, height: realMeta.height };
@@ -101,12 +101,12 @@ export async function exportSynthetic(
   const auditStarted = performance.now();
   const { flagged, flaggedBySsim, flaggedByFeatures, thresholds } = await auditInSlices({ train, validation, synthetic: { data: set.pixels, count: set.count, width: set.resolution, height: set.resolution } }, async (audited) => {
     const rate = audited / ((performance.now() - auditStarted) / 1000);
-    onProgress({ done: total + audited, total: 2 * total, label: `${label}: memorisation audit, ${rate.toFixed(rate < 10 ? 1 : 0)} images/s` });
+    onProgress({ done: audited, total, label: `${label} (2 of 2): memorisation audit, ${rate.toFixed(rate < 10 ? 1 : 0)} images/s` });
     await throwIfCancelled(cancel, what);
   });
 
   await throwIfCancelled(cancel, what);
-  onProgress({ done: 2 * total, total: 2 * total, label: `${label}: saving` });
+  onProgress({ done: total, total, label: `${label}: saving` });
   const keep = Array.from({ length: set.count }, (_, i) => i).filter((i) => !request.dropFlagged || !flagged.has(i));
   if (keep.length === 0) throw new Error('Every generated image was flagged as a likely copy of a training image; nothing was saved');
   const perOut = set.resolution * set.resolution * set.channels;
@@ -171,6 +171,6 @@ export async function exportSynthetic(
     thresholds,
   };
   await saveExportAudit(store, request.runId, audit);
-  onProgress({ done: 2 * total, total: 2 * total, label: 'Done' });
+  onProgress({ done: total, total, label: 'Done' });
   return { meta, audit };
 }

@@ -12,6 +12,7 @@ import { generatePhantoms } from '../../data/phantom';
 import { openMemoryStore } from '../../storage/memoryStore';
 import { getDatasetIndex, getDatasetMeta, readImages, saveDataset, type DatasetProvenance } from '../../storage/datasetStore';
 import type { KeyValueStore } from '../../storage/keyValueStore';
+import type { Progress } from '../../core/jobControl';
 import { Trainer } from '../../training/trainer';
 import { importDataset } from '../../importers/pipeline';
 import { filesFromZip } from '../../importers/exportDataset';
@@ -171,8 +172,14 @@ describe('synthetic export from a trained run', () => {
   const request = { runId: 'gan', checkpoint: 'latest' as const, seed: 5, dropFlagged: false };
 
   it('honours per-class counts: one class, counts per class, and "balance the real dataset"', async () => {
-    const one = await exportSynthetic(store, { ...request, plan: { kind: 'one', classIndex: 1, count: 16 } }, () => undefined);
-    expect(await countsOf(one.meta.id)).toEqual([0, 16]);
+    const progress: Progress[] = [];
+    const one = await exportSynthetic(store, { ...request, plan: { kind: 'one', classIndex: 1, count: 40 } }, (p) => void progress.push(p));
+    expect(await countsOf(one.meta.id)).toEqual([0, 40]);
+    // Progress in images per phase, with the rate: generation in batches of 32, then the audit.
+    const generating = progress.filter((p) => /\(1 of 2\): generating, [\d.]+ images\/s$/.test(p.label));
+    expect(generating.map((p) => [p.done, p.total])).toEqual([[32, 40], [40, 40]]);
+    expect(progress.filter((p) => /\(2 of 2\): memorisation audit, [\d.]+ images\/s$/.test(p.label)).map((p) => p.done)).toEqual([40]);
+    expect(progress.at(-1)).toEqual({ done: 40, total: 40, label: 'Done' });
     const counts = await exportSynthetic(store, { ...request, plan: { kind: 'counts', counts: [3, 9] } }, () => undefined);
     expect(await countsOf(counts.meta.id)).toEqual([3, 9]);
     const train = CLASSES.map((_, c) => realLabels.subarray(0, 100).filter((l) => l === c).length);

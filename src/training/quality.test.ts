@@ -67,6 +67,27 @@ describe('checkpoint quality (KID on radiomics features)', () => {
   });
 });
 
+describe('checkpoint quality is not decided by one near-constant feature', () => {
+  it('keeps KID finite and ranks by the bulk of the features', () => {
+    // 40 images × 31 features: 30 vary among real images; the last is constant up to 1e-9.
+    const make = (shift: number, last: number, seed: number) => {
+      const data = new Float64Array(40 * 31);
+      for (let i = 0; i < 40; i++) {
+        for (let c = 0; c < 30; c++) data[i * 31 + c] = Math.sin(i * (1.3 + c * 0.37) + seed + c) + shift;
+        data[i * 31 + 30] = last + 1e-9 * Math.sin(i);
+      }
+      return { data, rows: 40, cols: 31 };
+    };
+    const real = make(0, 1, 0);
+    // Close on the varied features, off by 0.01 on the constant one (1e7 real SDs) …
+    const close = qualityKid(real, make(0.05, 1.01, 1));
+    // … against far off on the varied ones and exact on the constant one.
+    const far = qualityKid(real, make(3, 1, 1));
+    expect(close).toBeLessThan(far);
+    expect(close).toBeLessThan(1e6);
+  });
+});
+
 describe('the best checkpoint', () => {
   it('follows the quality measure, not the loss', () => {
     // Planted: the lowest loss (step 300) has the worst KID; step 200 has the best KID.

@@ -6,7 +6,7 @@
  *   images of that class. A grid whose dissimilarity (1 − SSIM) is under COLLAPSE_RATIO of the
  *   real images' is *collapsed*: the generator draws near-identical images whatever the noise.
  *   The flag waits for COLLAPSE_MIN_STEPS (an untrained generator draws near-constant images).
- * - **Checkpoint quality**: KID (unbiased MMD², cubic kernel) on z-normalised radiomics features
+ * - **Checkpoint quality**: KID (unbiased MMD², cubic kernel) on z-normalised (clipped) radiomics features
  *   of QUALITY_SAMPLES generated images against as many held-out (validation) real images, at
  *   QUALITY_SIDE px at most. The "best" checkpoint is the one with the lowest KID; lower is better.
  *
@@ -84,23 +84,24 @@ export function isCollapsed(fakeSsim: number, realSsim: number, step: number): b
   return 1 - fakeSsim < COLLAPSE_RATIO * (1 - realSsim);
 }
 
-/** One plain sentence for a collapsed grid (shown in Train, Generate, Evaluate and on the run card). */
-export function describeCollapse(d: GridDiversity): string {
-  return (
-    `Mode collapse at step ${d.step}: the fixed-noise samples are nearly alike (mean pairwise SSIM ${d.fakeSsim.toFixed(2)} within a class, ` +
-    `real images ${d.realSsim.toFixed(2)}). The generator repeats a few outputs whatever the noise; its images will not cover the real variety.`
-  );
-}
-
 /** Radiomics features of tiles, grey and at most QUALITY_SIDE px (the feature space of the checkpoint KID). */
 export function qualityFeatures(tiles: TileSet): FeatureMatrix {
   const grey = greyTiles(tiles, QUALITY_SIDE);
   return radiomicsFeatures(grey.pixels, grey.side).features;
 }
 
-/** KID of fake against real features, both z-normalised with the real set's statistics. */
+/** z-scores beyond this many real standard deviations count as this far (see qualityKid). */
+export const QUALITY_Z_CLIP = 10;
+
+/**
+ * KID of fake against real features, both z-normalised with the real set's statistics and clipped
+ * to ±QUALITY_Z_CLIP. Without the clip, a feature that barely varies among real images (a tiny std)
+ * turns an early generator's far-off value into a z-score of millions, the cubic kernel raises it
+ * to the sixth power, and that one feature decides the ranking (KIDs of 1e14 were seen).
+ */
 export function qualityKid(real: FeatureMatrix, fake: FeatureMatrix): number {
   const { real: r, fake: f } = normaliseToReal(real, fake);
+  for (const m of [r, f]) for (let i = 0; i < m.data.length; i++) m.data[i] = Math.max(-QUALITY_Z_CLIP, Math.min(QUALITY_Z_CLIP, m.data[i]));
   return kernelInceptionDistance(r, f, { subsets: 0 }).full;
 }
 

@@ -22,7 +22,8 @@ import { errorMessage } from '../core/errorMessage';
 import { deriveSeed } from '../data/random';
 import { readSplit } from '../storage/datasetSplits';
 import type { FeatureMatrix } from '../metrics/types';
-import { describeCollapse, gridDiversity, qualityFeatures, qualityKid, QUALITY_METRIC, QUALITY_SAMPLES, type TileSet } from './quality';
+import { describeCollapse } from './collapse';
+import { gridDiversity, qualityFeatures, qualityKid, QUALITY_METRIC, QUALITY_SAMPLES, type TileSet } from './quality';
 
 export interface TrainerHooks {
   emit(event: RunEvent): void;

@@ -7,6 +7,8 @@ import type { KeyValueStore } from '../../storage/keyValueStore';
 import { getDatasetIndex, getDatasetMeta, readImages, SPLIT_CODES, type DatasetMeta, type DatasetProvenance, type Split } from '../../storage/datasetStore';
 import { exportNpz } from '../../importers/exportDataset';
 import { loadRun } from '../../training/runStore';
+import type { RunRecord } from '../../training/runTypes';
+import { describeCollapse, describeTrainingLength, latestCollapse } from '../../training/collapse';
 import { listExportAudits } from '../exportAuditStore';
 import { encodeSyntheticDicom, newDicomSeries, syntheticDicomName } from './syntheticDicom';
 import { encodeSyntheticPng, syntheticPngName, type MarkedImage } from './syntheticPng';
@@ -37,7 +39,31 @@ async function runCard(store: KeyValueStore, meta: DatasetMeta, provenance: Data
     software: STUDIO_SOFTWARE,
     dataset: { id: meta.id, name: meta.name, description: meta.description, count: meta.count, width: meta.width, height: meta.height, channels: meta.channels, classNames: meta.classNames, perClass, createdAt: new Date(meta.createdAt).toISOString() },
     provenance,
-    run: run ? { id: run.id, name: run.settings.name, status: run.status, step: run.step, settings: run.settings, config: run.config, trainedOn: run.settings.datasetId } : null,
+    run: run ? { id: run.id, name: run.settings.name, status: run.status, step: run.step, settings: run.settings, config: run.config, trainedOn: run.settings.datasetId, quality: runQuality(run, provenance.step) } : null,
+  };
+}
+
+/**
+ * What the run card says about the images' quality: how far the run trained, the fixed-noise grid's
+ * diversity at the exported step (mode collapse), what "best" means and its measure, and warnings.
+ */
+export function runQuality(run: RunRecord, step: number) {
+  const length = describeTrainingLength(run);
+  const collapse = latestCollapse(run, step);
+  const diversity = [...run.samples].sort((a, b) => a.step - b.step).findLast((s) => s.diversity && s.step <= step)?.diversity ?? null;
+  return {
+    trainedSteps: run.step,
+    totalSteps: run.settings.totalSteps,
+    diversity,
+    modeCollapse: !!collapse,
+    best: run.best
+      ? {
+          step: run.best.step,
+          means: run.best.quality ? 'lowest KID of generated images against held-out real images (radiomics features)' : `lowest smoothed ${run.scoreMetric} (no quality measure)`,
+          quality: run.best.quality ?? null,
+        }
+      : null,
+    warnings: [...(length.short ? [length.text] : []), ...(collapse ? [describeCollapse(collapse)] : [])],
   };
 }
 

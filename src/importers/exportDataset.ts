@@ -13,8 +13,9 @@ import { ImportError, SPLITS, type ImportFile, type ExportableDataset } from './
  * MedMNIST layout plus `class_names` (a numpy unicode array): labels are class indices, so
  * `class_names[label]` names each image's class in numpy as in the studio. Labels are written only
  * when every image has one (the import finish gives unlabelled images a class of their own).
+ * `extra` arrays go beside them (a synthetic export's run card); the importer ignores other keys.
  */
-export function exportNpz(dataset: ExportableDataset): Uint8Array {
+export function exportNpz(dataset: ExportableDataset, extra: Record<string, NpyWritable> = {}): Uint8Array {
   const { size, channels } = dataset;
   if (dataset.classNames.length > MAX_CLASSES) throw new ImportError(`npz export stores labels as uint8: at most ${MAX_CLASSES} classes, this dataset has ${dataset.classNames.length}`);
   const labelled = dataset.images.every((image) => image.label >= 0);
@@ -28,6 +29,10 @@ export function exportNpz(dataset: ExportableDataset): Uint8Array {
     if (labelled) arrays[`${split}_labels`] = { data: Uint8Array.from(images, (image) => image.label), shape: [images.length, 1] };
   }
   if (dataset.classNames.length > 0) arrays[CLASS_NAMES_KEY] = { data: dataset.classNames, shape: [dataset.classNames.length] };
+  for (const [key, array] of Object.entries(extra)) {
+    if (key in arrays) throw new ImportError(`npz export: "${key}" is one of the layout's own arrays`);
+    arrays[key] = array;
+  }
   return writeNpz(arrays);
 }
 

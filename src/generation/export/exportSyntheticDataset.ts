@@ -1,6 +1,7 @@
 /**
  * A stored synthetic dataset written out with its marks: one PNG, a ZIP of PNGs (labels.csv, run
- * card, audit), a MedMNIST-layout npz (with class_names), one DICOM file or a ZIP of DICOM files.
+ * card, audit), a MedMNIST-layout npz (with class_names, run card and audit), one DICOM file or a
+ * ZIP of DICOM files.
  * Used by the Generate stage's downloads and by the Data stage's export of a synthetic dataset.
  */
 import type { KeyValueStore } from '../../storage/keyValueStore';
@@ -14,6 +15,9 @@ import { encodeSyntheticDicom, newDicomSeries, syntheticDicomName } from './synt
 import { encodeSyntheticPng, syntheticPngName, type MarkedImage } from './syntheticPng';
 import { syntheticDicomZip, syntheticPngZip, type SyntheticZipContent } from './syntheticZip';
 import { safeName, STUDIO_SOFTWARE, SYNTHETIC_PREFIX } from './syntheticMark';
+
+export const NPZ_RUN_CARD_KEY = 'synthetic_run_card';
+export const NPZ_AUDIT_KEY = 'synthetic_audit';
 
 export type SyntheticExportFormat = 'png' | 'zip' | 'npz' | 'dicom' | 'dicom-zip';
 
@@ -101,11 +105,16 @@ export async function exportSyntheticDataset(store: KeyValueStore, datasetId: st
       : { fileName: syntheticDicomName(image.mark), mimeType: 'application/dicom', bytes: await encodeSyntheticDicom(image, newDicomSeries()) };
   }
   const images = await markedImages(store, meta, provenance, labels, splits);
+  const content: SyntheticZipContent = { images, runCard: await runCard(store, meta, provenance, labels), audit: await auditOf(store, provenance) };
   if (format === 'npz') {
-    const bytes = exportNpz({ size: meta.width, channels: meta.channels, classNames: meta.classNames, images: images.map((image, i) => ({ pixels: image.pixels, label: labels[i], split: image.split, size: meta.width, channels: meta.channels })) });
+    // The run card and audit travel as one-element unicode arrays of JSON: json.loads(str(npz['synthetic_run_card'][0])).
+    const text = (value: unknown) => ({ data: [JSON.stringify(value)], shape: [1] });
+    const bytes = exportNpz(
+      { size: meta.width, channels: meta.channels, classNames: meta.classNames, images: images.map((image, i) => ({ pixels: image.pixels, label: labels[i], split: image.split, size: meta.width, channels: meta.channels })) },
+      { [NPZ_RUN_CARD_KEY]: text(content.runCard), [NPZ_AUDIT_KEY]: text(content.audit) },
+    );
     return { fileName: `${base}.npz`, mimeType: 'application/octet-stream', bytes };
   }
-  const content: SyntheticZipContent = { images, runCard: await runCard(store, meta, provenance, labels), audit: await auditOf(store, provenance) };
   return format === 'zip'
     ? { fileName: `${base}_png.zip`, mimeType: 'application/zip', bytes: syntheticPngZip(content) }
     : { fileName: `${base}_dicom.zip`, mimeType: 'application/zip', bytes: await syntheticDicomZip(content) };

@@ -22,7 +22,8 @@ import { planCounts } from '../classPlan';
 import { encodeSyntheticPng } from './syntheticPng';
 import { encodeSyntheticDicom, newDicomSeries, SECONDARY_CAPTURE_SOP_CLASS } from './syntheticDicom';
 import { STUDIO_SOFTWARE, STUDIO_VERSION } from './syntheticMark';
-import { exportSyntheticDataset } from './exportSyntheticDataset';
+import { exportSyntheticDataset, NPZ_AUDIT_KEY, NPZ_RUN_CARD_KEY } from './exportSyntheticDataset';
+import { readNpz } from '../../importers/npy';
 import { AUDIT_FILE, RUN_CARD_FILE } from './syntheticZip';
 
 const SIZE = 32;
@@ -106,6 +107,7 @@ describe('synthetic marks in single files', () => {
 
 const pythonPath = '/usr/bin/python3';
 const hasPydicom = spawnSync(pythonPath, ['-c', 'import pydicom'], { stdio: 'ignore', timeout: 60_000 }).status === 0;
+const hasNumpy = spawnSync(pythonPath, ['-c', 'import numpy'], { stdio: 'ignore', timeout: 60_000 }).status === 0;
 if (!hasPydicom) console.warn(`${pythonPath} cannot import pydicom: skipping the pydicom check of the synthetic DICOM files (apt-get install python3-pydicom)`);
 
 describe.skipIf(!hasPydicom)('synthetic DICOM read by pydicom (/usr/bin/python3)', () => {
@@ -247,6 +249,20 @@ describe('synthetic export from a trained run', () => {
     expect(back.dataset.images.map((i) => key(i.pixels, i.label, back.dataset.classNames[i.label])).sort()).toEqual(originalKeys);
 
     const npz = await exportSyntheticDataset(store, meta.id, 'npz');
+    const arrays = readNpz(npz.bytes);
+    expect(JSON.parse((arrays.get(NPZ_RUN_CARD_KEY)!.data as string[])[0])).toMatchObject({ synthetic: true, provenance: meta.provenance });
+    expect(JSON.parse((arrays.get(NPZ_AUDIT_KEY)!.data as string[])[0])).toEqual(audit);
+    if (hasNumpy) {
+      const dir = mkdtempSync(join(tmpdir(), 'synthetic-npz-'));
+      try {
+        writeFileSync(join(dir, 'x.npz'), npz.bytes);
+        const code = `import json, numpy as np; f = np.load(${JSON.stringify(join(dir, 'x.npz'))}); print(json.dumps([list(map(str, f['class_names'])), json.loads(str(f['${NPZ_RUN_CARD_KEY}'][0]))['provenance']['seed'], int(f['train_images'].shape[0] + f['val_images'].shape[0] + f['test_images'].shape[0])]))`;
+        const result = spawnSync(pythonPath, ['-c', code], { encoding: 'utf8', timeout: 60_000 });
+        expect(JSON.parse(result.stdout)).toEqual([CLASSES, 5, 16]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    } else console.warn(`${pythonPath} cannot import numpy: skipping the numpy read of the synthetic npz`);
     const fromNpz = await importDataset([{ name: npz.fileName, relativePath: npz.fileName, bytes: npz.bytes }], { size: SIZE, channels: 1, fit: 'crop' });
     expect(fromNpz.dataset.classNames).toEqual(CLASSES);
     expect(fromNpz.dataset.images.map((i) => key(i.pixels, i.label, fromNpz.dataset.classNames[i.label])).sort()).toEqual(originalKeys);

@@ -1,33 +1,105 @@
+import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from './browser';
-import { openStudio, waitForBackend, waitForGrid } from './studio';
+import { openStudio, waitForBackend } from './studio';
 
 let browser: Browser;
+const SHOTS = 'test-results/learn';
 
 beforeAll(async () => {
   browser = await launchBrowser();
+  mkdirSync(SHOTS, { recursive: true });
 });
 afterAll(async () => {
   await browser?.close();
 });
 
+const stepText = (page: Page) => page.getByTestId('learn-step').textContent();
+const stepNumber = async (page: Page, name = 'step') => Number(new RegExp(`${name} (\\d+)`).exec((await stepText(page)) ?? '')?.[1]);
+
 describe('the classroom view', () => {
-  it('trains a GAN and a VAE side by side on the built-in phantoms, step by step and playing', async () => {
-    const { page, consoleErrors } = await openStudio(browser);
+  it('opens first on a fresh profile and starts at once; steps D, G and both; plays; keeps its session across stages', async () => {
+    // Straight to Learn on a fresh profile: the built-in phantoms are created at start-up.
+    const { page, consoleErrors } = await openStudio(browser, '/#/learn');
     await waitForBackend(page);
-    await waitForGrid(page);
-    await page.getByRole('link', { name: 'Learn' }).click();
-    await expect.poll(() => page.locator('select[name="learn-dataset"] option:checked').textContent()).toMatch(/Built-in head CT phantoms/);
+    if (!(await page.locator('#learn-title').count())) await page.getByRole('link', { name: 'Learn' }).click();
+    await expect.poll(() => page.locator('select[name="learn-dataset"] option:checked').textContent(), { timeout: 120_000 }).toMatch(/Built-in head CT phantoms/);
     await page.getByRole('button', { name: 'Start' }).click();
-    await expect.poll(() => page.getByTestId('learn-step').textContent(), { timeout: 60_000 }).toMatch(/step 0/);
+    await expect.poll(() => stepText(page), { timeout: 60_000 }).toMatch(/step 0/);
+
+    // D alone, then G alone, then a full step.
+    await page.getByRole('button', { name: 'Step D' }).click();
+    await expect.poll(() => stepText(page), { timeout: 60_000 }).toMatch(/step 1 · D updates 1 · G updates 0 · VAE steps 0/);
+    await page.keyboard.press('g');
+    await expect.poll(() => stepText(page), { timeout: 60_000 }).toMatch(/step 2 · D updates 1 · G updates 1 · VAE steps 0/);
     await page.getByRole('button', { name: 'Step', exact: true }).click();
-    await expect.poll(() => page.getByTestId('learn-step').textContent(), { timeout: 60_000 }).toMatch(/step 1\b/);
-    await page.getByRole('button', { name: 'Play' }).click();
-    await expect.poll(async () => Number(/step (\d+)/.exec((await page.getByTestId('learn-step').textContent()) ?? '')?.[1]), { timeout: 120_000 }).toBeGreaterThanOrEqual(6);
-    await page.getByRole('button', { name: 'Pause' }).click();
+    await expect.poll(() => stepText(page), { timeout: 60_000 }).toMatch(/step 3 · D updates 2 · G updates 2 · VAE steps 1/);
+    // Grids: real and fake with D's scores, originals and reconstructions, VAE samples.
+    expect(await page.getByTestId('learn-grid').count()).toBe(5);
+    expect(await page.getByTestId('kl-bars').locator('.bar').count()).toBe(16);
+    await expect.poll(() => page.getByTestId('gan-numbers').textContent()).toMatch(/‖∇G‖\s*\d/);
+
+    // The 2-D view draws, and draws again after steps: the generated points move.
+    const toy = page.getByTestId('toy-canvas');
+    const pixels = () =>
+      toy.evaluate((canvas: HTMLCanvasElement) => {
+        const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+        let hash = 0;
+        const colours = new Set<number>();
+        for (let i = 0; i < data.length; i += 4 * 7) {
+          hash = (hash * 31 + data[i] + 3 * data[i + 1] + 7 * data[i + 2]) | 0;
+          colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+        }
+        return { hash, colours: colours.size };
+      });
+    const before = await pixels();
+    expect(before.colours).toBeGreaterThan(20);
+    await page.getByRole('button', { name: '10 steps' }).click();
+    await expect.poll(() => stepNumber(page), { timeout: 120_000 }).toBe(13);
+    await expect.poll(async () => (await pixels()).hash, { timeout: 10_000 }).not.toBe(before.hash);
+    await page.screenshot({ path: `${SHOTS}/learn-stepped.png`, fullPage: true });
+
+    await page.keyboard.press(' ');
+    await expect.poll(() => stepNumber(page), { timeout: 120_000 }).toBeGreaterThanOrEqual(23);
+    await page.keyboard.press(' ');
     await page.getByRole('button', { name: 'Play' }).waitFor({ timeout: 60_000 });
-    expect(await page.getByTestId('sample-grid').count()).toBe(3);
+
+    // Leave the stage and come back: the session is where it was, charts included.
+    const left = await stepNumber(page);
+    await page.getByRole('link', { name: 'Data' }).click();
+    await page.locator('#learn-title').waitFor({ state: 'detached' });
+    await page.getByRole('link', { name: 'Learn' }).click();
+    await expect.poll(() => stepNumber(page), { timeout: 30_000 }).toBe(left);
+    await expect(page.getByRole('button', { name: 'Restart' }).isVisible()).resolves.toBe(true);
+    expect(await page.locator('.learn .chart').count()).toBeGreaterThanOrEqual(4);
+    await page.getByRole('button', { name: 'Step', exact: true }).click();
+    await expect.poll(() => stepNumber(page), { timeout: 60_000 }).toBe(left + 1);
+
+    // Presenter mode: larger grids.
+    const width = async () => (await page.getByTestId('learn-grid').first().boundingBox())!.width;
+    const small = await width();
+    await page.keyboard.press('f');
+    await expect.poll(width).toBeGreaterThan(1.5 * small);
+    await page.screenshot({ path: `${SHOTS}/learn-presenter.png` });
+    await page.keyboard.press('f');
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('a preset that provokes a failure gets it named: posterior collapse', async () => {
+    const { page, consoleErrors } = await openStudio(browser, '/#/learn');
+    await waitForBackend(page);
+    if (!(await page.locator('#learn-title').count())) await page.getByRole('link', { name: 'Learn' }).click();
+    await expect.poll(() => page.locator('select[name="learn-dataset"] option:checked').textContent(), { timeout: 120_000 }).toMatch(/phantoms/);
+    await page.locator('select[name="learn-preset"]').selectOption('posterior-collapse');
+    expect(await page.locator('input[name="learn-beta"]').inputValue()).toBe('500');
+    await page.getByRole('button', { name: 'Start' }).click();
+    await expect.poll(() => stepText(page), { timeout: 60_000 }).toMatch(/step 0/);
+    await page.locator('select[name="learn-every"]').selectOption('20');
+    await page.getByRole('button', { name: 'Play' }).click();
+    await page.locator('[data-failure="posterior-collapse"]').waitFor({ timeout: 240_000 });
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.screenshot({ path: `${SHOTS}/learn-posterior-collapse.png`, fullPage: true });
     expect(consoleErrors).toEqual([]);
   });
 });

@@ -1,82 +1,253 @@
 /**
- * The classroom: a small GAN and a small VAE trained side by side on the same images, in lockstep,
- * so a class can watch both learn step by step from the same fixed noise. No checkpoints: this is
- * a demonstration, restarted at will.
+ * The classroom: a small GAN and a small VAE trained side by side on the same images, plus a 2-D
+ * toy GAN, so a class can watch them learn step by step from fixed noise. The session lives here,
+ * in the worker, until it is restarted: the Learn stage may close and reopen and find it where it
+ * was (current()). No checkpoints: this is a demonstration, restarted at will.
+ *
+ * A step is one round: with `part` 'both', the GAN takes dSteps − 1 discriminator-only updates and
+ * then one update of both, the VAE one step and the toy the same as the GAN; with 'd' or 'g', the
+ * GAN and the toy update that network alone and the VAE waits.
  */
 import * as tf from '@tensorflow/tfjs';
 import { createModel, downloadBytes, readMetrics } from '../../models';
-import type { GenerativeModel } from '../../models/types';
+import type { Dcgan } from '../../models/dcgan';
+import type { Vae } from '../../models/vae';
 import type { KeyValueStore } from '../storage/keyValueStore';
 import { TrainingData } from '../training/trainingData';
+import type { MetricRow } from '../training/runTypes';
+import { ganFailures, meanPairwiseDistance, vaeFailures, type Failure, type FailureId } from './failures';
+import { Toy2d, type ToyDataset, type ToyView } from './toy2d';
+
+export type StepPart = 'both' | 'd' | 'g';
+
+export interface ClassroomSettings {
+  /** Adam learning rates of the GAN's discriminator and generator. */
+  lrD: number;
+  lrG: number;
+  /** Discriminator updates per generator update (in 'both' steps). */
+  dSteps: number;
+  ganLatent: number;
+  vaeLatent: number;
+  /** β of the VAE: the weight of its KL term. */
+  beta: number;
+  toyDataset: ToyDataset;
+}
+
+export const DEFAULT_SETTINGS: ClassroomSettings = { lrD: 2e-4, lrG: 2e-4, dSteps: 1, ganLatent: 32, vaeLatent: 16, beta: 1, toyDataset: 'ring' };
+
+export interface Preset {
+  id: string;
+  name: string;
+  /** The failure it provokes (null: a healthy start). */
+  provokes: FailureId | null;
+  /** What to watch for, in plain words. */
+  explanation: string;
+  settings: ClassroomSettings;
+}
+
+export const PRESETS: readonly Preset[] = [
+  {
+    id: 'balanced',
+    name: 'Balanced (the defaults)',
+    provokes: null,
+    explanation: 'Equal learning rates, one D step per G step, β = 1: both models learn; the GAN’s losses wobble around each other.',
+    settings: DEFAULT_SETTINGS,
+  },
+  {
+    id: 'mode-collapse',
+    name: 'Mode collapse',
+    provokes: 'mode-collapse',
+    explanation: 'The generator learns 25× faster than the discriminator from a 2-number code: it finds one image that fools D and repeats it. Watch the GAN grid become one face.',
+    settings: { ...DEFAULT_SETTINGS, lrG: 5e-3, lrD: 2e-4, ganLatent: 2 },
+  },
+  {
+    id: 'discriminator-wins',
+    name: 'A discriminator that wins',
+    provokes: 'discriminator-wins',
+    explanation: 'D takes five fast steps for each slow G step: it soon tells every fake from every real image, lossD drops to 0 and G’s gradient fades.',
+    settings: { ...DEFAULT_SETTINGS, lrD: 2e-3, lrG: 2e-5, dSteps: 5 },
+  },
+  {
+    id: 'posterior-collapse',
+    name: 'Posterior collapse',
+    provokes: 'posterior-collapse',
+    explanation: 'β = 500 makes every bit of information in the code too expensive: the KL falls to 0, the encoder is ignored and the VAE draws the same average head for every code.',
+    settings: { ...DEFAULT_SETTINGS, beta: 500 },
+  },
+];
 
 export interface ClassroomUpdate {
+  datasetId: string;
+  datasetName: string;
+  settings: ClassroomSettings;
+  /** Steps (rounds) taken, of any kind. */
   step: number;
+  dUpdates: number;
+  gUpdates: number;
+  vaeSteps: number;
+  /** The last step's numbers; empty before the first. */
   gan: Record<string, number>;
   vae: Record<string, number>;
   /** 16 samples each, from fixed noise, 0..255. */
   ganGrid: Uint8Array;
   vaeGrid: Uint8Array;
-  /** 16 real training images, for comparison. */
+  /** 16 real training images, and the VAE's reconstructions of them. */
   realGrid: Uint8Array;
+  reconGrid: Uint8Array;
+  /** D's probability of "real" for each tile of realGrid and of ganGrid. */
+  dScoresReal: number[];
+  dScoresFake: number[];
+  /** KL of each VAE latent dimension on the 16 real images (nats). */
+  klPerDimension: number[];
+  /** Mean pairwise distance (0..1) of the GAN grid and of the real grid: the GAN's diversity against the data's. */
+  ganDistance: number;
+  realDistance: number;
+  failures: Failure[];
+  toy: ToyView;
   resolution: number;
   msPerStep: number;
+  lastPart: StepPart | null;
+  playing: boolean;
+}
+
+/** What the Learn stage needs to reattach: the last update and every reading so far. */
+export interface ClassroomSession {
+  update: ClassroomUpdate;
+  ganRows: MetricRow[];
+  vaeRows: MetricRow[];
+  toyRows: MetricRow[];
 }
 
 const GRID = 16;
 const SEED = 7;
+const MAX_ROWS = 5000;
+
+export function checkSettings(s: ClassroomSettings): void {
+  const fail = (what: string) => {
+    throw new Error(`Classroom settings: ${what}`);
+  };
+  if (!(s.lrD > 0 && s.lrD <= 0.1) || !(s.lrG > 0 && s.lrG <= 0.1)) fail('learning rates must be in (0, 0.1]');
+  if (!Number.isInteger(s.dSteps) || s.dSteps < 1 || s.dSteps > 20) fail('D steps per G step must be 1 to 20');
+  for (const [name, v] of [['GAN latent size', s.ganLatent], ['VAE latent size', s.vaeLatent]] as const)
+    if (!Number.isInteger(v) || v < 1 || v > 256) fail(`${name} must be 1 to 256`);
+  if (!(s.beta >= 0 && s.beta <= 10000)) fail('β must be in [0, 10000]');
+}
+
+interface Session {
+  gan: Dcgan;
+  vae: Vae;
+  toy: Toy2d;
+  data: TrainingData;
+  settings: ClassroomSettings;
+  realImages: tf.Tensor4D;
+  realGrid: Uint8Array;
+  step: number;
+  vaeSteps: number;
+  ganRows: MetricRow[];
+  vaeRows: MetricRow[];
+  toyRows: MetricRow[];
+  last: ClassroomUpdate | null;
+}
 
 export class Classroom {
-  private gan: GenerativeModel | null = null;
-  private vae: GenerativeModel | null = null;
-  private data: TrainingData | null = null;
+  private session: Session | null = null;
   private playing = false;
-  private realGrid: Uint8Array = new Uint8Array(0);
+  /** Every operation runs after the previous one, so a restart never frees models mid-step. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private speed = { every: 5, delayMs: 0 };
 
-  constructor(private readonly store: KeyValueStore) {}
+  /** width: channels of the networks' first level (16 in the studio; tests use fewer for speed on the cpu backend). */
+  constructor(
+    private readonly store: KeyValueStore,
+    private readonly width = 16,
+  ) {}
 
-  async start(datasetId: string): Promise<ClassroomUpdate> {
-    this.stop();
-    this.data = await TrainingData.load(this.store, datasetId);
-    const { width, channels, name } = this.data.meta;
-    if (channels !== 1) throw new Error(`The classroom uses grey images; "${name}" is RGB`);
-    if (width > 64) throw new Error(`The classroom trains at 64 px at most, for speed; "${name}" is ${width} px`);
-    // Small enough to take a step in well under a second on a laptop CPU, big enough to learn shapes.
-    const common = { resolution: width, channels: 1 as const, numClasses: 0, batchSize: 16, seed: SEED };
-    this.gan = createModel({ kind: 'dcgan', ...common, width: 16, latentDim: 32 });
-    this.vae = createModel({ kind: 'vae', ...common, width: 16, latentDim: 16 });
-    const data = this.data;
-    this.realGrid = await downloadBytes(() => data.batch(0, GRID, SEED + 1, false).images);
-    return this.snapshot(0);
+  private serial<T>(op: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(op, op);
+    this.queue = next.catch(() => undefined);
+    return next;
   }
 
-  async step(steps: number): Promise<ClassroomUpdate> {
-    const { gan, vae, data } = this.require();
-    const t0 = performance.now();
-    let ganMetrics: tf.Tensor1D | null = null;
-    let vaeMetrics: tf.Tensor1D | null = null;
-    for (let i = 0; i < steps; i++) {
-      ganMetrics?.dispose();
-      vaeMetrics?.dispose();
-      for (const [model, set] of [[gan, 'gan'], [vae, 'vae']] as const) {
-        const batch = data.batch(model.step, model.config.batchSize, SEED, false);
-        const result = model.trainStep(batch.images, null);
-        batch.images.dispose();
-        if (set === 'gan') ganMetrics = result.metrics;
-        else vaeMetrics = result.metrics;
-      }
-    }
-    const update = await this.snapshot((performance.now() - t0) / Math.max(1, steps), ganMetrics, vaeMetrics);
-    ganMetrics?.dispose();
-    vaeMetrics?.dispose();
-    return update;
+  start(datasetId: string, settings: ClassroomSettings = DEFAULT_SETTINGS): Promise<ClassroomUpdate> {
+    checkSettings(settings);
+    this.playing = false;
+    return this.serial(async () => {
+      this.dispose();
+      const data = await TrainingData.load(this.store, datasetId);
+      const { width, channels, name } = data.meta;
+      if (channels !== 1) throw new Error(`The classroom uses grey images; "${name}" is RGB`);
+      if (width > 64) throw new Error(`The classroom trains at 64 px at most, for speed; "${name}" is ${width} px`);
+      // Small enough to take a step in well under a second on a laptop CPU, big enough to learn shapes.
+      const common = { resolution: width, channels: 1 as const, numClasses: 0, batchSize: 16, seed: SEED, width: this.width };
+      const gan = createModel({ kind: 'dcgan', ...common, latentDim: settings.ganLatent }) as Dcgan;
+      const vae = createModel({ kind: 'vae', ...common, latentDim: settings.vaeLatent, beta: settings.beta }) as Vae;
+      gan.setLearningRates({ d: settings.lrD, g: settings.lrG });
+      const realImages = data.batch(0, GRID, SEED + 1, false).images;
+      const realGrid = await downloadBytes(() => realImages.clone());
+      this.session = {
+        gan,
+        vae,
+        toy: new Toy2d(settings.toyDataset),
+        data,
+        settings: { ...settings },
+        realImages,
+        realGrid,
+        step: 0,
+        vaeSteps: 0,
+        ganRows: [],
+        vaeRows: [],
+        toyRows: [],
+        last: null,
+      };
+      return this.snapshot(0, null, null, null);
+    });
   }
 
-  /** Steps until paused, reporting after every `every` steps. */
-  async play(every: number, onUpdate: (update: ClassroomUpdate) => void): Promise<void> {
+  /** Learning rates and D steps change at once; latent sizes, β and the toy data set need a restart. */
+  configure(settings: ClassroomSettings): Promise<ClassroomUpdate> {
+    checkSettings(settings);
+    return this.serial(async () => {
+      const s = this.require();
+      s.gan.setLearningRates({ d: settings.lrD, g: settings.lrG });
+      s.settings = { ...s.settings, lrD: settings.lrD, lrG: settings.lrG, dSteps: settings.dSteps };
+      const last = s.last!;
+      return (s.last = { ...last, settings: { ...s.settings } });
+    });
+  }
+
+  step(steps: number, part: StepPart = 'both'): Promise<ClassroomUpdate> {
+    if (!Number.isInteger(steps) || steps < 1 || steps > 1000) throw new Error(`Steps must be 1 to 1000, got ${steps}`);
+    return this.serial(() => this.advance(steps, part));
+  }
+
+  /** The session as it stands (after the step in progress), or null before the first start. */
+  current(): Promise<ClassroomSession | null> {
+    return this.serial(async () => {
+      const s = this.session;
+      if (!s?.last) return null;
+      return { update: { ...s.last, playing: this.playing }, ganRows: s.ganRows, vaeRows: s.vaeRows, toyRows: s.toyRows };
+    });
+  }
+
+  setSpeed(every: number, delayMs: number): void {
+    if (!Number.isInteger(every) || every < 1 || every > 200) throw new Error(`Steps per update must be 1 to 200, got ${every}`);
+    if (!(delayMs >= 0 && delayMs <= 10000)) throw new Error(`Delay must be 0 to 10000 ms, got ${delayMs}`);
+    this.speed = { every, delayMs };
+  }
+
+  /** Steps until paused, reporting after every `every` steps (changeable with setSpeed while playing). */
+  async play(every: number, delayMs: number, part: StepPart, onUpdate: (update: ClassroomUpdate) => void): Promise<void> {
+    this.setSpeed(every, delayMs);
+    this.require();
     this.playing = true;
-    while (this.playing && this.gan) {
-      onUpdate(await this.step(every));
-      await new Promise((resolve) => setTimeout(resolve, 0));
+    try {
+      while (this.playing && this.session) {
+        onUpdate(await this.serial(() => this.advance(this.speed.every, part)));
+        if (!this.playing) break;
+        await new Promise((resolve) => setTimeout(resolve, this.speed.delayMs));
+      }
+    } finally {
+      this.playing = false;
     }
   }
 
@@ -84,31 +255,130 @@ export class Classroom {
     this.playing = false;
   }
 
+  get isPlaying(): boolean {
+    return this.playing;
+  }
+
+  /** Ends the session and frees its models (a restart or "delete all my data"). */
   stop(): void {
     this.playing = false;
-    this.gan?.dispose();
-    this.vae?.dispose();
-    this.gan = this.vae = null;
-    this.data = null;
+    void this.serial(async () => this.dispose());
   }
 
-  private async snapshot(msPerStep: number, ganMetrics: tf.Tensor1D | null = null, vaeMetrics: tf.Tensor1D | null = null): Promise<ClassroomUpdate> {
-    const { gan, vae, data } = this.require();
-    const grid = (model: GenerativeModel) => downloadBytes(() => model.generate(model.sampleLatent(GRID, SEED), null));
-    return {
-      step: gan.step,
-      gan: ganMetrics ? await readMetrics(gan.metricNames, ganMetrics) : {},
-      vae: vaeMetrics ? await readMetrics(vae.metricNames, vaeMetrics) : {},
-      ganGrid: await grid(gan),
-      vaeGrid: await grid(vae),
-      realGrid: this.realGrid,
-      resolution: data.meta.width,
-      msPerStep,
+  private dispose(): void {
+    const s = this.session;
+    if (!s) return;
+    s.gan.dispose();
+    s.vae.dispose();
+    s.toy.dispose();
+    s.realImages.dispose();
+    this.session = null;
+  }
+
+  private async advance(steps: number, part: StepPart): Promise<ClassroomUpdate> {
+    const s = this.require();
+    const { gan, vae, toy, data } = s;
+    const t0 = performance.now();
+    let ganMetrics: tf.Tensor1D | null = null;
+    let vaeMetrics: tf.Tensor1D | null = null;
+    const ganStep = (parts: { d: boolean; g: boolean }) => {
+      const batch = data.batch(gan.step, gan.config.batchSize, SEED, false);
+      ganMetrics?.dispose();
+      ganMetrics = gan.trainParts(batch.images, null, parts).metrics;
+      batch.images.dispose();
+      toy.step(parts);
     };
+    for (let i = 0; i < steps; i++) {
+      if (part === 'both') {
+        for (let k = 1; k < s.settings.dSteps; k++) ganStep({ d: true, g: false });
+        ganStep({ d: true, g: true });
+        const batch = data.batch(vae.step, vae.config.batchSize, SEED, false);
+        vaeMetrics?.dispose();
+        vaeMetrics = vae.trainStep(batch.images, null).metrics;
+        batch.images.dispose();
+        s.vaeSteps++;
+      } else {
+        ganStep({ d: part === 'd', g: part === 'g' });
+      }
+      s.step++;
+    }
+    try {
+      return await this.snapshot((performance.now() - t0) / steps, ganMetrics, vaeMetrics, part);
+    } finally {
+      (ganMetrics as tf.Tensor1D | null)?.dispose();
+      (vaeMetrics as tf.Tensor1D | null)?.dispose();
+    }
   }
 
-  private require() {
-    if (!this.gan || !this.vae || !this.data) throw new Error('The classroom has not been started');
-    return { gan: this.gan, vae: this.vae, data: this.data };
+  private async snapshot(msPerStep: number, ganMetrics: tf.Tensor1D | null, vaeMetrics: tf.Tensor1D | null, part: StepPart | null): Promise<ClassroomUpdate> {
+    const s = this.require();
+    const { gan, vae, toy, realImages } = s;
+    const r = s.data.meta.width;
+    const ganGrid = await downloadBytes(() => gan.generate(gan.sampleLatent(GRID, SEED), null));
+    const vaeGrid = await downloadBytes(() => vae.generate(vae.sampleLatent(GRID, SEED), null));
+    const reconGrid = await downloadBytes(() => vae.reconstruct(realImages, null));
+    const scores = tf.tidy(() => {
+      const fakes = gan.generate(gan.sampleLatent(GRID, SEED), null);
+      return tf.concat([gan.score(realImages, null), gan.score(fakes, null)]);
+    });
+    const kl = vae.klPerDimension(realImages, null);
+    const [scoreValues, klValues] = await Promise.all([scores.data(), kl.data()]);
+    tf.dispose([scores, kl]);
+    const ganValues = ganMetrics ? await readMetrics(gan.metricNames, ganMetrics) : {};
+    const vaeValues = vaeMetrics ? await readMetrics(vae.metricNames, vaeMetrics) : {};
+    const toyView = await toy.view();
+    const now = Date.now();
+    const push = (rows: MetricRow[], values: Record<string, number>) => {
+      if (!Object.keys(values).length) return;
+      rows.push({ step: s.step, time: now, values });
+      if (rows.length > MAX_ROWS) rows.splice(0, rows.length - MAX_ROWS);
+    };
+    push(s.ganRows, ganValues);
+    push(s.vaeRows, vaeValues);
+    push(s.toyRows, toyView.metrics);
+    const tile = r * r;
+    const ganDistance = meanPairwiseDistance(ganGrid, GRID, tile);
+    const realDistance = meanPairwiseDistance(s.realGrid, GRID, tile);
+    const klPerDimension = Array.from(klValues);
+    const rows = (list: MetricRow[]) => list.slice(-5).map((row) => row.values);
+    const failures = [
+      ...ganFailures({ steps: gan.step, rows: rows(s.ganRows), fakeDistance: ganDistance, realDistance }),
+      ...vaeFailures({ steps: s.vaeSteps, rows: rows(s.vaeRows), klPerDimension }),
+      // The toy has no grid to compare; its collapse shows in the picture, its winning D in the numbers.
+      ...ganFailures({ steps: toy.gUpdates + toy.dUpdates, rows: rows(s.toyRows), fakeDistance: NaN, realDistance: NaN }, 'toy'),
+    ];
+    const update: ClassroomUpdate = {
+      datasetId: s.data.meta.id,
+      datasetName: s.data.meta.name,
+      settings: { ...s.settings },
+      step: s.step,
+      dUpdates: toy.dUpdates,
+      gUpdates: toy.gUpdates,
+      vaeSteps: s.vaeSteps,
+      gan: ganValues,
+      vae: vaeValues,
+      ganGrid,
+      vaeGrid,
+      realGrid: s.realGrid,
+      reconGrid,
+      dScoresReal: Array.from(scoreValues.slice(0, GRID)),
+      dScoresFake: Array.from(scoreValues.slice(GRID)),
+      klPerDimension,
+      ganDistance,
+      realDistance,
+      failures,
+      toy: toyView,
+      resolution: r,
+      msPerStep,
+      lastPart: part,
+      playing: this.playing,
+    };
+    s.last = update;
+    return update;
+  }
+
+  private require(): Session {
+    if (!this.session) throw new Error('The classroom has not been started');
+    return this.session;
   }
 }

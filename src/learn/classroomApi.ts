@@ -1,20 +1,30 @@
-/** The classroom as the worker exposes it: a GAN and a VAE trained side by side, step by step. */
-import type { Classroom, ClassroomUpdate } from './classroom';
+/** The classroom as the worker exposes it: a GAN, a VAE and a 2-D toy GAN trained side by side, step by step. */
+import type { Classroom, ClassroomSession, ClassroomSettings, ClassroomUpdate, StepPart } from './classroom';
 
 export interface ClassroomApi {
-  start(datasetId: string): Promise<ClassroomUpdate>;
-  step(steps: number): Promise<ClassroomUpdate>;
-  /** Trains until paused, reporting every `every` steps; resolves when paused. */
-  play(every: number, onUpdate: (update: ClassroomUpdate) => void): Promise<void>;
+  start(datasetId: string, settings?: ClassroomSettings): Promise<ClassroomUpdate>;
+  /** `part`: 'both' (a full round), 'd' (the discriminators alone) or 'g' (the generators alone). */
+  step(steps: number, part?: StepPart): Promise<ClassroomUpdate>;
+  /** Learning rates and D steps per G step, applied to the running session. */
+  configure(settings: ClassroomSettings): Promise<ClassroomUpdate>;
+  /** The running session (last update and every reading), or null: the Learn stage reattaches with it. */
+  current(): Promise<ClassroomSession | null>;
+  /** Trains until paused, reporting every `every` steps after a `delayMs` pause; resolves when paused. */
+  play(every: number, delayMs: number, part: StepPart, onUpdate: (update: ClassroomUpdate) => void): Promise<void>;
+  /** Changes play's steps per update and delay while it runs. */
+  setSpeed(every: number, delayMs: number): Promise<void>;
   pause(): Promise<void>;
   stop(): Promise<void>;
 }
 
 export function createClassroomApi(classroom: Classroom, ready: () => Promise<unknown>): ClassroomApi {
   return {
-    start: async (datasetId) => (await ready(), classroom.start(datasetId)),
-    step: (steps) => classroom.step(steps),
-    play: (every, onUpdate) => classroom.play(every, onUpdate),
+    start: async (datasetId, settings) => (await ready(), classroom.start(datasetId, settings)),
+    step: (steps, part) => classroom.step(steps, part),
+    configure: (settings) => classroom.configure(settings),
+    current: () => classroom.current(),
+    play: (every, delayMs, part, onUpdate) => classroom.play(every, delayMs, part, onUpdate),
+    setSpeed: async (every, delayMs) => classroom.setSpeed(every, delayMs),
     pause: async () => classroom.pause(),
     stop: async () => classroom.stop(),
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { COLLAPSE_RATIO, ganFailures, meanPairwiseDistance, meanPairwiseSimilarity, MIN_STEPS, recentMean, vaeFailures } from './failures';
+import { COLLAPSE_RATIO, ganFailures, meanPairwiseDistance, meanPairwiseSimilarity, MIN_GAN_STEPS, MIN_STEPS, recentMean, vaeFailures } from './failures';
 
 /** `count` tiles of `size` pixels; tile i is filled by fill(i, p). */
 function grid(count: number, size: number, fill: (i: number, p: number) => number): Uint8Array {
@@ -28,7 +28,7 @@ describe('failure detection', () => {
 
   it('names a discriminator that wins (lossD near 0, or perfect verdicts), not a balanced game', () => {
     const rows = (r: Record<string, number>) => Array.from({ length: 5 }, () => r);
-    const base = { steps: 100, fakeDistance: 0.2, realDistance: 0.2 };
+    const base = { steps: MIN_GAN_STEPS, fakeDistance: 0.2, realDistance: 0.2 };
     expect(ganFailures({ ...base, rows: rows(healthy) })).toEqual([]);
     expect(ganFailures({ ...base, rows: rows({ ...healthy, lossD: 0.02 }) }).map((f) => f.id)).toEqual(['discriminator-wins']);
     expect(ganFailures({ ...base, rows: rows({ ...healthy, lossD: 0.3, dReal: 0.95, dFake: 0.05 }) }).map((f) => f.id)).toEqual(['discriminator-wins']);
@@ -44,10 +44,10 @@ describe('failure detection', () => {
     const realDistance = distance(real);
     expect(distance(collapsed)).toBeLessThan(COLLAPSE_RATIO * realDistance);
     const rows = [healthy];
-    expect(ganFailures({ steps: 100, rows, fakeDistance: distance(collapsed), realDistance }).map((f) => f.id)).toEqual(['mode-collapse']);
-    expect(ganFailures({ steps: 100, rows, fakeDistance: distance(varied), realDistance })).toEqual([]);
+    expect(ganFailures({ steps: MIN_GAN_STEPS, rows, fakeDistance: distance(collapsed), realDistance }).map((f) => f.id)).toEqual(['mode-collapse']);
+    expect(ganFailures({ steps: MIN_GAN_STEPS, rows, fakeDistance: distance(varied), realDistance })).toEqual([]);
     // Before the warm-up an untrained generator is not called collapsed.
-    expect(ganFailures({ steps: MIN_STEPS - 1, rows, fakeDistance: distance(collapsed), realDistance })).toEqual([]);
+    expect(ganFailures({ steps: MIN_GAN_STEPS - 1, rows, fakeDistance: distance(collapsed), realDistance })).toEqual([]);
   });
 
   it('names divergence at once', () => {
@@ -60,6 +60,6 @@ describe('failure detection', () => {
     expect(vaeFailures({ steps: 100, rows, klPerDimension: [2, 1.5, 0.8, 0.3, 0.01] })).toEqual([]);
     expect(vaeFailures({ steps: 100, rows, klPerDimension: [0.05, 0.04, 0.01, 0.02] }).map((f) => f.id)).toEqual(['posterior-collapse']);
     expect(vaeFailures({ steps: 100, rows, klPerDimension: [3, 0.01, 0.01, 0.01] }).map((f) => f.id)).toEqual(['posterior-collapse']);
-    expect(vaeFailures({ steps: 5, rows, klPerDimension: [0, 0, 0, 0] })).toEqual([]);
+    expect(vaeFailures({ steps: MIN_STEPS - 1, rows, klPerDimension: [0, 0, 0, 0] })).toEqual([]);
   });
 });

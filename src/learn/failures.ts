@@ -13,7 +13,10 @@
  *   image (the codes carry almost nothing about the image, so every sample decodes alike), or
  *   at most one dimension is active (KL > 0.05).
  * - **Divergence**: a loss is not a finite number.
- * Rules wait for a warm-up (`MIN_STEPS`): an untrained model looks collapsed and undecided.
+ * Rules wait for a warm-up: an untrained VAE has not yet chosen its codes (`MIN_STEPS`), and a
+ * GAN's first hundred-odd steps are normally won by D while G still draws near-uniform grey, which
+ * would read as both failures (`MIN_GAN_STEPS`, measured in the studio: at step 40 of a balanced
+ * run at 64 px, lossD ≈ 0.07 and the grid is uniform grey, yet the run recovers).
  */
 
 export type FailureId = 'discriminator-wins' | 'mode-collapse' | 'posterior-collapse' | 'diverged';
@@ -27,6 +30,7 @@ export interface Failure {
 }
 
 export const MIN_STEPS = 30;
+export const MIN_GAN_STEPS = 200;
 export const LOSS_D_NEAR_ZERO = 0.1;
 export const COLLAPSE_RATIO = 0.35;
 export const KL_NEAR_ZERO = 0.5;
@@ -82,7 +86,7 @@ export function ganFailures(e: GanEvidence, model: 'gan' | 'toy' = 'gan'): Failu
   const last = e.rows[e.rows.length - 1];
   if (last && (!Number.isFinite(last.lossD) || !Number.isFinite(last.lossG)))
     return [{ id: 'diverged', model, title: 'Training diverged', detail: 'A loss is no longer a number: the weights blew up. Restart with smaller learning rates.' }];
-  if (e.steps < MIN_STEPS || e.rows.length === 0) return out;
+  if (e.steps < MIN_GAN_STEPS || e.rows.length === 0) return out;
   const lossD = recentMean(e.rows, 'lossD');
   const dReal = recentMean(e.rows, 'dReal');
   const dFake = recentMean(e.rows, 'dFake');

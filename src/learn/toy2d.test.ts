@@ -28,6 +28,7 @@ describe('the 2-D classroom', () => {
   });
 
   it('a D-only step changes only D, a G-only step only G, without leaking tensors', () => {
+    const initial = tf.memory().numTensors;
     const toy = new Toy2d('ring', 5);
     const before = tf.memory().numTensors;
     const [d0, g0] = [toy.weights('d'), toy.weights('g')];
@@ -45,6 +46,8 @@ describe('the 2-D classroom', () => {
     expect(settled - before).toBeLessThan(40); // Adam's slots, created on first use
     expect([toy.dUpdates, toy.gUpdates]).toEqual([7, 7]);
     toy.dispose();
+    expect(tf.memory().numTensors).toBe(initial);
+
   });
 
   it('a trained D scores real points above fakes and its arrows point fakes towards the data; training brings fakes closer', async () => {

@@ -75,7 +75,12 @@ interface Mlp {
   b3: tf.Variable;
 }
 
+/** Inside a tidy, so the initial values are freed once copied into the variables. */
 function mlp(name: string, out: number, seed: number): Mlp {
+  return tf.tidy(() => initMlp(name, out, seed) as unknown as tf.NamedTensorMap) as unknown as Mlp;
+}
+
+function initMlp(name: string, out: number, seed: number): Mlp {
   const he = (shape: [number, number], s: number) => tf.variable(tf.randomNormal(shape, 0, Math.sqrt(2 / shape[0]), 'float32', s), true, `${name}/${s}`);
   const zeros = (n: number, s: string) => tf.variable(tf.zeros([n]), true, `${name}/${s}`);
   return { w1: he([2, HIDDEN], seed), b1: zeros(HIDDEN, 'b1'), w2: he([HIDDEN, HIDDEN], seed + 1), b2: zeros(HIDDEN, 'b2'), w3: he([HIDDEN, out], seed + 2), b3: zeros(out, 'b3') };
@@ -95,6 +100,11 @@ function bce(logits: tf.Tensor, target: number): tf.Scalar {
 
 function norm(grads: tf.NamedTensorMap): tf.Scalar {
   return tf.sqrt(tf.addN(Object.values(grads).map((g) => g.square().sum()))) as tf.Scalar;
+}
+
+/** Gradients as the optimiser's list of named tensors. */
+function named(grads: tf.NamedTensorMap): { name: string; tensor: tf.Tensor }[] {
+  return Object.entries(grads).map(([name, tensor]) => ({ name, tensor }));
 }
 
 let instances = 0;
@@ -147,7 +157,7 @@ export class Toy2d {
     const s = this.steps++;
     const values = tf.tidy(() => {
       const real = tf.tensor2d(sampleToy(this.dataset, BATCH, this.seed * 1000 + s), [BATCH, 2]);
-      const z = tf.randomNormal([BATCH, 2], 0, 1, 'float32', this.seed * 7919 + s);
+      const z = tf.randomNormal([BATCH, 2], 0, 1, 'float32', this.seed * 7919 + s) as tf.Tensor2D;
       const fake = forward(this.g, z);
       let dReal!: tf.Tensor;
       let dFake!: tf.Tensor;
@@ -158,9 +168,9 @@ export class Toy2d {
         dFake = tf.keep(tf.sigmoid(fakeLogits).mean());
         return bce(realLogits, 1).add(bce(fakeLogits, 0)) as tf.Scalar;
       }, vars(this.d));
-      if (parts.d) this.dOpt.applyGradients(d.grads);
+      if (parts.d) this.dOpt.applyGradients(named(d.grads));
       const g = tf.variableGrads(() => bce(forward(this.d, forward(this.g, z)), 1), vars(this.g));
-      if (parts.g) this.gOpt.applyGradients(g.grads);
+      if (parts.g) this.gOpt.applyGradients(named(g.grads));
       const out = tf.stack([d.value, g.value, dReal, dFake, norm(d.grads), norm(g.grads)]);
       tf.dispose([dReal, dFake]);
       return out;

@@ -1,0 +1,64 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { savePhantomDataset } from '../datasets/phantomDataset';
+import { openMemoryStore } from '../storage/memoryStore';
+import type { KeyValueStore } from '../storage/keyValueStore';
+import { Classroom, DEFAULT_SETTINGS, PRESETS } from './classroom';
+
+let store: KeyValueStore;
+let datasetId: string;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  store = openMemoryStore();
+  datasetId = (await savePhantomDataset(store, { modality: 'head-ct', size: 32, count: 64, seed: 1 }, () => {})).id;
+});
+
+describe('the classroom', () => {
+  it('keeps its session for current() and steps D alone, G alone or both', async () => {
+    const classroom = new Classroom(store, 2);
+    expect(await classroom.current()).toBeNull();
+    const first = await classroom.start(datasetId);
+    expect(first.step).toBe(0);
+    expect(first.dScoresReal).toHaveLength(16);
+    expect(first.klPerDimension).toHaveLength(DEFAULT_SETTINGS.vaeLatent);
+    await classroom.step(1, 'd');
+    await classroom.step(2, 'g');
+    const both = await classroom.step(1, 'both');
+    expect([both.step, both.dUpdates, both.gUpdates, both.vaeSteps]).toEqual([4, 2, 3, 1]);
+    expect(both.reconGrid).toHaveLength(16 * 32 * 32);
+    for (const p of [...both.dScoresReal, ...both.dScoresFake]) expect(p > 0 && p < 1).toBe(true);
+    const session = await classroom.current();
+    expect(session?.update.step).toBe(4);
+    expect(session?.ganRows.map((r) => r.step)).toEqual([1, 3, 4]);
+    expect(session?.vaeRows.map((r) => r.step)).toEqual([4]);
+    // D steps per G step: a round with 3 takes two D-only updates, then one of both.
+    await classroom.configure({ ...DEFAULT_SETTINGS, dSteps: 3 });
+    const round = await classroom.step(1);
+    expect([round.dUpdates, round.gUpdates]).toEqual([5, 4]);
+    classroom.stop();
+    expect(await classroom.current()).toBeNull();
+  });
+
+  it('plays until paused, and frees every tensor when stopped', async () => {
+    const before = tf.memory().numTensors;
+    const classroom = new Classroom(store, 2);
+    await classroom.start(datasetId);
+    const steps: number[] = [];
+    await classroom.play(2, 0, 'both', (u) => {
+      steps.push(u.step);
+      if (steps.length === 3) classroom.pause();
+    });
+    expect(steps).toEqual([2, 4, 6]);
+    classroom.stop();
+    await classroom.current();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('refuses settings out of range', async () => {
+    const classroom = new Classroom(store, 2);
+    expect(() => classroom.start(datasetId, { ...DEFAULT_SETTINGS, dSteps: 0 })).toThrow(/D steps/);
+    expect(() => classroom.start(datasetId, { ...DEFAULT_SETTINGS, lrG: 0 })).toThrow(/learning rates/);
+    expect(PRESETS.map((p) => p.provokes)).toEqual([null, 'mode-collapse', 'discriminator-wins', 'posterior-collapse']);
+  });
+});

@@ -260,7 +260,8 @@ export class Trainer {
       if (!t.data.every(Number.isFinite)) return this.rollback(`non-finite weights in ${t.name}`);
     }
     this.record.step = state.step;
-    const quality = await this.measureQuality();
+    // An untrained model is never the best, and measuring it would hold up creating the run.
+    const quality = state.step > 0 ? await this.measureQuality() : undefined;
     if (quality) {
       const row = this.record.history.findLast((r) => r.step === state.step);
       if (row) row.values[QUALITY_METRIC] = quality.value;

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { encode as encodePng } from 'fast-png';
 import { gzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { hasShared, sharedPath, SHARED_SKIP_MESSAGE } from '../testing/sharedData';
+import { hasShared, SHARED_DIR, sharedPath, SHARED_SKIP_MESSAGE } from '../testing/sharedData';
 import { decodeJpeg2000 } from './dicom/codecs';
 import { ImportJobs, type ImportSettings } from './importJob';
 import { MAX_FRAMES, MAX_INFLATED_BYTES } from './limits';
@@ -15,6 +15,7 @@ import { writeNpz } from './npy';
 import { importFiles, unexpectedFailure, type ImportOptions } from './pipeline';
 import type { LabelSource } from './labels';
 import type { ImportFile } from './types';
+import { buildCorpus } from './testing/fuzz/corpus';
 import { deflateWithZeros, gzipWithZeros, writeZip, zipEntryWithZeros, zlibWithZeros } from './testing/fuzz/bombs';
 import { deflatedDicom, deflatedImageDicom, ihdr, imageDicom, niftiHeader, niftiVolume, npyHeader, npzOf, palettePng, pngFromChunks } from './testing/fuzz/fixtures';
 import { openMemoryStore } from '../storage/memoryStore';
@@ -118,7 +119,16 @@ describe('one bad file never aborts the import', () => {
 describe('clear reasons', () => {
   it('a bare number thrown by a wasm codec becomes words', async () => {
     expect(unexpectedFailure(260408)).toBe('the decoder stopped on corrupt or unsupported data');
+    expect(unexpectedFailure(new TypeError("Cannot read properties of undefined (reading '1')"))).toBe('could not be read: the decoder failed on corrupt data');
     await expect(decodeJpeg2000(new Uint8Array([0xff, 0x4f, 0xff, 0x51, 0, 5, 1, 2, 3, 4, 5, 6, 7, 8]))).rejects.toThrow(/JPEG 2000 codestream could not be decoded/);
+  });
+
+  it('a corrupt colour JPEG frame gets a codec reason, not a TypeError (found by npm run fuzz -- --count 1000 --seed 1000)', async (context) => {
+    if (!hasShared) return context.skip(SHARED_SKIP_MESSAGE);
+    const found = buildCorpus({ sharedDir: SHARED_DIR, mutations: 259, seed: 1000 }).filter((c) => /^m00(023|258)-/.test(c.name));
+    expect(found).toHaveLength(2);
+    const { reasons } = await run(found.map((c) => file(c.name, c.bytes)));
+    for (const c of found) expect(reasons[c.name]).toMatch(/^JPEG codestream could not be decoded \(corrupt or unsupported\)$/);
   });
 
   it('a constant DICOM imports (it was refused as NaN/Inf), and a blank frame keeps the frames after it', async () => {

@@ -44,6 +44,8 @@ function createYielder(everyMs = 50): () => Promise<void> {
 export function unexpectedFailure(error: unknown): string {
   if (typeof error === 'number') return 'the decoder stopped on corrupt or unsupported data';
   if (error instanceof RangeError && /allocation|array length|buffer/i.test(error.message)) return `too large to decode in memory (${error.message})`;
+  // A TypeError from inside a decoder ("reading '1' of undefined") is a symptom of corrupt input, not a reason.
+  if (error instanceof TypeError) return 'could not be read: the decoder failed on corrupt data';
   return `could not be read: the file looks corrupt (${errorMessage(error)})`;
 }
 

@@ -7,6 +7,7 @@ import type { DataSet, Element } from 'dicom-parser';
 import { decode as decodeJpegJs } from 'jpeg-js';
 import { Decoder as JpegLosslessDecoder } from 'jpeg-lossless-decoder-js';
 import { ImportError } from '../types';
+import { errorMessage } from '../../core/errorMessage';
 import { decodeJpeg2000, decodeJpegBaseline8, decodeJpegExtended12, decodeJpegLs } from './codecs';
 import { decodeRleFrame } from './rle';
 import type { FrameEncoding } from './transferSyntax';
@@ -123,7 +124,7 @@ export async function readStoredFrame(
       checkCodestreamSize(frame, rows, columns);
       const decoder = new JpegLosslessDecoder();
       const copy = frame.slice();
-      const decoded = decoder.decode(copy.buffer, 0, copy.length, bytesPerSample) as Uint8Array | Uint16Array;
+      const decoded = corruptCodestream('JPEG lossless', () => decoder.decode(copy.buffer, 0, copy.length, bytesPerSample) as Uint8Array | Uint16Array);
       if (decoded.length < expected) throw new ImportError('JPEG lossless frame decoded short');
       const values = Int32Array.from(decoded.subarray(0, expected));
       if (signed) signExtend(values, bitsStored);
@@ -157,6 +158,20 @@ export async function readStoredFrame(
       const interleaved = encoding === 'jpeg-ls' && spp > 1 && isPlanarJpegLs(frame) ? planarToInterleaved(values, rows * columns, spp) : values;
       return { values: interleaved, convertedToRgb: spp === 3 && encoding !== 'jpeg-ls' };
     }
+  }
+}
+
+/**
+ * Runs a JavaScript decoder on a codestream. On corrupt data these fail inside themselves
+ * ("Cannot read properties of undefined"), which tells a user nothing: say which codec gave up.
+ */
+function corruptCodestream<T>(codec: string, decode: () => T): T {
+  try {
+    return decode();
+  } catch (error) {
+    if (error instanceof ImportError) throw error;
+    const detail = error instanceof TypeError || error instanceof RangeError ? '' : `: ${errorMessage(error)}`;
+    throw new ImportError(`${codec} codestream could not be decoded (corrupt or unsupported${detail})`);
   }
 }
 
@@ -226,7 +241,7 @@ function jpegNeedsColourTransform(frame: Uint8Array, photometric: string): boole
 
 function decodeColourJpeg(frame: Uint8Array, rows: number, columns: number, photometric: string): StoredFrame {
   const colorTransform = jpegNeedsColourTransform(frame, photometric);
-  const decoded = decodeJpegJs(frame, { useTArray: true, formatAsRGBA: false, colorTransform, maxResolutionInMP: 100 });
+  const decoded = corruptCodestream('JPEG', () => decodeJpegJs(frame, { useTArray: true, formatAsRGBA: false, colorTransform, maxResolutionInMP: 100 }));
   if (decoded.width !== columns || decoded.height !== rows) {
     throw new ImportError(`codestream is ${decoded.width}x${decoded.height} but the header says ${columns}x${rows}`);
   }

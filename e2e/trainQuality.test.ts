@@ -37,12 +37,22 @@ describe('the Train stage says what "best" means and measures it', () => {
     await fill(page, 'model-batchSize', 8);
     await fill(page, 'model-latentDim', 16);
     await fill(page, 'model-width', 4);
-    await fill(page, 'run-totalSteps', 20);
+    await fill(page, 'run-totalSteps', 80);
     await fill(page, 'run-readbackEvery', 5);
-    await fill(page, 'run-sampleEvery', 10);
-    await fill(page, 'run-checkpointEvery', 10);
+    await fill(page, 'run-sampleEvery', 20);
+    await fill(page, 'run-checkpointEvery', 20);
     await fill(page, 'run-samplesPerClass', 4);
     await page.getByRole('button', { name: 'Create and train' }).click();
+    // While it trains: a time left from the step rate, and never two different ones side by side (it
+    // once said "about 16 s left" beside "8 min left"). One snapshot of the page's text per poll.
+    const timesLeft = () => page.evaluate(() => document.body.innerText.match(/\d+(\.\d)? (s|min|h) left/g) ?? []);
+    await expect.poll(async () => (await timesLeft()).length, { timeout: 120_000, interval: 200 }).toBeGreaterThan(0);
+    if (process.env.PHANTOM_SCREENSHOTS) await page.screenshot({ path: join(process.env.PHANTOM_SCREENSHOTS, 'train-stage-running.png'), fullPage: true });
+    for (let i = 0; i < 10; i++) {
+      const seen = await timesLeft();
+      expect(new Set(seen).size).toBeLessThanOrEqual(1);
+      await page.waitForTimeout(300);
+    }
     await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 240_000, interval: 1000 }).toBe('finished');
     await expect.poll(() => page.getByTestId('run-best').textContent(), { timeout: 30_000 }).toMatch(/lowest KID \([\d.e+-]+\) of \d+ generated images against\s+\d+ held-out real images/);
     await page.getByTestId('chart-Quality: KID against held-out images (lower is better)').waitFor();

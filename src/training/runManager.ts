@@ -128,7 +128,9 @@ export class RunManager {
    * (shown read-only here) or was cut off (crash, reload) and can be resumed.
    */
   private withLiveStatus(record: RunRecord, trained: Set<string>): RunRecord {
-    if (record.status !== 'running' || this.active?.trainer.runId === record.id) return record;
+    // The run this tab trains: the trainer's live record, not the one saved at the last checkpoint.
+    if (this.active?.trainer.runId === record.id) return this.active.trainer.liveRecord;
+    if (record.status !== 'running') return record;
     return trained.has(record.id) ? { ...record, trainingElsewhere: true } : { ...record, status: 'interrupted' };
   }
 

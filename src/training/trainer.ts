@@ -90,6 +90,11 @@ export class Trainer {
     return this.record.id;
   }
 
+  /** The run as it is now: its step and every readback so far (the stored record is only rewritten at checkpoints). */
+  get liveRecord(): RunRecord {
+    return this.record;
+  }
+
   static async create(store: KeyValueStore, id: string, settings: RunSettings, hooks: TrainerHooks): Promise<Trainer> {
     validateSettings(settings);
     const data = await TrainingData.load(store, settings.datasetId);

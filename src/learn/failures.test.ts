@@ -46,6 +46,10 @@ describe('failure detection', () => {
     const rows = [healthy];
     expect(ganFailures({ steps: MIN_GAN_STEPS, rows, fakeDistance: distance(collapsed), realDistance }).map((f) => f.id)).toEqual(['mode-collapse']);
     expect(ganFailures({ steps: MIN_GAN_STEPS, rows, fakeDistance: distance(varied), realDistance })).toEqual([]);
+    // With D winning too, the collapse is named with its cause.
+    const both = ganFailures({ steps: MIN_GAN_STEPS, rows: [{ ...healthy, lossD: 0.001 }], fakeDistance: distance(collapsed), realDistance });
+    expect(both.map((f) => f.id)).toEqual(['discriminator-wins', 'mode-collapse']);
+    expect(both[1].detail).toMatch(/never learnt/);
     // Before the warm-up an untrained generator is not called collapsed.
     expect(ganFailures({ steps: MIN_GAN_STEPS - 1, rows, fakeDistance: distance(collapsed), realDistance })).toEqual([]);
   });

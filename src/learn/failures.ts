@@ -95,15 +95,15 @@ export function ganFailures(e: GanEvidence, model: 'gan' | 'toy' = 'gan'): Failu
       id: 'discriminator-wins',
       model,
       title: 'The discriminator wins',
-      detail: `D's loss is ${lossD.toFixed(3)} (near 0) and it scores real images ${dReal.toFixed(2)}, fakes ${dFake.toFixed(2)}: it tells them apart perfectly, so the generator's gradient fades and it stops improving.`,
+      detail: `D's loss is ${lossD.toFixed(3)} (near 0) and it scores real images ${dReal.toFixed(2)}, fakes ${dFake.toFixed(2)}: it tells them apart perfectly and learns faster than the generator can follow, so the samples stop improving.`,
     });
-  if (Number.isFinite(e.fakeDistance) && e.realDistance > 0 && e.fakeDistance < COLLAPSE_RATIO * e.realDistance)
-    out.push({
-      id: 'mode-collapse',
-      model,
-      title: 'Mode collapse',
-      detail: `The generated samples are nearly alike: they differ by ${(100 * e.fakeDistance).toFixed(1)} % on average against ${(100 * e.realDistance).toFixed(1)} % for real images (${Math.round((100 * e.fakeDistance) / e.realDistance)} %). The generator found a few outputs that fool D and repeats them, whatever the noise.`,
-    });
+  if (Number.isFinite(e.fakeDistance) && e.realDistance > 0 && e.fakeDistance < COLLAPSE_RATIO * e.realDistance) {
+    const measured = `The generated samples are nearly alike: they differ by ${(100 * e.fakeDistance).toFixed(1)} % on average against ${(100 * e.realDistance).toFixed(1)} % for real images (${Math.round((100 * e.fakeDistance) / e.realDistance)} %).`;
+    const why = out.length
+      ? 'With D winning, the generator never learnt to vary its output.'
+      : 'The generator found a few outputs that fool D and repeats them, whatever the noise.';
+    out.push({ id: 'mode-collapse', model, title: 'Mode collapse', detail: `${measured} ${why}` });
+  }
   return out;
 }
 

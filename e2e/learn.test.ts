@@ -35,8 +35,10 @@ describe('the classroom view', () => {
     await expect.poll(() => stepText(page), { timeout: 60_000 }).toMatch(/step 2 · D updates 1 · G updates 1 · VAE steps 0/);
     await page.getByRole('button', { name: 'Step', exact: true }).click();
     await expect.poll(() => stepText(page), { timeout: 60_000 }).toMatch(/step 3 · D updates 2 · G updates 2 · VAE steps 1/);
-    // Grids: real and fake with D's scores, originals and reconstructions, VAE samples.
-    expect(await page.getByTestId('learn-grid').count()).toBe(5);
+    // Grids: real and fake with D's scores, originals and reconstructions, VAE samples; originals and noised (diffusion).
+    await expect.poll(() => page.getByTestId('learn-grid').count(), { timeout: 30_000 }).toBe(7);
+    await page.locator('input[name="learn-noise-t"]').fill('1000');
+    await expect.poll(() => page.locator('.diffusion').textContent(), { timeout: 30_000 }).toMatch(/Noised to t = 1000: ᾱ = 0\.000/);
     expect(await page.getByTestId('kl-bars').locator('.bar').count()).toBe(16);
     await expect.poll(() => page.getByTestId('gan-numbers').textContent()).toMatch(/‖∇G‖\s*\d/);
 

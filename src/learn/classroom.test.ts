@@ -55,6 +55,23 @@ describe('the classroom', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('shows the forward diffusion process: originals at t = 0, noise taking over as t grows', async () => {
+    const classroom = new Classroom(store, 2);
+    const { realGrid } = await classroom.start(datasetId);
+    const clean = await classroom.noising(0);
+    expect(clean.grid).toEqual(realGrid);
+    expect(clean.alphaBar).toBe(1);
+    const rmsFromReal = (g: Uint8Array) => Math.sqrt(g.reduce((sum, v, i) => sum + (v - realGrid[i]) ** 2, 0) / g.length);
+    const levels = await Promise.all([100, 500, 1000].map((t) => classroom.noising(t)));
+    expect(levels.map((l) => l.alphaBar)).toEqual([...levels.map((l) => l.alphaBar)].sort((a, b) => b - a));
+    expect(levels[2].alphaBar).toBeLessThan(0.01);
+    const distances = levels.map((l) => rmsFromReal(l.grid));
+    expect(distances[0]).toBeLessThan(distances[1]);
+    expect(distances[1]).toBeLessThan(distances[2]);
+    expect(() => classroom.noising(1001)).toThrow(/t must be/);
+    classroom.stop();
+  });
+
   it('refuses settings out of range', async () => {
     const classroom = new Classroom(store, 2);
     expect(() => classroom.start(datasetId, { ...DEFAULT_SETTINGS, dSteps: 0 })).toThrow(/D steps/);

@@ -9,7 +9,7 @@
  * GAN and the toy update that network alone and the VAE waits.
  */
 import * as tf from '@tensorflow/tfjs';
-import { createModel, downloadBytes, readMetrics } from '../../models';
+import { alphaBars, createModel, downloadBytes, readMetrics, type BetaSchedule } from '../../models';
 import type { Dcgan } from '../../models/dcgan';
 import type { Vae } from '../../models/vae';
 import type { KeyValueStore } from '../storage/keyValueStore';
@@ -111,6 +111,21 @@ export interface ClassroomUpdate {
   lastPart: StepPart | null;
   playing: boolean;
 }
+
+/** The forward diffusion process at one noise level, on the classroom's real images. */
+export interface NoisingView {
+  t: number;
+  timesteps: number;
+  schedule: BetaSchedule;
+  /** ᾱ_t: the share of the signal's variance left (1 at t = 0). */
+  alphaBar: number;
+  /** The 16 real images as x_t = √ᾱ_t·x₀ + √(1 − ᾱ_t)·ε with fixed ε, 0..255. */
+  grid: Uint8Array;
+  resolution: number;
+}
+
+/** The DDPM's schedule (models/ddpm.ts, the studio's default T and cosine schedule). */
+export const DIFFUSION_STEPS = 1000;
 
 /** What the Learn stage needs to reattach: the last update and every reading so far. */
 export interface ClassroomSession {
@@ -228,6 +243,23 @@ export class Classroom {
       const s = this.session;
       if (!s?.last) return null;
       return { update: { ...s.last, playing: this.playing }, ganRows: s.ganRows, vaeRows: s.vaeRows, toyRows: s.toyRows };
+    });
+  }
+
+  /**
+   * The real images noised to level t of the forward process (t = 0: the originals; t = T: almost
+   * pure noise), with the same noise at every t so a slider shows one image dissolving.
+   */
+  noising(t: number, schedule: BetaSchedule = 'cosine'): Promise<NoisingView> {
+    if (!Number.isInteger(t) || t < 0 || t > DIFFUSION_STEPS) throw new Error(`t must be 0 to ${DIFFUSION_STEPS}, got ${t}`);
+    return this.serial(async () => {
+      const s = this.require();
+      const alphaBar = t === 0 ? 1 : alphaBars(schedule, DIFFUSION_STEPS)[t - 1];
+      const grid = await downloadBytes(() => {
+        const noise = tf.randomNormal(s.realImages.shape, 0, 1, 'float32', SEED + 3);
+        return s.realImages.mul(Math.sqrt(alphaBar)).add(noise.mul(Math.sqrt(1 - alphaBar)));
+      });
+      return { t, timesteps: DIFFUSION_STEPS, schedule, alphaBar, grid, resolution: s.data.meta.width };
     });
   }
 

@@ -1,5 +1,6 @@
 /** The classroom as the worker exposes it: a GAN, a VAE and a 2-D toy GAN trained side by side, step by step. */
-import type { Classroom, ClassroomSession, ClassroomSettings, ClassroomUpdate, StepPart } from './classroom';
+import type { BetaSchedule } from '../../models';
+import type { Classroom, ClassroomSession, ClassroomSettings, ClassroomUpdate, NoisingView, StepPart } from './classroom';
 
 export interface ClassroomApi {
   start(datasetId: string, settings?: ClassroomSettings): Promise<ClassroomUpdate>;
@@ -13,6 +14,8 @@ export interface ClassroomApi {
   play(every: number, delayMs: number, part: StepPart, onUpdate: (update: ClassroomUpdate) => void): Promise<void>;
   /** Changes play's steps per update and delay while it runs. */
   setSpeed(every: number, delayMs: number): Promise<void>;
+  /** The real images at level t of diffusion's forward (noising) process. */
+  noising(t: number, schedule?: BetaSchedule): Promise<NoisingView>;
   pause(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -25,6 +28,7 @@ export function createClassroomApi(classroom: Classroom, ready: () => Promise<un
     current: () => classroom.current(),
     play: (every, delayMs, part, onUpdate) => classroom.play(every, delayMs, part, onUpdate),
     setSpeed: async (every, delayMs) => classroom.setSpeed(every, delayMs),
+    noising: (t, schedule) => classroom.noising(t, schedule),
     pause: async () => classroom.pause(),
     stop: async () => classroom.stop(),
   };

@@ -50,6 +50,13 @@ describe('the classroom', () => {
       if (steps.length === 3) classroom.pause();
     });
     expect(steps).toEqual([2, 4, 6]);
+    // After warm-up (the 2-D optimisers' slots appear on first use) a step holds no new tensors.
+    const settled = tf.memory().numTensors;
+    await classroom.step(1, 'd');
+    await classroom.step(1, 'g');
+    await classroom.step(2);
+    await classroom.noising(300);
+    expect(tf.memory().numTensors).toBe(settled);
     classroom.stop();
     await classroom.current();
     expect(tf.memory().numTensors).toBe(before);

@@ -137,6 +137,9 @@ export interface ClassroomSession {
 
 const GRID = 16;
 const SEED = 7;
+/** The 2-D networks learn at this multiple of the image GAN's rates (1e-3 at the defaults): tiny MLPs take larger steps. */
+export const TOY_RATE_FACTOR = 5;
+const toyRates = (s: ClassroomSettings) => ({ d: TOY_RATE_FACTOR * s.lrD, g: TOY_RATE_FACTOR * s.lrG });
 const MAX_ROWS = 5000;
 
 export function checkSettings(s: ClassroomSettings): void {
@@ -204,7 +207,7 @@ export class Classroom {
       this.session = {
         gan,
         vae,
-        toy: new Toy2d(settings.toyDataset),
+        toy: new Toy2d(settings.toyDataset, undefined, toyRates(settings)),
         data,
         settings: { ...settings },
         realImages,
@@ -226,6 +229,7 @@ export class Classroom {
     return this.serial(async () => {
       const s = this.require();
       s.gan.setLearningRates({ d: settings.lrD, g: settings.lrG });
+      s.toy.setLearningRates(toyRates(settings));
       s.settings = { ...s.settings, lrD: settings.lrD, lrG: settings.lrG, dSteps: settings.dSteps };
       const last = s.last!;
       return (s.last = { ...last, settings: { ...s.settings } });

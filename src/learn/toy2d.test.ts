@@ -50,6 +50,21 @@ describe('the 2-D classroom', () => {
 
   });
 
+  it('setLearningRates changes how far the next update moves each network', () => {
+    const moved = (rates: { d: number; g: number } | null) => {
+      const toy = new Toy2d('circle', 9);
+      if (rates) toy.setLearningRates(rates);
+      const before = toy.weights('d');
+      toy.step({ d: true, g: false });
+      const after = toy.weights('d');
+      toy.dispose();
+      return before.reduce((sum, w, i) => sum + w.reduce((s, x, j) => s + Math.abs(x - after[i][j]), 0), 0);
+    };
+    // Adam's first step moves each weight by about the learning rate.
+    expect(moved({ d: 1e-4, g: 1e-3 })).toBeLessThan(0.2 * moved(null));
+    expect(() => new Toy2d('ring').setLearningRates({ d: 0, g: 1 })).toThrow(/learning rates/);
+  });
+
   it('a trained D scores real points above fakes and its arrows point fakes towards the data; training brings fakes closer', async () => {
     const toy = new Toy2d('mixture', 3);
     const start = await toy.view();

@@ -112,8 +112,9 @@ let instances = 0;
 export class Toy2d {
   private readonly g: Mlp;
   private readonly d: Mlp;
-  private readonly gOpt: tf.AdamOptimizer;
-  private readonly dOpt: tf.AdamOptimizer;
+  private gOpt: tf.AdamOptimizer;
+  private dOpt: tf.AdamOptimizer;
+  private rates: { d: number; g: number };
   private readonly real: Float32Array;
   private readonly zShown: tf.Tensor2D;
   private readonly plane: tf.Tensor2D;
@@ -131,6 +132,7 @@ export class Toy2d {
     const id = instances++;
     this.g = mlp(`toyG${id}`, 2, seed * 10);
     this.d = mlp(`toyD${id}`, 1, seed * 10 + 5);
+    this.rates = { ...rates };
     this.gOpt = tf.train.adam(rates.g, 0.5, 0.999);
     this.dOpt = tf.train.adam(rates.d, 0.5, 0.999);
     this.real = sampleToy(dataset, SHOWN, seed + 1);
@@ -145,6 +147,23 @@ export class Toy2d {
         }
       return tf.tensor2d(coords, [SURFACE * SURFACE, 2]);
     });
+  }
+
+  /**
+   * New learning rates for D and G. tfjs's Adam fixes its rate at creation, so a changed rate
+   * means a fresh optimiser for that network: its moment estimates start again from zero.
+   */
+  setLearningRates(rates: { d: number; g: number }): void {
+    if (!(rates.d > 0 && rates.g > 0)) throw new Error(`learn/toy2d: learning rates must be > 0, got D ${rates.d}, G ${rates.g}`);
+    if (rates.d !== this.rates.d) {
+      this.dOpt.dispose();
+      this.dOpt = tf.train.adam(rates.d, 0.5, 0.999);
+    }
+    if (rates.g !== this.rates.g) {
+      this.gOpt.dispose();
+      this.gOpt = tf.train.adam(rates.g, 0.5, 0.999);
+    }
+    this.rates = { ...rates };
   }
 
   /** Weights of D (`d`) or G (`g`), read back (for tests). */

@@ -88,8 +88,17 @@ describe('what a dataset a model cannot take gives', () => {
 
   it('rejects conditioning on a one-class dataset, and trains it unconditionally when asked', () => {
     const oneClass = { ...headCt, classNames: ['all'] };
-    expect(() => buildRunConfig(defaultRunChoices('wgan-gp'), oneClass)).toThrow(/1 class\): conditioning on class needs at least 2 classes/);
+    const said = '“Head CT” has one class; a conditional model needs at least two. Untick “Conditional on class” or import another class.';
+    expect(() => buildRunConfig(defaultRunChoices('wgan-gp'), oneClass)).toThrow(said);
     expect(buildRunConfig({ ...defaultRunChoices('wgan-gp'), conditional: false }, oneClass).numClasses).toBe(0);
+  });
+
+  it('says the same in the user\'s terms where the run is created (the trainer asks with any numClasses > 0, even 1)', () => {
+    const oneClass = { ...headCt, classNames: ['all'] };
+    for (const numClasses of [1, 2]) {
+      expect(() => configForDataset({ kind: 'dcgan', numClasses }, true, oneClass)).toThrow(/^“Head CT” has one class; a conditional model needs at least two\. Untick “Conditional on class”/);
+      expect(() => configForDataset({ kind: 'dcgan', numClasses }, true, oneClass)).not.toThrow(/numClasses|config/);
+    }
   });
 
   it('reports a bad choice with the same context', () => {

@@ -123,13 +123,19 @@ export function configForDataset(input: ModelConfigInput, conditional: boolean, 
   const { name, width, height, channels, classNames } = dataset;
   const where = `${input.kind} on "${name}" (${width}×${height} px, ${classNames.length} ${classNames.length === 1 ? 'class' : 'classes'})`;
   if (width !== height) throw new Error(`${where}: the models train on square images; crop or resize the dataset on import`);
-  if (conditional && classNames.length < 2) throw new Error(`${where}: conditioning on class needs at least 2 classes; train it unconditionally`);
+  if (conditional && classNames.length < 2) throw new Error(oneClassMessage(name, classNames.length));
   try {
     return resolveConfig({ ...input, resolution: width, channels, numClasses: conditional ? classNames.length : 0 } as ModelConfigInput);
   } catch (error) {
     if (error instanceof ConfigError) throw new Error(`${where}: ${error.reason}`);
     throw error;
   }
+}
+
+/** Why a conditional model cannot train on a dataset of fewer than two classes, in the form's words. */
+export function oneClassMessage(datasetName: string, classCount: number): string {
+  const has = classCount === 1 ? 'has one class' : 'has no classes';
+  return `“${datasetName}” ${has}; a conditional model needs at least two. Untick “Conditional on class” or import another class.`;
 }
 
 /** The choices that apply to their kind, as a partial config (typed per kind, so a misplaced field does not compile). */

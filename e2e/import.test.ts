@@ -64,7 +64,7 @@ describe('import of the user\'s own scans', () => {
     expect(counts).toMatch(/pneumonia6/);
 
     await page.getByRole('button', { name: 'Save dataset' }).click();
-    await page.getByText(/Saved “scans \(32px\)” \(\d+ images\)/).waitFor();
+    await page.getByText(/Saved “Imported scans \(32 px\)” \(\d+ images\)/).waitFor();
     expect(await waitForGrid(page)).toBe(good);
     // Per-class counts and the intensity histogram are drawn; one image opens large with its attributes.
     expect(await page.getByTestId('class-chart').locator('rect').count()).toBe(2);

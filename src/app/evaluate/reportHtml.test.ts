@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { reconstructionReportHtml, reportHtml } from './reportHtml';
 import { reconstructionJson } from './reconstructionRows';
+import { diversityVerdict, reportJson } from './reportRows';
 import type { AuditSummary, EvaluationRecord, ReconstructionRecord } from '../../evaluation/evaluationTypes';
 
 const distribution = (frechet: number) => ({
@@ -32,11 +33,34 @@ describe('printable evaluation report', () => {
     const html = reportHtml(record);
     expect(html).toContain('12.5');
     expect(html).toContain('2.25');
-    expect(html).toContain('0.012 ± 0.003');
+    // KID × 10³ beside its real-vs-real floor (the same distribution here).
+    expect(html).toContain('KID × 10³');
+    expect(html).toContain('<td>12 ± 3</td><td>12 ± 3</td>');
+    expect(html).toContain('<td>100</td><td>20.00</td><td>100.0</td>');
+    // Within-set similarity reads the right way round: 0.5 synthetic vs 0.3 real is less diverse.
+    expect(html).toContain('Similarity within the set (mean pairwise SSIM; lower = more diverse)');
+    expect(html).not.toContain('(diversity)');
+    expect(html).toMatch(/more alike than the real ones, so less diverse \(mean pairwise SSIM 0\.5 synthetic vs 0\.3 real; far more alike/);
+    const json = JSON.parse(reportJson(record));
+    expect(json.main.distribution.kid.full).toBe(0.01);
+    expect(json.table.kidScale).toBe(1000);
+    expect(json.table.rows.find((r: { metric: string }) => r.metric.startsWith('KID'))).toMatchObject({ synthetic: '12 ± 3', floor: '12 ± 3' });
+    expect(json.diversityVerdict).toMatch(/less diverse/);
     expect(html).toContain('Real &lt;set&gt;');
     expect(html).toContain('Fake &amp; co');
     expect(html).toContain('Fewer than 500 images');
     expect(html).not.toMatch(/<script|https?:\/\//);
+  });
+
+  it('reads within-set similarity the right way round: higher SSIM is less diverse', () => {
+    const at = (fake: number, real: number) =>
+      diversityVerdict({ main: { diversity: { real: { meanSsim: real }, fake: { meanSsim: fake } } } } as unknown as EvaluationRecord);
+    expect(at(0.41, 0.4)).toMatch(/about as varied as the real ones/);
+    expect(at(0.5, 0.4)).toMatch(/more alike than the real ones, so less diverse/);
+    expect(at(0.5, 0.4)).not.toMatch(/mode collapse/);
+    expect(at(0.8, 0.4)).toMatch(/mode collapse/);
+    expect(at(0.2, 0.4)).toMatch(/less alike than the real ones, so more varied/);
+    expect(diversityVerdict({ main: {} } as unknown as EvaluationRecord)).toBeNull();
   });
 
   it('leads the memorisation audit with the likely copies (below both thresholds), each criterion after', () => {

@@ -3,7 +3,7 @@
  * lab notebooks and supplementary material.
  */
 import type { EvaluationRecord, ReconstructionRecord } from '../../evaluation/evaluationTypes';
-import { reportRows } from './reportRows';
+import { diversityVerdict, KID_SCALE, reportRows } from './reportRows';
 import { reconstructionRows } from './reconstructionRows';
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -29,7 +29,8 @@ export function reportHtml(e: EvaluationRecord): string {
         }),
       ].join('')
     : '';
-  const steps = e.overSteps.map((p) => `<tr><td>${p.step}</td><td>${p.frechet.toPrecision(4)}</td><td>${p.kid.toPrecision(4)}</td></tr>`).join('');
+  const steps = e.overSteps.map((p) => `<tr><td>${p.step}</td><td>${p.frechet.toPrecision(4)}</td><td>${(p.kid * KID_SCALE).toPrecision(4)}</td></tr>`).join('');
+  const verdict = diversityVerdict(e);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Phantom Studio evaluation: ${escape(e.fakeName)}</title>
 ${STYLE}</head>
@@ -40,7 +41,8 @@ ${STYLE}</head>
 ${e.warnings.length ? `<ul class="warn">${e.warnings.map((w) => `<li>${escape(w)}</li>`).join('')}</ul>` : ''}
 <h2>Distances and coverage</h2>
 <table><thead><tr><th>metric</th><th>synthetic vs real training</th><th>floor: held-out real vs training</th></tr></thead><tbody>${rows}</tbody></table>
-${steps ? `<h2>Over training steps</h2><table><thead><tr><th>step</th><th>Fréchet</th><th>KID (full set)</th></tr></thead><tbody>${steps}</tbody></table>` : ''}
+${verdict ? `<p>${escape(verdict)}</p>` : ''}
+${steps ? `<h2>Over training steps</h2><table><thead><tr><th>step</th><th>Fréchet</th><th>KID × 10³ (full set)</th></tr></thead><tbody>${steps}</tbody></table>` : ''}
 <h2>Memorisation audit</h2>
 ${audit ? `<p>Each synthetic image's nearest training image is found by SSIM and by feature distance; each criterion's threshold is the 1st percentile of held-out real images' nearest distances. A synthetic image is a <strong>likely copy</strong> when it is below both thresholds (the headline); each criterion alone flags about 1 % of new images by construction.</p><table><thead><tr><th>rule</th><th>threshold</th><th>flagged (of ${e.n.fake})</th><th>fraction</th><th>held-out real flagged</th></tr></thead><tbody>${audit}</tbody></table>` : '<p>Not run: the real dataset has no held-out images.</p>'}
 </body></html>`;

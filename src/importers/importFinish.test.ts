@@ -133,3 +133,25 @@ describe('the studio and the command line finish an import the same way', () => 
     expect(meta.classNames).toEqual(dataset.classNames);
   });
 });
+
+describe('finishImport: the report says how the splits were made', () => {
+  const grouped = (label: number, hash: string, group: number): ImageFacts => ({ ...fact(label, hash, `p${group}/${hash}.dcm`), group });
+
+  it('JPEG/PNG files carry no patient identity: stratified image by image, not "patient-grouped"', () => {
+    const images = Array.from({ length: 20 }, (_, i) => fact(i % 2, `h${i}`, `${i}.jpg`));
+    const method = finishImport(images, ['a', 'b'], emptyReport(), { seed: 1 }).report.splitMethod!;
+    expect(method).toMatch(/^stratified by class, image by image: no file carried a patient identity/);
+    expect(method).not.toMatch(/patient-grouped/);
+  });
+
+  it('files with a patient identity are grouped, and ungrouped ones are named', () => {
+    const images = [...Array.from({ length: 12 }, (_, i) => grouped(i % 2, `g${i}`, i % 4)), fact(0, 'loose', 'x.png')];
+    const method = finishImport(images, ['a', 'b'], emptyReport(), { seed: 1 }).report.splitMethod!;
+    expect(method).toBe('patient-grouped (4 patients or studies, none split across train/val/test), stratified by class; 1 image without a patient identity split image by image');
+  });
+
+  it('an npz with its own splits keeps them and says so', () => {
+    const images = [fact(0, 'a', 'd.npz', 'train', 0), fact(1, 'b', 'd.npz', 'val', 1), fact(0, 'c', 'd.npz', 'test', 2)];
+    expect(finishImport(images, ['a', 'b'], emptyReport(), { seed: 1 }).report.splitMethod).toBe('as the source set them (3 images)');
+  });
+});

@@ -9,7 +9,7 @@
 import { CancelledError } from '../core/jobControl';
 import { copiesToRemove, crossSplitCopies, findDuplicates } from './duplicates';
 import { countClasses, UNLABELLED_CLASS } from './labels';
-import { assignSplits } from './splits';
+import { assignSplits, describeSplits } from './splits';
 import { ImportError, SPLITS, type ImportReport, type PreparedImage, type Split } from './types';
 
 import { MAX_CLASSES } from './limits';
@@ -66,7 +66,9 @@ export function finishImport(images: readonly ImageFacts[], discoveredClasses: r
 
   // The source's own splits (npz arrays) name rows in the duplicate list, so keep them before assigning.
   const sourceSplits = images.map((image) => image.split);
-  const allSplits = assignSplits(images.map((image, i) => ({ label: allLabels[i], group: image.group, split: image.split })), { seed: options.seed, fractions: options.fractions });
+  const splitItems = images.map((image, i) => ({ label: allLabels[i], group: image.group, split: image.split }));
+  const allSplits = assignSplits(splitItems, { seed: options.seed, fractions: options.fractions });
+  report.splitMethod = describeSplits(splitItems);
   const duplicates = findDuplicates(images.map((image, i) => ({ ...image, split: allSplits[i] })), sourceSplits);
 
   const removed = options.dedupe ? copiesToRemove(duplicates) : new Set<number>();

@@ -89,3 +89,31 @@ export function assignSplits(items: readonly SplitItem[], options: SplitOptions)
   }
   return result;
 }
+
+/**
+ * What the split assignment actually did, in words for the import report: patient-grouped only
+ * when some file carried a patient identity (DICOM PatientID, say); JPEGs, PNGs and npz rows carry
+ * none, and then each image is its own unit. Splits fixed by the source (MedMNIST) are named too.
+ */
+export function describeSplits(items: readonly SplitItem[]): string {
+  const fromSource = items.filter((item) => item.split).length;
+  const assigned = items.filter((item) => !item.split);
+  const grouped = assigned.filter((item) => item.group !== undefined);
+  const groups = new Set(grouped.map((item) => item.group)).size;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const parts: string[] = [];
+  if (fromSource > 0) parts.push(assigned.length === 0 ? `as the source set them (${plural(fromSource, 'image')})` : `${plural(fromSource, 'image')} as the source set them`);
+  if (assigned.length > 0) {
+    const rest = fromSource > 0 ? 'the rest ' : '';
+    if (grouped.length === 0) {
+      parts.push(`${rest}stratified by class, image by image: no file carried a patient identity, so one patient's images may fall in different splits`);
+    } else {
+      const loose = assigned.length - grouped.length;
+      parts.push(
+        `${rest}patient-grouped (${groups === 1 ? '1 patient or study' : `${groups} patients or studies`}, none split across train/val/test), stratified by class` +
+          (loose > 0 ? `; ${plural(loose, 'image')} without a patient identity split image by image` : ''),
+      );
+    }
+  }
+  return parts.join('; ');
+}

@@ -110,6 +110,8 @@ export interface ImportReport {
   notices: ImportNotice[];
   duplicates: DuplicateGroup[];
   classCounts: Record<string, number>;
+  /** How the splits were made, in words (splits.ts describeSplits); set by the import finish. */
+  splitMethod?: string;
   elapsedMs: number;
   cancelled: boolean;
 }

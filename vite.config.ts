@@ -46,8 +46,10 @@ export default defineConfig({
         html.replace('<!--CSP-->', `<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}" />`),
     },
     VitePWA({
-      registerType: 'autoUpdate',
-      injectRegister: 'script',
+      // 'prompt': a new build installs and waits; src/app/serviceWorker.ts shows a notice with
+      // "Reload to update", so an open tab never runs old code against a swapped cache unasked.
+      registerType: 'prompt',
+      injectRegister: false,
       includeAssets: ['icons/*.png', 'icons/*.svg', 'favicon.svg'],
       manifest: {
         name: 'Phantom Studio',
@@ -72,6 +74,8 @@ export default defineConfig({
         globIgnores: ['**/bench.html', '**/assets/bench-*.js', '**/assets/bench.worker-*.js'],
         maximumFileSizeToCacheInBytes: 16 * 1024 * 1024,
         navigateFallback: 'index.html',
+        // Only the studio's own page: another app on this origin (/other-app/) is never answered with it.
+        navigateFallbackAllowlist: [/^\/(index\.html)?$/],
         cleanupOutdatedCaches: true,
       },
     }),

@@ -11,6 +11,13 @@ export interface Notice {
   id: number;
   kind: 'info' | 'warning' | 'error';
   text: string;
+  /** A button on the notice (e.g. "Reload to update"); a notice with one stays until used or dismissed. */
+  action?: NoticeAction;
+}
+
+export interface NoticeAction {
+  label: string;
+  run: () => void;
 }
 
 export const studio = $state({
@@ -27,10 +34,10 @@ let noticeId = 0;
  */
 export const NOTICE_LIFETIME_MS = { info: 12_000, warning: 30_000 } as const;
 
-export function notify(text: string, kind: Notice['kind'] = 'info'): void {
+export function notify(text: string, kind: Notice['kind'] = 'info', action?: NoticeAction): void {
   const id = ++noticeId;
-  studio.notices.push({ id, kind, text });
-  if (kind !== 'error') setTimeout(() => dismissNotice(id), NOTICE_LIFETIME_MS[kind]);
+  studio.notices.push(action ? { id, kind, text, action } : { id, kind, text });
+  if (kind !== 'error' && !action) setTimeout(() => dismissNotice(id), NOTICE_LIFETIME_MS[kind]);
 }
 /** Runs an action and shows its failure as an error notice instead of losing it in the console. */
 export async function withErrorNotice(action: () => Promise<unknown>): Promise<void> {

@@ -226,3 +226,17 @@ describe('privacy edges', () => {
   });
 });
 
+
+describe('the import settings’ burned-in switch (the app’s counterpart of convert --include-burned-in)', () => {
+  it('leaves out Burned In Annotation YES unless the settings ask, then imports it', async () => {
+    const base: ImportSettings = { name: 't', size: 28, channels: 1, fit: 'pad', labels: { kind: 'none' }, window: { kind: 'file' }, nifti: {}, seed: 1, fractions: [0.8, 0.1, 0.1] };
+    const inputs = () => [['burned.dcm', imageDicom({ burnedIn: 'YES' })], ['clean.dcm', imageDicom({ burnedIn: 'NO' })]].map(([path, bytes]) => ({ file: new Blob([new Uint8Array(bytes as Uint8Array)]), name: path as string, relativePath: path as string }));
+    const jobs = new ImportJobs(openMemoryStore());
+    const byDefault = await jobs.stage(inputs(), base, () => undefined);
+    expect(byDefault.count).toBe(1);
+    expect(byDefault.report.rejected.map((r) => r.file)).toEqual(['burned.dcm']);
+    const ticked = await jobs.stage(inputs(), { ...base, includeBurnedInAnnotation: true }, () => undefined);
+    expect(ticked.count).toBe(2);
+    expect(ticked.report.rejected).toEqual([]);
+  });
+});

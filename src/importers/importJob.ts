@@ -28,6 +28,8 @@ export interface ImportSettings {
   nifti: NiftiSliceOptions;
   seed: number;
   fractions: [number, number, number];
+  /** Import DICOM files whose Burned In Annotation is YES (their pixels may show identifying text); off unless ticked. */
+  includeBurnedInAnnotation?: boolean;
 }
 
 export interface ImportInputFile {
@@ -90,6 +92,7 @@ export class ImportJobs {
       labels: settings.labels,
       window: settings.window,
       nifti: settings.nifti,
+      includeBurnedInAnnotation: settings.includeBurnedInAnnotation === true,
       signal: controller.signal,
       filesTotal: files.length,
       onProgress: (p) =>

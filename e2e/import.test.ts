@@ -62,6 +62,14 @@ describe('import of the user\'s own scans', () => {
     const counts = (await page.getByRole('table', { name: 'Class counts' }).textContent()) ?? '';
     expect(counts).toMatch(new RegExp(`normal${6 + (hasShared ? 1 : 0)}`));
     expect(counts).toMatch(/pneumonia6/);
+    // The report sits in the wide panel, not the side panel, and says how the splits were made.
+    expect(await page.locator('section.detail [data-testid="import-report"]').count()).toBe(1);
+    expect(await page.locator('aside [data-testid="import-report"]').count()).toBe(0);
+    expect((await page.getByTestId('rejected').boundingBox())!.width).toBeGreaterThan(500);
+    const splitMethod = (await page.getByTestId('split-method').textContent()) ?? '';
+    if (!hasShared) expect(splitMethod).not.toMatch(/patient-grouped/);
+    expect(splitMethod).toMatch(hasShared ? /patient-grouped \(1 patient or study.*; 12 images without a patient identity split image by image/ : /^Splits: stratified by class, image by image: no file carried a patient identity/);
+    if (process.env.SHOTS) await page.screenshot({ path: `${process.env.SHOTS}/data-import-report.png`, fullPage: true });
 
     await page.getByRole('button', { name: 'Save dataset' }).click();
     await page.getByText(/Saved “Imported scans \(32 px\)” \(\d+ images\)/).waitFor();

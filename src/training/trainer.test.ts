@@ -191,4 +191,37 @@ describe('training runs', () => {
     expect(record.message).toMatch(/Out of memory at step 5.*smaller batch size or resolution/);
     expect((await loadRun(store, 'run-g')).checkpoints.map((c) => c.step)).toEqual([0, 4]);
   });
+
+  it.each([
+    { fullFrom: 5, what: 'the samples', pausedAt: 6 },
+    { fullFrom: 7, what: 'a checkpoint', pausedAt: 8 },
+  ])('a full disk while saving $what pauses the run (it does not fail): its checkpoints are intact and it resumes once space is freed', async ({ fullFrom, what, pausedAt }) => {
+    const inner = await storeWithPhantoms();
+    let full = false;
+    // A store that runs out of space: every write is refused with the browser's QuotaExceededError.
+    const store: KeyValueStore = {
+      ...inner,
+      setMany: async (entries) => {
+        if (full) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+        return inner.setMany(entries);
+      },
+    };
+    let trainer: Trainer | null = null;
+    trainer = await Trainer.create(store, 'run-h', settings(), hooks([], (e) => {
+      if (e.type === 'metrics' && e.step >= fullFrom) full = true;
+    }));
+    const record = await trainer.run();
+    trainer.dispose();
+    expect(record.status).toBe('paused');
+    expect(record.message).toMatch(new RegExp(`^Paused at step ${pausedAt}: Not enough storage space to save ${what} of run "test run".*Resume.*last checkpoint \\(step 4\\)`));
+    expect((await loadRun(store, 'run-h')).checkpoints.map((c) => c.step)).toEqual([0, 4]);
+
+    full = false; // the user deleted something
+    const resumed = await Trainer.resume(store, 'run-h', hooks());
+    const final = await resumed.run();
+    resumed.dispose();
+    expect(final.status).toBe('finished');
+    expect(final.message).toBeUndefined();
+    expect(final.step).toBe(12);
+  });
 });

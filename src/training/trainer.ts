@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { configForDataset, createModel, downloadBytes, samplesFromEma } from '../../models';
 import type { GenerativeModel, ModelConfig } from '../../models/types';
-import type { KeyValueStore } from '../storage/keyValueStore';
+import { isQuotaError, StorageFullError, type KeyValueStore } from '../storage/keyValueStore';
 import { TrainingData } from './trainingData';
 import { openRunModel, type OpenedRunModel } from './openCheckpoint';
 import { loadRun, saveRun, writeCheckpoint, writeSamples } from './runStore';
@@ -157,6 +157,8 @@ export class Trainer {
   async run(): Promise<RunRecord> {
     const { settings } = this.record;
     this.request = 'run';
+    // A message of an earlier pause (storage full) no longer applies once the run trains again.
+    delete this.record.message;
     this.setStatus('running');
     await saveRun(this.store, this.record);
     this.lastReadback = { step: this.model.step, time: performance.now() };
@@ -176,7 +178,8 @@ export class Trainer {
       this.setStatus(finished ? 'finished' : this.stopRequested() ? 'stopped' : 'paused');
       this.log('info', `${this.record.status[0].toUpperCase()}${this.record.status.slice(1)} at step ${this.model.step}`);
     } catch (error) {
-      this.fail(errorMessage(error));
+      if (error instanceof StorageFullError || isQuotaError(error)) this.pauseForStorage(error);
+      else this.fail(errorMessage(error));
     }
     await saveRun(this.store, this.record).catch(() => undefined);
     this.emitRecord();
@@ -397,7 +400,9 @@ export class Trainer {
       return false;
     }
     const message = errorMessage(error);
-    if (OUT_OF_MEMORY.test(message)) {
+    if (error instanceof StorageFullError || isQuotaError(error)) {
+      this.pauseForStorage(error);
+    } else if (OUT_OF_MEMORY.test(message)) {
       this.fail(`Out of memory at step ${this.model.step} (${message}). Try a smaller batch size or resolution, or a narrower model.`);
     } else if (BACKEND_FAILURE.test(message)) {
       this.pending = [];
@@ -417,6 +422,21 @@ export class Trainer {
     await saveRun(this.store, this.record).catch(() => undefined);
     this.emitRecord();
     return false;
+  }
+
+  /**
+   * A full disk is not the run's fault and its stored checkpoints are intact: the run pauses (not
+   * fails), so Resume continues from its last checkpoint once space is freed.
+   */
+  private pauseForStorage(error: unknown): void {
+    const full = error instanceof StorageFullError ? error : new StorageFullError(`the samples of run "${this.record.settings.name}"`, error);
+    const last = this.record.checkpoints.at(-1)?.step ?? 0;
+    this.pending.forEach((t) => t.dispose());
+    this.pending = [];
+    this.record.status = 'paused';
+    this.record.updatedAt = Date.now();
+    this.record.message = `Paused at step ${this.model.step}: ${full.message} Then press Resume: training continues from the last checkpoint (step ${last}).`;
+    this.log('warning', this.record.message);
   }
 
   private fail(message: string): void {

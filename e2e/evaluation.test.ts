@@ -48,6 +48,46 @@ describe('evaluation in the browser', () => {
     // The headline is the likely copies (below both thresholds); each criterion stays inspectable.
     expect(await page.getByTestId('audit-likely-copies').textContent()).toMatch(/Likely copies \(below both thresholds\): \d+ of 100/);
     expect(await page.getByTestId('audit-ssim').textContent()).toMatch(/flagged/);
+    // KID is shown × 10³ beside its floor; within-set similarity reads the right way round.
+    expect(table).toMatch(/KID × 10³/);
+    expect(table).toMatch(/Similarity within the set \(mean pairwise SSIM; lower = more diverse\)/);
+    expect(await page.getByTestId('diversity-verdict').textContent()).toMatch(/Diversity: the synthetic images are (more|less|about as)/);
+    // The precision–recall plot is readable: a real size, both axes titled, ticks 0–1 on each.
+    const plot = page.getByTestId('precision-recall');
+    expect((await plot.locator('svg').boundingBox())!.width).toBeGreaterThanOrEqual(320);
+    expect(await plot.locator('text[data-axis="x"]').allTextContents()).toEqual(['0', '0.25', '0.5', '0.75', '1']);
+    expect(await plot.locator('text[data-axis="y"]').allTextContents()).toEqual(['0', '0.25', '0.5', '0.75', '1']);
+    expect(await plot.textContent()).toMatch(/Recall: share of real images covered[\s\S]*Precision: share that look real/);
+    if (process.env.SHOTS) await page.screenshot({ path: `${process.env.SHOTS}/evaluate.png`, fullPage: true });
+
+    // The real set against itself: its 240 training images are copies, far more than one page.
+    await page.locator('select[name="eval-fake"]').selectOption({ label: 'head-ct phantoms 32px ×300 (300 × 32px)' });
+    await page.getByRole('button', { name: 'Evaluate' }).click();
+    await expect.poll(() => page.getByTestId('audit-likely-copies').textContent(), { timeout: 180_000 }).toMatch(/: \d+ of 300/);
+    const flagged = Number((await page.getByTestId('audit-likely-copies').textContent())!.match(/: (\d+) of 300/)![1]);
+    expect(flagged).toBeGreaterThan(48);
+    const pager = page.getByTestId('flagged-likely-copies-pager');
+    expect(await pager.textContent()).toMatch(new RegExp(`Pairs 1–24 of ${flagged} · page 1 of ${Math.ceil(flagged / 24)}`));
+    await page.getByTestId('flagged-likely-copies').locator('canvas').first().waitFor();
+    // Paging by keyboard: focus Next and press Enter.
+    await pager.getByRole('button', { name: 'Next ›' }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => pager.textContent()).toMatch(new RegExp(`Pairs 25–48 of ${flagged} · page 2`));
+    await expect.poll(() => page.getByTestId('flagged-likely-copies').locator('button.pair').first().getAttribute('aria-label')).toMatch(/^Show large: #\d+/);
+    if (process.env.SHOTS) await page.screenshot({ path: `${process.env.SHOTS}/evaluate-copies.png`, fullPage: true });
+    // One pair large, both images side by side; arrows step through pairs, Escape closes.
+    await page.getByTestId('flagged-likely-copies').locator('button.pair').first().click();
+    const dialog = page.getByTestId('flagged-likely-copies-dialog');
+    await dialog.locator('canvas').nth(1).waitFor();
+    const [a, b] = [await dialog.locator('canvas').nth(0).boundingBox(), await dialog.locator('canvas').nth(1).boundingBox()];
+    expect(a!.width).toBeGreaterThanOrEqual(300);
+    expect(b!.x).toBeGreaterThan(a!.x + a!.width - 1);
+    expect(await dialog.textContent()).toMatch(new RegExp(`25 of ${flagged}`));
+    if (process.env.SHOTS) await page.screenshot({ path: `${process.env.SHOTS}/evaluate-pair-large.png` });
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(() => dialog.textContent()).toMatch(new RegExp(`26 of ${flagged}`));
+    await page.keyboard.press('Escape');
+    await expect.poll(() => dialog.evaluate((d) => (d as HTMLDialogElement).open)).toBe(false);
     expect(consoleErrors).toEqual([]);
   });
 

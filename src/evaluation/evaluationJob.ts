@@ -209,14 +209,15 @@ async function readFake(store: KeyValueStore, request: EvaluationRequest, realMe
   return { stack: { data: set.pixels, count: set.count, width: set.resolution, height: set.resolution }, name: `${record.settings.name} @ step ${set.step}`, step: set.step };
 }
 
-function summariseLikelyCopies(result: CombinedAudit, trainIndex: Int32Array): LikelyCopiesSummary {
+/** Every likely copy is kept (closest first), so the Evaluate stage can page through all of them. */
+export function summariseLikelyCopies(result: CombinedAudit, trainIndex: Int32Array): LikelyCopiesSummary {
   return {
     thresholds: result.thresholds,
     percentile: result.percentile,
     fractionFlagged: result.fractionFlagged,
     flaggedCount: result.flagged.length,
     validationFractionFlagged: result.validationFractionFlagged,
-    pairs: result.flagged.slice(0, 24).map((c) => ({
+    pairs: result.flagged.map((c) => ({
       synthetic: c.synthetic,
       train: trainIndex[c.ssim.train],
       ssimDistance: c.ssim.distance,
@@ -226,8 +227,9 @@ function summariseLikelyCopies(result: CombinedAudit, trainIndex: Int32Array): L
   };
 }
 
-function summarise(result: AuditResult, trainIndex: Int32Array): AuditSummary {
-  const pairs = [...result.flagged].sort((a, b) => a.distance - b.distance).slice(0, 24);
+/** Every flagged pair is kept, closest first. */
+export function summarise(result: AuditResult, trainIndex: Int32Array): AuditSummary {
+  const pairs = [...result.flagged].sort((a, b) => a.distance - b.distance);
   const all = [...result.nearestDistance, ...result.validationDistance].filter(Number.isFinite);
   const lo = Math.min(...all);
   const hi = Math.max(...all);

@@ -28,7 +28,7 @@ export interface AuditSummary {
   percentile: number;
   fractionFlagged: number;
   flaggedCount: number;
-  /** Up to 24 flagged pairs, closest first: synthetic index and the training image's dataset index. */
+  /** Every flagged pair (evaluations stored before this kept the first 24), closest first: synthetic index and the training image's dataset index. */
   pairs: { synthetic: number; train: number; distance: number }[];
   synthetic: Histogram;
   validation: Histogram;
@@ -48,7 +48,7 @@ export interface LikelyCopiesSummary {
   /** Share of the held-out calibration images that both rules flag (in-sample false-flag rate). */
   validationFractionFlagged: number;
   /**
-   * Up to 24 likely copies, closest first. `train` is the dataset index of the nearest training
+   * Every likely copy (evaluations stored before this kept the first 24), closest first. `train` is the dataset index of the nearest training
    * image by SSIM (the one a person compares by eye); `featuresTrain` the nearest by features.
    */
   pairs: { synthetic: number; train: number; ssimDistance: number; featuresTrain: number; featureDistance: number }[];

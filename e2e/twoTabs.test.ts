@@ -66,14 +66,14 @@ describe('two tabs on one profile', () => {
     await waitForGrid(other);
 
     await saver.getByRole('button', { name: 'Save dataset' }).click();
-    await saver.getByText(/Saved “scans \(32px\)” \(20 images\)/).waitFor();
+    await saver.getByText(/Saved “Imported scans \(32 px\)” \(20 images\)/).waitFor();
     expect(await waitForGrid(saver)).toBe(20);
     expect(await saver.getByTestId('dataset-damaged').count()).toBe(0);
 
     // The other tab lists it whole too, after a reload (its own start-up sweep runs again).
     await other.reload();
     await waitForBackend(other);
-    await other.getByRole('button', { name: /^scans \(32px\)/ }).click();
+    await other.getByRole('button', { name: /^Imported scans \(32 px\)/ }).click();
     expect(await waitForGrid(other)).toBe(20);
     expect(await other.getByTestId('dataset-damaged').count()).toBe(0);
     expect(errors).toEqual([]);

@@ -10,7 +10,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildCorpus, seededRandom } from '../src/importers/testing/fuzz/corpus';
+import { buildCorpus } from '../src/importers/testing/fuzz/corpus';
+import { seededRandom } from '../src/importers/splits';
 import { describeRun, fuzzAppPath, fuzzCommandLine, fuzzCsvLabels } from '../src/importers/testing/fuzz/harness';
 import { hasShared, SHARED_DIR, SHARED_SKIP_MESSAGE } from '../src/testing/sharedData';
 import type { CommandSpec, ParsedCommandLine } from './lib/args';

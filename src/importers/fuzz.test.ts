@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hasShared, SHARED_DIR, SHARED_SKIP_MESSAGE } from '../testing/sharedData';
-import { buildCorpus, seededRandom } from './testing/fuzz/corpus';
+import { buildCorpus } from './testing/fuzz/corpus';
+import { seededRandom } from './splits';
 import { describeRun, fuzzAppPath, fuzzCommandLine, fuzzCsvLabels } from './testing/fuzz/harness';
 
 const MUTATIONS = 60;

@@ -2,9 +2,7 @@ import 'fake-indexeddb/auto';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useWasmBackend } from '../testing/wasmBackend';
-import { generatePhantoms } from '../data/phantom';
-import { openIdbStore } from '../storage/keyValueStore';
-import { saveDataset } from '../storage/datasetStore';
+import { phantomRunStore } from '../testing/phantomRunStore';
 import { RunManager } from './runManager';
 import type { RunEvent } from './runTypes';
 
@@ -14,14 +12,7 @@ beforeAll(async () => {
 
 describe('the run list of the tab that trains', () => {
   it('shows the live run (its step and every readback so far), not the record saved at the last checkpoint', async () => {
-    const store = openIdbStore(`run-live-${Math.random()}`);
-    const set = generatePhantoms({ modality: 'head-ct', size: 32, count: 16, seed: 3 });
-    await saveDataset(
-      store,
-      { id: 'ds', name: 'phantoms', source: 'phantom', description: '', width: 32, height: 32, channels: 1, count: 16, classNames: ['normal', 'haemorrhage'], chunkSize: 16, createdAt: 0 },
-      { labels: set.labels, splits: new Uint8Array(16) },
-      [{ pixels: set.images }],
-    );
+    const store = await phantomRunStore('run-live');
     const manager = new RunManager(store, { name: () => tf.getBackend(), replace: async () => tf.getBackend() });
     let step = 0;
     manager.subscribe((e: RunEvent) => {

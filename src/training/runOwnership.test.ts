@@ -2,26 +2,15 @@ import 'fake-indexeddb/auto';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useWasmBackend } from '../testing/wasmBackend';
-import { generatePhantoms } from '../data/phantom';
-import { openIdbStore, type KeyValueStore } from '../storage/keyValueStore';
-import { saveDataset } from '../storage/datasetStore';
+import type { KeyValueStore } from '../storage/keyValueStore';
+import { phantomRunStore } from '../testing/phantomRunStore';
 import { RunManager } from './runManager';
 import { loadRun, saveRun } from './runStore';
 import type { RunEvent, RunSettings } from './runTypes';
 
 // Two RunManagers over one store stand for two tabs over one IndexedDB; in Node the tab locks are
 // an in-process table, shared by both, as Web Locks are shared by the tabs of one browser profile.
-async function sharedStore(): Promise<KeyValueStore> {
-  const store = openIdbStore(`run-ownership-${Math.random()}`);
-  const set = generatePhantoms({ modality: 'head-ct', size: 32, count: 16, seed: 3 });
-  await saveDataset(
-    store,
-    { id: 'ds', name: 'phantoms', source: 'phantom', description: '', width: 32, height: 32, channels: 1, count: 16, classNames: ['normal', 'haemorrhage'], chunkSize: 16, createdAt: 0 },
-    { labels: set.labels, splits: new Uint8Array(16) },
-    [{ pixels: set.images }],
-  );
-  return store;
-}
+const sharedStore = () => phantomRunStore('run-ownership');
 
 const settings: RunSettings = {
   name: 'owned run',

@@ -12,6 +12,7 @@ import { gunzipSync, gzipSync, unzipSync, zipSync } from 'fflate';
 import { readNpz, writeNpz } from '../../npy';
 import { deflateWithZeros, gzipWithZeros, writeZip, zipEntryWithZeros, zlibWithZeros } from './bombs';
 import { deflatedDicom, ihdr, imageDicom, niftiHeader, niftiVolume, npyHeader, npzOf, palettePng, pngFromChunks } from './fixtures';
+import { seededRandom } from '../../splits';
 
 export interface FuzzCase {
   /** File name inside the corpus (unique); its extension is what the importer sees. */
@@ -25,17 +26,6 @@ export interface FuzzCase {
 
 const GIB = 1024 ** 3;
 
-/** Seeded PRNG (mulberry32), so a corpus is the same for the same seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The hand-built cases: every defect the first fuzzing run found, and the classes of input it named. */
 export function namedCases(): FuzzCase[] {

@@ -110,6 +110,9 @@ describe('two tabs on one profile', () => {
     await viewer.getByTestId('run-elsewhere').waitFor({ timeout: 30_000 });
     expect(await viewer.getByTestId('run-status').textContent()).toBe('running');
     for (const name of [/^Resume/, 'Pause', 'Stop', 'Delete']) expect(await viewer.getByRole('button', { name }).count()).toBe(0);
+    // One training at a time on the machine: this tab cannot start another run meanwhile, and says why.
+    expect(await viewer.getByTestId('training-elsewhere').textContent()).toMatch(/is training in another tab/);
+    expect(await viewer.getByRole('button', { name: 'Create and train' }).isDisabled()).toBe(true);
     // Read-only does not mean frozen: the step shown follows the owner's checkpoints.
     const firstSeen = Number(/step (\d+)/.exec((await viewer.getByTestId('run-step').textContent()) ?? '')?.[1]);
     await expect.poll(async () => Number(/step (\d+)/.exec((await viewer.getByTestId('run-step').textContent()) ?? '')?.[1]), { timeout: 60_000 }).toBeGreaterThan(firstSeen);
@@ -118,6 +121,7 @@ describe('two tabs on one profile', () => {
     await owner.close();
     await expect.poll(() => viewer.getByTestId('run-status').textContent(), { timeout: 30_000 }).toBe('interrupted');
     expect(await viewer.getByTestId('run-elsewhere').count()).toBe(0);
+    expect(await viewer.getByTestId('training-elsewhere').count()).toBe(0);
     await viewer.getByRole('button', { name: 'Resume from last checkpoint' }).click();
     await expect.poll(() => viewer.getByTestId('run-status').textContent(), { timeout: 120_000 }).toBe('running');
     await viewer.getByRole('button', { name: 'Stop' }).click();

@@ -9,6 +9,7 @@ import type { BackendReport } from './backendTypes';
 import { createSettingsApi, type SettingsApi } from './settingsApi';
 import { openIdbStore, type KeyValueStore } from '../storage/keyValueStore';
 import { removeOrphanChunks } from '../storage/datasetStore';
+import { withLock } from '../core/tabLocks';
 import { migrateStore, type MigrationReport } from '../storage/migrateStore';
 import { createDatasetsApi, type DatasetsApi } from '../datasets/datasetsApi';
 import { ImportJobs } from '../importers/importJob';
@@ -21,6 +22,9 @@ import { createEvaluationApi, type EvaluationApi } from '../evaluation/evaluatio
 import { createAugmentApi, type AugmentApi } from '../augment/augmentApi';
 import { Classroom } from '../learn/classroom';
 import { createClassroomApi, type ClassroomApi } from '../learn/classroomApi';
+
+/** Held while a tab runs start-up maintenance (migrations, orphan sweep); see core/tabLocks.ts. */
+const MAINTENANCE_LOCK = 'phantom-studio/maintenance';
 
 export class ComputeService implements ComputeApi {
   readonly settings: SettingsApi;
@@ -63,9 +67,13 @@ export class ComputeService implements ComputeApi {
     this.backends.onChange(onBackendChange);
     this.started ??= (async () => {
       // Older records are brought to the current schema before anything reads them; what cannot be read stays as it was.
-      this.migration = migrateStore(this.store);
+      // Tabs opened together take turns (one lock for start-up maintenance), so no two migrate or sweep at once.
+      this.migration = withLock(MAINTENANCE_LOCK, async () => {
+        const report = await migrateStore(this.store);
+        await removeOrphanChunks(this.store);
+        return report;
+      });
       await this.migration;
-      await removeOrphanChunks(this.store);
       return this.backends.start();
     })();
     return this.started;
@@ -76,6 +84,8 @@ export class ComputeService implements ComputeApi {
   }
 
   async deleteAllData(): Promise<void> {
+    // Another tab's training would keep writing checkpoints into the emptied store: refuse, and say which run.
+    await this.runManager.refuseIfAnyTrainedElsewhere('deleted');
     await this.runManager.stopActive();
     this.classroomModels.stop();
     this.sampler.close();

@@ -14,7 +14,7 @@ interface LockSnapshot {
 }
 
 interface WebLocks {
-  request(name: string, options: { ifAvailable?: boolean }, callback: (lock: unknown) => Promise<void>): Promise<void>;
+  request<T>(name: string, options: { ifAvailable?: boolean }, callback: (lock: unknown) => Promise<T>): Promise<T>;
   query(): Promise<LockSnapshot>;
 }
 
@@ -22,6 +22,8 @@ const webLocks = (): WebLocks | null => (globalThis.navigator as { locks?: WebLo
 
 /** Names held in this process when there are no Web Locks. */
 const heldHere = new Set<string>();
+/** The tail of each name's queue of waiting work in this process, when there are no Web Locks. */
+const queuesHere = new Map<string, Promise<unknown>>();
 
 /**
  * Takes `name` if no tab holds it, and keeps it until the returned function is called (or the tab
@@ -46,6 +48,24 @@ export async function tryHoldLock(name: string): Promise<ReleaseLock | null> {
       })
       .catch(reject);
   });
+}
+
+/**
+ * Runs `work` while holding `name`, waiting first for any tab that holds it: work done this way
+ * by several tabs runs one after another, never interleaved (start-up maintenance: schema
+ * migrations and the orphan sweep). The lock is released when `work` settles.
+ */
+export async function withLock<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const locks = webLocks();
+  if (locks) return locks.request(name, {}, () => work());
+  const before = queuesHere.get(name) ?? Promise.resolve();
+  const result = before.catch(() => undefined).then(work);
+  const tail = result.catch(() => undefined);
+  queuesHere.set(name, tail);
+  void tail.then(() => {
+    if (queuesHere.get(name) === tail) queuesHere.delete(name);
+  });
+  return result;
 }
 
 /** The names under `prefix` that some tab holds right now. */

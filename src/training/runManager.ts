@@ -8,7 +8,7 @@ import { deleteRun, listRuns, loadRun, readSamples, saveRun } from './runStore';
 import { Trainer, validateSettings, type TrainerHooks } from './trainer';
 import type { RunEvent, RunRecord, RunSettings, SampleGrid } from './runTypes';
 import { newId, storageKeys } from '../storage/schema';
-import { claimRun, RunOwnedElsewhereError, runsBeingTrained } from './runOwnership';
+import { claimRun, claimTrainingSlot, RunOwnedElsewhereError, runsBeingTrained } from './runOwnership';
 import type { ReleaseLock } from '../core/tabLocks';
 
 export interface RunBackend {
@@ -43,12 +43,17 @@ export class RunManager {
   async create(settings: RunSettings): Promise<RunRecord> {
     validateSettings(settings);
     await this.ensureIdle();
+    const slot = await this.claimSlot(`start "${settings.name}"`);
     const id = newId('run');
-    const release = await claimRun(id, settings.name);
-    const trainer = await Trainer.create(this.store, id, settings, this.hooks()).catch((error) => {
+    let release: ReleaseLock = slot;
+    let trainer: Trainer;
+    try {
+      release = both(await claimRun(id, settings.name), slot);
+      trainer = await Trainer.create(this.store, id, settings, this.hooks());
+    } catch (error) {
       release();
       throw error;
-    });
+    }
     this.launch(trainer, release);
     return loadRun(this.store, id);
   }
@@ -56,10 +61,13 @@ export class RunManager {
   async resume(runId: string): Promise<void> {
     if (this.active?.trainer.runId === runId) return;
     // Claimed before anything changes here: a run another tab trains leaves this tab's run alone.
-    const release = await claimRun(runId, (await loadRun(this.store, runId)).settings.name);
+    const name = (await loadRun(this.store, runId)).settings.name;
+    let release = await claimRun(runId, name);
     let trainer: Trainer;
     try {
       await this.ensureIdle();
+      // This tab's own run is paused by now, so only another tab can hold the training slot.
+      release = both(release, await this.claimSlot(`resume "${name}"`));
       trainer = await Trainer.resume(this.store, runId, this.hooks());
     } catch (error) {
       release();
@@ -116,6 +124,10 @@ export class RunManager {
     this.active = { trainer, done };
   }
 
+  private claimSlot(doing: string): Promise<ReleaseLock> {
+    return claimTrainingSlot(doing, async (id) => (await loadRun(this.store, id)).settings.name);
+  }
+
   private async ensureIdle(): Promise<void> {
     if (!this.active) return;
     // One GPU, one run: the running one is paused (with a checkpoint) before another starts.
@@ -134,6 +146,17 @@ export class RunManager {
     return trained.has(record.id) ? { ...record, trainingElsewhere: true } : { ...record, status: 'interrupted' };
   }
 
+  /** Throws when another tab trains any run (before everything is deleted, say). */
+  async refuseIfAnyTrainedElsewhere(doing: string): Promise<void> {
+    const elsewhere = [...(await runsBeingTrained())].filter((id) => id !== this.active?.trainer.runId);
+    if (elsewhere.length === 0) return;
+    const name = await loadRun(this.store, elsewhere[0]).then((r) => r.settings.name, () => elsewhere[0]);
+    throw new Error(
+      `Run "${name}" is training in another tab of the studio, so the studio's data cannot be ${doing} now: that tab would keep writing into it. ` +
+        'Stop the run there or close that tab, then try again. Nothing was deleted.',
+    );
+  }
+
   private async refuseIfTrainedElsewhere(record: RunRecord, doing: string): Promise<void> {
     if ((await runsBeingTrained()).has(record.id)) throw new RunOwnedElsewhereError(record.settings.name, doing);
   }
@@ -145,4 +168,12 @@ export class RunManager {
       backendName: () => this.backend.name(),
     };
   }
+}
+
+/** One release for two locks. */
+function both(a: ReleaseLock, b: ReleaseLock): ReleaseLock {
+  return () => {
+    a();
+    b();
+  };
 }

@@ -82,4 +82,31 @@ describe('a run is trained by one tab at a time', () => {
     await second.resume(run.id);
     await second.stopActive();
   });
+
+  it('while one tab trains, another can neither start nor resume a different run; it can once the first lets go', async () => {
+    const store = await sharedStore();
+    const first = tab(store);
+    const second = tab(store);
+    const parked = await second.create({ ...settings, name: 'parked run' });
+    expect((await second.pause(parked.id)).status).toBe('paused');
+
+    const step = stepsSeen(first);
+    const busy = await first.create({ ...settings, name: 'busy run' });
+    await expect.poll(step, { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+    await expect(second.create({ ...settings, name: 'new run' })).rejects.toThrow(/"busy run" is training in another tab.*"start "new run""/s);
+    await expect(second.resume(parked.id)).rejects.toThrow(/"busy run" is training in another tab.*one run at a time/s);
+    // A refused start leaves nothing behind, and the refused resume left the parked run as it was.
+    expect((await second.list()).map((r) => r.settings.name).sort()).toEqual(['busy run', 'parked run']);
+    expect((await loadRun(store, parked.id)).status).toBe('paused');
+
+    // Deleting everything from the other tab would pull the store from under the training: refused, nothing deleted.
+    await expect(second.refuseIfAnyTrainedElsewhere('deleted')).rejects.toThrow(/"busy run" is training in another tab.*Nothing was deleted/s);
+    await expect(first.refuseIfAnyTrainedElsewhere('deleted')).resolves.toBeUndefined();
+
+    await first.stop(busy.id);
+    await expect(second.refuseIfAnyTrainedElsewhere('deleted')).resolves.toBeUndefined();
+    const next = await second.create({ ...settings, name: 'new run', totalSteps: 2 });
+    await expect.poll(async () => (await second.get(next.id)).status, { timeout: 30_000 }).toBe('finished');
+  });
 });
+

@@ -103,6 +103,23 @@ describe('DDPM', () => {
     model.dispose();
   });
 
+  it('DPM-Solver++ in 10 passes lands nearer the many-step answer (DDIM over all 100 levels) than DDIM in 10', () => {
+    const adam = { learningRate: 5e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
+    const model = createModel({ ...TINY, batchSize: 4, adam }) as Ddpm;
+    trainFor(model, data, 25, false); // a net that predicts something, so the ODE is not trivial
+    const z = model.sampleLatent(4, 11);
+    const distance = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => a.sub(b).square().mean().sqrt().dataSync()[0]);
+    const reference = model.generate(z, null, { sampler: 'ddim', samplingSteps: 100 });
+    const ddim10 = model.generate(z, null, { sampler: 'ddim', samplingSteps: 10 });
+    const dpm10 = model.generate(z, null, { sampler: 'dpm-solver++', samplingSteps: 10 });
+    const errors = { ddim10: distance(ddim10, reference), dpm10: distance(dpm10, reference) };
+    // Measured on cpu: RMS distance 0.020 (DPM-Solver++) against 0.030 (DDIM). The Gaussian test in
+    // diffusionSamplers.test.ts, whose exact answer is known, shows the gap at its full size.
+    expect(errors.dpm10).toBeLessThan(errors.ddim10);
+    tf.dispose([z, reference, ddim10, dpm10]);
+    model.dispose();
+  });
+
   it('noise-prediction loss is finite and falls on phantoms', () => {
     // A learning rate 25× the default so that 25 steps of a 2-channel net show it learning.
     const adam = { learningRate: 5e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };

@@ -4,9 +4,9 @@
  * x_t = √ᾱ_t · x_0 + √(1 − ᾱ_t) · ε for t uniform in [0, T), with the simple MSE loss.
  *
  * Sampling is deterministic DDIM (Song et al. 2021, η = 0) over `samplingSteps` of the T levels
- * (50 by default, not the paper's 1000 ancestral steps), so a sample grid costs 50 U-Net passes
- * and the same starting noise gives the same image at every checkpoint, which keeps a run's
- * sample timeline comparable.
+ * (50 by default, not the paper's 1000 ancestral steps), or DPM-Solver++(2M) in 10–20
+ * (diffusionSamplers.ts), so the same starting noise gives the same image at every checkpoint,
+ * which keeps a run's sample timeline comparable.
  *
  * The "latent" of generate() is the starting noise x_T itself, flattened: latentDim is
  * resolution² · channels and sampleLatent is the inherited standard-normal draw of that length.
@@ -20,6 +20,7 @@ import { SeedPurpose, stepSeed } from './core/seeds';
 import { oneHot } from './layers/basic';
 import { Ema } from './layers/ema';
 import { UNet, timeFeatureDim, timestepFeatures } from './nets/unet';
+import { dpmSolverTimesteps, sampleDiffusion } from './diffusionSamplers';
 import type { BetaSchedule, DdpmConfig, GenerateOptions, GenerativeModel, StepResult } from './types';
 
 export const DDPM_METRICS = ['loss', 'gradNorm'] as const;
@@ -106,41 +107,35 @@ export class Ddpm extends ModelBase<DdpmConfig> implements GenerativeModel<DdpmC
     return { step, metrics };
   }
 
-  /** z: starting noise [n, resolution² · channels] (see sampleLatent). Deterministic DDIM; images in [-1, 1]. */
+  /**
+   * z: starting noise [n, resolution² · channels] (see sampleLatent). Deterministic DDIM (or
+   * DPM-Solver++ with opts.sampler) over opts.samplingSteps passes (default: the config's); images in [-1, 1].
+   */
   generate(z: tf.Tensor2D, labels: tf.Tensor1D | null, opts: GenerateOptions = {}): tf.Tensor4D {
     this.assertLive();
-    const { resolution, channels, latentDim, numClasses, timesteps, samplingSteps } = this.config;
+    const { resolution, channels, latentDim, numClasses, timesteps, samplingSteps, width } = this.config;
     const n = z.shape[0];
     if (z.shape[1] !== latentDim)
       throw new Error(`models/ddpm.ts: generate needs z of shape [n, ${latentDim}] (resolution² · channels), got [${z.shape}]`);
     checkLabels('models/ddpm.ts: generate', labels, n, numClasses);
     if (opts.ema && !this.ema) throw new Error('models/ddpm.ts: generate({ ema: true }) but emaDecay is null');
+    const sampler = opts.sampler ?? 'ddim';
+    const steps = opts.samplingSteps ?? samplingSteps;
+    const path = sampler === 'dpm-solver++' ? dpmSolverTimesteps(this.alphaBar, steps) : ddimTimesteps(timesteps, steps);
     const base = rawWeights(this.store);
     const w = opts.ema && this.ema ? this.ema.weights(base) : base;
     const classes = labels ? tf.tidy(() => oneHot(labels, numClasses)) : null;
-    const path = ddimTimesteps(timesteps, samplingSteps);
-    let x = z.reshape([n, resolution, resolution, channels]) as tf.Tensor4D;
-    // One tidy per step keeps at most two images alive however many steps are taken.
-    for (let i = 0; i + 1 < path.length; i++) {
-      const next = tf.tidy(() => this.ddimStep(x, path[i], path[i + 1], classes, w));
-      x.dispose();
-      x = next;
-    }
+    // x̂_0 from x_t: the U-Net's noise estimate turned into an image, clipped to [-1, 1] as lucidrains does.
+    const denoise = (x: tf.Tensor4D, t: number): tf.Tensor4D => {
+      const predicted = this.unet.forward(x, timestepFeatures(new Array<number>(n).fill(t), timeFeatureDim(width)), classes, w);
+      const a = this.alphaBar[t];
+      return x.sub(predicted.mul(Math.sqrt(1 - a))).div(Math.sqrt(a)).clipByValue(-1, 1) as tf.Tensor4D;
+    };
+    const start = z.reshape([n, resolution, resolution, channels]) as tf.Tensor4D;
+    const images = sampleDiffusion(sampler, start, path, this.alphaBar, denoise);
+    start.dispose();
     classes?.dispose();
-    return x;
-  }
-
-  /** x_t → x_{next} with η = 0; x_0 is clipped to [-1, 1] and ε re-derived from it, as lucidrains does. */
-  private ddimStep(x: tf.Tensor4D, t: number, next: number, classes: tf.Tensor2D | null, w: Weights): tf.Tensor4D {
-    const n = x.shape[0];
-    const features = timestepFeatures(new Array<number>(n).fill(t), timeFeatureDim(this.config.width));
-    const predicted = this.unet.forward(x, features, classes, w);
-    const a = this.alphaBar[t];
-    const x0 = x.sub(predicted.mul(Math.sqrt(1 - a))).div(Math.sqrt(a)).clipByValue(-1, 1) as tf.Tensor4D;
-    if (next < 0) return x0;
-    const eps = x.sub(x0.mul(Math.sqrt(a))).div(Math.sqrt(1 - a));
-    const b = this.alphaBar[next];
-    return x0.mul(Math.sqrt(b)).add(eps.mul(Math.sqrt(1 - b)));
+    return images;
   }
 
   /** A [n, 1, 1, 1] tensor of f(ᾱ_t) per image, to scale a batch image by image. */

@@ -4,6 +4,7 @@
  * second-order gradients, spectral norm and byte-exact state serialisation.
  */
 import type * as tf from '@tensorflow/tfjs';
+import type { DiffusionSampler } from './diffusionSamplers';
 
 export type ModelKind = 'dcgan' | 'wgan-gp' | 'pggan' | 'vae' | 'ddpm';
 
@@ -156,6 +157,10 @@ export interface ModelState {
 export interface GenerateOptions {
   /** Use the EMA copy of G (if the model keeps one). */
   ema?: boolean;
+  /** Diffusion models only: the sampler (default 'ddim'; 'dpm-solver++' needs 10–20 steps for DDIM-50 quality). */
+  sampler?: DiffusionSampler;
+  /** Diffusion models only: network passes per image (default: the config's samplingSteps). */
+  samplingSteps?: number;
 }
 
 export interface GenerativeModel<C extends ModelConfig = ModelConfig> {

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from './browser';
@@ -58,6 +59,9 @@ describe('evaluation in the browser', () => {
     expect(await plot.locator('text[data-axis="x"]').allTextContents()).toEqual(['0', '0.25', '0.5', '0.75', '1']);
     expect(await plot.locator('text[data-axis="y"]').allTextContents()).toEqual(['0', '0.25', '0.5', '0.75', '1']);
     expect(await plot.textContent()).toMatch(/Recall: share of real images covered[\s\S]*Precision: share that look real/);
+    // The plain-language verdict leads, read against the floor.
+    expect(await page.getByTestId('eval-verdict').textContent()).toMatch(/^Far from real: .*FRD [\d.]+ against a real-vs-real floor of [\d.]+/s);
+    expect(await page.getByTestId('eval-per-class').textContent()).toMatch(/normal|lesion/);
     if (process.env.SHOTS) await page.screenshot({ path: `${process.env.SHOTS}/evaluate.png`, fullPage: true });
 
     // The real set against itself: its 240 training images are copies, far more than one page.
@@ -88,6 +92,34 @@ describe('evaluation in the browser', () => {
     await expect.poll(() => dialog.textContent()).toMatch(new RegExp(`26 of ${flagged}`));
     await page.keyboard.press('Escape');
     await expect.poll(() => dialog.evaluate((d) => (d as HTMLDialogElement).open)).toBe(false);
+
+    // The printable report: one HTML file holding the verdict, grids, settings, per-class figures and the likely copies' images.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /Download report/ }).click()]);
+    const html = await readFile((await download.path())!, 'utf8');
+    for (const part of ['verdict', 'grids', 'settings', 'figures', 'per-class', 'flagged-pairs']) expect(html, part).toContain(`data-part="${part}"`);
+    expect(html.match(/data:image\/png;base64/g)!.length).toBeGreaterThanOrEqual(2 + 2 * 24);
+    expect(html).toMatch(/Close to real|Part way to real|Far from real/);
+    expect(html).not.toMatch(/<script|https?:\/\//);
+    const report = await browser.newPage();
+    await report.setContent(html);
+    if (process.env.SHOTS) await report.screenshot({ path: `${process.env.SHOTS}/evaluate-report.png`, fullPage: true });
+    await report.close();
+
+    // Two evaluations side by side: figures with their floors, verdicts, grids next to each other.
+    const picks = page.getByRole('checkbox', { name: /^Compare / });
+    await picks.nth(0).check();
+    await picks.nth(1).check();
+    await page.getByTestId('compare-button').click();
+    const comparison = page.getByTestId('eval-comparison');
+    await comparison.locator('canvas').nth(1).waitFor({ timeout: 60_000 });
+    expect(await comparison.locator('thead th').count()).toBe(3);
+    const verdicts = await comparison.locator('tr.verdicts td strong').allTextContents();
+    expect(verdicts).toHaveLength(2);
+    expect(verdicts).toContain('Far from real');
+    expect(await comparison.textContent()).toMatch(/floor [\d.]+/);
+    const grids = [await comparison.locator('canvas').nth(0).boundingBox(), await comparison.locator('canvas').nth(1).boundingBox()];
+    expect(grids[1]!.x).toBeGreaterThan(grids[0]!.x + grids[0]!.width - 1);
+    if (process.env.SHOTS) await page.screenshot({ path: `${process.env.SHOTS}/evaluate-compare.png`, fullPage: true });
     expect(consoleErrors).toEqual([]);
   });
 

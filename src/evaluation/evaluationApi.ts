@@ -7,7 +7,8 @@ import { newId } from '../storage/schema';
 import type { CancelToken, ProgressCallback } from '../core/jobControl';
 import { cachedInceptionFile, deleteCachedInceptionWeights, loadInceptionWeights, saveInceptionWeightsFile, type CachedInceptionFile } from '../metrics/inception';
 import { runEvaluation } from './evaluationJob';
-import { deleteEvaluation, listEvaluations, readPairImages, saveEvaluation } from './evaluationStore';
+import { deleteEvaluation, listEvaluations, readPairImages, readReportImages, saveEvaluation, type ReportImages } from './evaluationStore';
+export type { ReportImages } from './evaluationStore';
 import { runReconstruction } from './reconstructionJob';
 import { deleteReconstruction, listReconstructions, readReconstructionExamples, saveReconstruction } from './reconstructionStore';
 import type { EvaluationRecord, EvaluationRequest, ReconstructionExamples, ReconstructionRecord, ReconstructionRequest } from './evaluationTypes';
@@ -25,6 +26,8 @@ export interface EvaluationApi {
   remove(id: string): Promise<void>;
   /** The synthetic images and their nearest training images, for the audit's side-by-side view. */
   readPairImages(id: string, pairs: { synthetic: number; train: number }[]): Promise<PairImages>;
+  /** The first `count` synthetic images and as many real training images, for the report's and the comparison's grids. */
+  readReportImages(id: string, count: number): Promise<ReportImages>;
   /** A VAE run's reconstructions of held-out real images, scored by SSIM, MS-SSIM, PSNR, MSE and MAE; saved when done. */
   evaluateReconstruction(request: ReconstructionRequest, onProgress: ProgressCallback, cancel?: CancelToken): Promise<ReconstructionRecord>;
   listReconstructions(): Promise<ReconstructionRecord[]>;
@@ -47,6 +50,7 @@ export function createEvaluationApi(store: KeyValueStore, ready: () => Promise<u
     list: () => listEvaluations(store),
     remove: (id) => deleteEvaluation(store, id),
     readPairImages: (id, pairs) => readPairImages(store, id, pairs),
+    readReportImages: (id, count) => readReportImages(store, id, count),
     async evaluateReconstruction(request, onProgress, cancel) {
       await ready();
       const record = await runReconstruction(store, newId('recon'), request, onProgress, cancel);

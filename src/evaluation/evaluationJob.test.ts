@@ -65,6 +65,16 @@ describe('evaluation job', () => {
     expect(likely.flaggedCount - 5).toBeLessThanOrEqual(Math.min(same.memorization!.ssim.flaggedCount, same.memorization!.features.flaggedCount) - 5);
     expect(likely.fractionFlagged).toBeCloseTo(likely.flaggedCount / 120, 15);
     expect(await s.get('evaluation/e1/fake')).toBeInstanceOf(Uint8Array);
+    // Per-class figures: both sets carry the two classes, each class beside its own held-out floor.
+    expect(same.perClass?.map((c) => c.className)).toEqual(['normal', 'lesion']);
+    const realLabels = [0, 1].map((c) => same.perClass![c].n.train + same.perClass![c].n.validation);
+    expect(realLabels[0] + realLabels[1]).toBe(300);
+    for (const c of same.perClass!) {
+      expect(c.synthetic && Number.isFinite(c.synthetic.frechet)).toBe(true);
+      expect(c.floor && Number.isFinite(c.floor.frechet)).toBe(true);
+    }
+    // Another modality is far from every class.
+    for (const c of [0, 1]) expect(different.perClass![c].synthetic!.frechet).toBeGreaterThan(3 * same.perClass![c].synthetic!.frechet);
   });
 
   it('samples a trained run from its checkpoint and evaluates it, also over its kept checkpoints', async () => {
@@ -83,6 +93,8 @@ describe('evaluation job', () => {
     expect(result.overSteps.map((p) => p.step)).toEqual([0, 2, 4]);
     expect(result.overSteps.every((p) => Number.isFinite(p.frechet))).toBe(true);
     expect(result.runId).toBe('run');
+    // An unconditional model's images carry no class: no per-class figures are invented.
+    expect(result.perClass).toBeUndefined();
   });
 
   it('asks for the Inception weights file, naming where it comes from, when FID is requested without it', async () => {

@@ -21,21 +21,23 @@ import { createFidInception, FID_WEIGHTS_FILE_NAME, FID_WEIGHTS_URL, inceptionFe
 import { deriveSeed } from '../data/random';
 import type { KeyValueStore } from '../storage/keyValueStore';
 import { storageKeys } from '../storage/schema';
-import { getDatasetMeta, readImages, SPLIT_CODES, type DatasetMeta } from '../storage/datasetStore';
+import { getDatasetIndex, getDatasetMeta, readImages, SPLIT_CODES, type DatasetMeta } from '../storage/datasetStore';
 import { readSplit, type SplitImages } from '../storage/datasetSplits';
 import { loadRun } from '../training/runStore';
 import type { CancelToken, ProgressCallback } from '../core/jobControl';
 import { distributionsOnWorkers, FeaturePool, type ExtractionControl } from './featurePool';
 import { generateFromRun } from '../generation/generateFromRun';
 import { combineAudits, type CombinedAudit } from '../metrics/memorization';
-import type { AuditSummary, EvaluationRecord, EvaluationRequest, Histogram, LikelyCopiesSummary, StepPoint } from './evaluationTypes';
+import type { AuditSummary, ClassFigures, EvaluationRecord, EvaluationRequest, Histogram, LikelyCopiesSummary, StepPoint } from './evaluationTypes';
 
 const SMALL_SAMPLE = 500;
 
 interface Sets {
   train: ImageStack;
   trainIndex: Int32Array;
+  trainLabels: Uint8Array;
   validation: ImageStack;
+  validationLabels: Uint8Array;
 }
 
 export async function runEvaluation(store: KeyValueStore, id: string, request: EvaluationRequest, onProgress: ProgressCallback, cancel?: CancelToken): Promise<EvaluationRecord> {
@@ -108,6 +110,17 @@ export async function runEvaluation(store: KeyValueStore, id: string, request: E
     overSteps.sort((a, b) => a.step - b.step);
   }
 
+  const perClass =
+    fake.labels && meta.classNames.length > 1
+      ? perClassFigures(
+          meta.classNames,
+          request.k,
+          { features: trainZ, labels: real.trainLabels },
+          validationZ ? { features: validationZ, labels: real.validationLabels } : null,
+          { features: fakeZ, labels: fake.labels },
+        )
+      : undefined;
+
   progress(5);
   let memorization: EvaluationRecord['memorization'] = null;
   const warnings: string[] = [];
@@ -148,6 +161,7 @@ export async function runEvaluation(store: KeyValueStore, id: string, request: E
     elapsedMs: Math.round(performance.now() - started),
     fakeKey,
     runId: request.fake.kind === 'run' ? request.fake.runId : undefined,
+    perClass,
   };
 }
 
@@ -190,15 +204,18 @@ async function readRealSets(store: KeyValueStore, meta: DatasetMeta, request: Ev
   const train = await readSplit(store, meta, 'train', { max: request.maxReal, seed: deriveSeed(request.seed, SPLIT_CODES.train) });
   const validation = await readSplit(store, meta, 'val', { max: request.maxReal, seed: deriveSeed(request.seed, SPLIT_CODES.val) });
   if (train.count <= request.k) throw new Error(`"${meta.name}" has only ${train.count} training images; more than k = ${request.k} are needed`);
-  return { train: stack(train), trainIndex: train.indices, validation: stack(validation) };
+  return { train: stack(train), trainIndex: train.indices, trainLabels: train.labels, validation: stack(validation), validationLabels: validation.labels };
 }
 
-async function readFake(store: KeyValueStore, request: EvaluationRequest, realMeta: DatasetMeta): Promise<{ stack: ImageStack; name: string; step: number }> {
+/** `labels` is null when the synthetic images carry no class (an unconditional run, or a dataset whose classes differ from the real one's). */
+async function readFake(store: KeyValueStore, request: EvaluationRequest, realMeta: DatasetMeta): Promise<{ stack: ImageStack; name: string; step: number; labels: Uint8Array | null }> {
   if (request.fake.kind === 'dataset') {
     const meta = await getDatasetMeta(store, request.fake.datasetId);
     if (meta.channels !== realMeta.channels) throw new Error(`"${meta.name}" and "${realMeta.name}" differ in colour channels`);
     const data = await readImages(store, meta, 0, meta.count);
-    return { stack: { data, count: meta.count, width: meta.width, height: meta.height }, name: meta.name, step: 0 };
+    const labelled = meta.classNames.length > 1 && meta.classNames.length === realMeta.classNames.length;
+    const labels = labelled ? (await getDatasetIndex(store, meta.id)).labels : null;
+    return { stack: { data, count: meta.count, width: meta.width, height: meta.height }, name: meta.name, step: 0, labels };
   }
   const record = await loadRun(store, request.fake.runId);
   const set = await generateFromRun(store, request.fake.runId, {
@@ -206,7 +223,45 @@ async function readFake(store: KeyValueStore, request: EvaluationRequest, realMe
     count: request.fake.count,
     seed: request.seed,
   });
-  return { stack: { data: set.pixels, count: set.count, width: set.resolution, height: set.resolution }, name: `${record.settings.name} @ step ${set.step}`, step: set.step };
+  const labels = record.config.numClasses > 1 ? set.labels : null;
+  return { stack: { data: set.pixels, count: set.count, width: set.resolution, height: set.resolution }, name: `${record.settings.name} @ step ${set.step}`, step: set.step, labels };
+}
+
+/** The rows of `m` whose label is `c`. */
+function rowsOfClass(m: FeatureMatrix, labels: Uint8Array, c: number): FeatureMatrix {
+  const rows: number[] = [];
+  for (let i = 0; i < labels.length; i++) if (labels[i] === c) rows.push(i);
+  const data = new Float64Array(rows.length * m.cols);
+  rows.forEach((r, i) => data.set(m.data.subarray(r * m.cols, (r + 1) * m.cols), i * m.cols));
+  return { data, rows: rows.length, cols: m.cols };
+}
+
+/**
+ * Each class's Fréchet distance, precision and recall, synthetic against real training images and
+ * held-out against training (the floor), from the features already computed.
+ */
+export function perClassFigures(
+  classNames: readonly string[],
+  k: number,
+  train: { features: FeatureMatrix; labels: Uint8Array },
+  validation: { features: FeatureMatrix; labels: Uint8Array } | null,
+  fake: { features: FeatureMatrix; labels: Uint8Array },
+): ClassFigures[] {
+  const figures = (a: FeatureMatrix, b: FeatureMatrix) => {
+    const d = evaluateDistributions(a, b, { k, kid: { subsets: 0 } });
+    return { frechet: d.frechet.value, precision: d.prdc.precision, recall: d.prdc.recall };
+  };
+  return classNames.map((className, c) => {
+    const t = rowsOfClass(train.features, train.labels, c);
+    const f = rowsOfClass(fake.features, fake.labels, c);
+    const v = validation ? rowsOfClass(validation.features, validation.labels, c) : null;
+    const n = { train: t.rows, validation: v?.rows ?? 0, fake: f.rows };
+    const need = k + 1;
+    if (t.rows < need || f.rows < need) {
+      return { classIndex: c, className, n, synthetic: null, floor: null, unavailable: `needs more than k = ${k} images on each side (${t.rows} real, ${f.rows} synthetic)` };
+    }
+    return { classIndex: c, className, n, synthetic: figures(t, f), floor: v && v.rows >= need ? figures(t, v) : null };
+  });
 }
 
 /** Every likely copy is kept (closest first), so the Evaluate stage can page through all of them. */

@@ -2,7 +2,8 @@
 import type { KeyValueStore } from '../storage/keyValueStore';
 import { recordCollection } from '../storage/recordCollection';
 import { storageKeys, storagePrefixes } from '../storage/schema';
-import { getDatasetMeta, readImages } from '../storage/datasetStore';
+import { getDatasetIndex, getDatasetMeta, readImages } from '../storage/datasetStore';
+import { readImagesAt, splitMembers } from '../storage/datasetSplits';
 import type { EvaluationRecord } from './evaluationTypes';
 
 const evaluations = recordCollection<EvaluationRecord>('evaluation', (record) => record.createdAt);
@@ -35,4 +36,31 @@ export async function readPairImages(store: KeyValueStore, id: string, pairs: { 
     train.set(await readImages(store, meta, p.train, 1), i * per);
   }
   return { synthetic, train, size: meta.width };
+}
+
+/** Images for the printable report: the first synthetic images and as many real training images, for two grids side by side. */
+export interface ReportImages {
+  size: number;
+  synthetic: Uint8Array;
+  syntheticCount: number;
+  real: Uint8Array;
+  realCount: number;
+}
+
+export async function readReportImages(store: KeyValueStore, id: string, count: number): Promise<ReportImages> {
+  const record = await evaluations.get(store, storageKeys.evaluation(id));
+  if (!record) throw new Error(`Evaluation ${id} does not exist`);
+  const fake = await store.get<Uint8Array>(record.fakeKey);
+  if (!fake) throw new Error(`The synthetic images of evaluation ${id} are missing`);
+  const meta = await getDatasetMeta(store, record.request.realDatasetId);
+  const per = meta.width * meta.height;
+  const syntheticCount = Math.min(count, Math.floor(fake.length / per));
+  const members = splitMembers(await getDatasetIndex(store, meta.id), 'train').slice(0, count);
+  return {
+    size: meta.width,
+    synthetic: fake.slice(0, syntheticCount * per),
+    syntheticCount,
+    real: await readImagesAt(store, meta, members),
+    realCount: members.length,
+  };
 }

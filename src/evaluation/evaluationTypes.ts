@@ -60,6 +60,24 @@ export interface StepPoint {
   kid: number;
 }
 
+/**
+ * One class's figures, when both sets carry class labels (a conditional run, or a labelled synthetic
+ * dataset): the Fréchet distance, precision and recall of that class's synthetic images against its
+ * real training images, beside the same for its held-out real images (the floor). KID is left out:
+ * its subsets are meaningless at a few dozen images per class.
+ */
+export interface ClassFigures {
+  /** Index into the real dataset's classNames (the name is read from the dataset, so renaming follows). */
+  classIndex: number;
+  /** The class's name when evaluated (shown when the dataset is gone). */
+  className: string;
+  n: { train: number; validation: number; fake: number };
+  /** null with `unavailable` when a side has too few images. */
+  synthetic: { frechet: number; precision: number; recall: number } | null;
+  floor: { frechet: number; precision: number; recall: number } | null;
+  unavailable?: string;
+}
+
 export interface EvaluationRecord {
   id: string;
   createdAt: number;
@@ -85,6 +103,8 @@ export interface EvaluationRecord {
   fakeKey: string;
   /** The run this evaluation belongs to, for its run card. */
   runId?: string;
+  /** Per-class figures; absent when the synthetic set has no class labels (or on older evaluations). */
+  perClass?: ClassFigures[];
 }
 
 /** Reconstruction of held-out real images through a VAE run's encoder and decoder. */

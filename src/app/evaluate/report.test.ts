@@ -54,6 +54,12 @@ describe('plain-language verdict', () => {
     expect(evaluationVerdict(record(250, 0.6, 0.5)).level).toBe('partway');
     expect(evaluationVerdict(record(120, 0.7, 0.65)).level).toBe('close');
     expect(evaluationVerdict(record(120, 0.7, 0.65, { baseline: null })).level).toBe('no-floor');
+    // Many likely copies outweigh close distances.
+    const copying = record(120, 0.7, 0.65);
+    copying.memorization!.likelyCopies = { ...copying.memorization!.likelyCopies!, flaggedCount: 160, fractionFlagged: 0.8 };
+    const copied = evaluationVerdict(copying);
+    expect(copied.level).toBe('copies');
+    expect(copied.headline).toMatch(/^Copies training images: 160 of 200 synthetic images \(80\.0 %\)/);
     // Collapse is named whatever the distances say.
     const collapsed = record(120, 0.7, 0.65);
     collapsed.main.diversity!.fake.meanSsim = 0.8;

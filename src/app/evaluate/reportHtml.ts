@@ -14,7 +14,7 @@ const STYLE = `<style>
 body{font:14px/1.45 system-ui,sans-serif;max-width:56rem;margin:2rem auto;padding:0 1rem;color:#111}
 table{border-collapse:collapse;margin:0.6rem 0 1.2rem}td,th{border:1px solid #bbb;padding:0.25rem 0.6rem;text-align:left;vertical-align:top}
 .warn{color:#8a5a00}.verdict{border:2px solid #333;border-radius:6px;padding:0.6rem 0.9rem;margin:1rem 0}
-.verdict.far{border-color:#b3261e}.verdict.partway{border-color:#b07a00}.verdict.close{border-color:#1e7d3a}
+.verdict.far,.verdict.copies{border-color:#b3261e}.verdict.partway{border-color:#b07a00}.verdict.close{border-color:#1e7d3a}
 .grids{display:flex;gap:1.5rem;flex-wrap:wrap}figure{margin:0}figcaption{font-size:0.85rem;color:#444}
 img.px{image-rendering:pixelated;max-width:100%}
 .pairs{display:grid;grid-template-columns:repeat(auto-fill,minmax(11rem,1fr));gap:0.8rem}.pairs img{width:5rem;height:5rem;image-rendering:pixelated}

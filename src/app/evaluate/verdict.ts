@@ -5,7 +5,7 @@
  */
 import type { EvaluationRecord } from '../../evaluation/evaluationTypes';
 
-export type VerdictLevel = 'close' | 'partway' | 'far' | 'no-floor';
+export type VerdictLevel = 'close' | 'partway' | 'far' | 'copies' | 'no-floor';
 
 export interface Verdict {
   level: VerdictLevel;
@@ -19,6 +19,7 @@ const LABELS: Record<VerdictLevel, string> = {
   close: 'Close to real',
   partway: 'Part way to real',
   far: 'Far from real',
+  copies: 'Copies training images',
   'no-floor': 'No floor to judge against',
 };
 
@@ -29,6 +30,8 @@ const fig = (v: number, digits = 3) => (Number.isFinite(v) ? Number(v.toPrecisio
 /** A Fréchet distance within this many times its floor reads as close, beyond FAR_RATIO as far. */
 export const CLOSE_RATIO = 1.5;
 export const FAR_RATIO = 4;
+/** Likely copies in at least this share of the synthetic images make the verdict "copies training images". */
+export const COPY_FRACTION = 0.05;
 
 export function evaluationVerdict(e: EvaluationRecord): Verdict {
   const m = e.main.distribution;
@@ -57,7 +60,16 @@ export function evaluationVerdict(e: EvaluationRecord): Verdict {
 
   const level: VerdictLevel =
     ratio > FAR_RATIO || prdc.recall < 0.05 || prdc.precision < 0.05 ? 'far' : ratio <= CLOSE_RATIO && !lowRecall && !lowPrecision ? 'close' : 'partway';
-  const copies = e.memorization?.likelyCopies?.flaggedCount ?? 0;
+  const likely = e.memorization?.likelyCopies;
+  const copies = likely?.flaggedCount ?? 0;
+  // Many likely copies outweigh any distance: images that copy patients must not be shared, however real they look.
+  if (likely && likely.fractionFlagged >= COPY_FRACTION && likely.fractionFlagged > 2 * likely.validationFractionFlagged) {
+    return {
+      level: 'copies',
+      headline: `${LABELS.copies}: ${copies} of ${e.n.fake} synthetic images (${(100 * likely.fractionFlagged).toFixed(1)} %) are closer to a training image than held-out real images ever are; they may reproduce patients and must not be shared as synthetic.`,
+      reasons,
+    };
+  }
   const caveat = copies > 0 ? ` ${copies} synthetic image${copies === 1 ? ' is' : 's are'} likely copies of training images: look at them before sharing.` : '';
   const headline =
     level === 'close'

@@ -42,7 +42,7 @@ const TRAIN_SPEC = {
     width: { type: 'integer', min: 1, help: 'network width (default: the model\'s)' },
     seed: { type: 'integer', min: 0, default: 1, help: 'seeds weights, batches and the fixed sample noise (new runs)' },
     'sample-every': { type: 'integer', min: 1, default: 500, help: 'steps between sample grids and checkpoints (new runs)' },
-    backend: { type: 'choice', choices: ['wasm', 'cpu'], default: 'wasm', help: 'tfjs backend' },
+    backend: { type: 'choice', choices: ['wasm', 'cpu', 'webgpu'], default: 'wasm', help: 'tfjs backend (webgpu: a GPU through Dawn\'s Node binding, Vulkan/Metal/D3D12)' },
     out: { type: 'string', placeholder: '<folder>', help: 'run folder of a new run (must not hold a run yet)' },
     resume: { type: 'string', placeholder: '<run folder>', help: 'continue the run kept in this folder' },
     sample: { type: 'integer', min: 1, placeholder: '<count>', help: 'write this many generated images to <run folder>/sampled-stepN.npz' },

@@ -20,6 +20,7 @@ import { loadRun, saveRun } from '../../src/training/runStore';
 import { Trainer, type TrainerHooks } from '../../src/training/trainer';
 import type { RunRecord, RunSettings } from '../../src/training/runTypes';
 import { FileStore } from './fileStore';
+import { NodeWebgpuError, installNodeWebgpu } from './nodeWebgpu';
 import { runPaths, writeRealGrid, writeRunFiles, writeSampleGrid, writeSampledNpz } from './runFolder';
 import { CliError } from './runCommand';
 import type { TrainingSet } from './trainingSet';
@@ -27,7 +28,8 @@ import type { TrainingSet } from './trainingSet';
 /** The run's id inside its folder's store: one run per folder. */
 export const RUN_ID = 'cli';
 
-export type TrainBackend = 'wasm' | 'cpu';
+/** wasm (our training kernels), cpu, or webgpu through Dawn's Node binding (a GPU server with no browser). */
+export type TrainBackend = 'wasm' | 'cpu' | 'webgpu';
 
 export type TrainJob = {
   out: string;
@@ -57,6 +59,15 @@ export interface TrainSummary {
 }
 
 async function startBackend(backend: TrainBackend): Promise<void> {
+  if (backend === 'webgpu') {
+    try {
+      const adapter = await installNodeWebgpu();
+      console.log(`webgpu: ${adapter.description}`);
+    } catch (error) {
+      if (error instanceof NodeWebgpuError) throw new CliError(`--backend webgpu: ${error.message}`);
+      throw error;
+    }
+  }
   if (backend === 'wasm') {
     registerWasmTrainingKernels();
     // Located through Node's resolver, so the command works from any directory.

@@ -177,7 +177,11 @@ function assignSplit(targets: tf.Variable[], flat: tf.Tensor): void {
   targets.forEach((target, i) => target.assign(target.rank === 1 ? pieces[i] : pieces[i].reshape(target.shape)));
 }
 
-/** Global L2 norm of a gradient map, as a scalar tensor (reported, not clipped). */
+/**
+ * Global L2 norm of a gradient map, as a scalar tensor (reported, not clipped). The per-tensor sums
+ * are stacked, not addN'ed: tfjs's WebGPU AddN binds one storage buffer per input, and a U-Net's
+ * ~100 gradients exceed every adapter's per-shader limit (its concat splits by the limit instead).
+ */
 export function globalNorm(grads: tf.NamedTensorMap): tf.Scalar {
-  return tf.tidy(() => tf.addN(Object.values(grads).map((g) => g.square().sum())).sqrt() as tf.Scalar);
+  return tf.tidy(() => tf.stack(Object.values(grads).map((g) => g.square().sum())).sum().sqrt() as tf.Scalar);
 }

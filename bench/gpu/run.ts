@@ -83,7 +83,8 @@ async function timeOnWebgpu(id: BenchModelId): Promise<Row> {
   } catch (error) {
     return { model: id, status: 'failed', steps: 0, note: (error as Error).message };
   } finally {
-    tf.dispose([real, labels].filter((t): t is tf.Tensor => t !== null));
+    real.dispose();
+    labels?.dispose();
     model.dispose();
   }
 }

@@ -127,7 +127,7 @@ export class Ddpm extends ModelBase<DdpmConfig> implements GenerativeModel<DdpmC
     const classes = labels ? tf.tidy(() => oneHot(labels, numClasses)) : null;
     // x̂_0 from x_t: the U-Net's noise estimate turned into an image, clipped to [-1, 1] as lucidrains does.
     const denoise = (x: tf.Tensor4D, t: number): tf.Tensor4D => {
-      const predicted = this.unet.forward(x, timestepFeatures(new Array<number>(n).fill(t), timeFeatureDim(width)), classes, w);
+      const predicted = this.unet.forward(x, timestepFeatures(new Array<number>(n).fill(t), timeFeatureDim(width)), classes, w, { fused: true });
       const a = this.alphaBar[t];
       return x.sub(predicted.mul(Math.sqrt(1 - a))).div(Math.sqrt(a)).clipByValue(-1, 1) as tf.Tensor4D;
     };

@@ -12,6 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Init, ParamStore, Weights } from '../core/params';
+import { fusedGroupNormSilu } from '../kernels/groupNormSilu';
 import { conv, dense, upsample2x } from '../layers/basic';
 
 export interface UNetSpec {
@@ -26,6 +27,11 @@ export interface UNetSpec {
 }
 
 const GROUP_NORM_EPSILON = 1e-5;
+
+export interface ForwardOptions {
+  /** Sampling only (the fused kernel has no gradient): GroupNorm + SiLU as one kernel where the backend has it. */
+  fused?: boolean;
+}
 /** Wu & He 2018 found 32 groups best for wide nets; 8 suits widths of 16–64 (lucidrains uses 8 too). */
 const MAX_GROUPS = 8;
 /** Period range of the sinusoidal timestep embedding, as in the Transformer and the DDPM code. */
@@ -130,8 +136,9 @@ export class UNet {
   /**
    * Predicted noise for noisy images x [n, r, r, channels] at the timesteps whose sinusoidal
    * features are `timeFeatures` [n, timeFeatureDim]; classes is one-hot [n, numClasses] or null.
+   * `fused` (sampling only: no gradient) runs each GroupNorm + SiLU as one kernel where the backend has it.
    */
-  forward(x: tf.Tensor4D, timeFeatures: tf.Tensor2D, classes: tf.Tensor2D | null, w: Weights): tf.Tensor4D {
+  forward(x: tf.Tensor4D, timeFeatures: tf.Tensor2D, classes: tf.Tensor2D | null, w: Weights, { fused = false }: ForwardOptions = {}): tf.Tensor4D {
     const p = this.prefix;
     const levels = this.levelChannels.length;
     if ((classes !== null) !== this.spec.numClasses > 0)
@@ -144,32 +151,37 @@ export class UNet {
     let h = conv(x, w(`${p}/in/w`), 1, w(`${p}/in/b`));
     const skips: tf.Tensor4D[] = [];
     for (let i = 0; i < levels; i++) {
-      h = this.applyResBlock(h, embedding, `${p}/down${i}`, w);
+      h = this.applyResBlock(h, embedding, `${p}/down${i}`, w, fused);
       skips.push(h);
       if (i < levels - 1) h = conv(h, w(`${p}/down${i}/pool/w`), 2, w(`${p}/down${i}/pool/b`));
     }
-    h = this.applyResBlock(h, embedding, `${p}/mid`, w);
+    h = this.applyResBlock(h, embedding, `${p}/mid`, w, fused);
     for (let i = levels - 1; i >= 0; i--) {
-      h = this.applyResBlock(tf.concat([h, skips[i]], 3), embedding, `${p}/up${i}`, w);
+      h = this.applyResBlock(tf.concat([h, skips[i]], 3), embedding, `${p}/up${i}`, w, fused);
       if (i > 0) h = conv(upsample2x(h), w(`${p}/up${i}/upsample/w`), 1, w(`${p}/up${i}/upsample/b`));
     }
-    h = silu(this.applyNorm(h, `${p}/out/norm`, w)) as tf.Tensor4D;
+    h = this.normSilu(h, `${p}/out/norm`, w, fused);
     return conv(h, w(`${p}/out/w`), 1, w(`${p}/out/b`));
   }
 
   /** Pre-activation residual block of the DDPM code: norm → SiLU → conv, + time, norm → SiLU → conv, + skip. */
-  private applyResBlock(x: tf.Tensor4D, embedding: tf.Tensor2D, name: string, w: Weights): tf.Tensor4D {
+  private applyResBlock(x: tf.Tensor4D, embedding: tf.Tensor2D, name: string, w: Weights, fused: boolean): tf.Tensor4D {
     const n = x.shape[0];
-    let h = conv(silu(this.applyNorm(x, `${name}/norm1`, w)) as tf.Tensor4D, w(`${name}/conv1/w`), 1, w(`${name}/conv1/b`));
+    let h = conv(this.normSilu(x, `${name}/norm1`, w, fused), w(`${name}/conv1/w`), 1, w(`${name}/conv1/b`));
     const cout = h.shape[3];
     h = h.add(dense(embedding, w(`${name}/time/w`), w(`${name}/time/b`)).reshape([n, 1, 1, cout]));
-    h = conv(silu(this.applyNorm(h, `${name}/norm2`, w)) as tf.Tensor4D, w(`${name}/conv2/w`), 1, w(`${name}/conv2/b`));
+    h = conv(this.normSilu(h, `${name}/norm2`, w, fused), w(`${name}/conv2/w`), 1, w(`${name}/conv2/b`));
     const shortcut = x.shape[3] === cout ? x : conv(x, w(`${name}/skip/w`), 1, w(`${name}/skip/b`));
     return h.add(shortcut);
   }
 
-  private applyNorm(x: tf.Tensor4D, name: string, w: Weights): tf.Tensor4D {
-    return groupNorm(x, w(`${name}/gamma`), w(`${name}/beta`), groupsFor(x.shape[3]));
+  /** SiLU(GroupNorm(x)): one fused kernel when asked for and the backend has it, else the composed ops. */
+  private normSilu(x: tf.Tensor4D, name: string, w: Weights, fused: boolean): tf.Tensor4D {
+    const gamma = w(`${name}/gamma`);
+    const beta = w(`${name}/beta`);
+    const groups = groupsFor(x.shape[3]);
+    const out = fused ? fusedGroupNormSilu(x, gamma, beta, { groups, epsilon: GROUP_NORM_EPSILON, silu: true }) : null;
+    return out ?? (silu(groupNorm(x, gamma, beta, groups)) as tf.Tensor4D);
   }
 
   private resBlock(name: string, cin: number, cout: number): void {

@@ -8,7 +8,8 @@
  * as a one-hot matMul so embedding lookups can train too. Three stock kernels give wrong
  * answers and are replaced or wrapped: MaxPoolGrad (all-negative windows), ResizeNearestNeighborGrad
  * (downsampling with half-pixel centres) and OneHot with a float dtype. ./fastPaths wraps five stock kernels (BatchMatMul, Identity, Cast, Sum, Mean)
- * whose generic paths dominated a training step.
+ * whose generic paths dominated a training step. ./groupNormSiluKernel adds the fused GroupNorm + SiLU
+ * of models/kernels that diffusion sampling uses.
  *
  * Call once after importing '@tensorflow/tfjs-backend-wasm' and before training; calling again
  * is harmless. Works whether or not 'wasm' is the active backend yet.
@@ -27,6 +28,7 @@ import { oneHotOverride } from './oneHotFloat';
 import { maxPoolGradWasmConfig } from './maxPoolGrad';
 import { resizeNearestNeighborGradWasmConfig } from './resizeNearestNeighborGrad';
 import { unsortedSegmentSumWasmConfig } from './unsortedSegmentSum';
+import { groupNormSiluWasmConfig } from './groupNormSiluKernel';
 import { WASM_BACKEND } from './wasmKernelScope';
 
 /** Kernels implemented here from scratch (replacing the stock one where it exists). */
@@ -36,6 +38,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   unsortedSegmentSumWasmConfig,
   resizeNearestNeighborGradWasmConfig,
   maxPoolGradWasmConfig,
+  groupNormSiluWasmConfig,
 ];
 
 /** Stock kernels wrapped for speed (./fastPaths) or to fix a wrong result (./oneHotFloat). */

@@ -13,6 +13,7 @@ import type { GenerationApi } from '../generation/generationApi';
 import type { EvaluationApi } from '../evaluation/evaluationApi';
 import type { AugmentApi } from '../augment/augmentApi';
 import type { ClassroomApi } from '../learn/classroomApi';
+import type { RunFilesApi } from '../runfiles/runFilesApi';
 
 export type BackendListener = (report: BackendReport) => void;
 
@@ -29,6 +30,8 @@ export interface ComputeApi {
   readonly evaluation: EvaluationApi;
   readonly augment: AugmentApi;
   readonly classroom: ClassroomApi;
+  /** Portable run files (.phantomrun): export a run, every run, or import one. */
+  readonly runFiles: RunFilesApi;
   /** Wipes every dataset, run, checkpoint and setting (it stops training, the classroom and the sampler first). */
   deleteAllData(): Promise<void>;
 }

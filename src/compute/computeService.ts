@@ -22,6 +22,7 @@ import { createEvaluationApi, type EvaluationApi } from '../evaluation/evaluatio
 import { createAugmentApi, type AugmentApi } from '../augment/augmentApi';
 import { Classroom } from '../learn/classroom';
 import { createClassroomApi, type ClassroomApi } from '../learn/classroomApi';
+import { createRunFilesApi, type RunFilesApi } from '../runfiles/runFilesApi';
 
 /** Held while a tab runs start-up maintenance (migrations, orphan sweep); see core/tabLocks.ts. */
 const MAINTENANCE_LOCK = 'phantom-studio/maintenance';
@@ -35,6 +36,7 @@ export class ComputeService implements ComputeApi {
   readonly evaluation: EvaluationApi;
   readonly augment: AugmentApi;
   readonly classroom: ClassroomApi;
+  readonly runFiles: RunFilesApi;
 
   private readonly backends: BackendManager;
   private readonly runManager: RunManager;
@@ -61,6 +63,7 @@ export class ComputeService implements ComputeApi {
     this.evaluation = createEvaluationApi(store, ready);
     this.augment = createAugmentApi(store, ready);
     this.classroom = createClassroomApi(this.classroomModels, ready);
+    this.runFiles = createRunFilesApi(store, ready);
   }
 
   start(onBackendChange: BackendListener): Promise<BackendReport> {

@@ -102,11 +102,23 @@ export interface RunRecord {
   channels: 1 | 3;
   backend: string;
   message?: string;
+  /** Set on a run imported from a run file (src/runfiles): where it came from. */
+  imported?: RunImport;
   /**
    * Set on the records a tab lists, never stored: another tab trains this run right now, so this tab
    * shows it read-only (training/runOwnership.ts).
    */
   trainingElsewhere?: boolean;
+}
+
+/** Where an imported run came from. */
+export interface RunImport {
+  fileName: string;
+  importedAt: number;
+  /** The run's id in the studio that exported it. */
+  originalRunId: string;
+  /** The file's run card as imported (src/runfiles/runFileFormat.ts RunCard): dataset fingerprint, evaluation, audit, training time. */
+  card: unknown;
 }
 
 export interface SampleGrid {

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import struct
 
 import torch
@@ -103,6 +104,120 @@ def safetensors_bytes(tensors: dict[str, torch.Tensor], metadata: dict[str, str]
 def write_safetensors(path: str, tensors: dict[str, torch.Tensor], metadata: dict[str, str] | None = None) -> None:
     with open(path, "wb") as f:
         f.write(safetensors_bytes(tensors, metadata))
+
+
+# ----------------------------------------------------------------------------------------------
+# The studio's run file (.phantomrun, src/runfiles/runFileFormat.ts): a ZIP of manifest.json (SHA-256
+# and size of every other part), runcard.json, weights.safetensors and optionally
+# optimizer.safetensors (Adam's moments; its metadata "steps" holds the per-parameter update counts).
+# ----------------------------------------------------------------------------------------------
+RUN_FILE_FORMAT = "phantom-studio/run-file"
+
+
+class RunFile:
+    """A read run file: the run card, the model config, the checkpoint's step, and its tensors."""
+
+    def __init__(self, card, weights, optimizer, optimizer_steps):
+        self.card = card
+        self.config = card["model"]["config"]
+        self.step = int(card["checkpoint"]["step"])
+        self.weights = weights
+        self.optimizer = optimizer
+        self.optimizer_steps = optimizer_steps
+
+
+def read_run_file(path: str) -> RunFile:
+    """Reads and verifies a .phantomrun (every part against the manifest's SHA-256)."""
+    import hashlib
+    import zipfile
+
+    try:
+        archive = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as error:
+        raise ValueError(f"{path}: not a run file ({error})") from None
+    with archive:
+        names = set(archive.namelist())
+        if "manifest.json" not in names:
+            raise ValueError(f"{path}: no manifest.json; not a Phantom Studio run file")
+        manifest = json.loads(archive.read("manifest.json"))
+        if manifest.get("format") != RUN_FILE_FORMAT or manifest.get("version") != 1:
+            raise ValueError(f"{path}: manifest says {manifest.get('format')} version {manifest.get('version')}; this reads {RUN_FILE_FORMAT} version 1")
+        parts = {}
+        for name, entry in manifest["parts"].items():
+            if name not in names:
+                raise ValueError(f"{path}: {name} is listed in the manifest but missing")
+            data = archive.read(name)
+            if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+                raise ValueError(f"{path} > {name}: SHA-256 does not match the manifest (the file is damaged)")
+            parts[name] = data
+    card = json.loads(parts["runcard.json"])
+    weights, _ = parse_safetensors(parts["weights.safetensors"], f"{path} > weights.safetensors")
+    optimizer, steps = None, None
+    if "optimizer.safetensors" in parts:
+        optimizer, meta = parse_safetensors(parts["optimizer.safetensors"], f"{path} > optimizer.safetensors")
+        steps = {k: int(v) for k, v in json.loads(meta.get("steps", "{}")).items()}
+    return RunFile(card, weights, optimizer, steps)
+
+
+def write_run_file(path: str, card: dict, weights: dict, optimizer: dict | None = None, steps: dict | None = None) -> None:
+    """Writes a .phantomrun the studio imports: the parts, then the manifest with their SHA-256."""
+    import hashlib
+    import zipfile
+
+    cfg, step = card["model"]["config"], card["checkpoint"]["step"]
+    meta = {"format": "phantom-studio/weights", "kind": cfg["kind"], "step": str(step), "config": json.dumps(cfg)}
+    parts = {"weights.safetensors": safetensors_bytes(weights, meta)}
+    if optimizer is not None:
+        opt_meta = {"format": "phantom-studio/optimizer", "kind": cfg["kind"], "step": str(step), "steps": json.dumps(steps or {})}
+        parts["optimizer.safetensors"] = safetensors_bytes(optimizer, opt_meta)
+    parts["runcard.json"] = json.dumps(card, indent=1).encode("utf-8")
+    manifest = {"format": RUN_FILE_FORMAT, "version": 1, "createdAt": card["run"]["exportedAt"],
+                "parts": {n: {"sha256": hashlib.sha256(b).hexdigest(), "bytes": len(b)} for n, b in parts.items()}}
+    tmp = path + ".partial"
+    with zipfile.ZipFile(tmp, "w") as archive:
+        archive.writestr("manifest.json", json.dumps(manifest, indent=1), compress_type=zipfile.ZIP_DEFLATED)
+        for name, data in parts.items():
+            archive.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED if name.endswith(".json") else zipfile.ZIP_STORED)
+    os.replace(tmp, path)  # a checkpoint is never seen half-written
+
+
+def run_class_names(card: dict) -> list:
+    return list(card.get("training", {}).get("classNames") or [])
+
+
+def updated_card(card: dict, step: int, engine: dict, history: list | None = None) -> dict:
+    """The run card of a checkpoint trained here: its step and the training recorded; the studio's
+    evaluation, audit and checkpoint quality described the old weights, so they are dropped."""
+    import copy
+    from datetime import datetime, timezone
+
+    out = copy.deepcopy(card)
+    now = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    out["run"]["updatedAt"] = now
+    out["run"]["exportedAt"] = now
+    out["checkpoint"]["step"] = step
+    out["checkpoint"]["which"] = "latest"
+    out["checkpoint"]["hasOptimizer"] = True
+    out["checkpoint"].pop("quality", None)
+    settings = out["model"].get("settings") or {}
+    if isinstance(settings.get("totalSteps"), int) and settings["totalSteps"] < step:
+        settings["totalSteps"] = step
+    training = out.setdefault("training", {})
+    training["steps"] = step
+    training["trainingSeconds"] = float(training.get("trainingSeconds", 0)) + float(engine.get("seconds", 0))
+    training["backend"] = f"{engine['engine']} ({engine['device']} x {engine['processes']})"
+    training.setdefault("history", [])
+    training["history"] = list(training["history"]) + list(history or [])
+    training.setdefault("pytorch", []).append(engine)
+    out["evaluation"] = None
+    out["audit"] = None
+    return out
+
+
+def safe_name(name: str) -> str:
+    import re
+
+    return re.sub(r"[^A-Za-z0-9.-]+", "-", name).strip("-")[:60] or "run"
 
 
 # ----------------------------------------------------------------------------------------------

@@ -82,7 +82,7 @@ export function finishImport(images: readonly ImageFacts[], discoveredClasses: r
     report.notices.push({ message: `removed ${removed.size} exact copies (${leaked} of them across splits), keeping one image of each of ${duplicates.length} identical sets` });
   } else if (leaked > 0) {
     report.notices.push({
-      message: `${leaked} images are exact copies of an image in another split (${SPLITS.filter((s) => leaks[s] > 0).map((s) => `${leaks[s]} in ${s}`).join(', ')}): a leak between training and evaluation data`,
+      message: `${leaked} ${leaked === 1 ? 'image is an exact copy' : 'images are exact copies'} of an image in another split (${SPLITS.filter((s) => leaks[s] > 0).map((s) => `${leaks[s]} in ${s}`).join(', ')}): a leak between training and evaluation data`,
     });
   }
   report.duplicates = duplicates;

@@ -16,7 +16,11 @@ import type { ImportReport, Split, TechnicalMetadata } from './types';
 import type { CancelToken, ProgressCallback } from '../core/jobControl';
 import type { ImagePage } from '../storage/datasetStore';
 import type { KeyValueStore } from '../storage/keyValueStore';
-import { commitDataset, DEFAULT_CHUNK_SIZE, discardStaged, newDatasetId, stageChunks, SPLIT_CODES, type DatasetChunk, type DatasetMeta } from '../storage/datasetStore';
+import { readImagesAt } from '../storage/datasetSplits';
+import { commitDataset, compactStaged, DEFAULT_CHUNK_SIZE, discardStaged, newDatasetId, stageChunks, SPLIT_CODES, type DatasetChunk, type DatasetMeta } from '../storage/datasetStore';
+import { describeSource } from './duplicates';
+import { confirmNearDuplicates, NearDuplicateIndex } from './nearDuplicates';
+import type { NearDuplicatePair } from './types';
 
 export interface ImportSettings {
   name: string;
@@ -49,7 +53,21 @@ export interface StagedImport {
   report: ImportReport;
   /** The first images, for the preview grid. */
   preview: ImagePage;
+  /**
+   * The images of the first near-duplicate pairs (report.nearDuplicates), for showing them side by
+   * side: pair p's kept image at 2p, its held-out image at 2p + 1, each width² × channels bytes.
+   */
+  nearDuplicateImages: Uint8Array;
 }
+
+/** What to do with a near-duplicate pair's held-out image at commit: move it into its twin's split, or leave it out. */
+export interface NearDuplicateResolution {
+  heldOut: number;
+  action: 'move' | 'drop';
+}
+
+/** Near-duplicate pairs whose images travel with the staged import (the report lists every pair). */
+export const NEAR_DUPLICATE_PAIRS_SHOWN = 60;
 
 interface StagingRecord {
   meta: Omit<DatasetMeta, 'chunkCount' | 'byteLength'>;
@@ -57,6 +75,7 @@ interface StagingRecord {
   labels: Uint8Array;
   splits: Uint8Array;
   attributes: TechnicalMetadata[];
+  nearDuplicates: NearDuplicatePair[];
 }
 
 const PREVIEW_COUNT = 24;
@@ -108,6 +127,7 @@ export class ImportJobs {
       options,
     );
     const facts: ImageFacts[] = [];
+    const near = new NearDuplicateIndex();
     const preview: Uint8Array[] = [];
     const perImage = settings.size * settings.size * settings.channels;
     const chunkSize = DEFAULT_CHUNK_SIZE;
@@ -119,6 +139,7 @@ export class ImportJobs {
         if (facts.length % 32 === 0 && cancel && (await cancel.isCancelled())) controller.abort();
         facts.push({ label: image.label, group: image.group, split: image.split, pixelHash: image.pixelHash, source: image.source, meta: image.meta });
         if (preview.length < PREVIEW_COUNT) preview.push(image.pixels);
+        near.add(image.pixels, settings.size, settings.channels);
         buffer.set(image.pixels, filled * perImage);
         if (++filled === chunkSize) {
           yield { pixels: buffer };
@@ -141,6 +162,36 @@ export class ImportJobs {
     }
     const { classNames, labels, splits } = finished;
     const splitCodes = Uint8Array.from(splits, (s) => SPLIT_CODES[s]);
+    const stagedMeta = { id, name: settings.name, width: settings.size, height: settings.size, channels: settings.channels, chunkSize, count: facts.length } as DatasetMeta;
+    const perImageBytes = settings.size * settings.size * settings.channels;
+    // One read per chunk, not per image: a staged chunk holds 256 images.
+    const readAt = async (indices: number[]) => {
+      const all = await readImagesAt(this.store, stagedMeta, indices);
+      return indices.map((_, k) => all.subarray(k * perImageBytes, (k + 1) * perImageBytes));
+    };
+    let nearDuplicates: NearDuplicatePair[];
+    let nearDuplicateImages: Uint8Array;
+    try {
+      onProgress({ done: files.length, total: files.length, label: 'Looking for near-duplicates across splits' });
+      const t0 = performance.now();
+      const candidates = near.candidates(splits, facts.map((f) => f.pixelHash));
+      const sourceSplits = facts.map((f) => f.split);
+      nearDuplicates = await confirmNearDuplicates(candidates, { splits, files: (i) => describeSource(facts[i], sourceSplits[i]) }, readAt, { size: settings.size, channels: settings.channels });
+      finished.report.nearDuplicates = nearDuplicates;
+      finished.report.nearDuplicateCheck = { images: facts.length, candidates: candidates.length, ms: Math.round(performance.now() - t0) };
+      if (nearDuplicates.length) {
+        finished.report.notices.push({
+          message: `${nearDuplicates.length} image${nearDuplicates.length === 1 ? ' is a near-duplicate' : 's are near-duplicates'} of an image in another split (1 − SSIM at most ${Math.max(...nearDuplicates.map((p) => p.distance)).toPrecision(2)}): a leak between training and evaluation data; see the pairs below and choose what to do before saving`,
+        });
+      }
+      const shown = nearDuplicates.slice(0, NEAR_DUPLICATE_PAIRS_SHOWN);
+      const pixels = await readAt(shown.flatMap((p) => [p.kept.index, p.heldOut.index]));
+      nearDuplicateImages = new Uint8Array(pixels.length * perImageBytes);
+      pixels.forEach((p, i) => nearDuplicateImages.set(p, i * perImageBytes));
+    } catch (error) {
+      await discardStaged(this.store, id, written.chunkCount);
+      throw error;
+    }
     this.staged.set(id, {
       meta: {
         id,
@@ -159,6 +210,7 @@ export class ImportJobs {
       labels,
       splits: splitCodes,
       attributes: facts.map((f) => f.meta),
+      nearDuplicates,
     });
     const previewPixels = new Uint8Array(preview.length * perImage);
     preview.forEach((p, i) => previewPixels.set(p, i * perImage));
@@ -172,13 +224,43 @@ export class ImportJobs {
       splitCounts: finished.splitCounts,
       report: finished.report,
       preview: { pixels: previewPixels, labels: labels.slice(0, preview.length), splits: splitCodes.slice(0, preview.length) },
+      nearDuplicateImages,
     };
   }
 
-  async commit(stagingId: string, name?: string): Promise<DatasetMeta> {
+  /**
+   * Makes the staged import a dataset. `resolutions` act on near-duplicate pairs: 'move' puts the
+   * held-out image in its twin's split, 'drop' leaves it out of the dataset (its chunks are compacted).
+   */
+  async commit(stagingId: string, name?: string, resolutions: NearDuplicateResolution[] = []): Promise<DatasetMeta> {
     const record = this.take(stagingId);
-    const meta = { ...record.meta, name: name?.trim() || record.meta.name };
-    return commitDataset(this.store, meta, { labels: record.labels, splits: record.splits }, record.chunkCount, record.attributes);
+    let { labels, splits, attributes, chunkCount } = record;
+    let count = record.meta.count;
+    const pairOf = new Map(record.nearDuplicates.map((p) => [p.heldOut.index, p]));
+    const drop = new Set<number>();
+    splits = splits.slice();
+    for (const r of resolutions) {
+      const pair = pairOf.get(r.heldOut);
+      if (!pair) throw new Error(`Image ${r.heldOut} is not the held-out member of a near-duplicate pair`);
+      if (r.action === 'drop') drop.add(r.heldOut);
+      else splits[r.heldOut] = splits[pair.kept.index];
+    }
+    if (drop.size > 0) {
+      try {
+        const compacted = await compactStaged(this.store, record.meta, record.chunkCount, (i) => !drop.has(i));
+        chunkCount = compacted.chunkCount;
+        count = compacted.count;
+      } catch (error) {
+        await discardStaged(this.store, stagingId, record.chunkCount);
+        throw error;
+      }
+      const keep = (_: unknown, i: number) => !drop.has(i);
+      labels = labels.filter(keep);
+      splits = splits.filter(keep);
+      attributes = attributes.filter(keep);
+    }
+    const meta = { ...record.meta, count, name: name?.trim() || record.meta.name };
+    return commitDataset(this.store, meta, { labels, splits }, chunkCount, attributes);
   }
 
   async discard(stagingId: string): Promise<void> {

@@ -4,7 +4,7 @@
  */
 import type { DatasetMeta } from '../storage/datasetStore';
 import type { CancelToken, ProgressCallback } from '../core/jobControl';
-import type { ImportInputFile, ImportJobs, ImportSettings, StagedImport } from './importJob';
+import type { ImportInputFile, ImportJobs, ImportSettings, NearDuplicateResolution, StagedImport } from './importJob';
 
 export interface ImportsApi {
   /** Hands files over ahead of stage(), in batches; resolves with the number queued so far. */
@@ -12,7 +12,8 @@ export interface ImportsApi {
   clearQueue(): Promise<void>;
   /** Decodes and stages the queued files plus `files`; nothing is a dataset until commit. */
   stage(files: ImportInputFile[], settings: ImportSettings, onProgress: ProgressCallback, cancel?: CancelToken): Promise<StagedImport>;
-  commit(stagingId: string, name?: string): Promise<DatasetMeta>;
+  /** Saves the staged import; `resolutions` move or drop the held-out member of near-duplicate pairs. */
+  commit(stagingId: string, name?: string, resolutions?: NearDuplicateResolution[]): Promise<DatasetMeta>;
   discard(stagingId: string): Promise<void>;
 }
 
@@ -21,7 +22,7 @@ export function createImportsApi(jobs: ImportJobs): ImportsApi {
     queue: async (files) => jobs.queue(files),
     clearQueue: async () => jobs.clearQueue(),
     stage: (files, settings, onProgress, cancel) => jobs.stage(files, settings, onProgress, cancel),
-    commit: (stagingId, name) => jobs.commit(stagingId, name),
+    commit: (stagingId, name, resolutions) => jobs.commit(stagingId, name, resolutions),
     discard: (stagingId) => jobs.discard(stagingId),
   };
 }

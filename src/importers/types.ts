@@ -89,6 +89,22 @@ export interface ImportNotice {
   message: string;
 }
 
+export interface NearDuplicateMember {
+  /** Index of the prepared image (import order). */
+  index: number;
+  split: Split;
+  /** Where it came from: file, plus the row, frame or slice inside it. */
+  file: string;
+}
+
+/** Two images in different splits that are almost the same; `heldOut` is the one in the later split (train < val < test). */
+export interface NearDuplicatePair {
+  kept: NearDuplicateMember;
+  heldOut: NearDuplicateMember;
+  /** 1 − SSIM between the two images after matching their brightness and contrast (0 = identical). */
+  distance: number;
+}
+
 export interface DuplicateGroup {
   pixelHash: string;
   /** Indices of the prepared images (in import order, before any dedupe) that share the same pixels. */
@@ -110,6 +126,13 @@ export interface ImportReport {
   notices: ImportNotice[];
   duplicates: DuplicateGroup[];
   classCounts: Record<string, number>;
+  /**
+   * Images in different splits that are almost the same (1 − SSIM at or below the threshold), found
+   * by the studio's import (nearDuplicates.ts); absent where the check did not run.
+   */
+  nearDuplicates?: NearDuplicatePair[];
+  /** What the near-duplicate check cost: images, candidate pairs checked by SSIM, milliseconds. */
+  nearDuplicateCheck?: { images: number; candidates: number; ms: number };
   /** How the splits were made, in words (splits.ts describeSplits); set by the import finish. */
   splitMethod?: string;
   elapsedMs: number;

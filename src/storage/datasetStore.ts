@@ -170,6 +170,42 @@ export async function commitDataset(
   }
 }
 
+/**
+ * Removes images from staged (not yet committed) chunks, in place: chunk by chunk, the images kept
+ * move up, and the chunks left over at the end are deleted. Safe in place because an output chunk
+ * is written only after every input chunk up to it was read. Returns the new chunk and image counts.
+ */
+export async function compactStaged(
+  store: KeyValueStore,
+  meta: Pick<DatasetMeta, 'id' | 'name' | 'width' | 'height' | 'channels' | 'chunkSize'>,
+  chunkCount: number,
+  keep: (index: number) => boolean,
+): Promise<{ chunkCount: number; count: number }> {
+  const perImage = imageBytes(meta);
+  let out = new Uint8Array(meta.chunkSize * perImage);
+  let filled = 0;
+  let written = 0;
+  let count = 0;
+  let index = 0;
+  for (let c = 0; c < chunkCount; c++) {
+    const [chunk] = await store.getMany<Uint8Array>([chunkKey(meta.id, c)]);
+    if (!chunk) throw new Error(`The staged import "${meta.name}" is missing chunk ${c}; import the files again`);
+    for (let i = 0; i < chunk.length / perImage; i++, index++) {
+      if (!keep(index)) continue;
+      out.set(chunk.subarray(i * perImage, (i + 1) * perImage), filled * perImage);
+      count++;
+      if (++filled === meta.chunkSize) {
+        await store.setMany([[chunkKey(meta.id, written++), out]]);
+        out = new Uint8Array(meta.chunkSize * perImage);
+        filled = 0;
+      }
+    }
+  }
+  if (filled > 0) await store.setMany([[chunkKey(meta.id, written++), out.slice(0, filled * perImage)]]);
+  if (written < chunkCount) await store.delMany(Array.from({ length: chunkCount - written }, (_, n) => chunkKey(meta.id, written + n)));
+  return { chunkCount: written, count };
+}
+
 export async function discardStaged(store: KeyValueStore, id: string, chunkCount: number): Promise<void> {
   await store.delMany(Array.from({ length: chunkCount }, (_, n) => chunkKey(id, n))).catch(() => undefined);
   releaseSaveLock(id);

@@ -17,7 +17,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { preview } from 'vite';
@@ -157,7 +157,7 @@ async function runJobInFreshBrowser(url: string, plan: BenchPlan, numbering: { o
   }
 }
 
-async function runBrowser(plan: BenchPlan) {
+async function runBrowser(plan: BenchPlan, numbering: { offset: number; total: number } = { offset: 0, total: plan.jobs.length }) {
   if (!existsSync(resolve(ROOT, 'dist/bench.html'))) throw new Error('bench/run.ts: no dist/bench.html: run `npx vite build` first (npm run bench does).');
   const server = await preview({ root: ROOT, preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false }, logLevel: 'warn' });
   const address = server.httpServer.address();
@@ -165,6 +165,8 @@ async function runBrowser(plan: BenchPlan) {
   const url = `http://127.0.0.1:${address.port}/bench.html`;
   const results: JobResult[] = [];
   const processMemory: (MemoryByKind | null)[] = [];
+  // The 1-minute load average as each job starts: a figure measured on a busy machine is no basis for a ratio.
+  const jobLoad1: number[] = [];
   let environment: PageReport['environment'] | null = null;
   let chromium = '';
   try {
@@ -174,15 +176,16 @@ async function runBrowser(plan: BenchPlan) {
       const limitMs = 2 * (job.budgetMs + plan.graceMs) + 60_000;
       // The limit covers launching and the job, not the teardown: a report the page returned is kept
       // however long the browser then takes to close (runJobInFreshBrowser bounds that itself).
+      jobLoad1.push(loadavg()[0]);
       const stop = new AbortController();
       const timer = setTimeout(() => stop.abort(), limitMs);
-      const run = await runJobInFreshBrowser(url, { jobs: [job], graceMs: plan.graceMs }, { offset: index, total: plan.jobs.length }, stop.signal).catch(
+      const run = await runJobInFreshBrowser(url, { jobs: [job], graceMs: plan.graceMs }, { offset: numbering.offset + index, total: numbering.total }, stop.signal).catch(
         (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
       );
       clearTimeout(timer);
       if (run instanceof Error) {
         const note = stop.signal.aborted ? `browser did not finish the job within ${(limitMs / 1000).toFixed(0)} s and was killed` : `browser failed: ${run.message}`;
-        process.stderr.write(`[${index + 1}/${plan.jobs.length}] ${job.kind} → failed (${note})\n`);
+        process.stderr.write(`[${numbering.offset + index + 1}/${numbering.total}] ${job.kind} → failed (${note})\n`);
         results.push(job.kind === 'train' ? { kind: 'train', job, status: 'failed', note, stepMs: [] } : { kind: job.kind, job, status: 'failed', note, stages: [], totalMs: NaN });
         processMemory.push(null);
         continue;
@@ -196,7 +199,7 @@ async function runBrowser(plan: BenchPlan) {
     await server.close();
   }
   const fallback: PageReport['environment'] = { userAgent: 'unknown (no job finished)', hardwareConcurrency: 0, crossOriginIsolated: false, adapter: null, userAgentMemory: { unavailable: 'no job finished' } };
-  return { report: { environment: environment ?? fallback, results }, processMemory, chromium, chromiumArgs: CHROMIUM_ARGS };
+  return { report: { environment: environment ?? fallback, results }, processMemory, jobLoad1, chromium, chromiumArgs: CHROMIUM_ARGS };
 }
 
 /** The PyTorch reference once per thread count, one after the other; rows of all runs together. */
@@ -231,6 +234,7 @@ async function runPytorch(models: readonly BenchModelId[], steps: number, warmup
   const args = [resolve(ROOT, 'bench/pytorch_reference.py'), '--models', names.join(','), '--configs', JSON.stringify(configs),
     '--steps', String(steps), '--warmup', String(warmup), '--budget-s', String(budgetS), '--threads', String(threads)];
   const from = load.mark();
+  const load1AtStart = loadavg()[0];
   const lines = await new Promise<string[]>((resolveLines, reject) => {
     const child = spawn(PYTHON_WITH_TORCH, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let stdout = '';
@@ -246,7 +250,7 @@ async function runPytorch(models: readonly BenchModelId[], steps: number, warmup
   if (skipped) return { skipped: skipped.skipped! };
   // Per-step metrics and the mirrored config stay in the raw JSON only through the studio side; keep rows lean.
   return { rows: [...parsed.map(({ model, status, note, backend, threads: t, batch, steps: n, stepMs, firstStepMs, medianMs, minMs, maxMs, meanMs, imagesPerSecond }) =>
-    ({ model, status, note, backend, threads: t, batch, steps: n, stepMs, firstStepMs, medianMs, minMs, maxMs, meanMs, imagesPerSecond })), ...rows], load: load.summarise(from) };
+    ({ model, status, note, backend, threads: t, batch, steps: n, stepMs, firstStepMs, medianMs, minMs, maxMs, meanMs, imagesPerSecond, load1AtStart })), ...rows], load: load.summarise(from) };
 }
 
 function writeMarkdown(record: BenchRecord, jsonPath: string): void {
@@ -268,20 +272,38 @@ async function main(): Promise<void> {
   process.stderr.write(`bench: ${opts.plan.jobs.length} browser jobs, at most ${(worstCaseMs(opts.plan) / 60_000).toFixed(0)} min in the browser\n`);
   const load = new LoadSampler();
   try {
-    const browser = await runBrowser(opts.plan);
+    // Pairs back to back: each model's browser rows, then PyTorch on that model, then the next model;
+    // the jobs without a PyTorch counterpart (metrics, import) last. Each side records its load at start.
+    const browser = { report: { environment: null as PageEnvironment | null, results: [] as JobResult[] }, processMemory: [] as (MemoryByKind | null)[], jobLoad1: [] as number[], chromium: '', chromiumArgs: CHROMIUM_ARGS };
+    const torchRows: PytorchRow[] = [];
+    let torchSkipped: string | null = opts.torch ? null : '--no-pytorch';
+    const groups = [...opts.models.map((m) => opts.plan.jobs.filter((j) => j.kind === 'train' && j.model === m)), opts.plan.jobs.filter((j) => j.kind !== 'train')];
+    let offset = 0;
+    for (const [g, jobs] of groups.entries()) {
+      if (jobs.length === 0) continue;
+      const part = await runBrowser({ jobs, graceMs: opts.plan.graceMs }, { offset, total: opts.plan.jobs.length });
+      offset += jobs.length;
+      browser.report.results.push(...part.report.results);
+      browser.report.environment ??= part.report.environment;
+      browser.processMemory.push(...part.processMemory);
+      browser.jobLoad1.push(...part.jobLoad1);
+      browser.chromium = part.chromium || browser.chromium;
+      const model = opts.models[g];
+      if (model === undefined || !opts.torch || torchSkipped !== null) continue;
+      try {
+        const report = await runPytorchAtThreadCounts([model], opts.steps, opts.warmup, opts.torch.budgetS, opts.torch.threads, load);
+        if ('skipped' in report) torchSkipped = report.skipped;
+        else torchRows.push(...report.rows);
+      } catch (error) {
+        torchSkipped = `failed: ${errorMessage(error)}`;
+      }
+    }
     const browserLoad = load.summarise();
     mkdirSync(resolve(ROOT, 'bench/out'), { recursive: true });
     const jsonPath = resolve(ROOT, `bench/out/bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
     // Saved before PyTorch runs, so a failing reference never costs the browser figures.
     writeFileSync(jsonPath, `${JSON.stringify({ partial: 'browser part only', ...browser, browserLoad }, null, 2)}\n`);
-    let pytorch: PytorchReport = { skipped: '--no-pytorch' };
-    if (opts.torch) {
-      try {
-        pytorch = await runPytorchAtThreadCounts(opts.models, opts.steps, opts.warmup, opts.torch.budgetS, opts.torch.threads, load);
-      } catch (error) {
-        pytorch = { skipped: `failed: ${errorMessage(error)}` };
-      }
-    }
+    const pytorch: PytorchReport = torchSkipped !== null ? { skipped: torchSkipped } : { rows: torchRows, load: browserLoad };
     const record: BenchRecord = {
       format: 'phantom-studio/bench',
       version: 1,
@@ -292,8 +314,9 @@ async function main(): Promise<void> {
       chromium: browser.chromium,
       chromiumArgs: browser.chromiumArgs,
       plan: opts.plan,
-      page: browser.report,
+      page: { environment: browser.report.environment ?? { userAgent: 'unknown (no job finished)', hardwareConcurrency: 0, crossOriginIsolated: false, adapter: null, userAgentMemory: { unavailable: 'no job finished' } }, results: browser.report.results },
       processMemory: browser.processMemory,
+      jobLoad1: browser.jobLoad1,
       browserLoad,
       pytorch,
     };

@@ -38,7 +38,7 @@ describe('BENCHMARKS.md section', () => {
     const md = renderBenchSection(record([ok]), 'bench/out/x.json');
     expect(md).toContain('Test CPU, 2 logical cores');
     expect(md).toContain('3.0 mean (2.0–4.0, 3 samples)');
-    expect(md).toContain('| DCGAN-28 | wasm | ok | 10/10 | 900 | 500 (450–700) | 600 | 26.67 | 1.50× (vs 1 thr.) |');
+    expect(md).toContain('| DCGAN-28 | wasm | ok | 10/10 | 900 | 500 (450–700) | 600 | 26.67 | 1.50× (vs 1 thr.), load per pair not recorded |');
     expect(md).toContain('| DCGAN-28 | wasm | 981 | 1 / 0 | 900 | 500 | Conv2D 175×8 |');
     expect(md).toContain('| DCGAN-28 | PyTorch 1.13, 1 thread | ok | 10 |');
   });
@@ -52,9 +52,28 @@ describe('BENCHMARKS.md section', () => {
     if (!('rows' in base.pytorch)) throw new Error('fixture has PyTorch rows');
     const twoThreads = { ...base.pytorch.rows[0], threads: 2, meanMs: 250, medianMs: 250 };
     const md = renderBenchSection({ ...base, pytorch: { ...base.pytorch, rows: [base.pytorch.rows[0], twoThreads] } }, 'x.json');
-    expect(md).toContain('| 600 | 26.67 | 2.40× (vs 2 thr.) |');
+    expect(md).toContain('| 600 | 26.67 | 2.40× (vs 2 thr.), load per pair not recorded |');
     expect(md).toMatch(/\| DCGAN-28 \| PyTorch 1\.13, 1 thread \| ok .*\| 1\.60× \|/);
     expect(md).toMatch(/\| DCGAN-28 \| PyTorch 1\.13, 2 threads \| ok .*\| 1\.00× \|/);
+  });
+
+  it('shows a ratio only for a pair that started on a quiet machine (load ≤ half the cores), and says why otherwise', () => {
+    const ok: TrainResult = {
+      kind: 'train', job, status: 'ok', batchSize: 16, stepMs: new Array<number>(10).fill(600), firstStepMs: 900,
+      stats: { count: 10, medianMs: 500, minMs: 450, maxMs: 700, meanMs: 600 }, imagesPerSecond: 26.67,
+    };
+    const base = record([ok]);
+    const torchReport = base.pytorch;
+    if (!('rows' in torchReport)) throw new Error('fixture has PyTorch rows');
+    const withLoads = (studio: number, torch: number) =>
+      renderBenchSection({ ...base, jobLoad1: [studio], pytorch: { ...torchReport, rows: [{ ...torchReport.rows[0], load1AtStart: torch }] } }, 'x.json');
+    expect(withLoads(0.4, 0.9)).toContain('| 600 | 26.67 | 1.50× (vs 1 thr.) |');
+    expect(withLoads(0.4, 0.9)).toContain('a ratio is shown only when both sides started at a load of at most 1.0');
+    expect(withLoads(2.3, 0.5)).toContain('| 600 | 26.67 | not valid: load 2.3 / 0.5 at the start of the pair (> 1.0) |');
+    expect(withLoads(0.5, 1.4)).toContain('not valid: load 0.5 / 1.4');
+    expect(withLoads(0.5, 1.4)).not.toContain('1.50×');
+    // An older record without per-pair loads keeps its ratio but says it was not checked.
+    expect(renderBenchSection(base, 'x.json')).toContain('1.50× (vs 1 thr.), load per pair not recorded');
   });
 
   it('shows why a row has no figures instead of a number', () => {

@@ -43,6 +43,26 @@ function torchRatio(record: BenchRecord, row: PytorchRow): string {
   return best?.meanMs && row.meanMs ? `${(row.meanMs / best.meanMs).toFixed(2)}×` : '–';
 }
 
+/**
+ * A ratio against PyTorch means something only when both sides ran on a quiet machine: the issue's
+ * rule is a 1-minute load average of at most half the logical cores (1 on 2 cores) when each side
+ * of the pair started. Older records carry no per-row load and say so.
+ */
+export function quietLimit(record: BenchRecord): number {
+  return record.machine.logicalCores / 2;
+}
+
+export function ratioCell(record: BenchRecord, index: number, studioMeanMs: number | undefined, torch: PytorchRow | undefined): string {
+  if (studioMeanMs === undefined || !torch?.meanMs) return '–';
+  const ratio = `${(studioMeanMs / torch.meanMs).toFixed(2)}× (vs ${torch.threads ?? '?'} thr.)`;
+  const studioLoad = record.jobLoad1?.[index];
+  if (studioLoad === undefined || torch.load1AtStart === undefined) return `${ratio}, load per pair not recorded`;
+  const limit = quietLimit(record);
+  if (studioLoad > limit || torch.load1AtStart > limit)
+    return `not valid: load ${studioLoad.toFixed(1)} / ${torch.load1AtStart.toFixed(1)} at the start of the pair (> ${limit.toFixed(1)})`;
+  return ratio;
+}
+
 function memoryCell(result: TrainResult, processPeak: MemoryByKind | null): string {
   const parts: string[] = [];
   if (processPeak) parts.push(`tab ${mib(processPeak.renderer)} + GPU proc ${mib(processPeak.gpu)}`);
@@ -63,7 +83,7 @@ function trainingTable(record: BenchRecord): string[] {
     if (result.kind !== 'train') return;
     const { job } = result;
     const torch = fastestPytorchFor(record, job.model);
-    const ratio = result.stats && torch?.meanMs ? `${(result.stats.meanMs / torch.meanMs).toFixed(2)}× (vs ${torch.threads ?? '?'} thr.)` : '–';
+    const ratio = ratioCell(record, index, result.stats?.meanMs, torch);
     const s = result.stats;
     const gen = result.generate ? `${ms(result.generate.firstMs)} / ${ms(result.generate.medianMs)}` : '–';
     lines.push(
@@ -127,7 +147,9 @@ export function renderBenchSection(record: BenchRecord, jsonPath: string): strin
     '',
     `- Machine: ${record.machine.cpuModel}, ${record.machine.logicalCores} logical cores, ${mib(record.machine.totalMemoryBytes)} RAM, ${record.machine.platform}, Node ${record.machine.node}`,
     `- Browser: ${record.chromium} (headless, system Chromium); WebGPU adapter: ${adapter}`,
-    `- Load average (1 min) while the browser part ran: ${load(record.browserLoad)}; while PyTorch ran: ${torchLoad}`,
+    record.jobLoad1
+      ? `- Load average (1 min) over the run: ${load(record.browserLoad)}. Each model's studio rows ran, then its PyTorch rows, back to back; a ratio is shown only when both sides started at a load of at most ${quietLimit(record).toFixed(1)} (half the logical cores), otherwise the row says "not valid" with both loads`
+      : `- Load average (1 min) while the browser part ran: ${load(record.browserLoad)}; while PyTorch ran: ${torchLoad}`,
     `- Raw JSON: \`${jsonPath}\`; command: \`${record.command}\``,
     `- measureUserAgentSpecificMemory: ${uaMemory}`,
     '',

@@ -43,6 +43,8 @@ export interface PytorchRow {
   maxMs?: number;
   meanMs?: number;
   imagesPerSecond?: number;
+  /** 1-minute load average when this row's run started (bench/run.ts). */
+  load1AtStart?: number;
 }
 
 export type PytorchReport = { rows: PytorchRow[]; load: LoadSummary } | { skipped: string };
@@ -60,6 +62,8 @@ export interface BenchRecord {
   page: PageReport;
   /** Peak PSS of the browser while each plan job ran (same index as page.results); null where not sampled. */
   processMemory: (MemoryByKind | null)[];
+  /** 1-minute load average as each plan job started (same index as page.results); absent in older records. */
+  jobLoad1?: number[];
   browserLoad: LoadSummary;
   pytorch: PytorchReport;
 }

@@ -14,6 +14,7 @@ import type { EvaluationApi } from '../evaluation/evaluationApi';
 import type { AugmentApi } from '../augment/augmentApi';
 import type { ClassroomApi } from '../learn/classroomApi';
 import type { RunFilesApi } from '../runfiles/runFilesApi';
+import type { PytorchExportApi } from '../export/pytorchExportApi';
 
 export type BackendListener = (report: BackendReport) => void;
 
@@ -32,6 +33,8 @@ export interface ComputeApi {
   readonly classroom: ClassroomApi;
   /** Portable run files (.phantomrun): export a run, every run, or import one. */
   readonly runFiles: RunFilesApi;
+  /** A run as a PyTorch project ZIP (phantom_models.py, train.py, run file, README; optionally its data). */
+  readonly pytorchExport: PytorchExportApi;
   /** Wipes every dataset, run, checkpoint and setting (it stops training, the classroom and the sampler first). */
   deleteAllData(): Promise<void>;
 }

@@ -23,6 +23,7 @@ import { createAugmentApi, type AugmentApi } from '../augment/augmentApi';
 import { Classroom } from '../learn/classroom';
 import { createClassroomApi, type ClassroomApi } from '../learn/classroomApi';
 import { createRunFilesApi, type RunFilesApi } from '../runfiles/runFilesApi';
+import { createPytorchExportApi, type PytorchExportApi } from '../export/pytorchExportApi';
 
 /** Held while a tab runs start-up maintenance (migrations, orphan sweep); see core/tabLocks.ts. */
 const MAINTENANCE_LOCK = 'phantom-studio/maintenance';
@@ -37,6 +38,7 @@ export class ComputeService implements ComputeApi {
   readonly augment: AugmentApi;
   readonly classroom: ClassroomApi;
   readonly runFiles: RunFilesApi;
+  readonly pytorchExport: PytorchExportApi;
 
   private readonly backends: BackendManager;
   private readonly runManager: RunManager;
@@ -64,6 +66,7 @@ export class ComputeService implements ComputeApi {
     this.augment = createAugmentApi(store, ready);
     this.classroom = createClassroomApi(this.classroomModels, ready);
     this.runFiles = createRunFilesApi(store, ready);
+    this.pytorchExport = createPytorchExportApi(store);
   }
 
   start(onBackendChange: BackendListener): Promise<BackendReport> {

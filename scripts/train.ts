@@ -30,7 +30,8 @@ const TRAIN_SPEC = {
   about:
     'Trains on the train split of an .npz (from npm run convert or the studio\'s export) or on generated phantoms,\n' +
     'and keeps the run in --out: run.json (record and curves), metrics.csv, sample grids (PNG) and, under store/,\n' +
-    'the checkpoints --resume continues from. --sample N writes N generated images as an npz for npm run metrics\n' +
+    'the checkpoints --resume continues from, and run.phantomrun (the studio\'s run file: import it in the studio or\n' +
+    'npm run generate -- --run it). --sample N writes N generated images as an npz for npm run metrics\n' +
     '(with --resume and no --steps/--minutes it only samples).',
   options: {
     data: { type: 'string', placeholder: '<file.npz|phantom:MOD:SIZE:COUNT>', accepts: 'an .npz or phantom:MODALITY:SIZE:COUNT', check: checkDataSpec, help: 'training images (new runs)' },

@@ -5,6 +5,8 @@
  *   samples-NNNNNN.png  the fixed-noise sample grid at each sampling step; samples-final.png the newest
  *   real.png            real training images in the same layout (per class for conditional runs)
  *   sampled-stepN.npz   images drawn with --sample (MedMNIST layout; labels and class_names when conditional)
+ *   run.phantomrun      the run file of the newest checkpoint, optimiser state included, as the studio exports it
+ *                       (import it in the studio, or npm run generate -- --run <folder>/run.phantomrun)
  *   store/              checkpoints, sample grids and the training images, as the studio stores them
  */
 import { writeFileSync } from 'node:fs';
@@ -17,7 +19,7 @@ import type { RunRecord, SampleGrid } from '../../src/training/runTypes';
 import type { TrainingSet } from './trainingSet';
 
 export function runPaths(out: string) {
-  return { store: join(out, 'store'), record: join(out, 'run.json'), metrics: join(out, 'metrics.csv') };
+  return { store: join(out, 'store'), record: join(out, 'run.json'), metrics: join(out, 'metrics.csv'), runFile: join(out, 'run.phantomrun') };
 }
 
 function gridPng(pixels: Uint8Array, count: number, size: number, cols: number): Uint8Array {

@@ -48,6 +48,28 @@ describe('leaks between splits at import', () => {
     await page.getByText(/Saved “.*” \(258 images\)/).waitFor({ timeout: 60_000 });
     await waitForGrid(page);
     expect(await page.getByRole('button', { name: /258 × 64×64/ }).count()).toBe(1);
+
+    // npz classes arrive as "0" and "1": rename one, by keyboard, and everything showing class names follows.
+    const classes = page.getByTestId('class-names');
+    await classes.locator('summary').click();
+    await classes.getByRole('button', { name: 'Rename class 0' }).focus();
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('benign');
+    await page.keyboard.press('Enter');
+    await page.getByText('Class “0” is now “benign”').waitFor();
+    expect(await page.locator('select[name="class-filter"] option').allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/^benign \(\d+\)$/), expect.stringMatching(/^1 \(\d+\)$/)]));
+    expect(await page.getByTestId('class-chart').textContent()).toMatch(/benign/);
+    // A duplicate name is refused with the reason, in place.
+    await classes.getByRole('button', { name: 'Rename class 1' }).click();
+    await page.keyboard.type('benign');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => classes.getByRole('alert').textContent()).toMatch(/already has a class named "benign"/);
+    await page.keyboard.press('Escape');
+    if (process.env.SHOTS) await page.screenshot({ path: `${process.env.SHOTS}/data-rename-class.png`, fullPage: true });
+    await page.reload();
+    await waitForGrid(page);
+    await page.getByRole('button', { name: /258 × 64×64/ }).click();
+    await expect.poll(() => page.getByTestId('class-names').locator('summary').textContent()).toMatch(/Classes \(2\): benign, 1/);
     expect(consoleErrors).toEqual([]);
   });
 });

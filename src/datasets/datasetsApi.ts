@@ -2,7 +2,7 @@
  * The datasets domain as the worker exposes it: the built-in phantoms, browsing stored datasets
  * page by page, their charts, deletion and export. Imports have their own API (importers/importsApi).
  */
-import { deleteDataset, getDatasetIndex, getDatasetMeta, getImageAttributes, listDatasetsChecked, readImages, type DatasetIndex, type DatasetListing, type DatasetMeta, type ImagePage } from '../storage/datasetStore';
+import { deleteDataset, renameClass, getDatasetIndex, getDatasetMeta, getImageAttributes, listDatasetsChecked, readImages, type DatasetIndex, type DatasetListing, type DatasetMeta, type ImagePage } from '../storage/datasetStore';
 import type { KeyValueStore } from '../storage/keyValueStore';
 import type { CancelToken, ProgressCallback } from '../core/jobControl';
 import { savePhantomDataset, type PhantomDatasetRequest } from './phantomDataset';
@@ -31,6 +31,8 @@ export interface DatasetsApi {
   /** Grey-level histogram (256 bins) over every pixel of a dataset, per class. */
   intensityHistogram(datasetId: string): Promise<number[][]>;
   remove(datasetId: string): Promise<void>;
+  /** Renames one class (labels are indices: runs and synthetic sets keep working and show the new name). */
+  renameClass(datasetId: string, classIndex: number, name: string): Promise<DatasetMeta>;
   /** A MedMNIST-layout npz, or a ZIP of PNGs with labels.csv; both re-import losslessly. */
   export(datasetId: string, format: DatasetExportFormat): Promise<Uint8Array>;
 }
@@ -61,6 +63,7 @@ export function createDatasetsApi(store: KeyValueStore): DatasetsApi {
       };
     },
     intensityHistogram: (datasetId) => intensityHistogram(store, datasetId),
+    renameClass: (datasetId, classIndex, name) => renameClass(store, datasetId, classIndex, name),
     remove: (datasetId) => deleteDataset(store, datasetId),
     export: (datasetId, format) => exportStoredDataset(store, datasetId, format),
   };

@@ -7,6 +7,7 @@ import { downloadBytes } from '../../models';
 import type { GenerativeModel } from '../../models/types';
 import type { KeyValueStore } from '../storage/keyValueStore';
 import { openRunModel, type CheckpointChoice } from '../training/openCheckpoint';
+import { currentClassNames } from '../training/runStore';
 
 export interface SamplerInfo {
   runId: string;
@@ -39,7 +40,7 @@ export class Sampler {
       step: opened.step,
       latentDim: c.latentDim,
       numClasses: c.numClasses,
-      classNames: opened.record.classNames,
+      classNames: await currentClassNames(this.store, opened.record),
       resolution: c.resolution,
       channels: c.channels,
       ema: opened.ema,

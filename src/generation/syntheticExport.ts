@@ -70,7 +70,9 @@ export async function exportSynthetic(
   const realIndex = await getDatasetIndex(store, realMeta.id);
   const realTrainCounts = realMeta.classNames.map((_, c) => realIndex.labels.reduce((n, l, i) => n + (l === c && realIndex.splits[i] === 0 ? 1 : 0), 0));
   const plan: ClassPlan = request.plan ?? { kind: 'even', count: request.count ?? 0 };
-  const counts = planCounts(plan, run.classNames, conditional, realTrainCounts);
+  // Renamed classes follow: the synthetic set takes the real dataset's names as they are now.
+  const classNames = realMeta.classNames.length === run.classNames.length ? [...realMeta.classNames] : run.classNames;
+  const counts = planCounts(plan, classNames, conditional, realTrainCounts);
   const latentScale = latentScaleFor(run.config.kind, request);
   const total = counts.reduce((a, b) => a + b, 0);
   const started = performance.now();
@@ -131,7 +133,7 @@ export async function exportSynthetic(
     realDatasetId: realMeta.id,
     auditTime,
   };
-  const classes = conditional ? run.classNames : ['synthetic'];
+  const classes = conditional ? classNames : ['synthetic'];
   const asked = conditional ? counts.map((n, c) => (n > 0 ? `${n} ${classes[c]}` : '')).filter(Boolean).join(', ') : `${total} images`;
   async function* chunks() {
     for (let c = 0; c < Math.ceil(keep.length / chunkSize); c++) {

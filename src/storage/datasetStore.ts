@@ -206,6 +206,29 @@ export async function compactStaged(
   return { chunkCount: written, count };
 }
 
+/** Longest class name accepted (names show in selects, charts and file names). */
+export const MAX_CLASS_NAME_LENGTH = 64;
+
+/**
+ * Renames class `classIndex` of a stored dataset. Labels are indices, so the images, runs trained
+ * on the dataset and synthetic sets made from them are untouched; whatever shows class names reads
+ * them from the dataset. Refuses an empty, too long or duplicate name, naming the problem.
+ */
+export async function renameClass(store: KeyValueStore, id: string, classIndex: number, name: string): Promise<DatasetMeta> {
+  const meta = await getDatasetMeta(store, id);
+  const trimmed = name.trim();
+  if (!Number.isInteger(classIndex) || classIndex < 0 || classIndex >= meta.classNames.length) {
+    throw new RangeError(`"${meta.name}" has no class ${classIndex} (it has ${meta.classNames.length})`);
+  }
+  if (!trimmed) throw new Error('A class name cannot be empty');
+  if (trimmed.length > MAX_CLASS_NAME_LENGTH) throw new Error(`A class name can have at most ${MAX_CLASS_NAME_LENGTH} characters (this one has ${trimmed.length})`);
+  const clash = meta.classNames.findIndex((c, i) => i !== classIndex && c === trimmed);
+  if (clash >= 0) throw new Error(`"${meta.name}" already has a class named "${trimmed}"; class names must differ`);
+  const renamed: DatasetMeta = { ...meta, classNames: meta.classNames.map((c, i) => (i === classIndex ? trimmed : c)) };
+  await store.setMany([metas.entry(metaKey(id), renamed)]);
+  return renamed;
+}
+
 export async function discardStaged(store: KeyValueStore, id: string, chunkCount: number): Promise<void> {
   await store.delMany(Array.from({ length: chunkCount }, (_, n) => chunkKey(id, n))).catch(() => undefined);
   releaseSaveLock(id);

@@ -5,6 +5,7 @@
  * deleted only after the record that drops them has landed. The run record is versioned
  * (storage/schema.ts); checkpoints and sample grids are covered by its version.
  */
+import { getDatasetMeta } from '../storage/datasetStore';
 import { deleteKeysWithPrefix, isQuotaError, StorageFullError, type KeyValueStore } from '../storage/keyValueStore';
 import { recordCollection } from '../storage/recordCollection';
 import { storageKeys, storagePrefixes } from '../storage/schema';
@@ -18,6 +19,15 @@ const runs = recordCollection<RunRecord>('run', (run) => run.createdAt);
 
 export async function saveRun(store: KeyValueStore, record: RunRecord): Promise<void> {
   await runs.put(store, storageKeys.run(record.id), record);
+}
+
+/**
+ * A run's class names as they are now: its dataset's (renamed classes follow) when the dataset still
+ * exists with as many classes, else the names stored with the run when it started.
+ */
+export async function currentClassNames(store: KeyValueStore, record: Pick<RunRecord, 'classNames' | 'settings'>): Promise<string[]> {
+  const meta = await getDatasetMeta(store, record.settings.datasetId).catch(() => null);
+  return meta && meta.classNames.length === record.classNames.length ? [...meta.classNames] : record.classNames;
 }
 
 export async function loadRun(store: KeyValueStore, id: string): Promise<RunRecord> {

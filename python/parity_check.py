@@ -75,7 +75,7 @@ def run_case(case, arrays, out):
         x = nchw(arrays[f"{name}/fwd/x"])
         kind = cfg["kind"]
         if kind in ("dcgan", "wgan-gp"):
-            out[f"{name}/out/critic"] = model.D(x, y).numpy()
+            out[f"{name}/out/critic"] = model.critic(x, y).numpy()
         elif kind == "pggan":
             level, resolution, _ = model.phase
             while x.shape[-1] > resolution:

@@ -26,7 +26,9 @@ Conventions, and where they differ from PyTorch's habits:
   sampling; nn.BatchNorm2d would track the unbiased variance.
 - Leaky ReLU 0.2 (the studio writes 0.6x + 0.4|x| so tfjs can differentiate it twice; same function).
 - Adam is torch.optim.Adam; the studio's rewriting of the bias correction is the same update.
-- Not mirrored (refused with a message): spectral normalisation and DiffAugment.
+- Spectral normalisation as the studio's (one power iteration per step, persistent u 'sn/u/<name>').
+- DiffAugment with the studio's own seeded draws (a port of models/core/random.ts), so the same
+  (seed, step) augments exactly as in the studio.
 """
 from __future__ import annotations
 
@@ -221,6 +223,111 @@ def safe_name(name: str) -> str:
 
 
 # ----------------------------------------------------------------------------------------------
+# The studio's seeded randomness (models/core/random.ts, models/core/seeds.ts), bit for bit, so
+# DiffAugment draws exactly the augmentations the studio would at the same (seed, step).
+# ----------------------------------------------------------------------------------------------
+_M32 = 0xFFFFFFFF
+
+
+def _imul(a, b):
+    return (a * b) & _M32
+
+
+def derive_seed(seed: int, index: int) -> int:
+    h = _imul((seed & _M32) ^ 0x27D4EB2F, 0x165667B1)
+    h = _imul(h ^ (index & _M32), 0x9E3779B1)
+    h ^= h >> 15
+    h = _imul(h, 0x85EBCA77)
+    h ^= h >> 13
+    return h & _M32
+
+
+def step_seed(seed: int, step: int, purpose: int) -> int:
+    """models/core/seeds.ts stepSeed (tfSeed of the derived stream)."""
+    return derive_seed(derive_seed(seed, step), purpose) % 0x7FFFFFFE + 1
+
+
+SEED_PURPOSE = {"augmentReal": 4, "augmentFake": 5, "augmentGenerator": 6}
+
+
+class StudioRandom:
+    """models/core/random.ts Random: sfc32 seeded through splitmix32."""
+
+    def __init__(self, seed: int):
+        state = seed & _M32
+
+        def mix():
+            nonlocal state
+            state = (state + 0x9E3779B9) & _M32
+            z = state
+            z = _imul(z ^ (z >> 16), 0x85EBCA6B)
+            z = _imul(z ^ (z >> 13), 0xC2B2AE35)
+            return (z ^ (z >> 16)) & _M32
+
+        self.a, self.b, self.c, self.d = mix(), mix(), mix(), mix()
+        for _ in range(12):
+            self.next_uint32()
+
+    def next_uint32(self) -> int:
+        t = (self.a + self.b + self.d) & _M32
+        self.d = (self.d + 1) & _M32
+        self.a = self.b ^ (self.b >> 9)
+        self.b = (self.c + ((self.c << 3) & _M32)) & _M32
+        self.c = ((self.c << 21) & _M32) | (self.c >> 11)
+        self.c = (self.c + t) & _M32
+        return t
+
+    def next(self) -> float:
+        return self.next_uint32() / 4294967296
+
+    def uniform(self, lo, hi):
+        return lo + (hi - lo) * self.next()
+
+    def int(self, n):
+        return math.floor(self.next() * n)
+
+
+def diff_augment(x, policy: dict, seed: int):
+    """models/layers/diffAugment.ts (Zhao et al. 2020) on NCHW images, with the studio's draws for `seed`."""
+    rng = StudioRandom(seed)
+    n, c, h, w = x.shape
+    per_sample = lambda lo, hi: torch.tensor([rng.uniform(lo, hi) for _ in range(n)], dtype=x.dtype, device=x.device).view(n, 1, 1, 1)
+    y = x
+    if policy.get("color"):
+        y = y + per_sample(-0.5, 0.5)  # brightness
+        saturation = per_sample(0, 2)  # drawn for grey images too, as the studio does
+        if c > 1:
+            mean = y.mean(1, keepdim=True)
+            y = (y - mean) * saturation + mean
+        mean = y.mean((1, 2, 3), keepdim=True)
+        y = (y - mean) * per_sample(0.5, 1.5) + mean  # contrast
+    if policy.get("translation"):
+        def shifts(size):
+            max_shift = math.floor(size * 0.125 + 0.5)
+            m = torch.zeros(n, size, size, dtype=x.dtype)
+            for b in range(n):
+                t = rng.int(2 * max_shift + 1) - max_shift
+                for i in range(size):
+                    if 0 <= i + t < size:
+                        m[b, i, i + t] = 1
+            return m.to(x.device)
+        sy, sx = shifts(h), shifts(w)
+        y = torch.einsum("bik,bckw->bciw", sy, y)
+        y = torch.einsum("bjk,bchk->bchj", sx, y)
+    if policy.get("cutout"):
+        size_y, size_x = math.floor(h * 0.5 + 0.5), math.floor(w * 0.5 + 0.5)
+        mask = torch.ones(n, 1, h, w, dtype=x.dtype)
+        for b in range(n):
+            cy = rng.int(h + (1 - size_y % 2))
+            cx = rng.int(w + (1 - size_x % 2))
+            y0, y1 = max(0, cy - size_y // 2), min(h, cy - size_y // 2 + size_y)
+            x0, x1 = max(0, cx - size_x // 2), min(w, cx - size_x // 2 + size_x)
+            mask[b, :, y0:y1, x0:x1] = 0
+        y = y * mask.to(x.device)
+    return y
+
+
+# ----------------------------------------------------------------------------------------------
 # Layouts: studio (tfjs) <-> PyTorch
 # ----------------------------------------------------------------------------------------------
 def to_torch(layout: str, t: torch.Tensor) -> torch.Tensor:
@@ -306,12 +413,13 @@ class SelfAttention(nn.Module):
         self.h, self.o = nn.Parameter(torch.randn(channels, cv) * 0.02), nn.Parameter(torch.randn(cv, channels) * 0.02)
         self.gamma = nn.Parameter(torch.zeros(1))
 
-    def forward(self, x):
+    def forward(self, x, w=lambda key, param: param):
         n, c, hh, ww = x.shape
+        f, g, h, o = (w(k, getattr(self, k)) for k in ("f", "g", "h", "o"))
         flat = x.permute(0, 2, 3, 1).reshape(n, hh * ww, c)
         pooled = F.avg_pool2d(x, 2).permute(0, 2, 3, 1).reshape(n, hh * ww // 4, c)
-        attention = torch.softmax((flat @ self.f) @ (pooled @ self.g).transpose(1, 2), dim=-1)
-        out = (attention @ (pooled @ self.h)) @ self.o  # [n, positions, c]
+        attention = torch.softmax((flat @ f) @ (pooled @ g).transpose(1, 2), dim=-1)
+        out = (attention @ (pooled @ h)) @ o  # [n, positions, c]
         return x + out.reshape(n, hh, ww, c).permute(0, 3, 1, 2) * self.gamma
 
     def studio_map(self, prefix):
@@ -399,22 +507,34 @@ class Discriminator(nn.Module):
         if attn and self.attn_level < 0:
             raise ValueError(f"no discriminator feature map of side {attn} for attention")
         self.attn = SelfAttention(chans[self.attn_level + 1]) if self.attn_level >= 0 else None
+        self.sn_vectors = None  # studio name -> (u, v) while spectral normalisation is on
 
     def has_bn(self, level):
         return self.batch_norm and level > 0
 
+    def matrix_map(self):
+        """[(studio name, parameter, layout)] of the weight matrices spectral normalisation applies to (models/nets/convNets.ts matrixNames)."""
+        return [(n, t, layout) for n, t, layout in self.studio_map() if layout in ("conv", "dense") or n.endswith("/embed")
+                or n.split("/")[-1] in ("f", "g", "h", "o")]
+
+    def weight(self, name, param, layout):
+        """The weight a forward pass uses: W / sigma(W) under spectral normalisation (sigma from this step's vectors), else W."""
+        vectors = self.sn_vectors.get(name) if self.sn_vectors else None
+        return param if vectors is None else param / spectral_sigma(param, layout, *vectors)
+
     def forward(self, x, onehot=None):
-        h = x
+        p, h = self.prefix, x
         for j, conv in enumerate(self.convs):
-            h = conv(h)
+            h = F.conv2d(h, self.weight(f"{p}/down{j}/w", conv.weight, "conv"), conv.bias, 2, 1)
             if self.has_bn(j):
                 h = self.bns[str(j)](h, "train")
             h = leaky(h)
-            h = self.attn(h) if self.attn_level == j else h
+            if self.attn_level == j:
+                h = self.attn(h, lambda k, t: self.weight(f"{p}/attn/{k}", t, "same"))
         phi = nhwc_flat(h)
-        out = self.out(phi).view(-1)
+        out = F.linear(phi, self.weight(f"{p}/out/w", self.out.weight, "dense"), self.out.bias).view(-1)
         if self.classes:
-            out = out + ((onehot @ self.embed) * phi).sum(1)
+            out = out + ((onehot @ self.weight(f"{p}/embed", self.embed, "same")) * phi).sum(1)
         return out
 
     def studio_map(self):
@@ -775,9 +895,7 @@ def check_supported(cfg: dict) -> None:
     if cfg.get("kind") not in KINDS:
         raise ValueError(f"unknown model kind {cfg.get('kind')!r}; known: {', '.join(KINDS)}")
     missing = []
-    if cfg.get("diffAugment"):
-        missing.append("DiffAugment")
-    if cfg.get("spectralNorm"):
+    if cfg.get("spectralNorm") and cfg.get("kind") not in ("dcgan", "wgan-gp"):
         missing.append("spectral normalisation")
     if missing:
         raise ValueError(f"this {cfg['kind']} run uses {' and '.join(missing)}, which the PyTorch mirror does not implement yet")
@@ -883,11 +1001,31 @@ class StudioModel(nn.Module):
                 steps[f"{label}/t/{name}"] = int(float(state["step"])) if "step" in state else 0
         return tensors, steps
 
+    def augment(self, x, step, purpose):
+        """DiffAugment of what D sees (models/convGan.ts augment), or x when the run has none."""
+        policy = self.cfg.get("diffAugment")
+        return diff_augment(x, policy, step_seed(self.cfg["seed"], step, SEED_PURPOSE[purpose])) if policy else x
+
     def draw(self, draws, key, shape, uniform=False, device=None):
         """This step's random tensor: given (the parity tests pass the studio's draws) or drawn here."""
         if draws is not None and key in draws:
             return draws[key].to(device)
         return torch.rand(shape, device=device) if uniform else torch.randn(shape, device=device)
+
+
+def _studio_matrix(param, layout):
+    """The studio's matrix view of a weight (models/layers/spectralNorm.ts asMatrix): [fanIn, out]."""
+    t = to_studio(layout, param) if layout in ("conv", "dense") else param
+    return t.reshape(-1, t.shape[-1])
+
+
+def _normalise(x):
+    return x / (x.norm() + 1e-12)
+
+
+def spectral_sigma(param, layout, u, v):
+    """sigma = v^T W u with the step's (constant) vectors; its gradient flows through W only, as in the paper."""
+    return (v.t() @ (_studio_matrix(param, layout) @ u)).reshape(())
 
 
 class ConvGan(StudioModel):
@@ -898,12 +1036,39 @@ class ConvGan(StudioModel):
         g_names = [n for n, t, _ in self.G.studio_map() if isinstance(t, nn.Parameter)]
         d_names = [n for n, t, _ in self.D.studio_map() if isinstance(t, nn.Parameter)]
         self.ema_names = g_names
+        # Spectral normalisation (models/layers/spectralNorm.ts): one persistent u per D matrix, "sn/u/<name>".
+        self.sn_names = [n for n, _, _ in self.D.matrix_map()] if cfg.get("spectralNorm") else []
+        for i, (name, param, layout) in enumerate(self.D.matrix_map() if self.sn_names else []):
+            self.register_buffer(f"sn_u_{i}", torch.randn(_studio_matrix(param.detach(), layout).shape[1], 1))
         self.make_optimisers({"adamG": g_names, "adamD": d_names})
         # DistributedDataParallel wrappers (train.py sets them); the plain modules otherwise.
         self.G_train, self.D_train = self.G, self.D
 
     def studio_map(self):
-        return self.G.studio_map() + self.D.studio_map()
+        out = self.G.studio_map() + self.D.studio_map()
+        return out + [(f"sn/u/{n}", getattr(self, f"sn_u_{i}"), "same") for i, n in enumerate(self.sn_names)]
+
+    def spectral_vectors(self, iterate: bool):
+        """(u, v) per D matrix. iterate: one power iteration that stores the new u (once per training step,
+        as ConvGan.discriminatorWeights); else the stored u (SpectralNorm.current, for scoring)."""
+        if not self.sn_names:
+            return None
+        out = {}
+        with torch.no_grad():
+            for i, (name, param, layout) in enumerate(self.D.matrix_map()):
+                buffer = getattr(self, f"sn_u_{i}")
+                w = _studio_matrix(param, layout)
+                v = _normalise(w @ buffer)
+                if iterate:
+                    buffer.copy_(_normalise(w.t() @ v))
+                out[name] = (buffer.clone(), v)
+        return out
+
+    def critic(self, x, onehot=None):
+        """D's output with the stored spectral-norm vectors (no power iteration)."""
+        self.D.sn_vectors = self.spectral_vectors(False)
+        with torch.no_grad():
+            return self.D(x, onehot)
 
     def generate(self, z, onehot=None, ema=None):
         use_ema = bool(self.ema) if ema is None else ema
@@ -941,17 +1106,20 @@ class Dcgan(ConvGan):
         batch, dev = real.shape[0], real.device
         z = self.draw(draws, "latent", (batch, self.cfg["latentDim"]), device=dev)
         d_opt, g_opt = self.optimiser("adamD"), self.optimiser("adamG")
+        self.D.sn_vectors = self.spectral_vectors(True)
+        step = self.step_count
         with torch.no_grad():
             fake = self.G(z, onehot, "train-track")
+        real_seen, fake_seen = self.augment(real, step, "augmentReal"), self.augment(fake, step, "augmentFake")
         d_opt.zero_grad(set_to_none=True)
-        real_logits, fake_logits = self.D_train(real, onehot), self.D_train(fake, onehot)
+        real_logits, fake_logits = self.D_train(real_seen, onehot), self.D_train(fake_seen, onehot)
         loss_d = (bce_with_logits(real_logits, 1 - self.cfg["labelSmoothing"]) + bce_with_logits(fake_logits, 0))
         loss_d.backward()
         norm_d = global_norm(self.D.parameters())
         d_opt.step()
         g_opt.zero_grad(set_to_none=True)
         self.D.requires_grad_(False)
-        logits = self.D(self.G_train(z, onehot, "train"), onehot)
+        logits = self.D(self.augment(self.G_train(z, onehot, "train"), step, "augmentGenerator"), onehot)
         loss_g = bce_with_logits(logits, 1)
         loss_g.backward()
         self.D.requires_grad_(True)
@@ -989,13 +1157,15 @@ class WganGp(ConvGan):
         step = self.step_count
         update_g = (step + 1) % self.cfg["nCritic"] == 0
         d_opt, g_opt = self.optimiser("adamD"), self.optimiser("adamG")
+        self.D.sn_vectors = self.spectral_vectors(True)
         with torch.no_grad():
             fake = self.G(self.draw(draws, "latent", (batch, latent), device=dev), onehot, "train-track")
+        real_seen, fake_seen = self.augment(real, step, "augmentReal"), self.augment(fake, step, "augmentFake")
         d_opt.zero_grad(set_to_none=True)
         critic = lambda x: self.D_train(x, onehot)
-        d_real, d_fake = critic(real).mean(), critic(fake).mean()
+        d_real, d_fake = critic(real_seen).mean(), critic(fake_seen).mean()
         eps = self.draw(draws, "interpolation", (batch, 1, 1, 1), uniform=True, device=dev)
-        gp, norms = gradient_penalty(critic, real, fake, eps)
+        gp, norms = gradient_penalty(critic, real_seen, fake_seen, eps)
         wasserstein = d_real - d_fake
         loss_d = -wasserstein + self.cfg["gpWeight"] * gp
         loss_d.backward()
@@ -1005,7 +1175,8 @@ class WganGp(ConvGan):
         if update_g:
             g_opt.zero_grad(set_to_none=True)
             self.D.requires_grad_(False)
-            loss_g = -self.D(self.G_train(self.draw(draws, "generatorLatent", (batch, latent), device=dev), onehot, "train"), onehot).mean()
+            fresh = self.G_train(self.draw(draws, "generatorLatent", (batch, latent), device=dev), onehot, "train")
+            loss_g = -self.D(self.augment(fresh, step, "augmentGenerator"), onehot).mean()
             loss_g.backward()
             self.D.requires_grad_(True)
             norm_g = global_norm(self.G.parameters())
@@ -1154,15 +1325,16 @@ class Progressive(StudioModel):
         step = self.step_count
         level, resolution, alpha = progressive_schedule(self.cfg, step)
         d_opt, g_opt = self.optimiser("adamD"), self.optimiser("adamG")
-        real_seen = self.real_at(real, level, resolution, alpha)
+        real_seen = self.augment(self.real_at(real, level, resolution, alpha), step, "augmentReal")
         with torch.no_grad():
             fake = self.G(self.draw(draws, "latent", (batch, latent), device=dev), onehot, level, alpha)
+        fake_seen = self.augment(fake, step, "augmentFake")
         critic = lambda x: self.D_train(x, onehot, level, alpha)
         d_opt.zero_grad(set_to_none=True)
         real_scores = critic(real_seen)
-        d_real, d_fake = real_scores.mean(), critic(fake).mean()
+        d_real, d_fake = real_scores.mean(), critic(fake_seen).mean()
         eps = self.draw(draws, "interpolation", (batch, 1, 1, 1), uniform=True, device=dev)
-        gp, _ = gradient_penalty(critic, real_seen, fake, eps)
+        gp, _ = gradient_penalty(critic, real_seen, fake_seen, eps)
         wasserstein = d_real - d_fake
         loss_d = -wasserstein + self.cfg["gpWeight"] * gp + real_scores.square().mean() * self.cfg["driftWeight"]
         loss_d.backward()
@@ -1171,7 +1343,7 @@ class Progressive(StudioModel):
         g_opt.zero_grad(set_to_none=True)
         self.D.requires_grad_(False)
         fresh = self.G_train(self.draw(draws, "generatorLatent", (batch, latent), device=dev), onehot, level, alpha)
-        loss_g = -self.D(fresh, onehot, level, alpha).mean()
+        loss_g = -self.D(self.augment(fresh, step, "augmentGenerator"), onehot, level, alpha).mean()
         loss_g.backward()
         self.D.requires_grad_(True)
         norm_g = global_norm(self.G.parameters())

@@ -31,12 +31,12 @@ const CHECK = resolve(import.meta.dirname, '../../python/parity_check.py');
 const STEPS = 3;
 const N = 4;
 
-/** Small configs with the options the mirror covers: labels, attention, EMA, a PG-GAN fade. */
+/** Small configs with the options the mirror covers: labels, attention, spectral norm, DiffAugment, EMA, a PG-GAN fade. */
 const CASES: Record<string, ModelConfigInput> = {
-  dcgan: { kind: 'dcgan', resolution: 28, width: 4, batchSize: N, latentDim: 8, attentionResolution: 14, seed: 5 },
-  'cwgan-gp': { kind: 'wgan-gp', resolution: 32, width: 4, batchSize: N, latentDim: 8, numClasses: 3, nCritic: 2, emaDecay: 0.9, seed: 6 },
+  dcgan: { kind: 'dcgan', resolution: 28, width: 4, batchSize: N, latentDim: 8, attentionResolution: 14, spectralNorm: true, seed: 5 },
+  'cwgan-gp': { kind: 'wgan-gp', resolution: 32, width: 4, batchSize: N, latentDim: 8, numClasses: 3, nCritic: 2, emaDecay: 0.9, diffAugment: { color: true, translation: true, cutout: true }, seed: 6 },
   // Steps 0–1 at 4 px, step 2 fades 8 px in (α = 1/4): the forward pass runs mid-fade.
-  pggan: { kind: 'pggan', resolution: 16, startResolution: 4, fadeSteps: 4, stableSteps: 2, fmapBase: 64, fmapMax: 8, batchSize: N, latentDim: 8, numClasses: 2, seed: 7 },
+  pggan: { kind: 'pggan', resolution: 16, startResolution: 4, fadeSteps: 4, stableSteps: 2, fmapBase: 64, fmapMax: 8, batchSize: N, latentDim: 8, numClasses: 2, diffAugment: { color: true, translation: true, cutout: false }, seed: 7 },
   vae: { kind: 'vae', resolution: 28, width: 4, batchSize: N, latentDim: 6, numClasses: 2, seed: 8 },
   ddpm: { kind: 'ddpm', resolution: 16, width: 16, channelMultipliers: [1, 2], batchSize: N, numClasses: 2, samplingSteps: 4, timesteps: 50, seed: 9 },
 };
@@ -149,7 +149,9 @@ async function runTfjs(name: string, input: ModelConfigInput): Promise<void> {
     put(`${name}/fwd/x`, x);
     const w = rawWeights((model as unknown as { store: Parameters<typeof rawWeights>[0] }).store);
     if (config.kind === 'dcgan' || config.kind === 'wgan-gp') {
-      outputs.critic = (model as unknown as ConvGan<typeof config>).discriminator.forward(x, y, w).dataSync() as Float32Array;
+      const gan = model as unknown as ConvGan<typeof config>;
+      const dWeights = gan.spectralNorm ? gan.spectralNorm.current(w) : w;
+      outputs.critic = gan.discriminator.forward(x, y, dWeights).dataSync() as Float32Array;
     } else if (config.kind === 'pggan') {
       const pg = model as unknown as {
         discriminate(x: tf.Tensor4D, y: tf.Tensor2D | null, phase: Progressive['phase'], w: unknown): tf.Tensor1D;

@@ -179,6 +179,8 @@ export function validateConfig(config: ModelConfig): void {
       positiveInt('timesteps', timesteps);
       positiveInt('samplingSteps', samplingSteps);
       if (samplingSteps > timesteps) fail(`samplingSteps (${samplingSteps}) must be ≤ timesteps (${timesteps})`);
+      const dropout = config.labelDropout ?? 0;
+      if (!(dropout >= 0 && dropout < 1)) fail(`labelDropout must be in [0, 1), got ${dropout}`);
       if (config.betaSchedule !== 'linear' && config.betaSchedule !== 'cosine')
         fail(`betaSchedule must be 'linear' or 'cosine', got ${String(config.betaSchedule)}`);
       break;

@@ -169,3 +169,68 @@ describe('DDPM', () => {
     for (const m of [first, second, resumed]) m.dispose();
   });
 });
+
+describe('DDPM classifier-free guidance', () => {
+  // Width 16 (two channels per GroupNorm group): at width 2 each group is one channel and GroupNorm
+  // removes the per-channel shift that carries the time and class embedding.
+  const SMALL: ModelConfigInput = { kind: 'ddpm', resolution: 8, width: 16, channelMultipliers: [1, 2], batchSize: 2, timesteps: 100, samplingSteps: 4, seed: 3, numClasses: 2 };
+  const conditional = (labelDropout?: number) => createModel({ ...SMALL, ...(labelDropout === undefined ? {} : { labelDropout }) }) as Ddpm;
+  const labels = (a: number, b: number) => tf.tensor1d([a, b], 'int32');
+  const values = (t: tf.Tensor) => {
+    const v = Array.from(t.dataSync());
+    t.dispose();
+    return v;
+  };
+  /** Trains `steps` steps (the zero-initialised output conv must move before labels can matter); returns the losses. */
+  const train = (model: Ddpm, steps: number) => {
+    const x = tf.randomUniform([2, 8, 8, 1], -1, 1, 'float32', 11) as tf.Tensor4D;
+    const y = labels(0, 1);
+    const out: number[] = [];
+    for (let i = 0; i < steps; i++) out.push(values(model.trainStep(x, y).metrics)[0]);
+    x.dispose();
+    y.dispose();
+    return out;
+  };
+
+  it('label dropout changes training (the null class is seen), is reproducible, and a run without it keeps its old steps', () => {
+    const losses = (dropout: number | undefined) => {
+      const model = conditional(dropout);
+      // With p = 0.5 over 2 images × 3 steps, some label is dropped (the draws are fixed by the seed).
+      const out = train(model, 3);
+      model.dispose();
+      return out;
+    };
+    const none = losses(undefined);
+    expect(losses(0)).toEqual(none);
+    const dropped = losses(0.5);
+    expect(losses(0.5)).toEqual(dropped);
+    expect(dropped).not.toEqual(none);
+    expect(() => createModel({ ...SMALL, labelDropout: 1 })).toThrow(/labelDropout must be in \[0, 1\)/);
+  });
+
+  it('w = 0 is the conditional sample, w = −1 the unconditional one (the same for every label), w > 0 another; refused without label dropout', () => {
+    const model = conditional(0.5);
+    train(model, 3);
+    // Small starting noise keeps x̂0 inside [-1, 1], where the clip would otherwise hide the noise estimates' differences.
+    const z = tf.tidy(() => model.sampleLatent(2, 4).mul(0.05)) as tf.Tensor2D;
+    const y = labels(0, 1);
+    const plain = values(model.generate(z, y));
+    expect(values(model.generate(z, y, { guidance: 0 }))).toEqual(plain);
+    const unconditional = values(model.generate(z, labels(0, 0), { guidance: -1 }));
+    expect(values(model.generate(z, labels(1, 1), { guidance: -1 }))).toEqual(unconditional);
+    expect(unconditional).not.toEqual(plain);
+    const guided = values(model.generate(z, y, { guidance: 3 }));
+    expect(guided).not.toEqual(plain);
+    expect(guided.every((v) => v >= -1 && v <= 1)).toBe(true);
+    expect(() => model.generate(z, y, { guidance: -2 })).toThrow(/must be ≥ −1/);
+    const before = tf.memory().numTensors;
+    model.generate(z, y, { guidance: 2 }).dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    const old = conditional(undefined);
+    expect(() => old.generate(z, y, { guidance: 1 })).toThrow('trained without label dropout');
+    z.dispose();
+    y.dispose();
+    model.dispose();
+    old.dispose();
+  });
+});

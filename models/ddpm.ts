@@ -93,7 +93,7 @@ export class Ddpm extends ModelBase<DdpmConfig> implements GenerativeModel<DdpmC
       const noise = tf.randomNormal(real.shape, 0, 1, 'float32', stepSeed(seed, step, SeedPurpose.diffusionNoise));
       const noisy = real.mul(this.perImage(t, (a) => Math.sqrt(a))).add(noise.mul(this.perImage(t, (a) => Math.sqrt(1 - a)))) as tf.Tensor4D;
       const features = timestepFeatures(t, timeFeatureDim(width));
-      const classes = labels ? oneHot(labels, numClasses) : null;
+      const classes = labels ? this.dropLabels(oneHot(labels, numClasses), step) : null;
       const w = rawWeights(this.store);
       const { value, grads } = tf.variableGrads(
         () => this.unet.forward(noisy, features, classes, w).sub(noise).square().mean() as tf.Scalar,
@@ -124,10 +124,26 @@ export class Ddpm extends ModelBase<DdpmConfig> implements GenerativeModel<DdpmC
     const path = sampler === 'dpm-solver++' ? dpmSolverTimesteps(this.alphaBar, steps) : ddimTimesteps(timesteps, steps);
     const base = rawWeights(this.store);
     const w = opts.ema && this.ema ? this.ema.weights(base) : base;
+    const guidance = opts.guidance ?? 0;
+    if (guidance !== 0) {
+      if (!labels) throw new Error('models/ddpm.ts: a guidance scale needs class labels (a class-conditional model)');
+      if (!((this.config.labelDropout ?? 0) > 0)) throw new Error('models/ddpm.ts: this model was trained without label dropout, so it has no unconditional estimate to guide with');
+      if (!(guidance >= -1 && Number.isFinite(guidance))) throw new Error(`models/ddpm.ts: the guidance scale must be ≥ −1, got ${guidance}`);
+    }
     const classes = labels ? tf.tidy(() => oneHot(labels, numClasses)) : null;
+    // The null class: no class embedding (an all-zero one-hot row), what label dropout trains.
+    const none = classes && guidance !== 0 ? tf.zerosLike(classes) : null;
+    // Classifier-free guidance: ε̃ = (1 + w)·ε(x, c) − w·ε(x, ∅); w = −1 is the unconditional estimate alone.
+    const noiseEstimate = (x: tf.Tensor4D, features: tf.Tensor2D): tf.Tensor4D => {
+      if (guidance === 0) return this.unet.forward(x, features, classes, w, { fused: true });
+      if (guidance === -1) return this.unet.forward(x, features, none, w, { fused: true });
+      const conditional = this.unet.forward(x, features, classes, w, { fused: true });
+      const unconditional = this.unet.forward(x, features, none, w, { fused: true });
+      return conditional.mul(1 + guidance).sub(unconditional.mul(guidance)) as tf.Tensor4D;
+    };
     // x̂_0 from x_t: the U-Net's noise estimate turned into an image, clipped to [-1, 1] as lucidrains does.
     const denoise = (x: tf.Tensor4D, t: number): tf.Tensor4D => {
-      const predicted = this.unet.forward(x, timestepFeatures(new Array<number>(n).fill(t), timeFeatureDim(width)), classes, w, { fused: true });
+      const predicted = noiseEstimate(x, timestepFeatures(new Array<number>(n).fill(t), timeFeatureDim(width)));
       const a = this.alphaBar[t];
       return x.sub(predicted.mul(Math.sqrt(1 - a))).div(Math.sqrt(a)).clipByValue(-1, 1) as tf.Tensor4D;
     };
@@ -135,7 +151,20 @@ export class Ddpm extends ModelBase<DdpmConfig> implements GenerativeModel<DdpmC
     const images = sampleDiffusion(sampler, start, path, this.alphaBar, denoise);
     start.dispose();
     classes?.dispose();
+    none?.dispose();
     return images;
+  }
+
+  /**
+   * Label dropout (classifier-free guidance training): each image's one-hot row is zeroed (the null
+   * class) with probability labelDropout, drawn in JS from (seed, step) so a resumed run matches.
+   */
+  private dropLabels(classes: tf.Tensor2D, step: number): tf.Tensor2D {
+    const p = this.config.labelDropout ?? 0;
+    if (p === 0) return classes;
+    const rng = new Random(stepSeed(this.config.seed, step, SeedPurpose.labelDropout));
+    const keep = Float32Array.from({ length: classes.shape[0] }, () => (rng.next() < p ? 0 : 1));
+    return classes.mul(tf.tensor2d(keep, [keep.length, 1]));
   }
 
   /** A [n, 1, 1, 1] tensor of f(ᾱ_t) per image, to scale a batch image by image. */

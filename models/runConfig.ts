@@ -44,6 +44,9 @@ export interface RunChoices {
 export type RunChoiceKey = Exclude<keyof RunChoices, 'kind'>;
 
 const GANS = ['dcgan', 'wgan-gp', 'pggan'] as const;
+/** Ho & Salimans' p_uncond: the share of training labels replaced by the null class in a conditional DDPM. */
+export const DDPM_LABEL_DROPOUT = 0.1;
+
 const ALL = ['dcgan', 'wgan-gp', 'pggan', 'vae', 'ddpm'] as const;
 
 /**
@@ -154,6 +157,7 @@ function choicesToInput(c: RunChoices): ModelConfigInput {
     case 'vae':
       return { kind: c.kind, ...common, latentDim: c.latentDim, width: c.width, beta: c.beta };
     case 'ddpm':
-      return { kind: c.kind, ...common, width: c.width, samplingSteps: c.samplingSteps, emaDecay };
+      // Label dropout so a class-conditional run supports classifier-free guidance (no effect without labels).
+      return { kind: c.kind, ...common, width: c.width, samplingSteps: c.samplingSteps, emaDecay, labelDropout: DDPM_LABEL_DROPOUT };
   }
 }

@@ -111,6 +111,13 @@ export interface DdpmConfig extends CommonConfig {
   samplingSteps: number;
   /** Decay of the EMA copy of the U-Net used by generate({ ema: true }); null = no EMA. */
   emaDecay: number | null;
+  /**
+   * Class-conditional only: the probability that a training image's label is replaced by the null
+   * class (no class embedding), as in classifier-free guidance (Ho & Salimans 2022), so one U-Net
+   * learns both the conditional and the unconditional noise estimate. Absent or 0 (runs stored
+   * before it existed): no dropout, and generate refuses a guidance scale.
+   */
+  labelDropout?: number;
   adam: AdamOptions;
 }
 
@@ -161,6 +168,12 @@ export interface GenerateOptions {
   sampler?: DiffusionSampler;
   /** Diffusion models only: network passes per image (default: the config's samplingSteps). */
   samplingSteps?: number;
+  /**
+   * Class-conditional diffusion models trained with labelDropout > 0: the classifier-free guidance
+   * scale w, ε̃ = (1 + w)·ε(x, c) − w·ε(x, ∅). 0 (default) is the conditional sample, −1 the
+   * unconditional one, above 0 the guided one.
+   */
+  guidance?: number;
 }
 
 export interface GenerativeModel<C extends ModelConfig = ModelConfig> {

@@ -16,6 +16,7 @@ export const SeedPurpose = {
   reparameterisation: 7,
   diffusionTimestep: 8,
   diffusionNoise: 9,
+  labelDropout: 10,
 } as const;
 
 /** FNV-1a, to give each named parameter its own init stream independent of creation order. */

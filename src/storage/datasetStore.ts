@@ -60,6 +60,20 @@ export interface DatasetProvenance {
   realDatasetId: string;
   /** Time of the memorisation audit record this export left on its run (run/<runId>/audit/<time>). */
   auditTime: number;
+  /**
+   * 'per-image': image i's latent or starting noise came from its own seed imageSeed(seed, i)
+   * (src/generation/imageSeeds.ts), so single images can be regenerated. Absent on datasets made
+   * before (their latents were drawn per batch of 32).
+   */
+  seeds?: 'per-image';
+  /** Generation indices the memorisation audit left out (stored image k is the k-th one not left out). */
+  leftOut?: number[];
+  /** Stored images regenerated after the export: the image's index and its new seed (the latest entry for an index wins). */
+  regenerated?: { index: number; seed: number }[];
+  /** DDPM: denoising passes per image (DDIM), when not the run's default. */
+  samplingSteps?: number;
+  /** Class-conditional DDPM: the classifier-free guidance scale w (0 = the conditional sample). */
+  guidance?: number;
 }
 
 /** Per-image labels and split codes (0 train, 1 val, 2 test), stored beside the metadata. */

@@ -139,6 +139,13 @@ export class Vae extends ModelBase<VaeConfig> implements GenerativeModel<VaeConf
     });
   }
 
+  /** The posterior mean μ(x) of each image, [n, latentDim]: the point in latent space the image encodes to. */
+  encode(x: tf.Tensor4D, labels: tf.Tensor1D | null): tf.Tensor2D {
+    this.assertLive();
+    checkLabels('models/vae.ts: encode', labels, x.shape[0], this.config.numClasses);
+    return tf.tidy(() => this.encoder.forward(x, labels ? oneHot(labels, this.config.numClasses) : null, rawWeights(this.store)).mu as tf.Tensor2D);
+  }
+
   /** Decodes the posterior mean of each image: the VAE's reconstruction, in [-1, 1]. */
   reconstruct(x: tf.Tensor4D, labels: tf.Tensor1D | null): tf.Tensor4D {
     this.assertLive();

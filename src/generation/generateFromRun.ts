@@ -1,12 +1,13 @@
 /**
  * Synthetic images from a trained run: the chosen verified checkpoint is loaded into a fresh
  * model and sampled in small batches (bounded device memory), classes in turn for conditional
- * models. Used by evaluation and by the Generate stage's export.
+ * models. Image i comes from its own seed imageSeed(seed, i) (imageSeeds.ts). Used by evaluation
+ * and the command line; the Generate stage's export streams instead (syntheticExport.ts).
  */
-import * as tf from '@tensorflow/tfjs';
-import { downloadBytes } from '../../models';
 import type { KeyValueStore } from '../storage/keyValueStore';
 import { openRunModel, type CheckpointChoice } from '../training/openCheckpoint';
+import { imageSeed } from './imageSeeds';
+import { renderSeeds, type SampleControls } from './renderSeeds';
 
 export interface GeneratedSet {
   pixels: Uint8Array;
@@ -17,52 +18,25 @@ export interface GeneratedSet {
   step: number;
 }
 
-/** Images per generate call. */
-const BATCH = 32;
-
-export interface GenerateOptions {
+export interface GenerateOptions extends SampleControls {
   checkpoint: CheckpointChoice;
   count: number;
   seed: number;
   atStep?: number;
-  /**
-   * The class of each image (length count), for conditional models; by default classes take
-   * turns. Image i's latent is drawn from the seed and i's batch alone, so the same seed and the
-   * same labels give the same images.
-   */
+  /** The class of each image (length count), for conditional models; by default classes take turns. */
   labels?: Uint8Array;
-  /** Latents are multiplied by this (GAN truncation ψ, VAE temperature); default 1. */
-  latentScale?: number;
   /** Called after every batch with the images done so far; it may throw to stop (a cancel). */
   onBatch?: (done: number) => void | Promise<void>;
 }
 
-export async function generateFromRun(
-  store: KeyValueStore,
-  runId: string,
-  options: GenerateOptions,
-): Promise<GeneratedSet> {
+export async function generateFromRun(store: KeyValueStore, runId: string, options: GenerateOptions): Promise<GeneratedSet> {
   const { model, config, ema, step } = await openRunModel(store, runId, options.checkpoint, { atOrBefore: options.atStep });
   try {
     const { resolution, channels, numClasses } = config;
-    const perImage = resolution * resolution * channels;
-    const pixels = new Uint8Array(options.count * perImage);
-    const labels = new Uint8Array(options.count);
     if (options.labels && options.labels.length !== options.count) throw new Error(`generateFromRun: ${options.labels.length} labels for ${options.count} images`);
-    const scale = options.latentScale ?? 1;
-    for (let start = 0; start < options.count; start += BATCH) {
-      const n = Math.min(BATCH, options.count - start);
-      const labelValues = Int32Array.from({ length: n }, (_, i) => (numClasses === 0 ? 0 : options.labels ? options.labels[start + i] : (start + i) % numClasses));
-      const bytes = await downloadBytes(() => {
-        const drawn = model.sampleLatent(n, options.seed + start);
-        const z = scale === 1 ? drawn : tf.mul(drawn, scale) as tf.Tensor2D;
-        const y = numClasses > 0 ? tf.tensor1d(labelValues, 'int32') : null;
-        return model.generate(z, y, { ema });
-      });
-      pixels.set(bytes, start * perImage);
-      labels.set(labelValues, start);
-      await options.onBatch?.(start + n);
-    }
+    const labels = Uint8Array.from({ length: options.count }, (_, i) => (numClasses === 0 ? 0 : options.labels ? options.labels[i] : i % numClasses));
+    const seeds = Array.from({ length: options.count }, (_, i) => imageSeed(options.seed, i));
+    const pixels = await renderSeeds(model, ema, seeds, numClasses > 0 ? Int32Array.from(labels) : null, options, options.onBatch);
     return { pixels, labels, count: options.count, resolution, channels, step };
   } finally {
     model.dispose();

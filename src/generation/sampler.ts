@@ -2,9 +2,10 @@
  * Keeps one trained model loaded in the worker for interactive sampling (latent sliders redraw
  * on every move), and replaces it when another run or checkpoint is asked for.
  */
-import * as tf from '@tensorflow/tfjs';
-import { downloadBytes } from '../../models';
 import type { GenerativeModel } from '../../models/types';
+import { imageSeed } from './imageSeeds';
+import { renderLatents, renderSeeds, type SampleControls } from './renderSeeds';
+import { guidanceUnavailable } from './syntheticExport';
 import type { KeyValueStore } from '../storage/keyValueStore';
 import { openRunModel, type CheckpointChoice } from '../training/openCheckpoint';
 import { currentClassNames } from '../training/runStore';
@@ -18,6 +19,12 @@ export interface SamplerInfo {
   resolution: number;
   channels: 1 | 3;
   ema: boolean;
+  kind: GenerativeModel['kind'];
+  /** DDPM: the run's DDIM steps and its number of noise levels (the most DDIM steps). */
+  samplingSteps: number | null;
+  timesteps: number | null;
+  /** Why classifier-free guidance is not available for this run, or null when it is. */
+  guidanceUnavailable: string | null;
 }
 
 export class Sampler {
@@ -44,6 +51,10 @@ export class Sampler {
       resolution: c.resolution,
       channels: c.channels,
       ema: opened.ema,
+      kind: c.kind,
+      samplingSteps: c.kind === 'ddpm' ? c.samplingSteps : null,
+      timesteps: c.kind === 'ddpm' ? c.timesteps : null,
+      guidanceUnavailable: guidanceUnavailable(c),
     };
     this.loaded = { key, model: opened.model, info };
     return info;
@@ -59,15 +70,15 @@ export class Sampler {
   }
 
   /** Images (0..255) for explicit latents, n = latents.length / latentDim. */
-  async render(latents: Float32Array, labels: Int32Array | null): Promise<Uint8Array> {
+  async render(latents: Float32Array, labels: Int32Array | null, controls: SampleControls = {}): Promise<Uint8Array> {
     const { model, info } = this.require();
-    const n = latents.length / info.latentDim;
-    if (!Number.isInteger(n) || n < 1) throw new Error(`Latents must be a multiple of ${info.latentDim} values`);
-    return downloadBytes(() => {
-      const z = tf.tensor2d(latents, [n, info.latentDim]);
-      const y = info.numClasses > 0 ? tf.tensor1d(labels ?? new Int32Array(n), 'int32') : null;
-      return model.generate(z, y, { ema: info.ema });
-    });
+    return renderLatents(model, info.ema, latents, labels, controls);
+  }
+
+  /** Images 0..n−1 of `seed`, each from its own seed imageSeed(seed, i): what an export with that seed makes. */
+  async renderSeeded(seed: number, labels: Int32Array | null, n: number, controls: SampleControls = {}): Promise<Uint8Array> {
+    const { model, info } = this.require();
+    return renderSeeds(model, info.ema, Array.from({ length: n }, (_, i) => imageSeed(seed, i)), labels, controls);
   }
 
   close(): void {

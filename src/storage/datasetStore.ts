@@ -68,8 +68,11 @@ export interface DatasetProvenance {
   seeds?: 'per-image';
   /** Generation indices the memorisation audit left out (stored image k is the k-th one not left out). */
   leftOut?: number[];
-  /** Stored images regenerated after the export: the image's index and its new seed (the latest entry for an index wins). */
-  regenerated?: { index: number; seed: number }[];
+  /**
+   * Stored images regenerated after the export: the image's index, its new seed, and the draw (the
+   * generation index past the export's own that gave the seed); the latest entry for an index wins.
+   */
+  regenerated?: { index: number; seed: number; draw: number }[];
   /** DDPM: denoising passes per image (DDIM), when not the run's default. */
   samplingSteps?: number;
   /** Class-conditional DDPM: the classifier-free guidance scale w (0 = the conditional sample). */
@@ -307,6 +310,29 @@ export async function getDatasetIndex(store: KeyValueStore, id: string): Promise
 export async function getImageAttributes(store: KeyValueStore, id: string, index: number): Promise<unknown | null> {
   const all = await store.get<unknown[]>(attributesKey(id));
   return all?.[index] ?? null;
+}
+
+/**
+ * Replaces one stored image's pixels and, in the same transaction, the dataset's provenance (a
+ * regenerated synthetic image and its new seed): the other images and the index are untouched.
+ */
+export async function replaceImage(store: KeyValueStore, meta: DatasetMeta, index: number, pixels: Uint8Array, provenance: DatasetProvenance | undefined): Promise<DatasetMeta> {
+  const perImage = imageBytes(meta);
+  if (!Number.isInteger(index) || index < 0 || index >= meta.count) throw new RangeError(`Image ${index} is outside dataset "${meta.name}" (${meta.count} images)`);
+  if (pixels.length !== perImage) throw new Error(`Dataset "${meta.name}": a replacement image must hold ${perImage} bytes, not ${pixels.length}`);
+  const key = chunkKey(meta.id, Math.floor(index / meta.chunkSize));
+  const chunk = await store.get<Uint8Array>(key);
+  if (!chunk) throw new Error(`Dataset "${meta.name}": the chunk holding image ${index} is missing`);
+  const next = chunk.slice();
+  next.set(pixels, (index % meta.chunkSize) * perImage);
+  const updated: DatasetMeta = { ...meta, ...(provenance ? { provenance } : {}) };
+  try {
+    await store.setMany([[key, next], metas.entry(metaKey(meta.id), updated)]);
+  } catch (error) {
+    if (isQuotaError(error)) throw new StorageFullError(`dataset "${meta.name}"`, error);
+    throw error;
+  }
+  return updated;
 }
 
 /** Reads images [start, start + count) as one contiguous array, touching only the chunks needed. */

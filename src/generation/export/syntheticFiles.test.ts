@@ -177,10 +177,10 @@ describe('synthetic export from a trained run', () => {
     const progress: Progress[] = [];
     const one = await exportSynthetic(store, { ...request, plan: { kind: 'one', classIndex: 1, count: 40 } }, (p) => void progress.push(p));
     expect(await countsOf(one.meta.id)).toEqual([0, 40]);
-    // Progress in images per phase, with the rate: generation in batches of 32, then the audit.
-    const generating = progress.filter((p) => /\(1 of 2\): generating, [\d.]+ images\/s$/.test(p.label));
+    // Progress in images with the rate: generation in batches of 32, then the slice's audit.
+    const generating = progress.filter((p) => /\(generating\), [\d.]+ images\/s$/.test(p.label));
     expect(generating.map((p) => [p.done, p.total])).toEqual([[32, 40], [40, 40]]);
-    expect(progress.filter((p) => /\(2 of 2\): memorisation audit, [\d.]+ images\/s$/.test(p.label)).map((p) => p.done)).toEqual([40]);
+    expect(progress.filter((p) => /\(audited\), [\d.]+ images\/s$/.test(p.label)).map((p) => p.done)).toEqual([40]);
     expect(progress.at(-1)).toEqual({ done: 40, total: 40, label: 'Done' });
     const counts = await exportSynthetic(store, { ...request, plan: { kind: 'counts', counts: [3, 9] } }, () => undefined);
     expect(await countsOf(counts.meta.id)).toEqual([3, 9]);
@@ -224,7 +224,7 @@ describe('synthetic export from a trained run', () => {
 
   it('the dataset remembers its run, checkpoint, seed and audit; its ZIP and npz re-import through the importer with their labels', async () => {
     const { meta, audit } = await exportSynthetic(store, { ...request, plan: { kind: 'counts', counts: [5, 11] } }, () => undefined);
-    expect(meta.provenance).toEqual({ synthetic: true, runId: 'gan', runName: 'tiny gan', modelKind: 'dcgan', checkpoint: 'latest', step: 0, seed: 5, generatedPerClass: [5, 11], realDatasetId: 'real', auditTime: audit.time });
+    expect(meta.provenance).toEqual({ synthetic: true, runId: 'gan', runName: 'tiny gan', modelKind: 'dcgan', checkpoint: 'latest', step: 0, seed: 5, generatedPerClass: [5, 11], realDatasetId: 'real', auditTime: audit.time, seeds: 'per-image' });
     expect((await listExportAudits(store, 'gan')).some((a) => a.time === audit.time && a.datasetId === meta.id)).toBe(true);
     const original = await pixelsOf(meta.id);
     const { labels } = await getDatasetIndex(store, meta.id);

@@ -1,7 +1,9 @@
 /**
  * Synthetic images leave the studio marked: from a tiny trained conditional DCGAN, the Generate
- * stage makes 16 images of one class, and the downloaded ZIP (PNGs with tEXt marks, labels.csv,
- * run card, audit) and DICOM file (Secondary Capture, SYN) are read back here.
+ * stage makes 16 images of one class; one is opened large (arrows step, Escape closes) and
+ * regenerated (only it changes), an interpolation strip is made, and the downloaded ZIP (PNGs
+ * with tEXt marks, labels.csv, run card with the new seed, audit) and DICOM file (Secondary
+ * Capture, SYN) are read back here.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -82,6 +84,47 @@ describe('synthetic export in the browser', () => {
     await page.getByTestId('synthetic-downloads').waitFor();
     if (process.env.PHANTOM_SCREENSHOTS) await page.screenshot({ path: join(process.env.PHANTOM_SCREENSHOTS, 'generate-stage.png'), fullPage: true });
 
+    // Look closer: the saved images as tiles; one opens large, arrows step, Escape closes.
+    const tiles = page.getByTestId('gallery-tile');
+    await expect.poll(() => tiles.count(), { timeout: 30_000 }).toBe(16);
+    const tileData = (i: number) => tiles.nth(i).locator('canvas').evaluate((c) => (c as HTMLCanvasElement).toDataURL());
+    const before = await Promise.all([2, 3, 4].map(tileData));
+    await tiles.nth(3).click();
+    const dialog = page.getByTestId('synthetic-dialog');
+    await expect.poll(() => page.getByTestId('dialog-caption').textContent()).toMatch(/^Image 3 · .* · 32 px · seed \d+$/);
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(() => page.getByTestId('dialog-caption').textContent()).toMatch(/^Image 4 /);
+    await page.keyboard.press('ArrowLeft');
+    await expect.poll(() => page.getByTestId('dialog-caption').textContent()).toMatch(/^Image 3 /);
+    const oldSeed = (await page.getByTestId('dialog-caption').textContent())!.match(/seed (\d+)/)![1];
+    // Regenerate image 3: only its tile changes, and the caption shows its new seed.
+    await dialog.getByRole('button', { name: 'Regenerate this image' }).click();
+    await page.getByText(/Image 3 regenerated with seed \d+/).waitFor({ timeout: 60_000 });
+    const newSeed = (await page.getByTestId('dialog-caption').textContent())!.match(/seed (\d+)/)![1];
+    expect(newSeed).not.toBe(oldSeed);
+    const after = await Promise.all([2, 3, 4].map(tileData));
+    expect(after[0]).toBe(before[0]);
+    expect(after[1]).not.toBe(before[1]);
+    expect(after[2]).toBe(before[2]);
+    await dialog.getByRole('button', { name: 'End A' }).click();
+    if (process.env.PHANTOM_SCREENSHOTS) await page.screenshot({ path: join(process.env.PHANTOM_SCREENSHOTS, 'generate-large.png') });
+    await page.keyboard.press('Escape');
+    await expect.poll(() => dialog.evaluate((d) => (d as HTMLDialogElement).open)).toBe(false);
+    // An interpolation strip between images 3 and 10.
+    await tiles.nth(10).click();
+    await dialog.getByRole('button', { name: 'End B' }).click();
+    await page.keyboard.press('Escape');
+    expect(await page.getByTestId('interpolation-a').textContent()).toBe('3');
+    expect(await page.getByTestId('interpolation-b').textContent()).toBe('10');
+    await page.locator('input[name="interpolation-frames"]').fill('6');
+    await page.getByRole('button', { name: 'Make strip' }).click();
+    await expect.poll(() => page.getByTestId('interpolation-strip').locator('canvas').count(), { timeout: 60_000 }).toBe(6);
+    // The strip's first frame is image 3 as it now is.
+    const frame0 = await page.getByTestId('interpolation-strip').locator('canvas').first().evaluate((c) => Array.from((c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 32, 32).data));
+    const tile3 = await tiles.nth(3).locator('canvas').evaluate((c) => Array.from((c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 32, 32).data));
+    expect(Math.max(...frame0.map((v, i) => Math.abs(v - tile3[i])))).toBeLessThanOrEqual(1);
+    if (process.env.PHANTOM_SCREENSHOTS) await page.screenshot({ path: join(process.env.PHANTOM_SCREENSHOTS, 'generate-gallery.png'), fullPage: true });
+
     const zip = await downloaded(page, 'ZIP of PNGs');
     expect(zip.name).toMatch(/^synthetic_.*_png\.zip$/);
     const entries = unzipSync(zip.bytes);
@@ -99,7 +142,10 @@ describe('synthetic export in the browser', () => {
     expect(rows[0]).toBe('file,label,split');
     expect(rows.slice(1).map((r) => r.split(',')[1])).toEqual(Array(16).fill(`"${cls}"`));
     const card = JSON.parse(new TextDecoder().decode(entries['run_card.json']));
-    expect(card.provenance).toMatchObject({ synthetic: true, modelKind: 'dcgan', step: 2, seed: 1, truncation: 0.8, generatedPerClass: [0, 16] });
+    expect(card.provenance).toMatchObject({ synthetic: true, modelKind: 'dcgan', step: 2, seed: 1, truncation: 0.8, generatedPerClass: [0, 16], seeds: 'per-image', regenerated: [{ index: 3, seed: Number(newSeed) }] });
+    // The ZIP holds the regenerated image 3 (the tile's pixels).
+    const png3 = decodePng(entries[pngs.find((p) => p.endsWith('_000003.png'))!]).data;
+    expect(Array.from(png3)).toEqual(tile3.filter((_, i) => i % 4 === 0));
     expect(JSON.parse(new TextDecoder().decode(entries['audit.json']))).toMatchObject({ generated: 16, kept: 16 });
 
     await page.locator('input[name="download-index"]').fill('3');

@@ -125,6 +125,8 @@ export async function generateFromRunFile(job: GenerateJob): Promise<GenerateSum
     realDatasetId: run.settings.datasetId,
     // No audit record: a run file holds no training images to audit against.
     auditTime: 0,
+    // generateFromRun draws image i from imageSeed(seed, i), as the studio's export does.
+    seeds: 'per-image',
   };
   const id = newDatasetId();
   await saveDataset(

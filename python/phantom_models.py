@@ -914,6 +914,12 @@ class StudioModel(nn.Module):
         self.ema_names: list[str] = []  # studio names of the parameters that have an EMA shadow
         self.ema: dict[str, torch.Tensor] = {}
 
+    def _apply(self, fn, *args, **kwargs):
+        """model.to(device) / .double() also move the EMA shadows, which are plain tensors, not buffers."""
+        out = super()._apply(fn, *args, **kwargs)
+        self.ema = {name: fn(shadow) for name, shadow in self.ema.items()}
+        return out
+
     # --- the studio's names ---
     def studio_map(self):
         """[(studio name, tensor here, layout)] for every weight and running statistic."""

@@ -6,7 +6,7 @@
  * stored data unchanged. The larger run: `npm run fuzz -- --count 1000`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hasShared, SHARED_DIR, SHARED_SKIP_MESSAGE } from '../testing/sharedData';
@@ -15,7 +15,12 @@ import { seededRandom } from './splits';
 import { describeRun, fuzzAppPath, fuzzCommandLine, fuzzCsvLabels } from './testing/fuzz/harness';
 
 const MUTATIONS = 60;
-const HANG_MS = 15_000;
+/**
+ * A file slower than this is a hang. The bound is for a quiet machine (the slowest file takes ~3 s
+ * there); on a machine busy with other work every file slows with the load, so the bound stretches
+ * by the load per core measured when the test starts (a file took 21 s at load 17 on 2 cores).
+ */
+const HANG_MS = 15_000 * Math.max(1, loadavg()[0] / cpus().length);
 /** Bombs may inflate up to the 512 MiB cap once; more than this means a cap failed. */
 const PEAK_RSS_LIMIT = 3 * 1024 ** 3;
 const projectRoot = resolve(__dirname, '..', '..');

@@ -5,7 +5,7 @@
 import type { BackendChoice, BackendReport } from '../compute/backendTypes';
 import { callback, compute } from './computeClient';
 import { readStorageStatus, type StorageStatus } from './storageStatus';
-import { errorMessage } from '../core/errorMessage';
+import { errorMessage, explainError } from '../core/errorMessage';
 
 export interface Notice {
   id: number;
@@ -13,6 +13,8 @@ export interface Notice {
   text: string;
   /** A button on the notice (e.g. "Reload to update"); a notice with one stays until used or dismissed. */
   action?: NoticeAction;
+  /** The original (library) message behind `text`, shown under "details". */
+  detail?: string;
 }
 
 export interface NoticeAction {
@@ -34,11 +36,17 @@ let noticeId = 0;
  */
 export const NOTICE_LIFETIME_MS = { info: 12_000, warning: 30_000 } as const;
 
-export function notify(text: string, kind: Notice['kind'] = 'info', action?: NoticeAction): void {
+export function notify(text: string, kind: Notice['kind'] = 'info', action?: NoticeAction, detail?: string): void {
   const id = ++noticeId;
-  studio.notices.push(action ? { id, kind, text, action } : { id, kind, text });
+  studio.notices.push({ id, kind, text, ...(action ? { action } : {}), ...(detail ? { detail } : {}) });
   if (kind !== 'error' && !action) setTimeout(() => dismissNotice(id), NOTICE_LIFETIME_MS[kind]);
 }
+/** An error notice in the user's terms (core/errorMessage explainError), the library's words under "details". */
+export function notifyError(prefix: string, error: unknown): void {
+  const { message, detail } = explainError(error);
+  notify(prefix ? `${prefix}: ${message}` : message, 'error', undefined, detail);
+}
+
 /** Runs an action and shows its failure as an error notice instead of losing it in the console. */
 export async function withErrorNotice(action: () => Promise<unknown>): Promise<void> {
   try {

@@ -10,7 +10,7 @@ import { preprocess, validatePreprocessOptions, type PreprocessOptions } from '.
 import { decodeFile, type DecodeOptions } from './sources';
 import { finishImport, type FinishOptions } from './importFinish';
 import { ImportError, type ImportFile, type ImportProgress, type ImportReport, type PreparedImage, type StudioDataset } from './types';
-import { errorMessage } from '../core/errorMessage';
+import { errorMessage, explainError, translateLibraryMessage } from '../core/errorMessage';
 
 export interface ImportOptions extends PreprocessOptions, DecodeOptions {
   labels?: LabelSource;
@@ -46,7 +46,8 @@ export function unexpectedFailure(error: unknown): string {
   if (error instanceof RangeError && /allocation|array length|buffer/i.test(error.message)) return `too large to decode in memory (${error.message})`;
   // A TypeError from inside a decoder ("reading '1' of undefined") is a symptom of corrupt input, not a reason.
   if (error instanceof TypeError) return 'could not be read: the decoder failed on corrupt data';
-  return `could not be read: the file looks corrupt (${errorMessage(error)})`;
+  const words = translateLibraryMessage(errorMessage(error));
+  return words ? `could not be read: ${words}` : 'could not be read: the file looks corrupt (see details)';
 }
 
 function hasNonFinite(pixels: Float32Array): boolean {
@@ -128,9 +129,16 @@ export function importFiles(files: Iterable<ImportFile> | AsyncIterable<ImportFi
           if (produced > 0) report.filesImported++;
           else if (!options.signal?.aborted) report.notices.push({ file: file.name, message: 'no image kept (all slices near-empty or no frames selected)' });
         } catch (error) {
-          const reason = error instanceof ImportError ? error.message : unexpectedFailure(error);
+          // Library messages are translated into the user's terms; the original stays as the detail.
+          const explained = error instanceof ImportError ? explainError(error) : { message: unexpectedFailure(error), detail: typeof error === 'number' ? `error code ${error}` : errorMessage(error) };
+          const reason = explained.message;
           // A multi-image file that failed half-way keeps what it produced; the row says so.
-          report.rejected.push({ file: file.name, relativePath: file.relativePath, reason: produced > 0 ? `${reason} (after ${produced} images)` : reason });
+          report.rejected.push({
+            file: file.name,
+            relativePath: file.relativePath,
+            reason: produced > 0 ? `${reason} (after ${produced} images)` : reason,
+            ...(explained.detail ? { detail: explained.detail } : {}),
+          });
         }
         if (options.signal?.aborted) report.cancelled = true;
         progress();

@@ -81,7 +81,10 @@ export interface PreparedImage {
 export interface RejectedFile {
   file: string;
   relativePath: string;
+  /** Why, in the user's terms. */
   reason: string;
+  /** The decoder's own message, when the reason translates it (shown under "details"). */
+  detail?: string;
 }
 
 export interface ImportNotice {
@@ -164,7 +167,11 @@ export interface ExportableDataset extends Omit<StudioDataset, 'images'> {
 
 /** An error whose message is safe to show in a report row. */
 export class ImportError extends Error {
-  constructor(message: string) {
+  /** The library's own words behind `message`, kept for the "details" disclosure. */
+  constructor(
+    message: string,
+    readonly detail?: string,
+  ) {
     super(message);
     this.name = 'ImportError';
   }

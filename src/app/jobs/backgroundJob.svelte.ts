@@ -4,9 +4,8 @@
  * each one shows progress, can be cancelled, and reports a failure or a cancellation the same way.
  */
 import { callback, cancelToken } from '../computeClient';
-import { notify, refreshStorage } from '../studioState.svelte';
+import { notify, notifyError, refreshStorage } from '../studioState.svelte';
 import { isCancelledError, type CancelToken, type Progress, type ProgressCallback } from '../../core/jobControl';
-import { errorMessage } from '../../core/errorMessage';
 
 export interface JobText {
   /** What the job does, as the start of a sentence: "Evaluation", "Import", "Export". */
@@ -51,7 +50,7 @@ export class BackgroundJob {
       );
     } catch (error) {
       if (isCancelledError(error)) notify(text.cancelled ?? `${text.what} cancelled; nothing was stored.`, 'info');
-      else notify(`${text.what} failed: ${errorMessage(error)}`, 'error');
+      else notifyError(`${text.what} failed`, error);
       return null;
     } finally {
       this.progress = null;

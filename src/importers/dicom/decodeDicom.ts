@@ -3,6 +3,7 @@
  * (`patientKey`) and only so the caller's grouper can turn them into an anonymous group index;
  * everything else that leaves this module is on the TechnicalMetadata whitelist.
  */
+import { translateLibraryMessage } from '../../core/errorMessage';
 import dicomParser from 'dicom-parser';
 import type { DataSet, Element } from 'dicom-parser';
 import { inflateCapped } from '../formats/inflate';
@@ -57,7 +58,8 @@ function parse(bytes: Uint8Array): DataSet {
     const detail = message.replace(/^dicomParser[.:]\w+: /, '');
     // "buffer overrun" and "read past end of buffer" both mean an element ran past the file's end.
     const overrun = /overrun|past end of buffer/.test(detail);
-    throw new ImportError(overrun ? `not a readable DICOM file: it is truncated, or an element's length runs past its end (${detail})` : `not a readable DICOM file (${detail})`);
+    const words = overrun ? "the file ends early (truncated), or an element's length runs past its end" : translateLibraryMessage(detail);
+    throw new ImportError(words ? `not a readable DICOM file: ${words}` : `not a readable DICOM file (${detail})`, detail);
   }
 }
 

@@ -98,6 +98,9 @@ ${withData ? '`data.npz` is the run\'s dataset as the studio exported it.' : `Th
 run's batch size (${run.batchSize}), so a step under torchrun sees N × ${run.batchSize} images. Training continues
 from the run's Adam state when the run file carries it.
 
+With Debian's PyTorch 1.13 on Python 3.12, torchrun stops at start with \`'NoneType' object has no
+attribute 'get'\` (its default \`--redirects 0\` no longer parses there): add \`--redirects 1 --tee 1\`.
+
 \`checkpoints/*-stepN.phantomrun\` (every \`--checkpoint-every\` steps and at the end) are run files:
 import one in the studio's model library to generate, evaluate, audit and export from it. The run card
 inside records the steps trained here and on what.

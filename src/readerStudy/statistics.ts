@@ -98,7 +98,7 @@ export interface DetectionSummary {
  * The call used for accuracy: the two-choice answer when asked; otherwise the rating (1–2 synthetic,
  * 4–5 real, 3 undecided — counted as wrong, since the reader did not tell them apart).
  */
-export function callOf(a: ScoredAnswer): boolean | null {
+export function callOf(a: Pick<ScoredAnswer, 'saidSynthetic' | 'confidenceReal'>): boolean | null {
   if (a.saidSynthetic !== null) return a.saidSynthetic;
   if (a.confidenceReal === null || a.confidenceReal === 3) return null;
   return a.confidenceReal < 3;

@@ -2,6 +2,7 @@
 export const STAGES = [
   { id: 'data', title: 'Data', summary: 'Built-in phantoms and your own scans' },
   { id: 'train', title: 'Train', summary: 'GANs, VAEs and diffusion on your GPU' },
+  { id: 'models', title: 'Models', summary: 'Your trained models: run cards, rename, continue, compare, run files' },
   { id: 'generate', title: 'Generate', summary: 'Sample synthetic images' },
   { id: 'evaluate', title: 'Evaluate', summary: 'Realism, diversity and memorisation' },
   { id: 'augment', title: 'Augment', summary: 'Does synthetic data help a classifier?' },

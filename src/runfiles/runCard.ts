@@ -54,7 +54,7 @@ export function trainingSeconds(history: readonly MetricRow[]): number {
   return ms / 1000;
 }
 
-function summariseEvaluation(e: EvaluationRecord): EvaluationSummary {
+export function summariseEvaluation(e: EvaluationRecord): EvaluationSummary {
   return {
     id: e.id,
     createdAt: e.createdAt,

@@ -7,6 +7,7 @@
  *   importRunFile(bytes, fileName)            → { runId, name, step, hasOptimizer, datasetId }
  *       throws RunFileError (its message names the file and the part) and stores nothing when refused.
  *   readRunCard(bytes, fileName)              → the card of a run file, checked, without importing it
+ *   libraryCards()                            → every stored run's dataset fingerprint, training time, latest evaluation and audit (the model library)
  */
 import { zipSync } from 'fflate';
 import type { KeyValueStore } from '../storage/keyValueStore';
@@ -14,6 +15,7 @@ import { listRuns } from '../training/runStore';
 import { errorMessage } from '../core/errorMessage';
 import { exportRunFile } from './exportRunFile';
 import { checkRunFile, importRunFile } from './importRunFile';
+import { libraryCards, type LibraryCard } from './libraryCard';
 import type { ExportRunFileOptions, ImportedRun, RunCard, RunFileBytes } from './runFileFormat';
 
 export interface AllRunFiles {
@@ -30,6 +32,7 @@ export interface RunFilesApi {
   exportAllRunFiles(options?: ExportRunFileOptions): Promise<AllRunFiles>;
   importRunFile(bytes: Uint8Array, fileName: string): Promise<ImportedRun>;
   readRunCard(bytes: Uint8Array, fileName: string): Promise<RunCard>;
+  libraryCards(): Promise<LibraryCard[]>;
 }
 
 export async function exportAllRunFiles(store: KeyValueStore, options: ExportRunFileOptions = {}): Promise<AllRunFiles> {
@@ -56,5 +59,6 @@ export function createRunFilesApi(store: KeyValueStore, ready: () => Promise<unk
     exportAllRunFiles: (options) => exportAllRunFiles(store, options),
     importRunFile: async (bytes, fileName) => (await ready(), importRunFile(store, bytes, fileName)),
     readRunCard: async (bytes, fileName) => (await ready(), (await checkRunFile(bytes, fileName)).card),
+    libraryCards: () => libraryCards(store),
   };
 }

@@ -10,6 +10,7 @@ import type { RunEvent, RunRecord, RunSettings, SampleGrid } from './runTypes';
 import { newId, storageKeys } from '../storage/schema';
 import { claimRun, claimTrainingSlot, RunOwnedElsewhereError, runsBeingTrained } from './runOwnership';
 import type { ReleaseLock } from '../core/tabLocks';
+import { checkRunName } from './runName';
 
 export interface RunBackend {
   name(): string;
@@ -74,6 +75,47 @@ export class RunManager {
       throw error;
     }
     this.launch(trainer, release);
+  }
+
+  /**
+   * Renames a run. The name lives in its settings; a run this tab trains is renamed in the trainer's
+   * live record too, so the next checkpoint save keeps the new name.
+   */
+  async rename(runId: string, name: string): Promise<RunRecord> {
+    const clean = checkRunName(name);
+    const live = this.active?.trainer.runId === runId ? this.active.trainer.liveRecord : null;
+    const record = live ?? (await loadRun(this.store, runId));
+    if (!live) await this.refuseIfTrainedElsewhere(record, 'renamed');
+    record.settings = { ...record.settings, name: clean };
+    if (!live) record.updatedAt = Date.now();
+    // The stored copy is renamed too (a live run's record is rewritten only at checkpoints).
+    const stored = live ? await loadRun(this.store, runId) : record;
+    stored.settings = { ...stored.settings, name: clean };
+    await saveRun(this.store, stored);
+    this.listeners.forEach((l) => l({ type: 'record', record: live ?? stored }));
+    return live ?? stored;
+  }
+
+  /**
+   * Continues a finished (or stopped, paused, interrupted) run to a new, higher step target: the
+   * target is stored, then the run resumes from its newest verified checkpoint and trains on, its
+   * curves and sample grids appended to the ones it has.
+   */
+  async continueTo(runId: string, totalSteps: number): Promise<void> {
+    if (this.active?.trainer.runId === runId) throw new Error('This run is training now: pause or stop it before changing its number of steps.');
+    const record = await loadRun(this.store, runId);
+    await this.refuseIfTrainedElsewhere(record, 'continued');
+    if (record.status === 'failed') throw new Error(`Run "${record.settings.name}" failed (${record.message ?? 'see its log'}); a failed run cannot be continued.`);
+    const from = record.checkpoints.at(-1)?.step ?? 0;
+    if (!Number.isInteger(totalSteps) || totalSteps <= from) {
+      throw new Error(`The new number of steps must be a whole number above ${from}, the step of the run's newest checkpoint (got ${totalSteps}).`);
+    }
+    record.settings = { ...record.settings, totalSteps };
+    // Finished runs resume like stopped ones; the record says it is no longer finished.
+    if (record.status === 'finished') record.status = 'stopped';
+    record.log.push({ time: Date.now(), step: record.step, level: 'info', text: `Continued to ${totalSteps} steps` });
+    await saveRun(this.store, record);
+    await this.resume(runId);
   }
 
   /** Pauses (checkpoint written) and resolves once the loop has stopped. */

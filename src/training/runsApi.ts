@@ -11,6 +11,10 @@ export interface RunsApi {
   create(settings: RunSettings): Promise<RunRecord>;
   /** Continues a paused, stopped or interrupted run from its newest verified checkpoint. */
   resume(runId: string): Promise<void>;
+  /** Renames a run (stored at once; a run training in this tab keeps the new name). */
+  rename(runId: string, name: string): Promise<RunRecord>;
+  /** Continues a finished, stopped or paused run from its newest checkpoint until it reaches `totalSteps`. */
+  continueTo(runId: string, totalSteps: number): Promise<void>;
   pause(runId: string): Promise<RunRecord>;
   stop(runId: string): Promise<RunRecord>;
   remove(runId: string): Promise<void>;
@@ -25,6 +29,8 @@ export function createRunsApi(runs: RunManager, ready: () => Promise<unknown>): 
     get: (runId) => runs.get(runId),
     create: async (settings) => (await ready(), runs.create(settings)),
     resume: async (runId) => (await ready(), runs.resume(runId)),
+    rename: (runId, name) => runs.rename(runId, name),
+    continueTo: async (runId, totalSteps) => (await ready(), runs.continueTo(runId, totalSteps)),
     pause: (runId) => runs.pause(runId),
     stop: (runId) => runs.stop(runId),
     remove: (runId) => runs.remove(runId),

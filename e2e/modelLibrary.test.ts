@@ -65,22 +65,22 @@ describe('the model library', () => {
     const nameInput = first.getByRole('textbox', { name: /New name for/ });
     await expect.poll(() => nameInput.evaluate((el) => el === document.activeElement)).toBe(true);
     await page.keyboard.press('Control+A');
-    await page.keyboard.type('Small-latent GAN');
+    await page.keyboard.type('Latent-16 GAN');
     await page.keyboard.press('Enter');
-    await page.getByTestId('model-name').filter({ hasText: 'Small-latent GAN' }).waitFor({ timeout: 30_000 });
+    await page.getByTestId('model-name').filter({ hasText: 'Latent-16 GAN' }).waitFor({ timeout: 30_000 });
     // Escape cancels an edit and keeps the name.
     await first.getByRole('button', { name: 'Rename' }).focus();
     await page.keyboard.press('Enter');
     await page.keyboard.type('not kept');
     await page.keyboard.press('Escape');
-    expect(await first.getByTestId('model-name').textContent()).toBe('Small-latent GAN');
+    expect(await first.getByTestId('model-name').textContent()).toBe('Latent-16 GAN');
 
     await page.reload();
     await waitForBackend(page);
-    await expect.poll(() => page.getByTestId('model-name').allTextContents(), { timeout: 30_000 }).toContain('Small-latent GAN');
+    await expect.poll(() => page.getByTestId('model-name').allTextContents(), { timeout: 30_000 }).toContain('Latent-16 GAN');
 
     // Continue the renamed run from step 2 to 4, by keyboard.
-    const renamed = cards.filter({ has: page.getByTestId('model-name').filter({ hasText: 'Small-latent GAN' }) });
+    const renamed = cards.filter({ has: page.getByTestId('model-name').filter({ hasText: 'Latent-16 GAN' }) });
     const target = renamed.getByRole('spinbutton', { name: 'Continue to step' });
     await target.fill('4');
     await target.press('Tab');
@@ -89,7 +89,7 @@ describe('the model library', () => {
     await expect.poll(() => renamed.getByTestId('model-status').textContent(), { timeout: 60_000 }).toBe('finished');
 
     // Compare the two: tick both checkboxes by keyboard (Space).
-    for (const card of [renamed, cards.filter({ hasNot: page.getByTestId('model-name').filter({ hasText: 'Small-latent GAN' }) })]) {
+    for (const card of [renamed, cards.filter({ hasNot: page.getByTestId('model-name').filter({ hasText: 'Latent-16 GAN' }) })]) {
       await card.getByRole('checkbox', { name: 'Compare' }).focus();
       await page.keyboard.press('Space');
     }
@@ -99,7 +99,7 @@ describe('the model library', () => {
     await lossG.waitFor();
     const keys = await lossG.locator('.key').allTextContents();
     expect(keys).toHaveLength(2);
-    expect(keys[0]).toMatch(/^Small-latent GAN /);
+    expect(keys[0]).toMatch(/^Latent-16 GAN /);
     expect(keys[1]).toMatch(/^DCGAN on head-ct phantoms/);
     const figures = comparison.getByTestId('run-figures');
     expect(await figures.textContent()).toMatch(/4 of 4[\s\S]*2 of 2/);
@@ -120,7 +120,7 @@ describe('the model library', () => {
 
     // In Train, the continued run's log says where it resumed and its step count is the new one.
     await page.getByRole('navigation', { name: 'Stages' }).getByRole('link', { name: 'Train' }).click();
-    await page.getByRole('list', { name: 'Training runs' }).getByRole('button', { name: /Small-latent GAN/ }).click();
+    await page.getByRole('list', { name: 'Training runs' }).getByRole('button', { name: /Latent-16 GAN/ }).click();
     await expect.poll(() => page.getByTestId('run-step').textContent()).toMatch(/step 4/);
     expect(await page.locator('.log').textContent()).toMatch(/Resumed at step 2[\s\S]*Continued to 4 steps|Continued to 4 steps[\s\S]*Resumed at step 2/);
     await shot(page, 'train-continued');

@@ -65,7 +65,8 @@ export class Classifier {
         cin = cout;
       });
     }
-    w.d1 = he([4 * width, 64], 4 * width);
+    // Mean and max pooling side by side: a small lesion moves the max long before the mean.
+    w.d1 = he([8 * width, 64], 8 * width);
     w.e1 = zeros(64);
     w.d2 = he([64, numClasses], 64);
     w.e2 = zeros(numClasses);
@@ -95,7 +96,7 @@ export class Classifier {
           h = tf.relu(this.conv(inner, `r${s}b`, 1).add(skip));
         }
       }
-      const pooled = h.mean([1, 2]) as tf.Tensor2D;
+      const pooled = tf.concat([h.mean([1, 2]), h.max([1, 2])], 1) as tf.Tensor2D;
       return tf.relu(pooled.matMul(w.d1 as tf.Tensor2D).add(w.e1)) as tf.Tensor2D;
     });
   }

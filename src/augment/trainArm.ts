@@ -5,31 +5,15 @@
  * arms come from their data.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Classifier, type ClassifierArchitecture } from '../../models/classifier';
+import { Classifier } from '../../models/classifier';
 import { imagesFromBytes } from '../../models';
 import { deriveSeed, Random } from '../data/random';
 import { throwIfCancelled, type CancelToken } from '../core/jobControl';
 import type { LabelledImages } from './armSets';
+import type { ClassifierBudget, ImageShape } from './augmentTypes';
 
-export interface ClassifierBudget {
-  architecture: ClassifierArchitecture;
-  /** The most epochs an arm trains. */
-  maxEpochs: number;
-  /** Stop after this many epochs without a lower validation loss. */
-  patience: number;
-  batchSize: number;
-  learningRate: number;
-  /** Channels of the first conv block (doubled twice after it). */
-  width: number;
-}
+export { DEFAULT_BUDGET, type ClassifierBudget, type ImageShape } from './augmentTypes';
 
-export const DEFAULT_BUDGET: ClassifierBudget = { architecture: 'cnn', maxEpochs: 15, patience: 3, batchSize: 32, learningRate: 2e-3, width: 16 };
-
-export interface ImageShape {
-  width: number;
-  height: number;
-  channels: 1 | 3;
-}
 
 export interface TrainedArm {
   classifier: Classifier;

@@ -11,7 +11,7 @@ export interface ScriptResult {
   stderr: string;
 }
 
-export function runScript(script: 'convert' | 'metrics' | 'train' | 'generate', args: string[], timeoutMs = 120_000): ScriptResult {
+export function runScript(script: 'convert' | 'metrics' | 'train' | 'generate' | 'augment', args: string[], timeoutMs = 120_000): ScriptResult {
   const result = spawnSync(join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'), [join(PROJECT_ROOT, 'scripts', `${script}.ts`), ...args], {
     cwd: PROJECT_ROOT,
     encoding: 'utf8',

@@ -32,6 +32,18 @@ async function phantomStore(): Promise<KeyValueStore> {
 const budget = { ...DEFAULT_BUDGET, maxEpochs: 8, patience: 3, batchSize: 16 };
 
 describe('augmentation experiment', () => {
+  it('refuses a mix that adds no synthetic image (balancing classes that are already balanced), before training', async () => {
+    const store = await phantomStore();
+    const request: AugmentRequest = { realDatasetId: 'real', syntheticDatasetId: 'synthetic', mix: { kind: 'balance' }, rare: null, seeds: 3, budget };
+    const input = await readExperimentInput(store, request);
+    let trained = false;
+    await expect(runExperiment('z', input, request, { onProgress: () => (trained = true) })).rejects.toThrow(
+      'The real training classes of “real” are already balanced (normal 160, haemorrhage 160), so balancing adds no synthetic image; B would equal A. Choose a ratio of synthetic to real images instead',
+    );
+    await expect(runExperiment('z', input, { ...request, mix: { kind: 'top-up', classIndex: 0 } }, { onProgress: () => undefined })).rejects.toThrow(/^“normal” already has as many real training images as the largest other class/);
+    expect(trained).toBe(false);
+  });
+
   it('never hands a test image to training', async () => {
     const store = await phantomStore();
     const input = await readExperimentInput(store, { realDatasetId: 'real', syntheticDatasetId: 'synthetic', mix: { kind: 'balance' }, rare: null, seeds: 3, budget });
@@ -77,7 +89,7 @@ describe('augmentation experiment', () => {
     const lift = report.comparisons.find((c) => c.from === 'A-rare' && c.to === 'B-rare' && c.metric === 'sensitivity')!;
     expect(lift.interval.method).toBe('bootstrap over test images');
     expect(report.verdict.headline).toMatch(/sensitivity for “haemorrhage” B \(rare\) − A \(rare\) = [+−]\d+\.\d points/);
-    expect(report.verdict.details[0]).toMatch(/With 10 % of its real training images, sensitivity for “haemorrhage” goes from \d+\.\d % \(A, full\) to \d+\.\d % \(A, rare\); topped up with synthetic “haemorrhage” images it is \d+\.\d % \(B, rare \+ synthetic\)\./);
+    expect(report.verdict.details.join(' ')).toMatch(/With 10 % of its real training images, sensitivity for “haemorrhage” goes from \d+\.\d % \(A, full\) to \d+\.\d % \(A, rare\); topped up with synthetic “haemorrhage” images it is \d+\.\d % \(B, rare \+ synthetic\)\./);
     expect(report.warnings.some((w) => w.group === 'Statistics' && /One seed/.test(w.text))).toBe(true);
   }, 600_000);
 });

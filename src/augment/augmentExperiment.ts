@@ -14,10 +14,10 @@ import type { Classifier } from '../../models/classifier';
 import { argmaxRows, bootstrapInterval, confusionMatrix, figuresFromConfusion, meanStd, pairedTInterval, rocCurve, thinCurve, type Interval, type MeanStd, type RocCurve } from '../metrics/classification';
 import type { CancelToken, ProgressCallback } from '../core/jobControl';
 import { classCounts, concat, subsampleClass, syntheticForMix, syntheticForRare, syntheticOnly, type LabelledImages, type RareClass, type SyntheticMix } from './armSets';
-import { checkExperimentInputs, type GuardedMeta } from './augmentGuards';
+import { checkExperimentInputs, ExperimentRefusedError, type GuardedMeta } from './augmentGuards';
 import { predictProbabilities, trainArm, type ClassifierBudget, type ImageShape } from './trainArm';
 import { describeVerdict } from './verdict';
-import { HEADLINE_METRICS, type ArmId, type ArmReport, type AugmentReport, type AugmentRequest, type Comparison, type ExperimentWarning, type HeadlineMetric, type PerClassScores, type SeedScores } from './augmentTypes';
+import { HEADLINE_METRICS, type ArmId, type ArmReport, type AugmentReport, type AugmentRequest, type Comparison, type ExperimentWarning, type HeadlineMetric, type PerClassScores, type SeedScores, MAX_CELL_IMAGES } from './augmentTypes';
 
 export * from './augmentTypes';
 
@@ -39,7 +39,6 @@ export interface ExperimentHooks {
   cancel?: CancelToken;
 }
 
-export const MAX_CELL_IMAGES = 48;
 
 interface ArmPlan {
   id: ArmId;
@@ -161,8 +160,20 @@ export async function runExperiment(id: string, input: ExperimentInput, request:
   if (input.test.count < 10) throw new Error(`“${real.name}” has only ${input.test.count} test images; at least 10 are needed to score a classifier`);
   if (input.validation.count < 2) throw new Error(`“${real.name}” has no validation images for early stopping`);
 
+  const firstSets = armPlans.map((p) => p.build(seeds[0]));
+  const b = armPlans.findIndex((p) => p.id === 'B' || p.id === 'B-rare');
+  if (b >= 0 && firstSets[b].synthetic.every((n) => n === 0)) {
+    const counts = classCounts(input.train, classes).map((n, c) => `${real.classNames[c]} ${n}`).join(', ');
+    const why =
+      request.mix.kind === 'top-up' && !request.rare
+        ? `“${real.classNames[request.mix.classIndex]}” already has as many real training images as the largest other class (${counts}), so topping it up adds no synthetic image`
+        : request.mix.kind === 'balance' && !request.rare
+          ? `the real training classes of “${real.name}” are already balanced (${counts}), so balancing adds no synthetic image`
+          : `arm B would add no synthetic image`;
+    throw new ExperimentRefusedError(`${why[0].toUpperCase()}${why.slice(1)}; B would equal A. Choose a ratio of synthetic to real images instead`);
+  }
   // Progress in training images, planned at the full epoch budget; an arm that stops early skips ahead.
-  const sizes = armPlans.map((p) => p.build(seeds[0]).set.count);
+  const sizes = firstSets.map((s) => s.set.count);
   const total = sizes.reduce((a, b) => a + b, 0) * request.budget.maxEpochs * seeds.length;
   let done = 0;
   const outcomes = new Map<ArmId, SeedOutcome[]>(armPlans.map((p) => [p.id, []]));
@@ -232,7 +243,11 @@ export async function runExperiment(id: string, input: ExperimentInput, request:
     const value = (o: SeedOutcome) => (metric === 'sensitivity' ? o.scores.perClass[classIndex!].sensitivity : o.scores[metric]);
     const perSeed = b.map((o, k) => value(o) - value(a[k]));
     let interval: Interval;
-    if (seeds.length >= 2) interval = pairedTInterval(perSeed);
+    if (seeds.length >= 2) {
+      // A difference of two proportions lies in [−1, 1]; a t-interval over few seeds can overshoot it.
+      const t = pairedTInterval(perSeed);
+      interval = { ...t, low: Math.max(-1, t.low), high: Math.min(1, t.high) };
+    }
     else {
       // One seed: resample the test images, the same draw for both arms.
       const labels = input.test.labels;

@@ -127,3 +127,6 @@ export interface AugmentReport {
   elapsedMs: number;
 }
 
+
+/** Test images kept per confusion cell (first seed), for opening them. */
+export const MAX_CELL_IMAGES = 48;

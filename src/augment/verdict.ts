@@ -43,6 +43,10 @@ export function describeVerdict(input: { arms: ArmReport[]; comparisons: Compari
   const find = (from: ArmId, to: ArmId, metric: HeadlineMetric | 'sensitivity') => comparisons.find((c) => c.from === from && c.to === to && c.metric === metric);
   const arm = (id: ArmId) => arms.find((a) => a.id === id);
   const details: string[] = [];
+  // A classifier that learned nothing on real images makes every comparison meaningless: said first, not in the notes.
+  const baseline = arms[0].summary.balancedAccuracy.mean;
+  if (baseline < 1 / classNames.length + 0.1)
+    details.push(`Careful: the real-only classifier stays near chance (${percent(baseline)} balanced accuracy), so this comparison cannot show much; give it more epochs.`);
   if (rare) {
     const name = `“${classNames[rare.classIndex]}”`;
     const sens = (id: ArmId) => arm(id)!.perClass[rare.classIndex].sensitivity;

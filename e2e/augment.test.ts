@@ -29,10 +29,21 @@ async function setNumber(page: Page, name: string, value: number) {
   await input.dispatchEvent('change');
 }
 
+/** The number of past experiments, or the failure notice when the experiment failed (so a failure shows its reason, not a timeout). */
+async function experimentsOrFailure(page: Page): Promise<number | string> {
+  const failed = page.getByText(/^Experiment failed: /);
+  if (await failed.count()) return (await failed.first().textContent()) ?? 'failed';
+  return page.locator('.pick-list li').count();
+}
+
+async function waitForExperiments(page: Page, count: number) {
+  await expect.poll(() => experimentsOrFailure(page), { timeout: 1_500_000, interval: 2000 }).toBe(count);
+}
+
 async function runAndWait(page: Page) {
   const before = await page.locator('.pick-list li').count();
   await page.getByRole('button', { name: 'Run experiment' }).click();
-  await expect.poll(() => page.locator('.pick-list li').count(), { timeout: 900_000, interval: 2000 }).toBe(before + 1);
+  await waitForExperiments(page, before + 1);
 }
 
 describe('augment stage', () => {
@@ -51,7 +62,7 @@ describe('augment stage', () => {
     expect(match, verdict).not.toBeNull();
     expect(Number(match![1])).toBeGreaterThan(85);
     expect(consoleErrors).toEqual([]);
-  }, 900_000);
+  }, 1_800_000);
 
   it('A, B and C over 3 seeds on tiny phantoms with a saved synthetic set: verdict, tables, confusion images; then the rare-class mode', async () => {
     const { page, consoleErrors } = await openStudio(browser);
@@ -99,7 +110,7 @@ describe('augment stage', () => {
     // Progress with a time left and Cancel while it runs.
     await page.getByRole('progressbar').waitFor({ timeout: 60_000 });
     expect(await page.getByRole('button', { name: 'Cancel' }).count()).toBe(1);
-    await expect.poll(() => page.locator('.pick-list li').count(), { timeout: 900_000, interval: 2000 }).toBe(1);
+    await waitForExperiments(page, 1);
 
     const verdict = (await page.getByTestId('aug-verdict').textContent()) ?? '';
     expect(verdict).toMatch(/(Adding synthetic images helped|Adding synthetic images hurt|No evidence that adding synthetic images helps): balanced accuracy B − A = [+−]\d+\.\d points, 95 % CI [+−]\d+\.\d to [+−]\d+\.\d over 3 seeds\./);
@@ -132,11 +143,11 @@ describe('augment stage', () => {
     await page.locator('select[name="aug-rare"]').selectOption({ index: 1 });
     await setNumber(page, 'aug-fraction', 20);
     await page.getByRole('button', { name: 'Run experiment' }).click();
-    await expect.poll(() => page.locator('.pick-list li').count(), { timeout: 900_000, interval: 2000 }).toBe(2);
+    await waitForExperiments(page, 2);
     const rare = (await page.getByTestId('aug-verdict').textContent()) ?? '';
     expect(rare).toMatch(/sensitivity for “haemorrhage” B \(rare\) − A \(rare\) = [+−]\d+\.\d points, 95 % CI/);
     expect(rare).toMatch(/With 20 % of its real training images, sensitivity for “haemorrhage” goes from \d+\.\d ± \d+\.\d % \(A, full\) to \d+\.\d ± \d+\.\d % \(A, rare\); topped up with synthetic “haemorrhage” images it is \d+\.\d ± \d+\.\d % \(B, rare \+ synthetic\)\./);
     await shot(page, 'augment-rare.png');
     expect(consoleErrors).toEqual([]);
-  }, 1_800_000);
+  }, 3_600_000);
 });

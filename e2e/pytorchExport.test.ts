@@ -1,0 +1,65 @@
+/** Export for PyTorch in the browser: a tiny trained run downloads as a project ZIP, with the training data when ticked. */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { strFromU8, unzipSync } from 'fflate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser } from './browser';
+import { openStudio, waitForBackend, waitForGrid } from './studio';
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function downloaded(page: Page, click: () => Promise<void>): Promise<{ name: string; bytes: Uint8Array }> {
+  const [file] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), click()]);
+  const path = join(mkdtempSync(join(tmpdir(), 'e2e-pytorch-')), file.suggestedFilename());
+  await file.saveAs(path);
+  return { name: file.suggestedFilename(), bytes: new Uint8Array(readFileSync(path)) };
+}
+
+describe('Export for PyTorch', () => {
+  it('downloads the project ZIP with phantom_models.py, train.py, the run file and README, and the data when ticked', async () => {
+    const { page, consoleErrors } = await openStudio(browser);
+    await waitForBackend(page);
+    await waitForGrid(page);
+    await page.locator('select[name="modality"]').selectOption('head-ct');
+    await page.locator('select[name="size"]').selectOption('32');
+    await page.locator('input[name="count"]').fill('64');
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await page.getByText(/Created .*\(64 images\)/).waitFor({ timeout: 60_000 });
+
+    await page.getByRole('link', { name: 'Train' }).click();
+    await page.locator('select[name="run-dataset"]').selectOption({ label: 'head-ct phantoms 32px ×64 (64 × 32px)' });
+    await page.locator('select[name="run-model"]').selectOption('dcgan');
+    for (const [name, value] of [['model-batchSize', 4], ['model-latentDim', 8], ['model-width', 4], ['run-totalSteps', 2], ['run-readbackEvery', 1], ['run-sampleEvery', 2], ['run-checkpointEvery', 2], ['run-samplesPerClass', 1]] as const) {
+      const input = page.locator(`input[name="${name}"]`);
+      await input.fill(String(value));
+      await input.dispatchEvent('change');
+    }
+    await page.getByRole('button', { name: 'Create and train' }).click();
+    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 180_000, interval: 1000 }).toBe('finished');
+
+    const plain = await downloaded(page, () => page.getByRole('button', { name: 'Export for PyTorch' }).click());
+    expect(plain.name).toMatch(/-step2-pytorch\.zip$/);
+    const names = Object.keys(unzipSync(plain.bytes)).map((n) => n.split('/').at(-1)!);
+    expect(names.sort()).toEqual(expect.arrayContaining(['README.md', 'phantom_models.py', 'runcard.json', 'train.py']));
+    expect(names.some((n) => n.endsWith('.phantomrun'))).toBe(true);
+    expect(names).not.toContain('data.npz');
+
+    await page.getByLabel('with training data').check();
+    const withData = await downloaded(page, () => page.getByRole('button', { name: 'Export for PyTorch' }).click());
+    const files = unzipSync(withData.bytes);
+    expect(Object.keys(files).some((n) => n.endsWith('/data.npz'))).toBe(true);
+    const readme = strFromU8(Object.entries(files).find(([n]) => n.endsWith('/README.md'))![1]);
+    expect(readme).toContain('torchrun --nproc_per_node N train.py');
+    await page.getByText(/Exported .*-pytorch\.zip: .*with the training data as data\.npz/).waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: join(tmpdir(), 'pytorch-export-train-stage.png') });
+    expect(consoleErrors).toEqual([]);
+  }, 400_000);
+});

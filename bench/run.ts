@@ -4,6 +4,7 @@
  * machine, in one run. Writes bench/out/bench-<time>.json and the generated section of BENCHMARKS.md.
  *
  *   npx tsx bench/run.ts [--backends webgpu,webgl,wasm,cpu] [--models dcgan28,dcgan64,cwgangp64,vae64,ddpm32]
+ *     [--generate dcgan,wgan-gp,pggan,vae,ddpm (or '' for none)] [--generate-sizes 64,128] [--generate-count 64]
  *       [--steps 10] [--warmup 2] [--budget 30] [--cpu-budget 10] [--torch-budget 30] [--torch-threads 1,N]
  *       [--metrics-count 500] [--import-files 200] [--wasm-threads 1,2] [--webgpu-kernel-times] [--no-pytorch] [--no-markdown]
  *   npx tsx bench/run.ts --render bench/out/bench-<time>.json   (rewrite BENCHMARKS.md from a saved run)
@@ -22,6 +23,7 @@ import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { preview } from 'vite';
 import { resolveConfig } from '../models';
+import type { ModelKind } from '../models/types';
 import { CHROMIUM_ARGS, launchBrowser } from '../e2e/browser';
 import { BACKEND_NAMES, type BackendName } from '../src/compute/backendTypes';
 import { BENCH_MODELS } from '../src/bench/benchModels';
@@ -60,6 +62,12 @@ function options() {
       'torch-threads': { type: 'string', default: [...new Set([1, cpus().length])].join(',') },
       'metrics-count': { type: 'string', default: '500' },
       'import-files': { type: 'string', default: '200' },
+      // Generation rows: model kinds ('' for none), sizes, images per row.
+      generate: { type: 'string', default: DEFAULT_PLAN_OPTIONS.generate!.kinds.join(',') },
+      'generate-sizes': { type: 'string', default: DEFAULT_PLAN_OPTIONS.generate!.resolutions.join(',') },
+      'generate-count': { type: 'string', default: String(DEFAULT_PLAN_OPTIONS.generate!.count) },
+      // Seconds the page waits for a generate row's first call (it cannot stop half-way).
+      'generate-first-limit': { type: 'string', default: String(DEFAULT_PLAN_OPTIONS.generate!.firstCallLimitMs / 1000) },
       'no-pytorch': { type: 'boolean', default: false },
       // Extra wasm rows with these thread counts (plain wasm rows use the studio's default: tfjs's, half the logical cores, at most 4).
       'wasm-threads': { type: 'string', default: '' },
@@ -84,6 +92,14 @@ function options() {
     profileBackends: DEFAULT_PLAN_OPTIONS.profileBackends.filter((b) => backends.includes(b)),
     metrics: Number(values['metrics-count']) > 0 ? { count: Number(values['metrics-count']), size: 64 } : null,
     importFiles: Number(values['import-files']) > 0 ? Number(values['import-files']) : null,
+    generate: values.generate
+      ? {
+          kinds: listOption<ModelKind>(values.generate, ['dcgan', 'wgan-gp', 'pggan', 'vae', 'ddpm'], 'generate model kind'),
+          resolutions: listOption<'64' | '128'>(values['generate-sizes'], ['64', '128'], 'generate size').map((r) => Number(r) as 64 | 128),
+          count: Number(values['generate-count']),
+          firstCallLimitMs: Number(values['generate-first-limit']) * 1000,
+        }
+      : null,
     wasmThreads: values['wasm-threads'].split(',').filter(Boolean).map(Number),
     webgpuKernelTimes: values['webgpu-kernel-times'],
   });
@@ -173,7 +189,7 @@ async function runBrowser(plan: BenchPlan, numbering: { offset: number; total: n
     for (const [index, job] of plan.jobs.entries()) {
       // The page bounds a job at 2 × (budget + grace); past that plus a minute the browser itself is stuck
       // (seen once: a fresh Chromium whose GPU process spun for minutes before the page ran anything).
-      const limitMs = 2 * (job.budgetMs + plan.graceMs) + 60_000;
+      const limitMs = (job.kind === 'generate' ? job.firstCallLimitMs : job.budgetMs) + job.budgetMs + 2 * plan.graceMs + 60_000;
       // The limit covers launching and the job, not the teardown: a report the page returned is kept
       // however long the browser then takes to close (runJobInFreshBrowser bounds that itself).
       jobLoad1.push(loadavg()[0]);
@@ -186,7 +202,13 @@ async function runBrowser(plan: BenchPlan, numbering: { offset: number; total: n
       if (run instanceof Error) {
         const note = stop.signal.aborted ? `browser did not finish the job within ${(limitMs / 1000).toFixed(0)} s and was killed` : `browser failed: ${run.message}`;
         process.stderr.write(`[${numbering.offset + index + 1}/${numbering.total}] ${job.kind} → failed (${note})\n`);
-        results.push(job.kind === 'train' ? { kind: 'train', job, status: 'failed', note, stepMs: [] } : { kind: job.kind, job, status: 'failed', note, stages: [], totalMs: NaN });
+        results.push(
+          job.kind === 'train'
+            ? { kind: 'train', job, status: 'failed', note, stepMs: [] }
+            : job.kind === 'generate'
+              ? { kind: 'generate', job, status: 'failed', note, repeatsMs: [] }
+              : { kind: job.kind, job, status: 'failed', note, stages: [], totalMs: NaN },
+        );
         processMemory.push(null);
         continue;
       }

@@ -7,6 +7,7 @@
 import '../compute/codecUrls';
 import { runImportJob, runMetricsJob } from './cpuJobs';
 import { runTrainJob } from './trainJob';
+import { runGenerateJob } from './generateJob';
 import type { BenchJob, JobResult, WorkerEvent } from './types';
 import { errorMessage } from '../core/errorMessage';
 
@@ -20,6 +21,8 @@ async function run(job: BenchJob): Promise<JobResult> {
       return runMetricsJob(job, post);
     case 'import':
       return runImportJob(job, post);
+    case 'generate':
+      return runGenerateJob(job, post);
   }
 }
 

@@ -32,11 +32,14 @@ function describeJob(job: BenchJob): string {
       return `metrics ${job.count} vs ${job.count} at ${job.size} px`;
     case 'import':
       return `import ${job.files} PNGs`;
+    case 'generate':
+      return `generate ${job.count} ${job.model} images at ${job.resolution} px on ${job.backend}`;
   }
 }
 
 /** A row for a job that never reported 'done': what its progress events showed, and why. */
 function unfinished(job: BenchJob, status: JobStatus, note: string, warmupMs: number[], stepMs: number[]): JobResult {
+  if (job.kind === 'generate') return { kind: 'generate', job, status, note, repeatsMs: [] };
   if (job.kind !== 'train') return { kind: job.kind, job, status, note, stages: [], totalMs: NaN };
   return {
     kind: 'train',
@@ -63,8 +66,8 @@ function runJob(job: BenchJob, index: number, graceMs: number): Promise<JobResul
       worker.terminate();
       resolve(result);
     };
-    const limitMs = job.budgetMs + graceMs;
-    // Armed at start for the first step, and again when it ends: the worker's budget starts there.
+    let limitMs = (job.kind === 'generate' ? job.firstCallLimitMs : job.budgetMs) + graceMs;
+    // Armed at start for the first step (a generate job's first call), and again when it ends: the worker's budget starts there.
     const arm = () => {
       clearTimeout(deadline);
       deadline = setTimeout(() => {
@@ -78,7 +81,10 @@ function runJob(job: BenchJob, index: number, graceMs: number): Promise<JobResul
       if (event.type === 'progress') {
         if (event.stepMs !== undefined) (event.warmup ? warmupMs : stepMs).push(event.stepMs);
         if (event.phase) phase = event.phase;
-        if (event.warmup && warmupMs.length === 1) arm();
+        if (event.warmup && warmupMs.length === 1) {
+          limitMs = job.budgetMs + graceMs;
+          arm();
+        }
         emit({ type: 'progress', jobIndex: index, text: event.text });
       } else if (event.type === 'partial') {
         partial = event.result;

@@ -18,7 +18,17 @@ describe('bench plan', () => {
   });
 
   it('bounds the run time by budgets plus grace', () => {
-    const plan = buildPlan({ ...DEFAULT_PLAN_OPTIONS, backends: ['wasm'], models: ['dcgan28'], metrics: null, importFiles: null });
+    const plan = buildPlan({ ...DEFAULT_PLAN_OPTIONS, backends: ['wasm'], models: ['dcgan28'], metrics: null, importFiles: null, generate: null });
     expect(worstCaseMs(plan)).toBe(2 * (30_000 + 15_000));
+  });
+
+  it('times generating 64 images at 64 and 128 px for each model kind on each backend (DDPM not on cpu)', () => {
+    const generate = buildPlan().jobs.filter((j) => j.kind === 'generate');
+    expect(generate).toHaveLength(4 * 5 * 2 - 2);
+    expect(generate.every((j) => j.count === 64)).toBe(true);
+    expect(new Set(generate.map((j) => `${j.backend} ${j.model}`)).size).toBe(4 * 5 - 1);
+    expect(generate.filter((j) => j.backend === 'wasm' && j.model === 'pggan').map((j) => j.resolution)).toEqual([64, 128]);
+    expect(generate.some((j) => j.backend === 'cpu' && j.model === 'ddpm')).toBe(false);
+    expect(buildPlan({ ...DEFAULT_PLAN_OPTIONS, generate: null }).jobs.some((j) => j.kind === 'generate')).toBe(false);
   });
 });

@@ -4,6 +4,7 @@
  */
 import { BACKEND_NAMES, type BackendName } from '../compute/backendTypes';
 import { BENCH_MODEL_IDS, type BenchJob, type BenchModelId, type BenchPlan } from './types';
+import type { ModelKind } from '../../models/types';
 
 export interface PlanOptions {
   backends: readonly BackendName[];
@@ -18,6 +19,8 @@ export interface PlanOptions {
   profileBackends: readonly BackendName[];
   metrics: { count: number; size: 32 | 64 | 128 } | null;
   importFiles: number | null;
+  /** Generation rows: these model kinds at these sizes, `count` images each, on every backend. */
+  generate: { kinds: readonly ModelKind[]; resolutions: readonly (64 | 128)[]; count: number; firstCallLimitMs: number } | null;
   /** Budget of the metrics and import jobs, which run once and cannot stop half-way. */
   cpuJobBudgetMs: number;
   graceMs: number;
@@ -40,6 +43,8 @@ export const DEFAULT_PLAN_OPTIONS: PlanOptions = {
   profileBackends: ['webgpu', 'wasm'],
   metrics: { count: 500, size: 64 },
   importFiles: 200,
+  // DDPM at 128 px (50 U-Net passes per image) takes minutes on wasm: the first call gets up to 10.
+  generate: { kinds: ['dcgan', 'wgan-gp', 'pggan', 'vae', 'ddpm'], resolutions: [64, 128], count: 64, firstCallLimitMs: 600_000 },
   cpuJobBudgetMs: 120_000,
   graceMs: 15_000,
 };
@@ -71,6 +76,15 @@ export function buildPlan(options: PlanOptions = DEFAULT_PLAN_OPTIONS): BenchPla
       if (job.kind === 'train' && job.backend === 'wasm' && job.wasmThreads === undefined) jobs.push({ ...job, wasmThreads });
     }
   }
+  for (const backend of options.generate ? options.backends : []) {
+    for (const model of options.generate!.kinds) {
+      // DDPM on cpu: one batch of 32 at 64 px is 50 U-Net passes at ~100× wasm's cost, many minutes; its wasm row says enough.
+      if (backend === 'cpu' && model === 'ddpm') continue;
+      for (const resolution of options.generate!.resolutions) {
+        jobs.push({ kind: 'generate', backend, model, resolution, count: options.generate!.count, budgetMs: options.budgetMs[backend] ?? options.defaultBudgetMs, firstCallLimitMs: options.generate!.firstCallLimitMs });
+      }
+    }
+  }
   if (options.metrics) jobs.push({ kind: 'metrics', ...options.metrics, budgetMs: options.cpuJobBudgetMs });
   if (options.importFiles) jobs.push({ kind: 'import', files: options.importFiles, sourceSize: 128, size: 64, budgetMs: options.cpuJobBudgetMs });
   return { jobs, graceMs: options.graceMs };
@@ -78,5 +92,5 @@ export function buildPlan(options: PlanOptions = DEFAULT_PLAN_OPTIONS): BenchPla
 
 /** Upper bound of the plan's wall time: a first step of budget + grace, then budget + grace again. */
 export function worstCaseMs(plan: BenchPlan): number {
-  return plan.jobs.reduce((total, job) => total + 2 * (job.budgetMs + plan.graceMs), 0);
+  return plan.jobs.reduce((total, job) => total + (job.kind === 'generate' ? job.firstCallLimitMs : job.budgetMs) + job.budgetMs + 2 * plan.graceMs, 0);
 }

@@ -4,6 +4,7 @@
  * Playwright's page bindings unchanged, and land in bench/out/*.json as they are.
  */
 import type { BackendName } from '../compute/backendTypes';
+import type { ModelKind } from '../../models/types';
 
 export type BenchModelId = 'dcgan28' | 'dcgan64' | 'cwgangp64' | 'vae64' | 'ddpm32';
 export const BENCH_MODEL_IDS: readonly BenchModelId[] = ['dcgan28', 'dcgan64', 'cwgangp64', 'vae64', 'ddpm32'];
@@ -56,7 +57,20 @@ export interface ImportJob {
   budgetMs: number;
 }
 
-export type BenchJob = TrainJob | MetricsJob | ImportJob;
+/** `count` images of one model kind at one resolution through the Generate stage's path (src/bench/generateJob.ts). */
+export interface GenerateJob {
+  kind: 'generate';
+  backend: BackendName;
+  model: ModelKind;
+  resolution: 64 | 128;
+  count: number;
+  /** Repeats stop once this much time has passed after the first call. */
+  budgetMs: number;
+  /** The first call cannot stop half-way (DDPM at 128 px on wasm takes minutes): the page waits this long for it. */
+  firstCallLimitMs: number;
+}
+
+export type BenchJob = TrainJob | MetricsJob | ImportJob | GenerateJob;
 
 export interface BenchPlan {
   jobs: BenchJob[];
@@ -156,7 +170,23 @@ export interface CpuResult {
   peakMemory?: WorkerMemory;
 }
 
-export type JobResult = TrainResult | CpuResult;
+export interface GenerateResult {
+  kind: 'generate';
+  job: GenerateJob;
+  status: JobStatus;
+  note?: string;
+  config?: unknown;
+  /** The first call (includes shader compilation / warm-up), then the repeats. */
+  firstMs?: number;
+  repeatsMs: number[];
+  medianMs?: number | null;
+  /** count / (median repeat, else the first call); for a call cut short, images done / time so far. */
+  imagesPerSecond?: number;
+  /** Images the first call had finished (batches of 32) when last reported: less than count only in a cut-short row. */
+  firstCallImagesDone?: number;
+}
+
+export type JobResult = TrainResult | CpuResult | GenerateResult;
 
 /** What a training job is doing; a page that kills the worker names it in the row's note. */
 export type TrainPhase = 'first step' | 'steps' | 'profile' | 'generate';

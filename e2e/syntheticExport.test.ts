@@ -69,7 +69,7 @@ describe('synthetic export in the browser', () => {
     await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 180_000, interval: 1000 }).toBe('finished');
 
     await page.getByRole('link', { name: 'Generate' }).click();
-    await page.getByRole('button', { name: 'Open' }).click();
+    await page.getByRole('button', { name: 'Open', exact: true }).click();
     await page.getByTestId('sampler-info').waitFor({ timeout: 60_000 });
     await page.locator('select[name="export-mode"]').selectOption('one');
     const classNames = await page.locator('select[name="export-class"] option').allTextContents();

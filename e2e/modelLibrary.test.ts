@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 async function trainTinyRun(page: Page, latentDim: number): Promise<void> {
-  await page.getByRole('link', { name: 'Train' }).click();
+  await page.getByRole('navigation', { name: 'Stages' }).getByRole('link', { name: 'Train' }).click();
   await page.locator('select[name="run-dataset"]').selectOption({ label: 'head-ct phantoms 32px ×64 (64 × 32px)' });
   await page.locator('select[name="run-model"]').selectOption('dcgan');
   for (const [name, value] of [['model-batchSize', 4], ['model-latentDim', latentDim], ['model-width', 4], ['run-totalSteps', 2], ['run-readbackEvery', 1], ['run-sampleEvery', 2], ['run-checkpointEvery', 2], ['run-samplesPerClass', 1]] as const) {
@@ -49,7 +49,7 @@ describe('the model library', () => {
     await trainTinyRun(page, 8);
     await trainTinyRun(page, 16);
 
-    await page.getByRole('link', { name: 'Models' }).click();
+    await page.getByRole('navigation', { name: 'Stages' }).getByRole('link', { name: 'Models' }).click();
     const cards = page.getByTestId('model-card');
     await expect.poll(() => cards.count(), { timeout: 30_000 }).toBe(2);
     // The run card: dataset fingerprint with its pixel hash, the steps, no evaluation yet.
@@ -122,6 +122,7 @@ describe('the model library', () => {
     await page.getByRole('navigation', { name: 'Stages' }).getByRole('link', { name: 'Train' }).click();
     await page.getByRole('list', { name: 'Training runs' }).getByRole('button', { name: /Latent-16 GAN/ }).click();
     await expect.poll(() => page.getByTestId('run-step').textContent()).toMatch(/step 4/);
+    expect(await page.getByTestId('run-finished-hint').textContent()).toMatch(/continue it for more steps/);
     expect(await page.locator('.log').textContent()).toMatch(/Resumed at step 2[\s\S]*Continued to 4 steps|Continued to 4 steps[\s\S]*Resumed at step 2/);
     await shot(page, 'train-continued');
 

@@ -34,7 +34,8 @@ export async function runGenerateJob(job: GenerateJob, post: (event: WorkerEvent
   const labels = Int32Array.from({ length: job.count }, (_, i) => i % BENCH_CLASSES);
   const once = async (first: boolean) => {
     const t0 = performance.now();
-    await renderSeeds(model, false, seeds, labels, {}, (done) => {
+    const controls = job.sampler ? { sampler: job.sampler, ...(job.samplingSteps ? { samplingSteps: job.samplingSteps } : {}) } : {};
+    await renderSeeds(model, false, seeds, labels, controls, (done) => {
       if (!first) return;
       // A first call the page must cut short still leaves a measured rate: images done / time so far.
       const ms = performance.now() - t0;

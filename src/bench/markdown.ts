@@ -141,7 +141,7 @@ function generateTable(record: BenchRecord): string[] {
   for (const r of rows) {
     const repeats = r.medianMs != null ? `${ms(r.medianMs)} (${r.repeatsMs.length})` : '–';
     const rate = r.imagesPerSecond !== undefined ? r.imagesPerSecond.toFixed(r.imagesPerSecond < 10 ? 1 : 0) : '–';
-    lines.push(`| ${r.job.model} | ${r.job.backend} | ${r.job.resolution} px | ${r.job.count} | ${statusCell(r.status, r.note)} | ${r.firstMs !== undefined ? ms(r.firstMs) : '–'} | ${repeats} | ${rate} |`);
+    lines.push(`| ${r.job.model}${r.job.sampler ? ` (${r.job.sampler}, ${r.job.samplingSteps} passes)` : r.job.model === 'ddpm' ? ' (DDIM, 50 passes)' : ''} | ${r.job.backend} | ${r.job.resolution} px | ${r.job.count} | ${statusCell(r.status, r.note)} | ${r.firstMs !== undefined ? ms(r.firstMs) : '–'} | ${repeats} | ${rate} |`);
   }
   return lines;
 }

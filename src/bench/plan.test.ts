@@ -24,11 +24,16 @@ describe('bench plan', () => {
 
   it('times generating 64 images at 64 and 128 px for each model kind on each backend (DDPM not on cpu)', () => {
     const generate = buildPlan().jobs.filter((j) => j.kind === 'generate');
-    expect(generate).toHaveLength(4 * 5 * 2 - 2);
+    // 4 GAN/VAE kinds × 4 backends × 2 sizes, and DDPM on 3 backends × 3 sizes × 2 samplers.
+    expect(generate).toHaveLength(4 * 4 * 2 + 3 * 3 * 2);
     expect(generate.every((j) => j.count === 64)).toBe(true);
     expect(new Set(generate.map((j) => `${j.backend} ${j.model}`)).size).toBe(4 * 5 - 1);
     expect(generate.filter((j) => j.backend === 'wasm' && j.model === 'pggan').map((j) => j.resolution)).toEqual([64, 128]);
     expect(generate.some((j) => j.backend === 'cpu' && j.model === 'ddpm')).toBe(false);
+    const ddpm = generate.filter((j) => j.kind === 'generate' && j.backend === 'wasm' && j.model === 'ddpm');
+    expect(ddpm.map((j) => (j.kind === 'generate' ? `${j.resolution} ${j.sampler ?? 'ddim'}` : ''))).toEqual([
+      '32 ddim', '32 dpm-solver++', '64 ddim', '64 dpm-solver++', '128 ddim', '128 dpm-solver++',
+    ]);
     expect(buildPlan({ ...DEFAULT_PLAN_OPTIONS, generate: null }).jobs.some((j) => j.kind === 'generate')).toBe(false);
   });
 });

@@ -49,6 +49,9 @@ export const DEFAULT_PLAN_OPTIONS: PlanOptions = {
   graceMs: 15_000,
 };
 
+/** DPM-Solver++ passes in the bench's DDPM generate rows. */
+export const DPM_SOLVER_BENCH_STEPS = 15;
+
 export function buildPlan(options: PlanOptions = DEFAULT_PLAN_OPTIONS): BenchPlan {
   if (!(Number.isInteger(options.steps) && options.steps >= 1)) throw new Error(`src/bench/plan.ts: steps must be ≥ 1, got ${options.steps}`);
   if (!(Number.isInteger(options.warmup) && options.warmup >= 1))
@@ -80,8 +83,13 @@ export function buildPlan(options: PlanOptions = DEFAULT_PLAN_OPTIONS): BenchPla
     for (const model of options.generate!.kinds) {
       // DDPM on cpu: one batch of 32 at 64 px is 50 U-Net passes at ~100× wasm's cost, many minutes; its wasm row says enough.
       if (backend === 'cpu' && model === 'ddpm') continue;
-      for (const resolution of options.generate!.resolutions) {
-        jobs.push({ kind: 'generate', backend, model, resolution, count: options.generate!.count, budgetMs: options.budgetMs[backend] ?? options.defaultBudgetMs, firstCallLimitMs: options.generate!.firstCallLimitMs });
+      // DDPM also at 32 px (the bench's training size and issue 17's first target), and each size once
+      // more with DPM-Solver++ at 15 passes, the fast sampler beside DDIM-50.
+      const resolutions: readonly (32 | 64 | 128)[] = model === 'ddpm' ? [32, ...options.generate!.resolutions] : options.generate!.resolutions;
+      for (const resolution of resolutions) {
+        const row = { kind: 'generate', backend, model, resolution, count: options.generate!.count, budgetMs: options.budgetMs[backend] ?? options.defaultBudgetMs, firstCallLimitMs: options.generate!.firstCallLimitMs } as const;
+        jobs.push(row);
+        if (model === 'ddpm') jobs.push({ ...row, sampler: 'dpm-solver++', samplingSteps: DPM_SOLVER_BENCH_STEPS });
       }
     }
   }

@@ -62,8 +62,11 @@ export interface GenerateJob {
   kind: 'generate';
   backend: BackendName;
   model: ModelKind;
-  resolution: 64 | 128;
+  resolution: 32 | 64 | 128;
   count: number;
+  /** DDPM: the sampler and its passes (absent: DDIM at the model's 50). */
+  sampler?: 'ddim' | 'dpm-solver++';
+  samplingSteps?: number;
   /** Repeats stop once this much time has passed after the first call. */
   budgetMs: number;
   /** The first call cannot stop half-way (DDPM at 128 px on wasm takes minutes): the page waits this long for it. */

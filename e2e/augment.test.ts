@@ -82,7 +82,7 @@ describe('augment stage', () => {
     await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 180_000, interval: 1000 }).toBe('finished');
 
     await page.getByRole('link', { name: 'Generate' }).click();
-    await page.getByRole('button', { name: 'Open' }).click();
+    await page.getByRole('button', { name: 'Open', exact: true }).click();
     await page.getByTestId('sampler-info').waitFor({ timeout: 60_000 });
     await page.locator('select[name="export-mode"]').selectOption('even');
     await page.locator('input[name="export-count"]').fill('80');

@@ -83,7 +83,7 @@ describe('training in the browser', () => {
 
     // Generate: the stopped run opens for sampling; a latent slider redraws; export runs the audit first.
     await page.getByRole('link', { name: 'Generate' }).click();
-    await page.getByRole('button', { name: 'Open' }).click();
+    await page.getByRole('button', { name: 'Open', exact: true }).click();
     await page.getByTestId('sampler-info').waitFor({ timeout: 60_000 });
     await page.getByTestId('slider-image').waitFor({ timeout: 60_000 });
     // A barely trained generator may ignore z, so the test checks the redraw itself, not the picture.

@@ -232,5 +232,25 @@ describe('DDPM classifier-free guidance', () => {
     y.dispose();
     model.dispose();
     old.dispose();
+
+describe('DDPM trajectory (the classroom’s reverse process, frame by frame)', () => {
+  it('visits T−1 … −1 and ends on the image generate() makes from the same noise; x̂_0 stays in [-1, 1]', () => {
+    const model = createModel(TINY) as Ddpm;
+    const batches = phantomBatches(16, 4);
+    trainFor(model, batches, 2, false);
+    batches.dispose?.();
+    const z = model.sampleLatent(3, 5);
+    const frames = model.trajectory(z, 4);
+    expect(frames.map((f) => f.t)).toEqual([99, 74, 49, 24, -1]);
+    const generated = model.generate(z, null, { samplingSteps: 4 });
+    expect(frames.at(-1)!.x.sub(generated).abs().max().dataSync()[0]).toBeLessThan(1e-4);
+    // The first frame is the noise itself; frames move from it towards the image.
+    expect(frames[0].x.reshape([3, 256]).sub(z).abs().max().dataSync()[0]).toBe(0);
+    for (const f of frames) {
+      expect(f.x0.max().dataSync()[0]).toBeLessThanOrEqual(1);
+      expect(f.x0.min().dataSync()[0]).toBeGreaterThanOrEqual(-1);
+    }
+    tf.dispose([z, generated, ...frames.flatMap((f) => [f.x, f.x0])]);
+    model.dispose();
   });
 });

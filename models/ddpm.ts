@@ -167,6 +167,42 @@ export class Ddpm extends ModelBase<DdpmConfig> implements GenerativeModel<DdpmC
     return classes.mul(tf.tensor2d(keep, [keep.length, 1]));
   }
 
+  /**
+   * The reverse process frame by frame, for teaching: deterministic DDIM from the starting noise z
+   * over `steps` passes, returning x_t at every level visited (the first frame is the noise at
+   * t = T − 1, the last the finished image at t = −1, equal to generate(z, null, { samplingSteps:
+   * steps })) and the network's guess of the clean image x̂_0 at each level. Images in [-1, 1]
+   * (x_t may stray beyond); the caller disposes every tensor.
+   */
+  trajectory(z: tf.Tensor2D, steps: number): { t: number; x: tf.Tensor4D; x0: tf.Tensor4D }[] {
+    this.assertLive();
+    const { resolution, channels, latentDim, numClasses, timesteps, width } = this.config;
+    if (numClasses > 0) throw new Error('models/ddpm.ts: trajectory is for unconditional models');
+    if (z.shape[1] !== latentDim) throw new Error(`models/ddpm.ts: trajectory needs z of shape [n, ${latentDim}], got [${z.shape}]`);
+    const n = z.shape[0];
+    const path = ddimTimesteps(timesteps, steps);
+    const w = rawWeights(this.store);
+    const frames: { t: number; x: tf.Tensor4D; x0: tf.Tensor4D }[] = [];
+    let x = z.reshape([n, resolution, resolution, channels]) as tf.Tensor4D;
+    for (let i = 0; i + 1 < path.length; i++) {
+      const s = path[i];
+      const t = path[i + 1];
+      const [x0, next] = tf.tidy(() => {
+        const predicted = this.unet.forward(x, timestepFeatures(new Array<number>(n).fill(s), timeFeatureDim(width)), null, w, { fused: true });
+        const a = this.alphaBar[s];
+        const estimate = x.sub(predicted.mul(Math.sqrt(1 - a))).div(Math.sqrt(a)).clipByValue(-1, 1) as tf.Tensor4D;
+        if (t < 0) return [estimate, estimate.clone()];
+        // DDIM (η = 0): x_t = √ᾱ_t·x̂_0 + √(1 − ᾱ_t)·ε̂, with ε̂ recomputed from the clipped x̂_0 (as sampleDiffusion does).
+        const eps = x.sub(estimate.mul(Math.sqrt(a))).div(Math.sqrt(1 - a));
+        return [estimate, estimate.mul(Math.sqrt(this.alphaBar[t])).add(eps.mul(Math.sqrt(1 - this.alphaBar[t]))) as tf.Tensor4D];
+      });
+      frames.push({ t: s, x, x0 });
+      x = next;
+    }
+    frames.push({ t: -1, x, x0: x.clone() });
+    return frames;
+  }
+
   /** A [n, 1, 1, 1] tensor of f(ᾱ_t) per image, to scale a batch image by image. */
   private perImage(t: readonly number[], f: (alphaBar: number) => number): tf.Tensor4D {
     return tf.tensor4d(Float32Array.from(t, (ti) => f(this.alphaBar[ti])), [t.length, 1, 1, 1]);

@@ -146,6 +146,28 @@ export class Vae extends ModelBase<VaeConfig> implements GenerativeModel<VaeConf
     return tf.tidy(() => this.encoder.forward(x, labels ? oneHot(labels, this.config.numClasses) : null, rawWeights(this.store)).mu as tf.Tensor2D);
   }
 
+  /**
+   * Walks the latent space between two images: decodes `steps` evenly spaced points on the straight
+   * line from the posterior mean of pair[0] to that of pair[1] (the ends are their reconstructions),
+   * in [-1, 1]. A VAE whose codes fill the prior morphs smoothly; gaps in the code space show as
+   * implausible images midway.
+   */
+  interpolate(pair: tf.Tensor4D, steps: number): tf.Tensor4D {
+    this.assertLive();
+    if (pair.shape[0] !== 2) throw new Error(`models/vae.ts: interpolate needs two images, got ${pair.shape[0]}`);
+    if (!Number.isInteger(steps) || steps < 2 || steps > 64) throw new Error(`models/vae.ts: interpolate needs 2 to 64 steps, got ${steps}`);
+    if (this.config.numClasses > 0) throw new Error('models/vae.ts: interpolate is for unconditional VAEs');
+    return tf.tidy(() => {
+      const w = rawWeights(this.store);
+      const mu = this.encoder.forward(pair, null, w).mu;
+      const s = tf.tensor2d(Array.from({ length: steps }, (_, i) => i / (steps - 1)), [steps, 1]);
+      const a = mu.slice([0, 0], [1, -1]);
+      const b = mu.slice([1, 0], [1, -1]);
+      const codes = a.mul(tf.sub(1, s)).add(b.mul(s)) as tf.Tensor2D;
+      return this.decoder.forward(codes, null, w, 'eval');
+    });
+  }
+
   /** Decodes the posterior mean of each image: the VAE's reconstruction, in [-1, 1]. */
   reconstruct(x: tf.Tensor4D, labels: tf.Tensor1D | null): tf.Tensor4D {
     this.assertLive();

@@ -15,7 +15,7 @@ import type { Vae } from '../../models/vae';
 import type { KeyValueStore } from '../storage/keyValueStore';
 import { TrainingData } from '../training/trainingData';
 import type { MetricRow } from '../training/runTypes';
-import { ganFailures, meanPairwiseDistance, vaeFailures, type Failure, type FailureId } from './failures';
+import { ganFailures, meanPairwiseDistance, toyModeFailure, vaeFailures, type Failure, type FailureId } from './failures';
 import { Toy2d, type ToyDataset, type ToyView } from './toy2d';
 
 export type StepPart = 'both' | 'd' | 'g';
@@ -384,6 +384,7 @@ export class Classroom {
       ...vaeFailures({ steps: s.vaeSteps, rows: rows(s.vaeRows), klPerDimension }),
       // The toy has no grid to compare; its collapse shows in the picture, its winning D in the numbers.
       ...ganFailures({ steps: toy.gUpdates + toy.dUpdates, rows: rows(s.toyRows), fakeDistance: NaN, realDistance: NaN }, 'toy'),
+      ...toyModeFailure(toy.gUpdates + toy.dUpdates, toyView.modes),
     ];
     const update: ClassroomUpdate = {
       datasetId: s.data.meta.id,

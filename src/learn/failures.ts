@@ -12,6 +12,8 @@
  * - **Posterior collapse**: the VAE's KL summed over latent dimensions is under 0.5 nats per
  *   image (the codes carry almost nothing about the image, so every sample decodes alike), or
  *   at most one dimension is active (KL > 0.05).
+ * - **Missing modes** (the 2-D view): the generator's points cover fewer of the toy data's modes
+ *   (clusters, or arcs of the circle) than the data has (toy2d.ts modeCoverage counts them).
  * - **Divergence**: a loss is not a finite number.
  * Rules wait for a warm-up: an untrained VAE has not yet chosen its codes (`MIN_STEPS`), and a
  * GAN's first hundred-odd steps are normally won by D while G still draws near-uniform grey, which
@@ -19,7 +21,7 @@
  * run at 64 px, lossD ≈ 0.07 and the grid is uniform grey, yet the run recovers).
  */
 
-export type FailureId = 'discriminator-wins' | 'mode-collapse' | 'posterior-collapse' | 'diverged';
+export type FailureId = 'discriminator-wins' | 'mode-collapse' | 'missing-modes' | 'posterior-collapse' | 'diverged';
 
 export interface Failure {
   id: FailureId;
@@ -131,4 +133,16 @@ export function vaeFailures(e: VaeEvidence): Failure[] {
       },
     ];
   return [];
+}
+
+/** The 2-D GAN's coverage of its data's modes, as a callout when it misses some (after the warm-up). */
+export function toyModeFailure(updates: number, modes: { covered: number; total: number; unit: string; offMode: number }): Failure[] {
+  if (updates < MIN_GAN_STEPS || modes.covered >= modes.total) return [];
+  const plural = (k: number) => `${k} ${modes.unit}${k === 1 ? '' : 's'}`;
+  const stray = modes.offMode >= 0.5 ? ` ${Math.round(100 * modes.offMode)} % of its points lie between them.` : '';
+  const detail =
+    modes.covered === 0
+      ? `None of the ${plural(modes.total)} of real data gets its share of the generator's points yet.${stray}`
+      : `The generator covers ${modes.covered} of the ${plural(modes.total)} of real data: it draws only some kinds of point and misses the other ${plural(modes.total - modes.covered)}. This is mode collapse, seen in 2-D.${stray}`;
+  return [{ id: 'missing-modes', model: 'toy', title: `${modes.covered} of ${modes.total} modes covered`, detail }];
 }

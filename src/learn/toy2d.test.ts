@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { sampleToy, Toy2d } from './toy2d';
+import { modeCoverage, sampleToy, Toy2d } from './toy2d';
+import { toyModeFailure } from './failures';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -81,5 +82,35 @@ describe('the 2-D classroom', () => {
     const trained = await toy.view();
     expect(meanNearest(trained.fake, trained.real)).toBeLessThan(0.6 * startGap);
     toy.dispose();
+  });
+});
+
+describe('mode coverage of the 2-D view', () => {
+  it('real data covers every mode; points from some clusters cover only those; a callout says how many', () => {
+    for (const dataset of ['ring', 'mixture', 'circle'] as const) {
+      const real = modeCoverage(dataset, sampleToy(dataset, 256, 4));
+      expect(real.covered).toBe(real.total);
+      expect(real.offMode).toBeLessThan(0.05);
+    }
+    // Three of the ring's eight clusters: keep only the points of modes 0, 1 and 5.
+    const ring = sampleToy('ring', 800, 2);
+    const kept: number[] = [];
+    for (let i = 0; i < ring.length; i += 2) {
+      const k = Math.round(((Math.atan2(ring[i + 1], ring[i]) + 2 * Math.PI) % (2 * Math.PI)) / (Math.PI / 4)) % 8;
+      if ([0, 1, 5].includes(k)) kept.push(ring[i], ring[i + 1]);
+    }
+    const partial = modeCoverage('ring', Float32Array.from(kept));
+    expect(partial).toMatchObject({ covered: 3, total: 8, unit: 'cluster' });
+    expect(partial.counts.filter((c) => c > 0).length).toBe(3);
+    const [callout] = toyModeFailure(500, partial);
+    expect(callout.id).toBe('missing-modes');
+    expect(callout.detail).toMatch(/covers 3 of the 8 clusters .* misses the other 5 clusters/);
+    expect(toyModeFailure(50, partial)).toEqual([]); // warm-up
+    expect(toyModeFailure(500, modeCoverage('ring', ring))).toEqual([]);
+    // A generator still clumped at the origin covers nothing.
+    const clump = modeCoverage('mixture', new Float32Array(200).fill(0));
+    expect(clump.covered).toBe(0);
+    expect(clump.offMode).toBe(1);
+    expect(toyModeFailure(500, clump)[0].detail).toMatch(/None of the 3 clusters .* 100 % of its points lie between them/);
   });
 });

@@ -31,6 +31,73 @@ export interface ToyView {
   gUpdates: number;
   /** The last step's numbers (empty before the first step). */
   metrics: Record<string, number>;
+  /** How many of the data's modes the generated points cover. */
+  modes: ModeCoverage;
+}
+
+/** How many of a toy data set's modes the generated points cover (see modeCoverage). */
+export interface ModeCoverage {
+  /** Modes holding at least MODE_MIN_SHARE of their expected share of the points. */
+  covered: number;
+  total: number;
+  /** The word for one mode in this data set ('cluster', 'arc'), for plain sentences. */
+  unit: string;
+  /** Points near each mode, in the data set's order. */
+  counts: number[];
+  /** Share of points near no mode at all (0..1). */
+  offMode: number;
+}
+
+/** A mode counts as covered when it holds at least this fraction of the points its weight expects. */
+export const MODE_MIN_SHARE = 0.25;
+
+interface Mode {
+  x: number;
+  y: number;
+  /** Points within this distance of the centre belong to the mode. */
+  radius: number;
+  weight: number;
+}
+
+const RING_MODES: Mode[] = Array.from({ length: 8 }, (_, k) => ({ x: 2 * Math.cos((k * Math.PI) / 4), y: 2 * Math.sin((k * Math.PI) / 4), radius: 0.5, weight: 1 / 8 }));
+const MIXTURE_MODES: Mode[] = [
+  { x: -1.4, y: -1, radius: 0.75, weight: 0.4 },
+  { x: 1.4, y: -1, radius: 0.75, weight: 0.4 },
+  { x: 0, y: 1.4, radius: 1.25, weight: 0.2 },
+];
+const CIRCLE_ARCS = 8;
+
+/**
+ * Which modes of the data set the points (x y pairs) land in: for the ring and the mixture, each
+ * Gaussian (a point belongs to one when it lies within 2.5–3 standard deviations of its centre,
+ * 6 for the ring's tight ones); for the circle, eight equal arcs (a point within 0.4 of the circle
+ * belongs to the arc at its angle). Computed from the samples, so "covers 3 of 8" is a count.
+ */
+export function modeCoverage(dataset: ToyDataset, points: Float32Array): ModeCoverage {
+  const n = points.length / 2;
+  if (!Number.isInteger(n) || n < 1) throw new Error(`learn/toy2d: mode coverage needs x y pairs, got ${points.length} numbers`);
+  const total = dataset === 'circle' ? CIRCLE_ARCS : dataset === 'ring' ? RING_MODES.length : MIXTURE_MODES.length;
+  const counts = new Array<number>(total).fill(0);
+  let off = 0;
+  for (let i = 0; i < n; i++) {
+    const [x, y] = [points[2 * i], points[2 * i + 1]];
+    let mode = -1;
+    if (dataset === 'circle') {
+      if (Math.abs(Math.hypot(x, y) - 1.8) <= 0.4) mode = Math.floor(((Math.atan2(y, x) + 2 * Math.PI) % (2 * Math.PI)) / ((2 * Math.PI) / CIRCLE_ARCS)) % CIRCLE_ARCS;
+    } else {
+      const modes = dataset === 'ring' ? RING_MODES : MIXTURE_MODES;
+      let best = Infinity;
+      modes.forEach((m, k) => {
+        const d = Math.hypot(x - m.x, y - m.y);
+        if (d <= m.radius && d < best) [best, mode] = [d, k];
+      });
+    }
+    if (mode < 0) off++;
+    else counts[mode]++;
+  }
+  const weights = dataset === 'circle' ? counts.map(() => 1 / CIRCLE_ARCS) : (dataset === 'ring' ? RING_MODES : MIXTURE_MODES).map((m) => m.weight);
+  const covered = counts.filter((c, k) => c >= Math.max(1, MODE_MIN_SHARE * weights[k] * n)).length;
+  return { covered, total, unit: dataset === 'circle' ? 'arc' : 'cluster', counts, offMode: off / n };
 }
 
 export const TOY_EXTENT = 3;
@@ -223,6 +290,7 @@ export class Toy2d {
       dUpdates: this.dUpdates,
       gUpdates: this.gUpdates,
       metrics: { ...this.metrics },
+      modes: modeCoverage(this.dataset, f as Float32Array),
     };
   }
 

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { savePhantomDataset } from '../datasets/phantomDataset';
 import { openMemoryStore } from '../storage/memoryStore';
 import type { KeyValueStore } from '../storage/keyValueStore';
-import { Classroom, DEFAULT_SETTINGS, PRESETS } from './classroom';
+import { Classroom, DEFAULT_SETTINGS, INTERPOLATION_STEPS, PRESETS, QUALITY_SAMPLES, REVERSE_IMAGES, REVERSE_STEPS } from './classroom';
 
 let store: KeyValueStore;
 let datasetId: string;
@@ -56,6 +56,9 @@ describe('the classroom', () => {
     await classroom.step(1, 'g');
     await classroom.step(2);
     await classroom.noising(300);
+    await classroom.reverse();
+    await classroom.interpolate(3, 4);
+    await classroom.measure();
     expect(tf.memory().numTensors).toBe(settled);
     classroom.stop();
     await classroom.current();
@@ -76,6 +79,48 @@ describe('the classroom', () => {
     expect(distances[0]).toBeLessThan(distances[1]);
     expect(distances[1]).toBeLessThan(distances[2]);
     expect(() => classroom.noising(1001)).toThrow(/t must be/);
+    classroom.stop();
+  });
+
+  it('trains a DDPM beside the GAN and the VAE, in step, and measures all three against held-out images', async () => {
+    const classroom = new Classroom(store, 2);
+    const first = await classroom.start(datasetId);
+    expect(first.ddpmGrid).toHaveLength(16 * 32 * 32);
+    expect(first.quality).toEqual([]);
+    expect(first.qualityUnavailable).toBeNull();
+    await classroom.step(1, 'd'); // the DDPM waits for full steps, as the VAE does
+    const both = await classroom.step(2);
+    expect([both.vaeSteps, both.ddpmSteps]).toEqual([2, 2]);
+    expect(Number.isFinite(both.ddpm.loss)).toBe(true);
+    expect((await classroom.current())?.ddpmRows.map((r) => r.step)).toEqual([3]);
+    const measured = await classroom.measure();
+    expect(measured.quality).toHaveLength(1);
+    const q = measured.quality[0];
+    expect([q.step, q.modelSteps, q.n]).toEqual([3, 2, QUALITY_SAMPLES]);
+    expect(q.real).toBeGreaterThanOrEqual(6); // the held-out split of 64 phantoms
+    for (const v of [q.gan, q.vae, q.ddpm]) expect(Number.isFinite(v)).toBe(true);
+    classroom.stop();
+  });
+
+  it('shows the reverse process frame by frame and the VAE’s interpolation between two chosen images', async () => {
+    const classroom = new Classroom(store, 2);
+    await classroom.start(datasetId);
+    const after = await classroom.step(1);
+    const reverse = await classroom.reverse();
+    expect(reverse.frames).toHaveLength(REVERSE_STEPS + 1);
+    expect(reverse.frames[0].t).toBe(999);
+    expect(reverse.frames.at(-1)!.t).toBe(-1);
+    for (let i = 1; i < reverse.frames.length; i++) expect(reverse.frames[i].alphaBar).toBeGreaterThan(reverse.frames[i - 1].alphaBar);
+    const tile = 32 * 32;
+    for (const f of reverse.frames) expect(f.grid).toHaveLength(REVERSE_IMAGES * tile);
+    // The last frame is the DDPM's sample from the same noise (its grid used fewer passes, so compare frames only).
+    expect(reverse.frames.at(-1)!.grid).not.toEqual(reverse.frames[0].grid);
+    expect(after.interpolation).toMatchObject({ from: 0, to: 1 });
+    expect(after.interpolation.grid).toHaveLength(INTERPOLATION_STEPS * tile);
+    const chosen = await classroom.interpolate(2, 9);
+    expect(chosen.interpolation).toMatchObject({ from: 2, to: 9 });
+    expect(chosen.interpolation.grid).not.toEqual(after.interpolation.grid);
+    expect(() => classroom.interpolate(0, 16)).toThrow(/numbered 1 to 16/);
     classroom.stop();
   });
 

@@ -1,18 +1,27 @@
 /**
- * The classroom: a small GAN and a small VAE trained side by side on the same images, plus a 2-D
- * toy GAN, so a class can watch them learn step by step from fixed noise. The session lives here,
+ * The classroom: a small GAN, a small VAE and a small diffusion model (DDPM) trained side by side
+ * on the same images, plus a 2-D toy GAN, so a class can watch them learn step by step from fixed noise. The session lives here,
  * in the worker, until it is restarted: the Learn stage may close and reopen and find it where it
  * was (current()). No checkpoints: this is a demonstration, restarted at will.
  *
  * A step is one round: with `part` 'both', the GAN takes dSteps − 1 discriminator-only updates and
- * then one update of both, the VAE one step and the toy the same as the GAN; with 'd' or 'g', the
- * GAN and the toy update that network alone and the VAE waits.
+ * then one update of both, the VAE and the DDPM one step each (on the same batch) and the toy the
+ * same as the GAN; with 'd' or 'g', the GAN and the toy update that network alone and the VAE and
+ * the DDPM wait.
+ *
+ * Every QUALITY_EVERY full steps (and on demand) the three models' samples are measured against
+ * held-out real images with the studio's checkpoint quality figure (KID on radiomics features,
+ * training/quality.ts), so the table compares them on one scale.
  */
 import * as tf from '@tensorflow/tfjs';
 import { alphaBars, createModel, downloadBytes, readMetrics, type BetaSchedule } from '../../models';
 import type { Dcgan } from '../../models/dcgan';
+import type { Ddpm } from '../../models/ddpm';
 import type { Vae } from '../../models/vae';
 import type { KeyValueStore } from '../storage/keyValueStore';
+import { readSplit } from '../storage/datasetSplits';
+import { qualityFeatures, qualityKid } from '../training/quality';
+import type { FeatureMatrix } from '../metrics/types';
 import { TrainingData } from '../training/trainingData';
 import type { MetricRow } from '../training/runTypes';
 import { ganFailures, meanPairwiseDistance, toyModeFailure, vaeFailures, type Failure, type FailureId } from './failures';
@@ -87,12 +96,22 @@ export interface ClassroomUpdate {
   dUpdates: number;
   gUpdates: number;
   vaeSteps: number;
+  /** Full steps of the diffusion model (the same as vaeSteps). */
+  ddpmSteps: number;
   /** The last step's numbers; empty before the first. */
   gan: Record<string, number>;
   vae: Record<string, number>;
-  /** 16 samples each, from fixed noise, 0..255. */
+  ddpm: Record<string, number>;
+  /** 16 samples each, from fixed noise, 0..255 (the DDPM's by DDIM in GRID_SAMPLING_STEPS passes). */
   ganGrid: Uint8Array;
   vaeGrid: Uint8Array;
+  ddpmGrid: Uint8Array;
+  /** The VAE walking its code space from one real image to another (INTERPOLATION_STEPS tiles). */
+  interpolation: { from: number; to: number; grid: Uint8Array };
+  /** Every quality measurement so far, oldest first. */
+  quality: QualityReading[];
+  /** Why quality cannot be measured (no held-out images), or null. */
+  qualityUnavailable: string | null;
   /** 16 real training images, and the VAE's reconstructions of them. */
   realGrid: Uint8Array;
   reconGrid: Uint8Array;
@@ -126,12 +145,46 @@ export interface NoisingView {
 
 /** The DDPM's schedule (models/ddpm.ts, the studio's default T and cosine schedule). */
 export const DIFFUSION_STEPS = 1000;
+/** DDIM passes for the DDPM's sample grid (few, so a snapshot stays quick). */
+export const GRID_SAMPLING_STEPS = 10;
+/** DDIM passes of the reverse-process animation: its frames. */
+export const REVERSE_STEPS = 20;
+/** Images shown in the reverse-process animation (the first of the DDPM grid's fixed noises). */
+export const REVERSE_IMAGES = 8;
+export const INTERPOLATION_STEPS = 8;
+/** Full steps between quality measurements, and the samples (and held-out images) each one uses. */
+export const QUALITY_EVERY = 100;
+export const QUALITY_SAMPLES = 40;
+
+/** One quality measurement of the three models: KID against held-out real images (lower is better). */
+export interface QualityReading {
+  step: number;
+  /** Full steps each model had taken. */
+  modelSteps: number;
+  gan: number;
+  vae: number;
+  ddpm: number;
+  /** Samples per model, and held-out real images. */
+  n: number;
+  real: number;
+  ms: number;
+}
+
+/** The reverse (denoising) process of the classroom's DDPM, frame by frame, from fixed noise. */
+export interface ReverseView {
+  /** Full steps the DDPM had taken when this was drawn. */
+  ddpmSteps: number;
+  frames: { t: number; alphaBar: number; grid: Uint8Array; x0Grid: Uint8Array }[];
+  count: number;
+  resolution: number;
+}
 
 /** What the Learn stage needs to reattach: the last update and every reading so far. */
 export interface ClassroomSession {
   update: ClassroomUpdate;
   ganRows: MetricRow[];
   vaeRows: MetricRow[];
+  ddpmRows: MetricRow[];
   toyRows: MetricRow[];
 }
 
@@ -156,6 +209,7 @@ export function checkSettings(s: ClassroomSettings): void {
 interface Session {
   gan: Dcgan;
   vae: Vae;
+  ddpm: Ddpm;
   toy: Toy2d;
   data: TrainingData;
   settings: ClassroomSettings;
@@ -165,7 +219,12 @@ interface Session {
   vaeSteps: number;
   ganRows: MetricRow[];
   vaeRows: MetricRow[];
+  ddpmRows: MetricRow[];
   toyRows: MetricRow[];
+  interpolationPair: { from: number; to: number };
+  /** Held-out features, read once; null when the data set has too few held-out images. */
+  heldOut: FeatureMatrix | null;
+  quality: QualityReading[];
   last: ClassroomUpdate | null;
 }
 
@@ -201,12 +260,16 @@ export class Classroom {
       const common = { resolution: width, channels: 1 as const, numClasses: 0, batchSize: 16, seed: SEED, width: this.width };
       const gan = createModel({ kind: 'dcgan', ...common, latentDim: settings.ganLatent }) as Dcgan;
       const vae = createModel({ kind: 'vae', ...common, latentDim: settings.vaeLatent, beta: settings.beta }) as Vae;
+      // The studio's DDPM (cosine schedule, T = 1000), as narrow as the others.
+      const ddpm = createModel({ kind: 'ddpm', ...common, samplingSteps: GRID_SAMPLING_STEPS }) as Ddpm;
       gan.setLearningRates({ d: settings.lrD, g: settings.lrG });
       const realImages = data.batch(0, GRID, SEED + 1, false).images;
       const realGrid = await downloadBytes(() => realImages.clone());
+      const heldOut = await this.heldOutFeatures(data);
       this.session = {
         gan,
         vae,
+        ddpm,
         toy: new Toy2d(settings.toyDataset, undefined, toyRates(settings)),
         data,
         settings: { ...settings },
@@ -216,10 +279,14 @@ export class Classroom {
         vaeSteps: 0,
         ganRows: [],
         vaeRows: [],
+        ddpmRows: [],
         toyRows: [],
+        interpolationPair: { from: 0, to: 1 },
+        heldOut,
+        quality: [],
         last: null,
       };
-      return this.snapshot(0, null, null, null);
+      return this.snapshot(0, null, null, null, null);
     });
   }
 
@@ -246,7 +313,7 @@ export class Classroom {
     return this.serial(async () => {
       const s = this.session;
       if (!s?.last) return null;
-      return { update: { ...s.last, playing: this.playing }, ganRows: s.ganRows, vaeRows: s.vaeRows, toyRows: s.toyRows };
+      return { update: { ...s.last, playing: this.playing }, ganRows: s.ganRows, vaeRows: s.vaeRows, ddpmRows: s.ddpmRows, toyRows: s.toyRows };
     });
   }
 
@@ -264,6 +331,56 @@ export class Classroom {
         return s.realImages.mul(Math.sqrt(alphaBar)).add(noise.mul(Math.sqrt(1 - alphaBar)));
       });
       return { t, timesteps: DIFFUSION_STEPS, schedule, alphaBar, grid, resolution: s.data.meta.width };
+    });
+  }
+
+  /**
+   * The DDPM's reverse process from the first REVERSE_IMAGES of its grid's fixed noise: x_t at each
+   * of REVERSE_STEPS + 1 levels (pure noise at t = T − 1 down to the finished image) and the
+   * network's guess of the clean image at each level.
+   */
+  reverse(): Promise<ReverseView> {
+    return this.serial(async () => {
+      const s = this.require();
+      const { ddpm } = s;
+      const z = tf.tidy(() => ddpm.sampleLatent(GRID, SEED).slice([0, 0], [REVERSE_IMAGES, -1]) as tf.Tensor2D);
+      const frames = ddpm.trajectory(z, REVERSE_STEPS);
+      z.dispose();
+      const alphaBar = alphaBars(ddpm.config.betaSchedule, ddpm.config.timesteps);
+      const out: ReverseView['frames'] = [];
+      try {
+        for (const f of frames)
+          out.push({
+            t: f.t,
+            alphaBar: f.t < 0 ? 1 : alphaBar[f.t],
+            // x_t keeps the noise's spread (beyond [-1, 1] early): clipped for display, as any image is.
+            grid: await downloadBytes(() => f.x.clipByValue(-1, 1)),
+            x0Grid: await downloadBytes(() => f.x0.clone()),
+          });
+      } finally {
+        tf.dispose(frames.flatMap((f) => [f.x, f.x0]));
+      }
+      return { ddpmSteps: s.vaeSteps, frames: out, count: REVERSE_IMAGES, resolution: s.data.meta.width };
+    });
+  }
+
+  /** Which two of the 16 real images the VAE interpolates between (shown from the next update on, and returned now). */
+  interpolate(from: number, to: number): Promise<ClassroomUpdate> {
+    for (const v of [from, to]) if (!Number.isInteger(v) || v < 0 || v >= GRID) throw new Error(`Interpolation images are numbered 1 to ${GRID}, got ${v + 1}`);
+    return this.serial(async () => {
+      const s = this.require();
+      s.interpolationPair = { from, to };
+      const interpolation = await this.interpolation(s);
+      return (s.last = { ...s.last!, interpolation });
+    });
+  }
+
+  /** Measures the three models' quality now (as every QUALITY_EVERY steps), and returns the update with it. */
+  measure(): Promise<ClassroomUpdate> {
+    return this.serial(async () => {
+      const s = this.require();
+      await this.measureQuality(s);
+      return (s.last = { ...s.last!, quality: [...s.quality] });
     });
   }
 
@@ -308,6 +425,7 @@ export class Classroom {
     if (!s) return;
     s.gan.dispose();
     s.vae.dispose();
+    s.ddpm.dispose();
     s.toy.dispose();
     s.realImages.dispose();
     this.session = null;
@@ -315,10 +433,11 @@ export class Classroom {
 
   private async advance(steps: number, part: StepPart): Promise<ClassroomUpdate> {
     const s = this.require();
-    const { gan, vae, toy, data } = s;
+    const { gan, vae, ddpm, toy, data } = s;
     const t0 = performance.now();
     let ganMetrics: tf.Tensor1D | null = null;
     let vaeMetrics: tf.Tensor1D | null = null;
+    let ddpmMetrics: tf.Tensor1D | null = null;
     const ganStep = (parts: { d: boolean; g: boolean }) => {
       const batch = data.batch(gan.step, gan.config.batchSize, SEED, false);
       ganMetrics?.dispose();
@@ -333,6 +452,9 @@ export class Classroom {
         const batch = data.batch(vae.step, vae.config.batchSize, SEED, false);
         vaeMetrics?.dispose();
         vaeMetrics = vae.trainStep(batch.images, null).metrics;
+        ddpmMetrics?.dispose();
+        // The same batch: the three models see the same images in the same order.
+        ddpmMetrics = ddpm.trainStep(batch.images, null).metrics;
         batch.images.dispose();
         s.vaeSteps++;
       } else {
@@ -340,20 +462,65 @@ export class Classroom {
       }
       s.step++;
     }
+    const msPerStep = (performance.now() - t0) / steps;
     try {
-      return await this.snapshot((performance.now() - t0) / steps, ganMetrics, vaeMetrics, part);
+      const measured = s.quality.at(-1)?.modelSteps ?? 0;
+      if (s.heldOut && Math.floor(s.vaeSteps / QUALITY_EVERY) > Math.floor(measured / QUALITY_EVERY)) await this.measureQuality(s);
+      return await this.snapshot(msPerStep, ganMetrics, vaeMetrics, ddpmMetrics, part);
     } finally {
       (ganMetrics as tf.Tensor1D | null)?.dispose();
       (vaeMetrics as tf.Tensor1D | null)?.dispose();
+      (ddpmMetrics as tf.Tensor1D | null)?.dispose();
     }
   }
 
-  private async snapshot(msPerStep: number, ganMetrics: tf.Tensor1D | null, vaeMetrics: tf.Tensor1D | null, part: StepPart | null): Promise<ClassroomUpdate> {
+  /** Held-out real images (validation split, else test) in the quality figure's feature space, or null with fewer than 20. */
+  private async heldOutFeatures(data: TrainingData): Promise<FeatureMatrix | null> {
+    const { meta } = data;
+    for (const split of ['val', 'test'] as const) {
+      const images = await readSplit(this.store, meta, split, { max: QUALITY_SAMPLES, seed: SEED });
+      if (images.count >= 20) return qualityFeatures({ pixels: images.pixels, labels: images.labels, side: meta.width, channels: meta.channels });
+    }
+    return null;
+  }
+
+  private async measureQuality(s: Session): Promise<void> {
+    if (!s.heldOut) throw new Error(`"${s.data.meta.name}" has fewer than 20 held-out (validation or test) images: quality cannot be measured`);
+    const started = performance.now();
+    const { width, channels } = s.data.meta;
+    const labels = new Int32Array(QUALITY_SAMPLES);
+    // Noise of its own (not the grid's), the same at every measurement: differences are the models'.
+    const kid = async (model: Dcgan | Vae | Ddpm) => {
+      const pixels = await downloadBytes(() => model.generate(model.sampleLatent(QUALITY_SAMPLES, SEED + 5), null));
+      return qualityKid(s.heldOut!, qualityFeatures({ pixels, labels, side: width, channels }));
+    };
+    const [gan, vae, ddpm] = [await kid(s.gan), await kid(s.vae), await kid(s.ddpm)];
+    s.quality.push({ step: s.step, modelSteps: s.vaeSteps, gan, vae, ddpm, n: QUALITY_SAMPLES, real: s.heldOut.rows, ms: Math.round(performance.now() - started) });
+  }
+
+  private async interpolation(s: Session): Promise<ClassroomUpdate['interpolation']> {
+    const { from, to } = s.interpolationPair;
+    const grid = await downloadBytes(() => {
+      const pair = tf.concat([s.realImages.slice([from], [1]), s.realImages.slice([to], [1])]) as tf.Tensor4D;
+      return s.vae.interpolate(pair, INTERPOLATION_STEPS);
+    });
+    return { from, to, grid };
+  }
+
+  private async snapshot(
+    msPerStep: number,
+    ganMetrics: tf.Tensor1D | null,
+    vaeMetrics: tf.Tensor1D | null,
+    ddpmMetrics: tf.Tensor1D | null,
+    part: StepPart | null,
+  ): Promise<ClassroomUpdate> {
     const s = this.require();
-    const { gan, vae, toy, realImages } = s;
+    const { gan, vae, ddpm, toy, realImages } = s;
     const r = s.data.meta.width;
     const ganGrid = await downloadBytes(() => gan.generate(gan.sampleLatent(GRID, SEED), null));
     const vaeGrid = await downloadBytes(() => vae.generate(vae.sampleLatent(GRID, SEED), null));
+    const ddpmGrid = await downloadBytes(() => ddpm.generate(ddpm.sampleLatent(GRID, SEED), null));
+    const interpolation = await this.interpolation(s);
     const reconGrid = await downloadBytes(() => vae.reconstruct(realImages, null));
     const scores = tf.tidy(() => {
       const fakes = gan.generate(gan.sampleLatent(GRID, SEED), null);
@@ -364,6 +531,7 @@ export class Classroom {
     tf.dispose([scores, kl]);
     const ganValues = ganMetrics ? await readMetrics(gan.metricNames, ganMetrics) : {};
     const vaeValues = vaeMetrics ? await readMetrics(vae.metricNames, vaeMetrics) : {};
+    const ddpmValues = ddpmMetrics ? await readMetrics(ddpm.metricNames, ddpmMetrics) : {};
     const toyView = await toy.view();
     const now = Date.now();
     const push = (rows: MetricRow[], values: Record<string, number>) => {
@@ -373,6 +541,7 @@ export class Classroom {
     };
     push(s.ganRows, ganValues);
     push(s.vaeRows, vaeValues);
+    push(s.ddpmRows, ddpmValues);
     push(s.toyRows, toyView.metrics);
     const tile = r * r;
     const ganDistance = meanPairwiseDistance(ganGrid, GRID, tile);
@@ -394,10 +563,16 @@ export class Classroom {
       dUpdates: toy.dUpdates,
       gUpdates: toy.gUpdates,
       vaeSteps: s.vaeSteps,
+      ddpmSteps: ddpm.step,
       gan: ganValues,
       vae: vaeValues,
+      ddpm: ddpmValues,
       ganGrid,
       vaeGrid,
+      ddpmGrid,
+      interpolation,
+      quality: [...s.quality],
+      qualityUnavailable: s.heldOut ? null : `"${s.data.meta.name}" has fewer than 20 held-out (validation or test) images, so quality is not measured`,
       realGrid: s.realGrid,
       reconGrid,
       dScoresReal: Array.from(scoreValues.slice(0, GRID)),

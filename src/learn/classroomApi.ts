@@ -1,6 +1,6 @@
 /** The classroom as the worker exposes it: a GAN, a VAE and a 2-D toy GAN trained side by side, step by step. */
 import type { BetaSchedule } from '../../models';
-import type { Classroom, ClassroomSession, ClassroomSettings, ClassroomUpdate, NoisingView, StepPart } from './classroom';
+import type { Classroom, ClassroomSession, ClassroomSettings, ClassroomUpdate, NoisingView, ReverseView, StepPart } from './classroom';
 
 export interface ClassroomApi {
   start(datasetId: string, settings?: ClassroomSettings): Promise<ClassroomUpdate>;
@@ -16,6 +16,12 @@ export interface ClassroomApi {
   setSpeed(every: number, delayMs: number): Promise<void>;
   /** The real images at level t of diffusion's forward (noising) process. */
   noising(t: number, schedule?: BetaSchedule): Promise<NoisingView>;
+  /** The diffusion model's reverse (denoising) process, frame by frame, from fixed noise. */
+  reverse(): Promise<ReverseView>;
+  /** The VAE's interpolation between real images `from` and `to` (0-based, of the 16 shown). */
+  interpolate(from: number, to: number): Promise<ClassroomUpdate>;
+  /** Measures the three models' quality (KID against held-out images) now. */
+  measure(): Promise<ClassroomUpdate>;
   pause(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -29,6 +35,9 @@ export function createClassroomApi(classroom: Classroom, ready: () => Promise<un
     play: (every, delayMs, part, onUpdate) => classroom.play(every, delayMs, part, onUpdate),
     setSpeed: async (every, delayMs) => classroom.setSpeed(every, delayMs),
     noising: (t, schedule) => classroom.noising(t, schedule),
+    reverse: () => classroom.reverse(),
+    interpolate: (from, to) => classroom.interpolate(from, to),
+    measure: () => classroom.measure(),
     pause: async () => classroom.pause(),
     stop: async () => classroom.stop(),
   };

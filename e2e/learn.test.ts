@@ -35,10 +35,40 @@ describe('the classroom view', () => {
     await expect.poll(() => stepText(page), { timeout: 60_000 }).toMatch(/step 2 · D updates 1 · G updates 1 · VAE steps 0/);
     await page.getByRole('button', { name: 'Step', exact: true }).click();
     await expect.poll(() => stepText(page), { timeout: 60_000 }).toMatch(/step 3 · D updates 2 · G updates 2 · VAE steps 1/);
-    // Grids: real and fake with D's scores, originals and reconstructions, VAE samples; originals and noised (diffusion).
-    await expect.poll(() => page.getByTestId('learn-grid').count(), { timeout: 30_000 }).toBe(7);
+    // Grids: real and fake with D's scores, originals and reconstructions, VAE samples and interpolation, DDPM samples;
+    // originals and noised (forward diffusion).
+    await expect.poll(() => page.getByTestId('learn-grid').count(), { timeout: 30_000 }).toBe(9);
+    // The side-by-side table: three models in step, the DDPM's loss, and a quality figure measured on request.
+    const table = page.getByTestId('learn-table');
+    await expect.poll(() => table.locator('tr[data-model="ddpm"]').textContent()).toMatch(/DDPM\s*1\s*noise MSE \d\.\d{4}/);
+    await page.getByRole('button', { name: 'measure now' }).click();
+    await expect.poll(() => table.locator('tr[data-model="vae"]').textContent(), { timeout: 120_000 }).toMatch(/\d\.\d{4}$/);
+    for (const model of ['gan', 'vae', 'ddpm']) expect(await table.locator(`tr[data-model="${model}"] td`).last().textContent()).toMatch(/^\d+\.\d{4}$/);
+    await expect.poll(() => page.getByTestId('learn-quality-note').textContent()).toMatch(/40 samples of each model against \d+ held-out real images.* is closest to the real images now/s);
+    // VAE interpolation between two chosen originals.
+    const interpolation = page.getByTestId('learn-interpolation').locator('canvas');
+    const interpolationBefore = await interpolation.screenshot();
+    await page.locator('select[name="learn-interp-to"]').selectOption('9');
+    await expect.poll(async () => Buffer.compare(await interpolation.screenshot(), interpolationBefore), { timeout: 30_000 }).not.toBe(0);
+    // The 2-D view counts the modes its generator covers.
+    expect(await page.getByTestId('toy-modes').textContent()).toMatch(/modes covered\s*\d of 8 clusters/);
+    await page.getByTestId('learn-table').screenshot({ path: `${SHOTS}/learn-table.png` });
+    await page.locator('.columns').screenshot({ path: `${SHOTS}/learn-side-by-side.png` });
     await page.locator('input[name="learn-noise-t"]').fill('1000');
     await expect.poll(() => page.locator('.diffusion').textContent(), { timeout: 30_000 }).toMatch(/Noised to t = 1000: ᾱ = 0\.000/);
+    // The reverse process: frames from pure noise to the finished image, animated, with a slider.
+    await page.getByRole('button', { name: 'Denoise step by step' }).click();
+    const reverse = page.getByTestId('learn-reverse');
+    await reverse.waitFor({ timeout: 120_000 });
+    await expect.poll(() => page.locator('.diffusion').textContent(), { timeout: 30_000 }).toMatch(/Pass 20 of 20: finished \(t = 0\)/);
+    const frameSlider = page.locator('input[name="learn-reverse-frame"]');
+    await frameSlider.fill('0');
+    await expect.poll(() => page.locator('.diffusion').textContent()).toMatch(/Pass 0 of 20: t = 1000 of 1000/);
+    const noiseFrame = await reverse.locator('canvas').first().screenshot();
+    await frameSlider.fill('20');
+    await expect.poll(async () => Buffer.compare(await reverse.locator('canvas').first().screenshot(), noiseFrame)).not.toBe(0);
+    await frameSlider.fill('8');
+    await page.locator('.diffusion').screenshot({ path: `${SHOTS}/learn-reverse.png` });
     expect(await page.getByTestId('kl-bars').locator('.bar').count()).toBe(16);
     await expect.poll(() => page.getByTestId('gan-numbers').textContent()).toMatch(/‖∇G‖\s*\d/);
 

@@ -235,10 +235,14 @@ export class Classroom {
   private queue: Promise<unknown> = Promise.resolve();
   private speed = { every: 5, delayMs: 0 };
 
-  /** width: channels of the networks' first level (16 in the studio; tests use fewer for speed on the cpu backend). */
+  /**
+   * width: channels of the networks' first level (16 in the studio); gridPasses: the DDPM grid's
+   * denoising passes (GRID_SAMPLING_STEPS in the studio). Tests use fewer of both for speed on the cpu backend.
+   */
   constructor(
     private readonly store: KeyValueStore,
     private readonly width = 16,
+    private readonly gridPasses = GRID_SAMPLING_STEPS,
   ) {}
 
   private serial<T>(op: () => Promise<T>): Promise<T> {
@@ -261,7 +265,7 @@ export class Classroom {
       const gan = createModel({ kind: 'dcgan', ...common, latentDim: settings.ganLatent }) as Dcgan;
       const vae = createModel({ kind: 'vae', ...common, latentDim: settings.vaeLatent, beta: settings.beta }) as Vae;
       // The studio's DDPM (cosine schedule, T = 1000), as narrow as the others.
-      const ddpm = createModel({ kind: 'ddpm', ...common, samplingSteps: GRID_SAMPLING_STEPS }) as Ddpm;
+      const ddpm = createModel({ kind: 'ddpm', ...common, samplingSteps: this.gridPasses }) as Ddpm;
       gan.setLearningRates({ d: settings.lrD, g: settings.lrG });
       const realImages = data.batch(0, GRID, SEED + 1, false).images;
       const realGrid = await downloadBytes(() => realImages.clone());

@@ -232,6 +232,8 @@ describe('DDPM classifier-free guidance', () => {
     y.dispose();
     model.dispose();
     old.dispose();
+  });
+});
 
 describe('DDPM trajectory (the classroom’s reverse process, frame by frame)', () => {
   it('visits T−1 … −1 and ends on the image generate() makes from the same noise; x̂_0 stays in [-1, 1]', () => {

@@ -26,7 +26,7 @@ describe('the classroom view', () => {
     if (!(await page.locator('#learn-title').count())) await page.getByRole('link', { name: 'Learn' }).click();
     await expect.poll(() => page.locator('select[name="learn-dataset"] option:checked').textContent(), { timeout: 120_000 }).toMatch(/Built-in head CT phantoms/);
     await page.getByRole('button', { name: 'Start' }).click();
-    await expect.poll(() => stepText(page), { timeout: 60_000 }).toMatch(/step 0/);
+    await expect.poll(() => stepText(page), { timeout: 240_000 }).toMatch(/step 0/);
 
     // D alone, then G alone, then a full step.
     await page.getByRole('button', { name: 'Step D' }).click();
@@ -128,7 +128,7 @@ describe('the classroom view', () => {
     await page.locator('select[name="learn-preset"]').selectOption('posterior-collapse');
     expect(await page.locator('input[name="learn-beta"]').inputValue()).toBe('500');
     await page.getByRole('button', { name: 'Start' }).click();
-    await expect.poll(() => stepText(page), { timeout: 60_000 }).toMatch(/step 0/);
+    await expect.poll(() => stepText(page), { timeout: 240_000 }).toMatch(/step 0/);
     await page.locator('select[name="learn-every"]').selectOption('20');
     await page.getByRole('button', { name: 'Play' }).click();
     await page.locator('[data-failure="posterior-collapse"]').waitFor({ timeout: 480_000 });

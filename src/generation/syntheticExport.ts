@@ -22,6 +22,7 @@ import { imageSeed } from './imageSeeds';
 import { renderSeeds, type SampleControls } from './renderSeeds';
 import { labelsForCounts, planCounts, type ClassPlan } from './classPlan';
 import type { ExportAudit } from './exportAudit';
+import { DIFFUSION_SAMPLERS, type DiffusionSampler } from '../../models/diffusionSamplers';
 import { saveExportAudit } from './exportAuditStore';
 export { describeExportAudit, type ExportAudit } from './exportAudit';
 export { listExportAudits } from './exportAuditStore';
@@ -40,6 +41,8 @@ export interface SyntheticExportRequest {
   temperature?: number;
   /** DDPM: denoising passes (DDIM steps) per image; default the run's. */
   samplingSteps?: number;
+  /** DDPM: 'ddim' (default) or 'dpm-solver++' (DDIM-50 quality in 10–20 passes). */
+  sampler?: DiffusionSampler;
   /** Class-conditional DDPM trained with label dropout: the guidance scale w (0 = the conditional sample, −1 the unconditional one). */
   guidance?: number;
   /** Leave out the likely copies the audit finds (default true). */
@@ -66,9 +69,17 @@ export function latentScaleFor(kind: ModelConfig['kind'], request: Pick<Syntheti
 }
 
 /** The DDPM controls of a request (DDIM steps, guidance scale), refused for a model they do not apply to. */
-export function diffusionControlsFor(config: ModelConfig, request: Pick<SyntheticExportRequest, 'samplingSteps' | 'guidance'>): Pick<SampleControls, 'samplingSteps' | 'guidance'> {
-  const out: Pick<SampleControls, 'samplingSteps' | 'guidance'> = {};
-  const { samplingSteps, guidance } = request;
+export function diffusionControlsFor(
+  config: ModelConfig,
+  request: Pick<SyntheticExportRequest, 'samplingSteps' | 'guidance' | 'sampler'>,
+): Pick<SampleControls, 'samplingSteps' | 'guidance' | 'sampler'> {
+  const out: Pick<SampleControls, 'samplingSteps' | 'guidance' | 'sampler'> = {};
+  const { samplingSteps, guidance, sampler } = request;
+  if (sampler !== undefined && sampler !== 'ddim') {
+    if (config.kind !== 'ddpm') throw new Error(`The ${sampler} sampler applies to diffusion models; this run is a ${config.kind}`);
+    if (!DIFFUSION_SAMPLERS.includes(sampler)) throw new Error(`Unknown sampler '${sampler}' (${DIFFUSION_SAMPLERS.join(', ')})`);
+    out.sampler = sampler;
+  }
   if (samplingSteps !== undefined) {
     if (config.kind !== 'ddpm') throw new Error(`DDIM steps apply to diffusion models; this run is a ${config.kind}`);
     if (!(Number.isInteger(samplingSteps) && samplingSteps >= 1 && samplingSteps <= config.timesteps)) throw new Error(`DDIM steps must be a whole number from 1 to ${config.timesteps}, not ${samplingSteps}`);
@@ -207,6 +218,7 @@ export async function exportSynthetic(
     ...(latentScale !== 1 && run.config.kind === 'vae' ? { temperature: latentScale } : {}),
     ...(diffusion.samplingSteps !== undefined ? { samplingSteps: diffusion.samplingSteps } : {}),
     ...(diffusion.guidance !== undefined ? { guidance: diffusion.guidance } : {}),
+    ...(diffusion.sampler === 'dpm-solver++' ? { sampler: diffusion.sampler } : {}),
     generatedPerClass: counts,
     realDatasetId: realMeta.id,
     auditTime,

@@ -40,6 +40,7 @@ function controlsOf(p: DatasetProvenance): SampleControls {
     latentScale: p.truncation ?? p.temperature ?? 1,
     ...(p.samplingSteps !== undefined ? { samplingSteps: p.samplingSteps } : {}),
     ...(p.guidance !== undefined ? { guidance: p.guidance } : {}),
+    ...(p.sampler !== undefined ? { sampler: p.sampler } : {}),
   };
 }
 

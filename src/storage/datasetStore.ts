@@ -77,6 +77,8 @@ export interface DatasetProvenance {
   samplingSteps?: number;
   /** Class-conditional DDPM: the classifier-free guidance scale w (0 = the conditional sample). */
   guidance?: number;
+  /** DDPM: the sampler when it was not DDIM. */
+  sampler?: 'dpm-solver++';
 }
 
 /** Per-image labels and split codes (0 train, 1 val, 2 test), stored beside the metadata. */

@@ -65,7 +65,7 @@ describe('studio foundation', () => {
     expect(tiles).toBeGreaterThan(20);
     await expect.poll(() => page.getByTestId('shown-count').textContent()).toBe('1000 shown');
     // Every stage opens to its own view (no blank screens), reachable from the navigation.
-    for (const [link, heading] of [['Train', 'Runs'], ['Generate', 'Generate'], ['Evaluate', 'Evaluate'], ['Augment', 'Augment'], ['Learn', 'Learn: how a GAN and a VAE learn']]) {
+    for (const [link, heading] of [['Train', 'Runs'], ['Generate', 'Generate'], ['Evaluate', 'Evaluate'], ['Augment', 'Augment'], ['Learn', 'Learn: how a GAN, a VAE and a diffusion model learn']]) {
       await page.getByRole('link', { name: link }).click();
       await page.getByRole('heading', { name: heading, exact: true }).waitFor({ timeout: 10_000 });
     }

@@ -33,7 +33,7 @@ describe('first-run guide and glossary', () => {
     expect(await page.getByTestId('first-run').count()).toBe(0);
 
     for (const stage of STAGES) {
-      await page.getByRole('link', { name: stage.title, exact: true }).click();
+      await page.getByRole('navigation', { name: 'Stages' }).getByRole('link', { name: stage.title, exact: true }).click();
       await page.locator('body').focus();
       await page.keyboard.press('?');
       await page.getByTestId('help-guide').waitFor();
@@ -55,7 +55,7 @@ describe('first-run guide and glossary', () => {
     // Typing "?" in a field does not open help.
     await page.getByRole('button', { name: 'Close help' }).click();
     await expect.poll(() => dialog.evaluate((d) => (d as HTMLDialogElement).open)).toBe(false);
-    await page.getByRole('link', { name: 'Data', exact: true }).click();
+    await page.getByRole('navigation', { name: 'Stages' }).getByRole('link', { name: 'Data', exact: true }).click();
     await page.locator('input[name="seed"]').focus();
     await page.keyboard.press('?');
     expect(await dialog.evaluate((d) => (d as HTMLDialogElement).open)).toBe(false);

@@ -58,7 +58,9 @@ describe('fused GroupNorm + SiLU on wasm', () => {
     } finally {
       tf.registerKernel(kernel);
     }
-    expect(maxDiff(fused, composed)).toBeLessThan(1e-4);
+    // Float32 round-off of the two paths (2e-5 per norm, above) grows through 4 sampling passes of a
+    // net with random weights: 1.7e-4 was seen in a full CI run; a wrong kernel differs by ≥ 0.05.
+    expect(maxDiff(fused, composed)).toBeLessThan(1e-3);
     expect(maxDiff(fused, tf.zerosLike(fused))).toBeGreaterThan(0.05);
     tf.dispose([z, fused, composed]);
     model.dispose();

@@ -3,7 +3,7 @@
  * and every console error, and offers the few waits the tests share.
  */
 import { appendFileSync } from 'node:fs';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { NETWORK_LOG } from './networkLog';
 import { isOwnOrigin } from './globalSetup';
@@ -57,4 +57,27 @@ export async function waitForBackend(page: Page, timeout = 120_000): Promise<str
 export async function waitForGrid(page: Page, timeout = 120_000): Promise<number> {
   await page.getByTestId('image-grid').locator('canvas').first().waitFor({ timeout });
   return page.getByTestId('image-grid').locator('canvas').count();
+}
+
+/**
+ * A 64-image head-CT phantom set at 32 px and a tiny DCGAN trained on it for 2 steps, from the
+ * Data stage; resolves when the Train stage shows the run finished.
+ */
+export async function trainTinyDcgan(page: Page): Promise<void> {
+  await page.locator('select[name="modality"]').selectOption('head-ct');
+  await page.locator('select[name="size"]').selectOption('32');
+  await page.locator('input[name="count"]').fill('64');
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await page.getByText(/Created .*\(64 images\)/).waitFor({ timeout: 60_000 });
+
+  await page.getByRole('link', { name: 'Train' }).click();
+  await page.locator('select[name="run-dataset"]').selectOption({ label: 'head-ct phantoms 32px ×64 (64 × 32px)' });
+  await page.locator('select[name="run-model"]').selectOption('dcgan');
+  for (const [name, value] of [['model-batchSize', 4], ['model-latentDim', 8], ['model-width', 4], ['run-totalSteps', 2], ['run-readbackEvery', 1], ['run-sampleEvery', 2], ['run-checkpointEvery', 2], ['run-samplesPerClass', 1]] as const) {
+    const input = page.locator(`input[name="${name}"]`);
+    await input.fill(String(value));
+    await input.dispatchEvent('change');
+  }
+  await page.getByRole('button', { name: 'Create and train' }).click();
+  await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 180_000, interval: 1000 }).toBe('finished');
 }

@@ -75,8 +75,12 @@ function options() {
       // Per-kernel GPU times in the webgpu profile: one small model and a large --budget (slow on SwiftShader).
       'webgpu-kernel-times': { type: 'boolean', default: false },
       render: { type: 'string' },
+      // Seconds each side may wait for the 1-minute load to fall to half the cores before it starts.
+      settle: { type: 'string', default: '120' },
     },
   });
+  settleLimitMs = Number(values.settle) * 1000;
+  if (!(settleLimitMs >= 0)) throw new Error(`bench/run.ts: --settle takes seconds ≥ 0, got ${values.settle}`);
   const backends = listOption<BackendName>(values.backends, BACKEND_NAMES, 'backend');
   const models = listOption<BenchModelId>(values.models, BENCH_MODEL_IDS, 'model');
   const steps = Number(values.steps);
@@ -173,6 +177,26 @@ async function runJobInFreshBrowser(url: string, plan: BenchPlan, numbering: { o
   }
 }
 
+/** How long a side may wait for the machine to settle (`--settle`, seconds). */
+let settleLimitMs = 120_000;
+
+/**
+ * Waits until the 1-minute load average is at most half the logical cores (the pair rule of
+ * src/bench/markdown.ts), or `settleLimitMs` has passed, and returns the load at the start.
+ * Without it the bench's own previous job (one busy core for a minute) leaves the load above 1.0
+ * and no ratio could ever be valid; the 1-minute average decays with a 60 s time constant, so
+ * 1.3 falls to 1.0 in about 16 s.
+ */
+async function settleLoad(): Promise<number> {
+  const quiet = cpus().length / 2;
+  const until = Date.now() + settleLimitMs;
+  const started = Date.now();
+  while (loadavg()[0] > quiet && Date.now() < until) await new Promise((done) => setTimeout(done, 2_000));
+  const waited = Date.now() - started;
+  if (waited > 2_500) process.stderr.write(`    waited ${(waited / 1000).toFixed(0)} s for the load to settle: ${loadavg()[0].toFixed(2)}\n`);
+  return loadavg()[0];
+}
+
 async function runBrowser(plan: BenchPlan, numbering: { offset: number; total: number } = { offset: 0, total: plan.jobs.length }) {
   if (!existsSync(resolve(ROOT, 'dist/bench.html'))) throw new Error('bench/run.ts: no dist/bench.html: run `npx vite build` first (npm run bench does).');
   const server = await preview({ root: ROOT, preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false }, logLevel: 'warn' });
@@ -192,7 +216,7 @@ async function runBrowser(plan: BenchPlan, numbering: { offset: number; total: n
       const limitMs = (job.kind === 'generate' ? job.firstCallLimitMs : job.budgetMs) + job.budgetMs + 2 * plan.graceMs + 60_000;
       // The limit covers launching and the job, not the teardown: a report the page returned is kept
       // however long the browser then takes to close (runJobInFreshBrowser bounds that itself).
-      jobLoad1.push(loadavg()[0]);
+      jobLoad1.push(await settleLoad());
       const stop = new AbortController();
       const timer = setTimeout(() => stop.abort(), limitMs);
       const run = await runJobInFreshBrowser(url, { jobs: [job], graceMs: plan.graceMs }, { offset: numbering.offset + index, total: numbering.total }, stop.signal).catch(
@@ -255,8 +279,8 @@ async function runPytorch(models: readonly BenchModelId[], steps: number, warmup
   if (names.length === 0) return { rows, load: load.summarise(load.mark()) };
   const args = [resolve(ROOT, 'bench/pytorch_reference.py'), '--models', names.join(','), '--configs', JSON.stringify(configs),
     '--steps', String(steps), '--warmup', String(warmup), '--budget-s', String(budgetS), '--threads', String(threads)];
+  const load1AtStart = await settleLoad();
   const from = load.mark();
-  const load1AtStart = loadavg()[0];
   const lines = await new Promise<string[]>((resolveLines, reject) => {
     const child = spawn(PYTHON_WITH_TORCH, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let stdout = '';

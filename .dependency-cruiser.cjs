@@ -6,13 +6,13 @@
  *   src/core           job control and error text (a leaf: imports nothing of ours)
  *   src/data, storage  phantoms, seeded randomness; IndexedDB storage and its schema
  *   src/metrics        the metrics themselves (pure TypeScript)
- *   domains            src/importers, datasets, training, evaluation, generation, augment, learn, runfiles, export
+ *   domains            src/importers, datasets, training, evaluation, generation, augment, learn, runfiles, export, readerStudy
  *   src/compute        the worker API: backends, and the service that wires the domains together
  *   workers/, src/bench  the worker entry points and the benchmark page
  *   src/app            the Svelte UI
  * Domains may use each other (peers), but never in a cycle. Tests may use src/testing's helpers.
  */
-const DOMAINS = '(importers|datasets|training|evaluation|generation|augment|learn|runfiles|export)';
+const DOMAINS = '(importers|datasets|training|evaluation|generation|augment|learn|runfiles|export|readerStudy)';
 const TEST = '\\.test\\.ts$';
 
 /** A rule that forbids any import from `from` into `to` (test files included unless said). */

@@ -6,6 +6,7 @@ export const STAGES = [
   { id: 'generate', title: 'Generate', summary: 'Sample synthetic images' },
   { id: 'evaluate', title: 'Evaluate', summary: 'Realism, diversity and memorisation' },
   { id: 'augment', title: 'Augment', summary: 'Does synthetic data help a classifier?' },
+  { id: 'study', title: 'Reader study', summary: 'A blinded visual Turing test: can readers tell real from synthetic?' },
   { id: 'learn', title: 'Learn', summary: 'The classroom view: GANs against VAEs' },
 ] as const;
 export type StageId = (typeof STAGES)[number]['id'];

@@ -15,6 +15,7 @@ import type { AugmentApi } from '../augment/augmentApi';
 import type { ClassroomApi } from '../learn/classroomApi';
 import type { RunFilesApi } from '../runfiles/runFilesApi';
 import type { PytorchExportApi } from '../export/pytorchExportApi';
+import type { ReaderStudyApi } from '../readerStudy/studyTypes';
 
 export type BackendListener = (report: BackendReport) => void;
 
@@ -35,6 +36,8 @@ export interface ComputeApi {
   readonly runFiles: RunFilesApi;
   /** A run as a PyTorch project ZIP (phantom_models.py, train.py, run file, README; optionally its data). */
   readonly pytorchExport: PytorchExportApi;
+  /** Blinded reader studies (visual Turing tests): set up, readers' answers, results. */
+  readonly readerStudy: ReaderStudyApi;
   /** Wipes every dataset, run, checkpoint and setting (it stops training, the classroom and the sampler first). */
   deleteAllData(): Promise<void>;
 }

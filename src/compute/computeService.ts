@@ -24,6 +24,8 @@ import { Classroom } from '../learn/classroom';
 import { createClassroomApi, type ClassroomApi } from '../learn/classroomApi';
 import { createRunFilesApi, type RunFilesApi } from '../runfiles/runFilesApi';
 import { createPytorchExportApi, type PytorchExportApi } from '../export/pytorchExportApi';
+import { createReaderStudyApi } from '../readerStudy/readerStudyApi';
+import type { ReaderStudyApi } from '../readerStudy/studyTypes';
 
 /** Held while a tab runs start-up maintenance (migrations, orphan sweep); see core/tabLocks.ts. */
 const MAINTENANCE_LOCK = 'phantom-studio/maintenance';
@@ -39,6 +41,7 @@ export class ComputeService implements ComputeApi {
   readonly classroom: ClassroomApi;
   readonly runFiles: RunFilesApi;
   readonly pytorchExport: PytorchExportApi;
+  readonly readerStudy: ReaderStudyApi;
 
   private readonly backends: BackendManager;
   private readonly runManager: RunManager;
@@ -67,6 +70,7 @@ export class ComputeService implements ComputeApi {
     this.classroom = createClassroomApi(this.classroomModels, ready);
     this.runFiles = createRunFilesApi(store, ready);
     this.pytorchExport = createPytorchExportApi(store);
+    this.readerStudy = createReaderStudyApi(store);
   }
 
   start(onBackendChange: BackendListener): Promise<BackendReport> {

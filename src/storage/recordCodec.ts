@@ -39,6 +39,8 @@ const REQUIRED_FIELDS: Record<RecordKind, Record<string, FieldType>> = {
   evaluation: { id: 'string', createdAt: 'number', request: 'object', fakeKey: 'string' },
   reconstruction: { id: 'string', createdAt: 'number', request: 'object' },
   augmentReport: { id: 'string', createdAt: 'number' },
+  readerStudy: { id: 'string', createdAt: 'number', key: 'object', itemIds: 'array' },
+  studyReader: { name: 'string', answers: 'array' },
   settings: {},
   inceptionFile: { fileName: 'string', sha256: 'string', byteLength: 'number', chunkCount: 'number', savedAt: 'number' },
 };

@@ -9,7 +9,7 @@ import { newDatasetId } from './datasetStore';
 
 describe('schema', () => {
   it('makes ids in the format ids always had: <kind>-<time>-<random>, base 36', () => {
-    for (const kind of ['ds', 'run', 'eval', 'recon', 'aug'] as const) expect(newId(kind)).toMatch(new RegExp(`^${kind}-[0-9a-z]+-[0-9a-z]+$`));
+    for (const kind of ['ds', 'run', 'eval', 'recon', 'aug', 'study'] as const) expect(newId(kind)).toMatch(new RegExp(`^${kind}-[0-9a-z]+-[0-9a-z]+$`));
     expect(newDatasetId()).toMatch(/^ds-[0-9a-z]+-[0-9a-z]+$/);
     expect(newId('run')).not.toBe(newId('run'));
   });
@@ -30,13 +30,16 @@ describe('schema', () => {
       [storageKeys.reconstruction(id), 'reconstruction'],
       [storageKeys.reconstructionExamples(id), 'reconstructionExamples'],
       [storageKeys.augmentReport(id), 'augmentReport'],
+      [storageKeys.readerStudy(id), 'readerStudy'],
+      [storageKeys.studyImages(id), 'studyImages'],
+      [storageKeys.studyReader(id, 'ann%20lee'), 'studyReader'],
       [storageKeys.settings(), 'settings'],
       [storageKeys.inceptionFile(), 'inceptionFile'],
       [storageKeys.inceptionChunk(3), 'inceptionChunk'],
     ];
     expect(built.map(([key]) => shapeOfKey(key)?.kind)).toEqual(built.map(([, kind]) => kind));
     expect(Object.keys(storageKeys)).toHaveLength(built.length);
-    for (const key of ['run/a/b', 'dataset/x/chunk/one', 'settings/x', 'inception/other', 'evaluation/', 'augment/a/b']) expect(shapeOfKey(key), key).toBeUndefined();
+    for (const key of ['run/a/b', 'dataset/x/chunk/one', 'settings/x', 'inception/other', 'evaluation/', 'augment/a/b', 'study/a/reader', 'study/a/other']) expect(shapeOfKey(key), key).toBeUndefined();
   });
 
   it('has one migration step per version', () => {

@@ -21,7 +21,7 @@
 export const CURRENT_SCHEMA_VERSION = 1;
 
 /** What an id names; it is the id's prefix, as in `run-m5x2a0-7g8h9i`. */
-export type IdKind = 'ds' | 'run' | 'eval' | 'recon' | 'aug';
+export type IdKind = 'ds' | 'run' | 'eval' | 'recon' | 'aug' | 'study';
 
 /** A new id, `<kind>-<time, base 36>-<random, base 36>`: sorts roughly by creation, never collides in practice. */
 export function newId(kind: IdKind): string {
@@ -43,6 +43,12 @@ export const storageKeys = {
   reconstruction: (id: string) => `reconstruction/${id}`,
   reconstructionExamples: (id: string) => `reconstruction/${id}/examples`,
   augmentReport: (id: string) => `augment/${id}`,
+  /** A reader study: its design and answer key (the key never leaves the organiser's machine except in result exports). */
+  readerStudy: (id: string) => `study/${id}`,
+  /** Every image of a study (test items, then training), width × height grey levels each, stored once and alike for both kinds. */
+  studyImages: (id: string) => `study/${id}/images`,
+  /** One reader's answers; `readerKey` is studyReaderKey(name), one segment. */
+  studyReader: (id: string, readerKey: string) => `study/${id}/reader/${readerKey}`,
   settings: () => 'settings',
   inceptionFile: () => 'inception/file',
   inceptionChunk: (n: number) => `inception/file/chunk/${n}`,
@@ -60,14 +66,18 @@ export const storagePrefixes = {
   evaluations: 'evaluation/',
   reconstructions: 'reconstruction/',
   augmentReports: 'augment/',
+  studies: 'study/',
+  /** The images and readers of one study. */
+  studyParts: (id: string) => `study/${id}/`,
+  studyReaders: (id: string) => `study/${id}/reader/`,
   inception: 'inception/',
 } as const;
 
 /** Kinds of versioned records. */
-export type RecordKind = 'dataset' | 'datasetIndex' | 'run' | 'exportAudit' | 'evaluation' | 'reconstruction' | 'augmentReport' | 'settings' | 'inceptionFile';
+export type RecordKind = 'dataset' | 'datasetIndex' | 'run' | 'exportAudit' | 'evaluation' | 'reconstruction' | 'augmentReport' | 'readerStudy' | 'studyReader' | 'settings' | 'inceptionFile';
 
 /** Kinds of blobs, each covered by the version of the record that owns it. */
-export type BlobKind = 'datasetChunk' | 'datasetAttributes' | 'checkpoint' | 'sampleGrid' | 'evaluationFake' | 'reconstructionExamples' | 'inceptionChunk';
+export type BlobKind = 'datasetChunk' | 'datasetAttributes' | 'checkpoint' | 'sampleGrid' | 'evaluationFake' | 'reconstructionExamples' | 'studyImages' | 'inceptionChunk';
 
 export type KeyShape = { sort: 'record'; kind: RecordKind } | { sort: 'blob'; kind: BlobKind; owner: RecordKind };
 
@@ -89,6 +99,9 @@ const KEY_SHAPES: [RegExp, KeyShape][] = [
   [new RegExp(`^reconstruction/${SEGMENT}$`), { sort: 'record', kind: 'reconstruction' }],
   [new RegExp(`^reconstruction/${SEGMENT}/examples$`), { sort: 'blob', kind: 'reconstructionExamples', owner: 'reconstruction' }],
   [new RegExp(`^augment/${SEGMENT}$`), { sort: 'record', kind: 'augmentReport' }],
+  [new RegExp(`^study/${SEGMENT}$`), { sort: 'record', kind: 'readerStudy' }],
+  [new RegExp(`^study/${SEGMENT}/images$`), { sort: 'blob', kind: 'studyImages', owner: 'readerStudy' }],
+  [new RegExp(`^study/${SEGMENT}/reader/${SEGMENT}$`), { sort: 'record', kind: 'studyReader' }],
   [/^settings$/, { sort: 'record', kind: 'settings' }],
   [/^inception\/file$/, { sort: 'record', kind: 'inceptionFile' }],
   [new RegExp(`^inception/file/chunk/${NUMBER}$`), { sort: 'blob', kind: 'inceptionChunk', owner: 'inceptionFile' }],

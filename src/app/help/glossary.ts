@@ -124,6 +124,20 @@ export const GLOSSARY: GlossaryEntry[] = [
     meaning: 'How many images a figure rests on. Distances such as FRD, FID and KID are biased upwards and noisy below about 500 images per side.',
     good: 'Compare figures only at equal N; prefer 500 or more on each side.',
   },
+  {
+    id: 'visual-turing',
+    term: 'Reader study accuracy (visual Turing test)',
+    meaning:
+      'The share of images whose kind (real or synthetic) a reader named correctly in a blinded study. Sensitivity is the share of synthetic images called synthetic, specificity the share of real images called real; the p value is an exact two-sided binomial test against 50 % (guessing).',
+    good: 'For realistic synthetic images, near 50 % with p ≥ 0.05: readers could not tell them apart. Published CT studies found 59–70 %.',
+  },
+  {
+    id: 'kappa',
+    term: "Cohen's κ and Fleiss' κ (agreement between readers)",
+    meaning:
+      "How much readers agree with each other beyond what chance alone would give: Cohen's κ for two readers, Fleiss' κ for more. 0 is chance agreement, 1 perfect agreement.",
+    good: 'Low κ (≤ 0.2, "slight") with accuracy near 50 % means readers guessed differently: nothing in the images gave the kind away consistently.',
+  },
 ];
 
 export const glossaryEntry = (id: string) => GLOSSARY.find((e) => e.id === id);

@@ -1,0 +1,24 @@
+/**
+ * Reader studies as the UI sees them: the stored list and the one open. The Models stage's run cards
+ * link here by setting `selectedId` before switching stage.
+ */
+import type { StudySummary } from '../../readerStudy/studyTypes';
+import { compute } from '../computeClient';
+
+export const studies = $state({
+  list: [] as StudySummary[],
+  loaded: false,
+  selectedId: null as string | null,
+});
+
+export async function refreshStudies(): Promise<void> {
+  studies.list = await compute().readerStudy.list();
+  studies.loaded = true;
+  if (!studies.list.some((s) => s.id === studies.selectedId)) studies.selectedId = studies.list[0]?.id ?? null;
+}
+
+/** Opens a study on the Reader study stage (from a run card's link). */
+export function openStudy(id: string): void {
+  studies.selectedId = id;
+  location.hash = '#/study';
+}

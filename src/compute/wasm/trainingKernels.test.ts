@@ -356,3 +356,67 @@ describe('other training ops and their gradients on wasm match cpu', () => {
     tf.dispose([v, snapshot]);
   });
 });
+
+describe('Slice and SplitV on wasm (./sliceFromHeap)', () => {
+  it('match cpu on contiguous and strided pieces, every dtype and empty pieces', async () => {
+    const [cpu, wasm] = await onBoth(() => {
+      const flat = seeded([1000], 61);
+      const matrix = seeded([6, 5], 62);
+      const image = seeded([2, 4, 4, 3], 63);
+      const ints = tf.range(0, 24, 1, 'int32').reshape([2, 3, 4]);
+      const bools = tf.tensor1d([1, 0, 1, 1, 0], 'bool');
+      return [
+        ...tf.split(flat, [1, 0, 300, 299, 400]),
+        ...tf.split(matrix, [2, 4], 0),
+        ...tf.split(matrix, [3, 2], 1), // strided: stock path
+        ...tf.split(image.reshape([1, 32, 3]), [5, 27], 1), // leading axis of size 1: contiguous
+        ...tf.split(image, 2, 3 - 1),
+        tf.slice(flat, [17], [500]),
+        tf.slice(matrix, [1, 0], [3, 5]),
+        tf.slice(matrix, [1, 1], [3, 2]),
+        tf.slice(image, [1, 0, 0, 0], [1, 4, 4, 3]),
+        tf.slice(image, [0, 1, 1, 1], [2, 2, 2, 2]),
+        ...tf.split(ints, [1, 2], 1),
+        tf.slice(ints, [1, 0, 0], [1, 3, 4]),
+        ...tf.split(bools, [2, 3]),
+      ];
+    });
+    expect(wasm.length).toBe(cpu.length);
+    cpu.forEach((values, i) => expect(Array.from(wasm[i])).toEqual(Array.from(values)));
+  });
+
+  it('cut contiguous pieces without reading the whole input back (stock wasm copied it once per piece)', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend() as unknown as { readSync(dataId: object): unknown };
+    const flat = tf.tidy(() => seeded([4096], 64));
+    const original = backend.readSync.bind(backend);
+    let reads = 0;
+    backend.readSync = (dataId: object) => {
+      reads++;
+      return original(dataId);
+    };
+    try {
+      const pieces = tf.split(flat, [1000, 96, 3000]);
+      const piece = tf.slice(flat, [10], [100]);
+      expect(reads).toBe(0);
+      tf.dispose([...pieces, piece]);
+    } finally {
+      backend.readSync = original;
+      flat.dispose();
+    }
+  });
+
+  it('a grown heap during a split leaves every piece correct and frees nothing twice', async () => {
+    await tf.setBackend('wasm');
+    // Pieces large enough that allocating them grows the wasm heap (views taken before would detach).
+    const big = tf.tidy(() => tf.range(0, 6_000_000, 1, 'float32'));
+    const before = tf.backend().numDataIds();
+    const pieces = tf.split(big, [2_000_000, 4_000_000]);
+    expect(pieces[0].dataSync()[1_999_999]).toBe(1_999_999);
+    expect(pieces[1].dataSync()[0]).toBe(2_000_000);
+    expect(pieces[1].dataSync()[3_999_999]).toBe(5_999_999);
+    tf.dispose(pieces);
+    expect(tf.backend().numDataIds()).toBe(before);
+    big.dispose();
+  });
+});

@@ -8,7 +8,8 @@
  * as a one-hot matMul so embedding lookups can train too. Three stock kernels give wrong
  * answers and are replaced or wrapped: MaxPoolGrad (all-negative windows), ResizeNearestNeighborGrad
  * (downsampling with half-pixel centres) and OneHot with a float dtype. ./fastPaths wraps five stock kernels (BatchMatMul, Identity, Cast, Sum, Mean)
- * whose generic paths dominated a training step. ./groupNormSiluKernel adds the fused GroupNorm + SiLU
+ * whose generic paths dominated a training step, and ./sliceFromHeap Slice and SplitV (which copied
+ * their whole input per piece). ./groupNormSiluKernel adds the fused GroupNorm + SiLU
  * of models/kernels that diffusion sampling uses.
  *
  * Call once after importing '@tensorflow/tfjs-backend-wasm' and before training; calling again
@@ -25,6 +26,7 @@ import {
 } from './fastPaths';
 import type { WasmKernelOverride } from './fastPaths';
 import { oneHotOverride } from './oneHotFloat';
+import { sliceOverride, splitVOverride } from './sliceFromHeap';
 import { maxPoolGradWasmConfig } from './maxPoolGrad';
 import { resizeNearestNeighborGradWasmConfig } from './resizeNearestNeighborGrad';
 import { unsortedSegmentSumWasmConfig } from './unsortedSegmentSum';
@@ -44,6 +46,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
 /** Stock kernels wrapped for speed (./fastPaths) or to fix a wrong result (./oneHotFloat). */
 export const WASM_KERNEL_OVERRIDES: readonly WasmKernelOverride[] = [
   identityOverride, castOverride, batchMatMulOverride, sumOverride, meanOverride, oneHotOverride,
+  sliceOverride, splitVOverride,
 ];
 
 /** Names of every kernel registerWasmTrainingKernels installs or wraps. */

@@ -16,6 +16,7 @@ import type { ClassroomApi } from '../learn/classroomApi';
 import type { RunFilesApi } from '../runfiles/runFilesApi';
 import type { PytorchExportApi } from '../export/pytorchExportApi';
 import type { ReaderStudyApi } from '../readerStudy/studyTypes';
+import type { ReaderTakesApi } from '../readerStudy/readerTakes';
 
 export type BackendListener = (report: BackendReport) => void;
 
@@ -38,6 +39,8 @@ export interface ComputeApi {
   readonly pytorchExport: PytorchExportApi;
   /** Blinded reader studies (visual Turing tests): set up, readers' answers, results. */
   readonly readerStudy: ReaderStudyApi;
+  /** A reader's sessions on reader-study files on this machine: import a study file, save progress, write the answers file. */
+  readonly readerTakes: ReaderTakesApi;
   /** Wipes every dataset, run, checkpoint and setting (it stops training, the classroom and the sampler first). */
   deleteAllData(): Promise<void>;
 }

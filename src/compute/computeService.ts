@@ -26,6 +26,7 @@ import { createRunFilesApi, type RunFilesApi } from '../runfiles/runFilesApi';
 import { createPytorchExportApi, type PytorchExportApi } from '../export/pytorchExportApi';
 import { createReaderStudyApi } from '../readerStudy/readerStudyApi';
 import type { ReaderStudyApi } from '../readerStudy/studyTypes';
+import { createReaderTakes, type ReaderTakesApi } from '../readerStudy/readerTakes';
 
 /** Held while a tab runs start-up maintenance (migrations, orphan sweep); see core/tabLocks.ts. */
 const MAINTENANCE_LOCK = 'phantom-studio/maintenance';
@@ -42,6 +43,7 @@ export class ComputeService implements ComputeApi {
   readonly runFiles: RunFilesApi;
   readonly pytorchExport: PytorchExportApi;
   readonly readerStudy: ReaderStudyApi;
+  readonly readerTakes: ReaderTakesApi;
 
   private readonly backends: BackendManager;
   private readonly runManager: RunManager;
@@ -71,6 +73,7 @@ export class ComputeService implements ComputeApi {
     this.runFiles = createRunFilesApi(store, ready);
     this.pytorchExport = createPytorchExportApi(store);
     this.readerStudy = createReaderStudyApi(store);
+    this.readerTakes = createReaderTakes(store);
   }
 
   start(onBackendChange: BackendListener): Promise<BackendReport> {

@@ -41,6 +41,7 @@ const REQUIRED_FIELDS: Record<RecordKind, Record<string, FieldType>> = {
   augmentReport: { id: 'string', createdAt: 'number' },
   readerStudy: { id: 'string', createdAt: 'number', key: 'object', itemIds: 'array' },
   studyReader: { name: 'string', answers: 'array' },
+  readerTake: { id: 'string', createdAt: 'number', updatedAt: 'number', studyId: 'string', state: 'object' },
   settings: {},
   inceptionFile: { fileName: 'string', sha256: 'string', byteLength: 'number', chunkCount: 'number', savedAt: 'number' },
 };

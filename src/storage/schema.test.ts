@@ -33,6 +33,8 @@ describe('schema', () => {
       [storageKeys.readerStudy(id), 'readerStudy'],
       [storageKeys.studyImages(id), 'studyImages'],
       [storageKeys.studyReader(id, 'ann%20lee'), 'studyReader'],
+      [storageKeys.readerTake(id), 'readerTake'],
+      [storageKeys.readerTakeStudy(id), 'readerTakeStudy'],
       [storageKeys.settings(), 'settings'],
       [storageKeys.inceptionFile(), 'inceptionFile'],
       [storageKeys.inceptionChunk(3), 'inceptionChunk'],

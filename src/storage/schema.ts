@@ -21,7 +21,7 @@
 export const CURRENT_SCHEMA_VERSION = 1;
 
 /** What an id names; it is the id's prefix, as in `run-m5x2a0-7g8h9i`. */
-export type IdKind = 'ds' | 'run' | 'eval' | 'recon' | 'aug' | 'study';
+export type IdKind = 'ds' | 'run' | 'eval' | 'recon' | 'aug' | 'study' | 'take';
 
 /** A new id, `<kind>-<time, base 36>-<random, base 36>`: sorts roughly by creation, never collides in practice. */
 export function newId(kind: IdKind): string {
@@ -49,6 +49,9 @@ export const storageKeys = {
   studyImages: (id: string) => `study/${id}/images`,
   /** One reader's answers; `readerKey` is studyReaderKey(name), one segment. */
   studyReader: (id: string, readerKey: string) => `study/${id}/reader/${readerKey}`,
+  /** A reader's session on a reader-study file (readerStudy/readerTakes.ts) and the study file it reads. */
+  readerTake: (id: string) => `readerTake/${id}`,
+  readerTakeStudy: (id: string) => `readerTake/${id}/study`,
   settings: () => 'settings',
   inceptionFile: () => 'inception/file',
   inceptionChunk: (n: number) => `inception/file/chunk/${n}`,
@@ -70,14 +73,15 @@ export const storagePrefixes = {
   /** The images and readers of one study. */
   studyParts: (id: string) => `study/${id}/`,
   studyReaders: (id: string) => `study/${id}/reader/`,
+  readerTakes: 'readerTake/',
   inception: 'inception/',
 } as const;
 
 /** Kinds of versioned records. */
-export type RecordKind = 'dataset' | 'datasetIndex' | 'run' | 'exportAudit' | 'evaluation' | 'reconstruction' | 'augmentReport' | 'readerStudy' | 'studyReader' | 'settings' | 'inceptionFile';
+export type RecordKind = 'dataset' | 'datasetIndex' | 'run' | 'exportAudit' | 'evaluation' | 'reconstruction' | 'augmentReport' | 'readerStudy' | 'studyReader' | 'readerTake' | 'settings' | 'inceptionFile';
 
 /** Kinds of blobs, each covered by the version of the record that owns it. */
-export type BlobKind = 'datasetChunk' | 'datasetAttributes' | 'checkpoint' | 'sampleGrid' | 'evaluationFake' | 'reconstructionExamples' | 'studyImages' | 'inceptionChunk';
+export type BlobKind = 'datasetChunk' | 'datasetAttributes' | 'checkpoint' | 'sampleGrid' | 'evaluationFake' | 'reconstructionExamples' | 'studyImages' | 'readerTakeStudy' | 'inceptionChunk';
 
 export type KeyShape = { sort: 'record'; kind: RecordKind } | { sort: 'blob'; kind: BlobKind; owner: RecordKind };
 
@@ -102,6 +106,8 @@ const KEY_SHAPES: [RegExp, KeyShape][] = [
   [new RegExp(`^study/${SEGMENT}$`), { sort: 'record', kind: 'readerStudy' }],
   [new RegExp(`^study/${SEGMENT}/images$`), { sort: 'blob', kind: 'studyImages', owner: 'readerStudy' }],
   [new RegExp(`^study/${SEGMENT}/reader/${SEGMENT}$`), { sort: 'record', kind: 'studyReader' }],
+  [new RegExp(`^readerTake/${SEGMENT}$`), { sort: 'record', kind: 'readerTake' }],
+  [new RegExp(`^readerTake/${SEGMENT}/study$`), { sort: 'blob', kind: 'readerTakeStudy', owner: 'readerTake' }],
   [/^settings$/, { sort: 'record', kind: 'settings' }],
   [/^inception\/file$/, { sort: 'record', kind: 'inceptionFile' }],
   [new RegExp(`^inception/file/chunk/${NUMBER}$`), { sort: 'blob', kind: 'inceptionChunk', owner: 'inceptionFile' }],

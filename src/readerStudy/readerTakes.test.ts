@@ -39,7 +39,7 @@ describe('reader takes', () => {
     // Nothing of the key travels with the take.
     expect(JSON.stringify(await store.get(`readerTake/${take.id}/study`))).not.toMatch(/real|synth|ds-/);
 
-    let { state } = await takes.open(take.id);
+    let state = (await takes.open(take.id)).take.state;
     state = resume(state, 0);
     state = answerChoice(state, true, 1000);
     state = answerChoice(state, false, 1500);
@@ -49,7 +49,7 @@ describe('reader takes', () => {
     // A new API over the same store: as after a reload.
     const again = createReaderTakes(store);
     expect((await again.list()).map((t) => [t.id, t.answered])).toEqual([[take.id, 2]]);
-    let reopened = (await again.open(take.id)).state;
+    let reopened = (await again.open(take.id)).take.state;
     expect(reopened.paused).toBe(true);
     reopened = resume(reopened, 50_000);
     reopened = answerChoice(reopened, true, 50_200);

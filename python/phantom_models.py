@@ -213,6 +213,7 @@ def updated_card(card: dict, step: int, engine: dict, history: list | None = Non
     training.setdefault("pytorch", []).append(engine)
     out["evaluation"] = None
     out["audit"] = None
+    out["augment"] = None
     return out
 
 

@@ -12,6 +12,12 @@ export const STAGES = [
 export type StageId = (typeof STAGES)[number]['id'];
 
 export function stageFromHash(hash: string): StageId {
-  const id = hash.replace(/^#\/?/, '');
+  const id = hash.replace(/^#\/?/, '').split('/')[0];
   return (STAGES.find((s) => s.id === id)?.id ?? 'data') as StageId;
+}
+
+/** What the hash names inside its stage (#/augment/aug-123 → "aug-123"), so a link can open one item; null when nothing. */
+export function itemFromHash(hash: string): string | null {
+  const rest = hash.replace(/^#\/?/, '').split('/').slice(1).join('/');
+  return rest ? decodeURIComponent(rest) : null;
 }

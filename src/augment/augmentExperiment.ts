@@ -292,6 +292,7 @@ export async function runExperiment(id: string, input: ExperimentInput, request:
     request,
     realName: real.name,
     syntheticName: input.synthetic?.name ?? null,
+    syntheticRun: input.synthetic?.provenance ? { id: input.synthetic.provenance.runId, name: input.synthetic.provenance.runName } : null,
     classNames: [...real.classNames],
     shape,
     seeds,

@@ -114,6 +114,12 @@ export interface AugmentReport {
   request: AugmentRequest;
   realName: string;
   syntheticName: string | null;
+  /**
+   * The run that generated the synthetic set (its provenance), so the run's card can show this
+   * experiment. Absent in reports made before it was recorded: the synthetic dataset's provenance
+   * stands in while that dataset is stored.
+   */
+  syntheticRun?: { id: string; name: string } | null;
   classNames: string[];
   shape: ImageShape;
   seeds: number[];

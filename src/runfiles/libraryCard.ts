@@ -1,17 +1,20 @@
 /**
  * The model library's card of every stored run, without exporting anything: the run card's parts
  * that are not the record itself (runCard.ts): the dataset fingerprint (counts per class and split,
- * SHA-256 of the pixels), the time spent training, the latest evaluation and export audit. Imported
- * runs whose dataset or evaluation is not here keep what their file's card carried.
+ * SHA-256 of the pixels), the time spent training, the latest evaluation and export audit, and the
+ * latest augment experiment on its synthetic images. Imported runs whose dataset, evaluation or
+ * experiment is not here keep what their file's card carried.
  */
 import type { KeyValueStore } from '../storage/keyValueStore';
 import { getDatasetMeta } from '../storage/datasetStore';
+import { listAugmentReports, type StoredAugmentReport } from '../augment/augmentReportStore';
+import { latestAugmentForRun, type AugmentSummary } from '../augment/augmentSummary';
 import { listEvaluations } from '../evaluation/evaluationStore';
 import { listExportAudits } from '../generation/exportAuditStore';
 import type { ExportAudit } from '../generation/exportAudit';
 import { listRuns } from '../training/runStore';
 import type { RunRecord } from '../training/runTypes';
-import { datasetFingerprint, summariseEvaluation, trainingSeconds } from './runCard';
+import { datasetFingerprint, summariseEvaluation, syntheticRunLookup, trainingSeconds } from './runCard';
 import type { DatasetFingerprint, EvaluationSummary, RunCard } from './runFileFormat';
 
 export interface LibraryCard {
@@ -24,6 +27,10 @@ export interface LibraryCard {
   trainingSeconds: number;
   evaluation: EvaluationSummary | null;
   audit: ExportAudit | null;
+  /** The latest augment experiment that used this run's synthetic images: its verdict and key figures. */
+  augment: AugmentSummary | null;
+  /** Where it comes from: an experiment stored here, or the imported file's card (run where the file was made). */
+  augmentSource: 'stored' | 'run file' | 'none';
 }
 
 /**
@@ -49,11 +56,25 @@ async function storedFingerprint(store: KeyValueStore, datasetId: string): Promi
   return fingerprint;
 }
 
-export async function libraryCard(store: KeyValueStore, record: RunRecord, evaluations?: Awaited<ReturnType<typeof listEvaluations>>): Promise<LibraryCard> {
+/** What every card reads once per listing: the evaluations, the augment reports and which run made each synthetic dataset. */
+interface SharedRecords {
+  evaluations: Awaited<ReturnType<typeof listEvaluations>>;
+  augmentReports: StoredAugmentReport[];
+  lookup: (syntheticDatasetId: string) => string | null;
+}
+
+async function sharedRecords(store: KeyValueStore): Promise<SharedRecords> {
+  const [evaluations, augmentReports, lookup] = await Promise.all([listEvaluations(store), listAugmentReports(store), syntheticRunLookup(store)]);
+  return { evaluations, augmentReports, lookup };
+}
+
+export async function libraryCard(store: KeyValueStore, record: RunRecord, shared?: SharedRecords): Promise<LibraryCard> {
+  const { evaluations, augmentReports, lookup } = shared ?? (await sharedRecords(store));
   const importedCard = record.imported?.card as RunCard | undefined;
   const stored = await storedFingerprint(store, record.settings.datasetId);
   const dataset = stored ?? importedCard?.dataset ?? null;
-  const evaluation = (evaluations ?? (await listEvaluations(store))).find((e) => e.runId === record.id);
+  const evaluation = evaluations.find((e) => e.runId === record.id);
+  const storedAugment = latestAugmentForRun(augmentReports, record.id, lookup);
   return {
     runId: record.id,
     dataset,
@@ -61,13 +82,15 @@ export async function libraryCard(store: KeyValueStore, record: RunRecord, evalu
     trainingSeconds: Math.max(trainingSeconds(record.history), importedCard?.training.trainingSeconds ?? 0),
     evaluation: evaluation ? summariseEvaluation(evaluation) : (importedCard?.evaluation ?? null),
     audit: (await listExportAudits(store, record.id))[0] ?? importedCard?.audit ?? null,
+    augment: storedAugment ?? importedCard?.augment ?? null,
+    augmentSource: storedAugment ? 'stored' : importedCard?.augment ? 'run file' : 'none',
   };
 }
 
 /** Cards of every stored run, in the run list's order. */
 export async function libraryCards(store: KeyValueStore): Promise<LibraryCard[]> {
-  const [runs, evaluations] = await Promise.all([listRuns(store), listEvaluations(store)]);
+  const [runs, shared] = await Promise.all([listRuns(store), sharedRecords(store)]);
   const cards: LibraryCard[] = [];
-  for (const run of runs) cards.push(await libraryCard(store, run, evaluations));
+  for (const run of runs) cards.push(await libraryCard(store, run, shared));
   return cards;
 }

@@ -1,12 +1,15 @@
 /**
  * A run's card (runFileFormat.ts RunCard) from what the store holds: the record, the dataset's
  * fingerprint (counts per class and split and a SHA-256 of the pixels, never the pixels), the
- * latest evaluation of the run and its latest export audit. An imported run that has no local
- * dataset or evaluation keeps the ones its own file carried.
+ * latest evaluation of the run, its latest export audit and the latest augment experiment on its
+ * synthetic images. An imported run that has no local dataset, evaluation or experiment keeps the
+ * ones its own file carried.
  */
 import type { ModelState } from '../../models/types';
 import type { KeyValueStore } from '../storage/keyValueStore';
-import { getDatasetIndex, getDatasetMeta, readImages, type DatasetMeta } from '../storage/datasetStore';
+import { getDatasetIndex, getDatasetMeta, listDatasets, readImages, type DatasetMeta } from '../storage/datasetStore';
+import { listAugmentReports } from '../augment/augmentReportStore';
+import { latestAugmentForRun } from '../augment/augmentSummary';
 import { listEvaluations } from '../evaluation/evaluationStore';
 import type { EvaluationRecord } from '../evaluation/evaluationTypes';
 import { listExportAudits } from '../generation/exportAuditStore';
@@ -70,6 +73,12 @@ export function summariseEvaluation(e: EvaluationRecord): EvaluationSummary {
   };
 }
 
+/** Which run generated each stored synthetic dataset (its provenance), for reports made before they recorded the run. */
+export async function syntheticRunLookup(store: KeyValueStore): Promise<(syntheticDatasetId: string) => string | null> {
+  const runs = new Map((await listDatasets(store)).filter((d) => d.provenance?.synthetic).map((d) => [d.id, d.provenance!.runId]));
+  return (id) => runs.get(id) ?? null;
+}
+
 export async function buildRunCard(store: KeyValueStore, record: RunRecord, state: ModelState, ref: CheckpointRef, which: 'latest' | 'best', hasOptimizer: boolean): Promise<RunCard> {
   const importedCard = record.imported?.card as RunCard | undefined;
   let dataset: DatasetFingerprint | null = null;
@@ -81,6 +90,7 @@ export async function buildRunCard(store: KeyValueStore, record: RunRecord, stat
   }
   const evaluation = (await listEvaluations(store)).find((e) => e.runId === record.id);
   const audit = (await listExportAudits(store, record.id))[0] ?? null;
+  const augment = latestAugmentForRun(await listAugmentReports(store), record.id, await syntheticRunLookup(store));
   const iso = (ms: number) => new Date(ms).toISOString();
   return {
     format: RUN_CARD_FORMAT,
@@ -115,5 +125,6 @@ export async function buildRunCard(store: KeyValueStore, record: RunRecord, stat
     dataset,
     evaluation: evaluation ? summariseEvaluation(evaluation) : (importedCard?.evaluation ?? null),
     audit,
+    augment: augment ?? importedCard?.augment ?? null,
   };
 }

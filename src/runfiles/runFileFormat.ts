@@ -17,6 +17,7 @@
  */
 import type { ModelConfig, ModelKind } from '../../models/types';
 import type { ExportAudit } from '../generation/exportAudit';
+import type { AugmentSummary } from '../augment/augmentSummary';
 import type { MetricRow, RunSettings, RunStatus } from '../training/runTypes';
 
 export const RUN_FILE_FORMAT = 'phantom-studio/run-file';
@@ -125,6 +126,11 @@ export interface RunCard {
   dataset: DatasetFingerprint | null;
   evaluation: EvaluationSummary | null;
   audit: ExportAudit | null;
+  /**
+   * The latest augment experiment that used this run's synthetic images: verdict and key figures.
+   * Absent from files written before it was added (read as none).
+   */
+  augment?: AugmentSummary | null;
 }
 
 /** A run file the studio refused: which file, which part, and why. */

@@ -5,6 +5,7 @@
  */
 import type { MetricRow, RunRecord } from '../../training/runTypes';
 import type { LibraryCard } from '../../runfiles/libraryCard';
+import { differenceTexts } from '../../augment/augmentSummary';
 import type { ComparisonColumn, ComparisonRow } from '../components/comparison';
 
 /** The loss series a run may report, in the order charts are shown (models/ names them). */
@@ -78,6 +79,7 @@ export const RUN_COMPARISON_ROWS: ComparisonRow[] = [
   { key: 'backend', label: 'Backend' },
   { key: 'loss', label: 'Last training loss', help: 'The loss that ranks checkpoints of runs without held-out images. Losses of different model kinds are not comparable.' },
   { key: 'kid', label: 'Best KID', help: 'KID of generated against held-out real images at the best checkpoint (lower is closer to real).' },
+  { key: 'augment', label: 'Augmentation', help: 'The latest Augment experiment on its synthetic images: the paired difference B − A (or, in rare-class mode, of the rare class\'s sensitivity) with its 95 % interval.' },
   { key: 'created', label: 'Created' },
 ];
 
@@ -105,6 +107,7 @@ export function runComparisonColumns(records: readonly RunRecord[], cards: reado
         backend: { value: r.backend },
         loss: { value: loss === null ? 'none yet' : `${r.scoreMetric} ${loss.toPrecision(3)}` },
         kid: { value: r.best?.quality ? `${r.best.quality.value.toPrecision(3)} at step ${r.best.step}` : 'not measured' },
+        augment: { value: card?.augment ? `${differenceTexts(card.augment).join(' · ') || card.augment.headline} (${card.augment.metric}, ${card.augment.seeds} seed${card.augment.seeds === 1 ? '' : 's'})` : 'no experiment' },
         created: { value: new Date(r.createdAt).toLocaleString() },
       },
     };

@@ -158,7 +158,7 @@ describe('augment stage', () => {
     const cardText = (await onCard.textContent()) ?? '';
     expect(cardText).toContain(rareHeadline);
     expect(cardText).toMatch(/Rare-class mode \(“haemorrhage”\), sensitivity for “haemorrhage” over 3 seeds: A \d+\.\d ± \d+\.\d % · A \(rare\) \d+\.\d ± \d+\.\d % · B \(rare\) \d+\.\d ± \d+\.\d %/);
-    expect(cardText).toMatch(/B \(rare\) − A \(rare\) [+−]\d+\.\d points \[[+−]\d+\.\d, [+−]\d+\.\d\]/);
+    expect(cardText).toMatch(/ % · A \(rare\) − A [+−]\d+\.\d points \[[+−]\d+\.\d, [+−]\d+\.\d\] · B \(rare\) − A \(rare\) [+−]\d+\.\d points \[[+−]\d+\.\d, [+−]\d+\.\d\]\./);
     await onCard.scrollIntoViewIfNeeded();
     await shot(page, 'augment-run-card.png');
     await onCard.getByRole('link', { name: 'Open the report' }).click();

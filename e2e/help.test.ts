@@ -61,4 +61,28 @@ describe('first-run guide and glossary', () => {
     expect(await dialog.evaluate((d) => (d as HTMLDialogElement).open)).toBe(false);
     expect(consoleErrors).toEqual([]);
   });
+
+  it('"Delete all my data" forgets that the guide was seen: a wiped studio offers it again, also after a reload', async () => {
+    const { page, consoleErrors } = await openStudio(browser);
+    await waitForBackend(page);
+    const strip = page.getByTestId('first-run');
+    await strip.getByRole('button', { name: 'Not now' }).click();
+    expect(await strip.count()).toBe(0);
+    await page.reload();
+    await waitForBackend(page);
+    expect(await page.getByTestId('first-run').count()).toBe(0);
+
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.getByRole('button', { name: 'Delete all my data…' }).click();
+    await page.getByRole('button', { name: 'Yes, delete everything' }).click();
+    await page.getByText(/All your data was deleted/).waitFor();
+    // Nothing of the studio's is left in this browser's localStorage either.
+    expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('phantom-studio/')))).toEqual([]);
+    await page.getByRole('button', { name: 'Close' }).click();
+    await page.getByTestId('first-run').waitFor();
+    await page.reload();
+    await waitForBackend(page);
+    await page.getByTestId('first-run').waitFor();
+    expect(consoleErrors).toEqual([]);
+  });
 });

@@ -5,6 +5,9 @@
  */
 export const help = $state<{ open: boolean; tab: 'guide' | 'glossary'; entry: string | null }>({ open: false, tab: 'guide', entry: null });
 
+/** The first-run strip: shown until the guide is opened or the strip dismissed, and again after "Delete all my data". */
+export const firstRun = $state({ shown: false });
+
 const SEEN_KEY = 'phantom-studio/guide-seen';
 
 export function openHelp(tab: 'guide' | 'glossary' = 'guide', entry: string | null = null): void {
@@ -22,9 +25,20 @@ export function guideSeen(storage: Pick<Storage, 'getItem'> | undefined = global
 }
 
 export function markGuideSeen(storage: Pick<Storage, 'setItem'> | undefined = globalThis.localStorage): void {
+  firstRun.shown = false;
   try {
     storage?.setItem(SEEN_KEY, '1');
   } catch {
     // Private mode without storage: the strip shows again next time, nothing else breaks.
   }
+}
+
+/** Reads whether the guide was seen (once, when the studio starts). */
+export function initFirstRun(storage: Pick<Storage, 'getItem'> | undefined = globalThis.localStorage): void {
+  firstRun.shown = !guideSeen(storage);
+}
+
+/** After "Delete all my data" forgot the browser's keys: the studio offers the guide again, as on a first visit. */
+export function showFirstRunAgain(): void {
+  firstRun.shown = true;
 }

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from './browser';
 import { openStudio, waitForBackend, waitForGrid } from './studio';
+import { imageSeed } from '../src/generation/imageSeeds';
 
 let browser: Browser;
 
@@ -134,12 +135,16 @@ describe('synthetic export in the browser', () => {
     for (const path of pngs) {
       expect(path.split('/').pop()).toMatch(new RegExp(`^synthetic_${cls}_\\d{6}\\.png$`));
       const text = pngText(entries[path]);
-      expect(text).toMatchObject({ Synthetic: 'true', Step: '2', Seed: '1', Class: cls });
+      expect(text).toMatchObject({ Synthetic: 'true', Step: '2', 'Batch seed': '1', Class: cls });
+      // Each image carries its own seed: the regenerated image 3 its new seed, the others imageSeed(1, i).
+      const index = Number(path.match(/_(\d{6})\.png$/)![1]);
+      expect(text.Seed).toBe(index === 3 ? String(newSeed) : String(imageSeed(1, index)));
       expect(text.Software).toMatch(/^Phantom Studio \d+\.\d+\.\d+/);
       expect(text.Model).toMatch(/^dcgan run-/);
     }
     const rows = new TextDecoder().decode(entries['labels.csv']).trim().split('\n');
-    expect(rows[0]).toBe('file,label,split');
+    expect(rows[0]).toBe('file,label,split,seed');
+    expect(rows.slice(1).map((r) => r.split(',')[3])).toEqual(rows.slice(1).map((r) => pngText(entries[r.split(',')[0]]).Seed));
     expect(rows.slice(1).map((r) => r.split(',')[1])).toEqual(Array(16).fill(`"${cls}"`));
     const card = JSON.parse(new TextDecoder().decode(entries['run_card.json']));
     expect(card.provenance).toMatchObject({ synthetic: true, modelKind: 'dcgan', step: 2, seed: 1, truncation: 0.8, generatedPerClass: [0, 16], seeds: 'per-image', regenerated: [{ index: 3, seed: Number(newSeed) }] });
@@ -158,7 +163,8 @@ describe('synthetic export in the browser', () => {
     expect(parsed.string('x0008103e')).toMatch(/^SYNTHETIC/);
     expect(parsed.string('x00280301')).toBe('NO');
     expect(parsed.string('x00100010')).toBe('SYNTHETIC');
-    expect(parsed.string('x00082111')).toMatch(new RegExp(`step 2, seed 1, class ${cls}, truncation psi 0.8$`));
+    expect(parsed.string('x00082111')).toMatch(new RegExp(`step 2, seed ${newSeed} \\(image 3 of batch seed 1\\), class ${cls}, truncation psi 0.8$`));
+    expect(parsed.string('x00204000')).toContain(`Image seed ${newSeed}, batch seed 1, image 3`);
     expect(parsed.string('x00080018')).toMatch(/^2\.25\.\d+$/);
     // The DICOM file's pixels are the ZIP's image 3.
     const pixel = parsed.elements.x7fe00010;

@@ -12,6 +12,9 @@ import { generatePhantoms } from '../src/data/phantom';
 import { readNpz, writeNpz } from '../src/importers/npy';
 import { hasShared, sharedPath } from '../src/testing/sharedData';
 import { lastJsonLine, runScript } from './testing/runScript';
+import { plantedNpz } from '../src/testing/plantedNearDuplicates';
+import { ImportJobs } from '../src/importers/importJob';
+import { openMemoryStore } from '../src/storage/memoryStore';
 
 let work: string;
 beforeAll(() => {
@@ -132,6 +135,38 @@ describe('convert: duplicates are listed, and --dedupe removes them', () => {
   });
 });
 
+describe('convert: near-duplicates across splits, as the studio\'s import finds them', () => {
+  it('names the planted near-copies (noise, re-windowing) with their 1 − SSIM, the same pairs as the studio\'s import, and leaves the exact copy to the duplicates', async () => {
+    const { npz } = plantedNpz();
+    const path = join(work, 'heads.npz');
+    writeFileSync(path, npz);
+    const result = runScript('convert', [path, '--size', '64', '--out', join(work, 'heads-out.npz')], 300_000);
+    expect(result.status, result.stderr).toBe(0);
+    const summary = JSON.parse(result.stdout);
+    const pairs = summary.nearDuplicates.list as { kept: { file: string; split: string }; heldOut: { file: string; split: string }; distance: number }[];
+    expect(pairs.map((p) => [p.kept.file, p.heldOut.file]).sort()).toEqual([
+      ['heads.npz train_images[17]', 'heads.npz val_images[5]'],
+      ['heads.npz train_images[30]', 'heads.npz val_images[9]'],
+    ]);
+    expect(summary.nearDuplicates).toMatchObject({ pairs: 2, threshold: 0.02, check: { images: 260 } });
+    for (const p of pairs) expect(p.distance).toBeLessThan(0.02);
+    expect(summary.duplicates.list).toEqual(['test: heads.npz test_images[3] is a copy of train: heads.npz train_images[50]']);
+    // Printed as the import report says it, with each pair named.
+    expect(result.stderr).toMatch(/convert: 2 images are near-duplicates of an image in another split \(1 − SSIM at most [\d.e-]+\): a leak between training and evaluation data/);
+    expect(result.stderr).toMatch(/train heads\.npz train_images\[17\] ≈ val heads\.npz val_images\[5\]/);
+    expect(summary.notices.map((n: { message: string }) => n.message).join('\n')).toMatch(/2 images are near-duplicates/);
+
+    // The studio's import of the same file finds the same pairs at the same distances.
+    const staged = await new ImportJobs(openMemoryStore()).stage(
+      [{ file: new Blob([new Uint8Array(npz)]), name: 'heads.npz', relativePath: 'heads.npz' }],
+      { name: 't', size: 64, channels: 1, fit: 'crop', labels: { kind: 'none' }, window: { kind: 'file' }, nifti: {}, seed: 0, fractions: [0.8, 0.1, 0.1] },
+      () => undefined,
+    );
+    const key = (p: { kept: { file: string }; heldOut: { file: string }; distance: number }) => `${p.kept.file}|${p.heldOut.file}|${p.distance.toFixed(6)}`;
+    expect(pairs.map(key).sort()).toEqual(staged.report.nearDuplicates!.map(key).sort());
+  }, 300_000);
+});
+
 describe('train keeps its run: resume, sample, time limit', () => {
   const common = ['--model', 'dcgan', '--batch', '4', '--width', '4', '--sample-every', '2'];
 
@@ -212,6 +247,9 @@ describe.skipIf(!hasShared)('PneumoniaMNIST through the command line', () => {
     expect(listed.classNames).toEqual(['normal', 'pneumonia']);
     expect(listed.duplicates).toMatchObject({ sets: 27, copies: 29, acrossSplits: 8 });
     expect(listed.duplicates.list).toContain('val: pneumoniamnist.npz val_images[172] is a copy of train: pneumoniamnist.npz train_images[221]');
+    // The near-duplicate check ran over every image (its findings are printed and listed; see the README for the figures).
+    expect(listed.nearDuplicates.check.images).toBe(4708 + 524 + 624);
+    expect(listed.nearDuplicates.pairs).toBe(listed.nearDuplicates.list.length);
     const deduped = JSON.parse(runScript('convert', [source, '--size', '28', '--dedupe', '--out', join(work, 'pm-deduped.npz')]).stdout);
     // 29 copies: 18 repeats inside train, the 8 validation copies of training images, 3 repeats inside test.
     expect(deduped.splits).toEqual({ train: 4708 - 18, val: 524 - 8, test: 624 - 3 });

@@ -9,6 +9,7 @@ import { CT_WINDOW_PRESETS, type WindowChoice } from '../src/importers/dicom/win
 import { copyPairs, describeCopies } from '../src/importers/duplicates';
 import { exportNpz, exportPngZip } from '../src/importers/exportDataset';
 import { EmptyImportError } from '../src/importers/importFinish';
+import { NEAR_DUPLICATE_DISTANCE, nearDuplicateNotice } from '../src/importers/nearDuplicates';
 import type { LabelSource } from '../src/importers/labels';
 import { importDataset } from '../src/importers/pipeline';
 import type { ImportFile, StudioDataset } from '../src/importers/types';
@@ -17,13 +18,15 @@ import { CliError, startCommand } from './lib/runCommand';
 import { walkInputs } from './lib/walk';
 
 const WINDOW_PRESETS = Object.keys(CT_WINDOW_PRESETS);
+/** Near-duplicate pairs printed on stderr; the JSON summary lists them all. */
+const NEAR_PAIRS_PRINTED = 20;
 
 const CONVERT_SPEC = {
   name: 'convert',
   usage: '<files or folders> --size 64 [--folder-labels | --labels labels.csv] [--dedupe] --out data.npz|data.zip',
   about:
     'Imports PNG/JPEG, DICOM, NIfTI and MedMNIST .npz files into one dataset (the studio\'s import: same\n' +
-    'preprocessing, patient-grouped splits and duplicate check) and writes it as a MedMNIST-layout .npz with\n' +
+    'preprocessing, splits, exact-copy and near-duplicate checks across splits) and writes it as a MedMNIST-layout .npz with\n' +
     'class_names, or a ZIP of PNGs with labels.csv. Without --folder-labels or --labels, images that carry no\n' +
     'label of their own (everything but an npz) land in one class, "unlabelled".',
   positionals: 'files or folders',
@@ -114,6 +117,14 @@ async function convert({ options: args, positionals }: ParsedCommandLine<typeof 
   if (!args.dedupe && acrossSplits > 0) {
     console.error(`convert: ${acrossSplits} images are exact copies of an image in another split (listed under "duplicates"); run again with --dedupe to remove the copies`);
   }
+  // The studio's near-duplicate check across splits (the import report's pairs): named here, listed in full under "nearDuplicates".
+  const near = report.nearDuplicates ?? [];
+  if (near.length > 0) {
+    console.error(`convert: ${nearDuplicateNotice(near)}; the pairs (kept ≈ held out, 1 − SSIM):`);
+    for (const pair of near.slice(0, NEAR_PAIRS_PRINTED)) console.error(`convert:   ${pair.kept.split} ${pair.kept.file} ≈ ${pair.heldOut.split} ${pair.heldOut.file} (${pair.distance.toPrecision(2)})`);
+    if (near.length > NEAR_PAIRS_PRINTED) console.error(`convert:   … and ${near.length - NEAR_PAIRS_PRINTED} more (listed under "nearDuplicates")`);
+    console.error('convert: remove or move the held-out image of each pair (or import in the studio, which offers keep, move to train or drop per pair)');
+  }
   const splitCounts = { train: 0, val: 0, test: 0 };
   for (const image of dataset.images) splitCounts[image.split ?? 'train']++;
   const classCounts = Object.fromEntries(dataset.classNames.map((name, index) => [name, dataset.images.filter((i) => i.label === index).length]));
@@ -127,6 +138,7 @@ async function convert({ options: args, positionals }: ParsedCommandLine<typeof 
     skipped: walked.skipped,
     notices: report.notices,
     duplicates: { sets: report.duplicates.length, copies: copies.length, removed: args.dedupe ? copies.length : 0, acrossSplits, list: copies },
+    nearDuplicates: { pairs: near.length, threshold: NEAR_DUPLICATE_DISTANCE, check: report.nearDuplicateCheck ?? null, list: near.map((p) => ({ kept: { file: p.kept.file, split: p.kept.split }, heldOut: { file: p.heldOut.file, split: p.heldOut.split }, distance: p.distance })) },
     elapsedMs: report.elapsedMs,
   };
   console.log(JSON.stringify(summary, null, 2));

@@ -11,7 +11,10 @@ import { join, resolve } from 'node:path';
 import dicomParser from 'dicom-parser';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readNpz } from '../src/importers/npy';
+import { readNpz, writeNpz } from '../src/importers/npy';
+import { generatePhantoms } from '../src/data/phantom';
+import { decode as decodePng } from 'fast-png';
+import { imageSeed } from '../src/generation/imageSeeds';
 import { lastJsonLine, runScript } from './testing/runScript';
 
 let work: string;
@@ -83,7 +86,11 @@ describe('npm run generate: what it writes', () => {
     const pngs = Object.keys(entries).filter((n) => n.endsWith('.png'));
     expect(pngs).toHaveLength(6);
     expect(pngs.every((n) => n.split('/').at(-1)!.startsWith('synthetic_'))).toBe(true);
-    expect(pngText(entries[pngs[0]!]!)).toMatchObject({ Synthetic: 'true', Step: '4', Seed: '3', Class: 'haemorrhage' });
+    for (const name of pngs) {
+      // Each PNG carries its own seed (image i of seed 3 comes from imageSeed(3, i)) beside the batch seed.
+      const index = Number(name.match(/_(\d{6})\.png$/)![1]);
+      expect(pngText(entries[name]!)).toMatchObject({ Synthetic: 'true', Step: '4', Seed: String(imageSeed(3, index)), 'Batch seed': '3', Class: 'haemorrhage' });
+    }
     const csv = new TextDecoder().decode(entries['labels.csv']).trim().split('\n').slice(1);
     expect(csv).toHaveLength(6);
     expect(csv.every((line) => line.includes('haemorrhage'))).toBe(true);
@@ -130,3 +137,87 @@ describe('npm run generate: what it writes', () => {
     for (const r of read) expect(r).toMatchObject({ conversionType: 'SYN', imageType: ['DERIVED', 'SECONDARY'], shape: [32, 32], patientName: 'SYNTHETIC' });
   }, 300_000);
 });
+
+describe('npm run generate --audit-against: the memorisation audit from the command line', () => {
+  /** A MedMNIST-layout npz: train (with the given images) and a held-out val split of other phantoms. */
+  function auditNpz(name: string, train: { images: Uint8Array; labels: Uint8Array }, classNames: readonly string[]): string {
+    const val = generatePhantoms({ modality: 'head-ct', size: 32, count: 8, seed: 2 });
+    const n = train.labels.length;
+    const path = join(work, name);
+    writeFileSync(path, writeNpz({
+      train_images: { data: train.images, shape: [n, 32, 32] },
+      train_labels: { data: train.labels, shape: [n, 1] },
+      val_images: { data: val.images, shape: [8, 32, 32] },
+      val_labels: { data: val.labels, shape: [8, 1] },
+      class_names: { data: [...classNames], shape: [classNames.length] },
+    }));
+    return path;
+  }
+
+  it('against the data the run trained on: the fingerprint matches, and audit.json holds the audit and what it was run against', () => {
+    // npm run train --data phantom:head-ct:32:16 trained on exactly these pixels.
+    const trained = generatePhantoms({ modality: 'head-ct', size: 32, count: 16, seed: 1 });
+    const npz = auditNpz('trained-on.npz', trained, trained.classNames);
+    const out = join(work, 'audited.zip');
+    const result = runScript('generate', ['--run', runFile, '--count', '6', '--seed', '3', '--audit-against', npz, '--out', out], 300_000);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).not.toMatch(/WARNING/);
+    expect(result.stdout).toMatch(/audit data: The train split of .*trained-on\.npz holds exactly the pixels the run trained on/);
+    expect(result.stdout).toMatch(/memorisation audit: step 4: 6 generated, \d+ likely/);
+    const summary = lastJsonLine<{ audit: { generated: number; kept: number; dropped: number; likelyCopies: number; against: { verdict: string } } }>(result.stdout);
+    expect(summary.audit).toMatchObject({ generated: 6, against: { verdict: 'match' } });
+    expect(summary.audit.kept + summary.audit.dropped).toBe(6);
+    const entries = unzipSync(new Uint8Array(readFileSync(out)));
+    const audit = JSON.parse(new TextDecoder().decode(entries['audit.json']));
+    expect(audit).toMatchObject({ generated: 6, step: 4, kept: summary.audit.kept, against: { file: npz, verdict: 'match' } });
+    expect(audit.thresholds.ssim).toBeGreaterThan(0);
+    const card = JSON.parse(new TextDecoder().decode(entries['run_card.json']));
+    expect(card.provenance.auditTime).toBe(audit.time);
+    expect(card.dataset.description).toMatch(/memorisation audit: \d+ of 6 likely copies of training images in trained-on\.npz left out/);
+  }, 300_000);
+
+  it('leaves out generated images that copy a training image (per-image seeds stay right), and warns clearly when the file is not the run\'s data', () => {
+    const first = join(work, 'plain');
+    expect(runScript('generate', ['--run', runFile, '--count', '6', '--class', 'normal', '--seed', '5', '--format', 'png', '--out', first], 300_000).status).toBe(0);
+    const findPng = (dir: string, i: number) => {
+      for (const split of ['train', 'val', 'test']) {
+        const path = join(dir, split, 'normal', `synthetic_normal_${String(i).padStart(6, '0')}.png`);
+        if (existsSync(path)) return new Uint8Array(readFileSync(path));
+      }
+      return null;
+    };
+    // Images 1 and 4 of that generation become training images (a memorising model would make them).
+    const phantoms = generatePhantoms({ modality: 'head-ct', size: 32, count: 14, seed: 9 });
+    const images = new Uint8Array(16 * 1024);
+    images.set(phantoms.images);
+    images.set(decodePng(findPng(first, 1)!).data as Uint8Array, 14 * 1024);
+    images.set(decodePng(findPng(first, 4)!).data as Uint8Array, 15 * 1024);
+    const npz = auditNpz('leaky.npz', { images, labels: Uint8Array.from([...phantoms.labels, 0, 0]) }, phantoms.classNames);
+
+    const out = join(work, 'audited-png');
+    const result = runScript('generate', ['--run', runFile, '--count', '6', '--class', 'normal', '--seed', '5', '--format', 'png', '--audit-against', npz, '--out', out], 300_000);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/generate: WARNING: .*leaky\.npz is NOT the dataset the run trained on: the run card's fingerprint says "phantom:head-ct:32:16"/);
+    const audit = JSON.parse(readFileSync(join(out, 'audit.json'), 'utf8'));
+    const card = JSON.parse(readFileSync(join(out, 'run_card.json'), 'utf8'));
+    expect(audit.against.verdict).toBe('mismatch');
+    expect(card.provenance.leftOut).toEqual(expect.arrayContaining([1, 4]));
+    expect(audit.dropped).toBe(card.provenance.leftOut.length);
+    // The kept images are the first run's images of the same generation index, each with its own seed.
+    const kept = [0, 1, 2, 3, 4, 5].filter((g) => !card.provenance.leftOut.includes(g));
+    kept.forEach((g, index) => {
+      const png = findPng(out, index)!;
+      expect(pngText(png)).toMatchObject({ Seed: String(imageSeed(5, g)), 'Batch seed': '5' });
+      expect(Array.from(decodePng(png).data)).toEqual(Array.from(decodePng(findPng(first, g)!).data));
+    });
+  }, 600_000);
+
+  it('refuses an audit file that cannot be used, in one line', () => {
+    const noHeldOut = join(work, 'no-val.npz');
+    const set = generatePhantoms({ modality: 'head-ct', size: 32, count: 4, seed: 1 });
+    writeFileSync(noHeldOut, writeNpz({ train_images: { data: set.images, shape: [4, 32, 32] }, train_labels: { data: set.labels, shape: [4, 1] } }));
+    expectRefusal(runScript('generate', ['--run', runFile, '--count', '2', '--audit-against', noHeldOut, '--out', join(work, 'never3.zip')], 300_000), 1, /--audit-against .*no-val\.npz: has no held-out images/);
+    expectRefusal(runScript('generate', ['--run', runFile, '--count', '2', '--keep-likely-copies', '--out', join(work, 'never4.zip')]), 2, /--keep-likely-copies needs --audit-against/);
+  }, 300_000);
+});
+

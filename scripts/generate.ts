@@ -8,15 +8,20 @@
  *
  * --format zip and npz write one file; png and dicom write a folder of files (with labels.csv,
  * run_card.json and audit.json beside them, as in the studio's ZIPs). A run file holds no training
- * images, so the memorisation audit the studio runs before saving cannot run here: audit.json is
- * null and the run card says so.
+ * images, so the memorisation audit the studio runs before saving needs them given:
+ * --audit-against data.npz (the npz npm run convert wrote and the run trained on) audits the images
+ * as the studio does, leaves the likely copies out (unless --keep-likely-copies) and writes the
+ * audit into audit.json; the file is checked against the run card's dataset fingerprint first and a
+ * mismatch is warned about. Without it audit.json is null and the run card says so.
+ *
+ *   npm run generate -- --run run.phantomrun --count 500 --audit-against data.npz --out synth.zip
  */
 import { UsageError, type CommandSpec, type ParsedCommandLine } from './lib/args';
 import { CliError, startCommand } from './lib/runCommand';
 
 const GENERATE_SPEC = {
   name: 'generate',
-  usage: '--run <file.phantomrun> (--count N [--class NAME] | --per-class a=100,b=400) [--seed 1] [--format png|zip|npz|dicom] --out PATH',
+  usage: '--run <file.phantomrun> (--count N [--class NAME] | --per-class a=100,b=400) [--seed 1] [--format png|zip|npz|dicom] [--audit-against data.npz] --out PATH',
   about:
     'Generates synthetic images from a run file with the studio\'s code, every image marked synthetic\n' +
     '(PNG tEXt chunks, DICOM Conversion Type SYN, file names starting synthetic_). zip and npz write one file;\n' +
@@ -31,6 +36,8 @@ const GENERATE_SPEC = {
     temperature: { type: 'number', above: 0, help: 'VAE temperature in (0, 2]' },
     format: { type: 'choice', choices: ['zip', 'png', 'npz', 'dicom'], default: 'zip', help: 'zip of PNGs, folder of PNGs, MedMNIST npz, or folder of DICOM files' },
     backend: { type: 'choice', choices: ['wasm', 'cpu', 'webgpu'], default: 'wasm', help: 'tfjs backend' },
+    'audit-against': { type: 'string', placeholder: '<data.npz>', help: 'the run\'s training data (.npz from npm run convert, with a val or test split): runs the memorisation audit against it and leaves likely copies out' },
+    'keep-likely-copies': { type: 'flag', help: 'with --audit-against: keep the images the audit flags as likely copies (they are left out by default)' },
     out: { type: 'string', placeholder: '<file or folder>', help: 'the file (zip, npz) or folder (png, dicom) to write; must not exist yet' },
   },
 } as const satisfies CommandSpec;
@@ -49,6 +56,8 @@ async function generate({ options: args }: ParsedCommandLine<typeof GENERATE_SPE
   const { existsSync } = await import('node:fs');
   if (!existsSync(args.run)) throw new CliError(`${args.run}: no such file`);
   if (existsSync(args.out)) throw new CliError(`${args.out} already exists; choose another --out`);
+  if (args['keep-likely-copies'] && !args['audit-against']) throw new UsageError('--keep-likely-copies needs --audit-against (without it nothing is audited)');
+  if (args['audit-against'] !== undefined && !existsSync(args['audit-against'])) throw new CliError(`--audit-against ${args['audit-against']}: no such file`);
   const { generateFromRunFile } = await import('./lib/generateRun');
   const summary = await generateFromRunFile({
     runFile: args.run,
@@ -59,6 +68,8 @@ async function generate({ options: args }: ParsedCommandLine<typeof GENERATE_SPE
     format: args.format,
     backend: args.backend,
     out: args.out,
+    auditAgainst: args['audit-against'],
+    keepLikelyCopies: args['keep-likely-copies'],
   });
   console.log(JSON.stringify(summary));
 }

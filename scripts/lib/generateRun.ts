@@ -20,6 +20,11 @@ import { exportSyntheticDataset } from '../../src/generation/export/exportSynthe
 import { assignSplits } from '../../src/importers/splits';
 import { SPLITS } from '../../src/importers/types';
 import { CliError } from './runCommand';
+import { loadAuditSet, type AuditSet } from './auditSet';
+import { auditInSlices } from '../../src/generation/auditInSlices';
+import { describeExportAudit, type AuditDatasetCheck, type ExportAudit } from '../../src/generation/exportAudit';
+import { saveExportAudit } from '../../src/generation/exportAuditStore';
+import type { RunCard } from '../../src/runfiles/runFileFormat';
 import { startBackend, type TrainBackend } from './trainRun';
 
 export interface GenerateJob {
@@ -31,6 +36,10 @@ export interface GenerateJob {
   format: 'zip' | 'png' | 'npz' | 'dicom';
   backend: TrainBackend;
   out: string;
+  /** The run's training data as an .npz: the memorisation audit runs against it, as in the studio. */
+  auditAgainst?: string;
+  /** Keep the likely copies the audit finds (left out by default, as in the studio). */
+  keepLikelyCopies?: boolean;
 }
 
 export interface GenerateSummary {
@@ -45,6 +54,8 @@ export interface GenerateSummary {
   seconds: number;
   imagesPerSecond: number;
   backend: string;
+  /** The memorisation audit, or null without --audit-against. */
+  audit: (Pick<ExportAudit, 'generated' | 'likelyCopies' | 'flaggedBySsim' | 'flaggedByFeatures' | 'dropped' | 'kept' | 'thresholds'> & { against: AuditDatasetCheck }) | null;
 }
 
 /** The class plan of the command line, in the studio's terms; names are checked against the run's classes. */
@@ -87,6 +98,14 @@ export async function generateFromRunFile(job: GenerateJob): Promise<GenerateSum
     throw new CliError(`${job.runFile}: ${(error as Error).message}`);
   }
   const total = counts.reduce((a, b) => a + b, 0);
+  // The audit's data is read and checked before any image is made, so a wrong file costs seconds.
+  let auditSet: AuditSet | null = null;
+  if (job.auditAgainst) {
+    if (run.config.channels !== 1) throw new CliError(`--audit-against: the memorisation audit supports grey images only; this model makes RGB images`);
+    auditSet = loadAuditSet(job.auditAgainst, run.config.resolution, (run.imported?.card as RunCard | undefined)?.dataset ?? null);
+    if (auditSet.check.verdict === 'match') console.log(`audit data: ${auditSet.check.text}`);
+    else console.error(`generate: WARNING: ${auditSet.check.text}`);
+  }
   const started = performance.now();
   let lastPrint = started;
   const set = await generateFromRun(store, runId, {
@@ -105,11 +124,44 @@ export async function generateFromRunFile(job: GenerateJob): Promise<GenerateSum
     },
   });
   const seconds = (performance.now() - started) / 1000;
+  const per = set.resolution * set.resolution * set.channels;
+
+  // The studio's memorisation audit (likely copies: below both the SSIM and the radiomics
+  // threshold set by the held-out images), in slices; likely copies are left out unless kept.
+  let leftOut: number[] = [];
+  let audit: ExportAudit | null = null;
+  const auditTime = Date.now();
+  if (auditSet) {
+    const totals = await auditInSlices(
+      { train: auditSet.train, validation: auditSet.validation, synthetic: { data: set.pixels, count: set.count, width: set.resolution, height: set.resolution } },
+      (done) => console.log(`audited ${done} of ${set.count} against ${auditSet!.train.count} training and ${auditSet!.validation.count} held-out (${auditSet!.heldOutSplit}) images`),
+    );
+    leftOut = job.keepLikelyCopies ? [] : [...totals.flagged].sort((a, b) => a - b);
+    if (leftOut.length === set.count) throw new CliError(`every generated image was flagged as a likely copy of a training image in ${job.auditAgainst}; nothing was written (--keep-likely-copies writes them anyway)`);
+    audit = {
+      time: auditTime,
+      step: set.step,
+      generated: set.count,
+      likelyCopies: totals.flagged.size,
+      flaggedBySsim: totals.flaggedBySsim,
+      flaggedByFeatures: totals.flaggedByFeatures,
+      dropped: leftOut.length,
+      kept: set.count - leftOut.length,
+      datasetId: '',
+      thresholds: totals.thresholds,
+      against: auditSet.check,
+    };
+    console.log(`memorisation audit: ${describeExportAudit(audit)}`);
+  }
+  const dropped = new Set(leftOut);
+  const keptIndices = Array.from({ length: set.count }, (_, i) => i).filter((i) => !dropped.has(i));
+  const keptPixels = new Uint8Array(keptIndices.length * per);
+  keptIndices.forEach((i, k) => keptPixels.set(set.pixels.subarray(i * per, (i + 1) * per), k * per));
+  const keptCount = keptIndices.length;
 
   // Saved as the studio saves a synthetic dataset, so the exports carry the same provenance and marks.
-  const per = set.resolution * set.resolution * set.channels;
   const chunkSize = 256;
-  const labels = conditional ? set.labels : new Uint8Array(set.count);
+  const labels = conditional ? Uint8Array.from(keptIndices, (i) => set.labels[i]) : new Uint8Array(keptCount);
   const splits = Uint8Array.from(assignSplits(Array.from(labels, (label) => ({ label })), { seed: job.seed }), (s) => SPLITS.indexOf(s));
   const provenance: DatasetProvenance = {
     synthetic: true,
@@ -123,30 +175,32 @@ export async function generateFromRunFile(job: GenerateJob): Promise<GenerateSum
     ...(latentScale !== 1 && run.config.kind === 'vae' ? { temperature: latentScale } : {}),
     generatedPerClass: counts,
     realDatasetId: run.settings.datasetId,
-    // No audit record: a run file holds no training images to audit against.
-    auditTime: 0,
+    // Without --audit-against there is no audit record: a run file holds no training images.
+    auditTime: audit ? auditTime : 0,
     // generateFromRun draws image i from imageSeed(seed, i), as the studio's export does.
     seeds: 'per-image',
+    ...(leftOut.length ? { leftOut } : {}),
   };
   const id = newDatasetId();
+  if (audit) await saveExportAudit(store, runId, { ...audit, datasetId: id });
   await saveDataset(
     store,
     {
       id,
       name: `Synthetic: ${run.settings.name} @ ${set.step}`,
       source: 'import',
-      description: `Synthetic, ${run.config.kind} step ${set.step}, seed ${job.seed}${latentScale !== 1 ? `, latent scale ${latentScale}` : ''}, from ${basename(job.runFile)} by npm run generate; memorisation audit: not run (a run file holds no training images)`,
+      description: `Synthetic, ${run.config.kind} step ${set.step}, seed ${job.seed}${latentScale !== 1 ? `, latent scale ${latentScale}` : ''}, from ${basename(job.runFile)} by npm run generate; memorisation audit: ${audit ? `${audit.likelyCopies} of ${audit.generated} likely copies of training images in ${basename(job.auditAgainst!)}${job.keepLikelyCopies ? ' (kept)' : ' left out'}` : 'not run (a run file holds no training images; pass --audit-against)'}`,
       width: set.resolution,
       height: set.resolution,
       channels: set.channels,
-      count: set.count,
+      count: keptCount,
       classNames: classes,
       chunkSize,
       createdAt: Date.now(),
       provenance,
     },
     { labels, splits },
-    Array.from({ length: Math.ceil(set.count / chunkSize) }, (_, c) => ({ pixels: set.pixels.slice(c * chunkSize * per, Math.min(set.count, (c + 1) * chunkSize) * per) })),
+    Array.from({ length: Math.ceil(keptCount / chunkSize) }, (_, c) => ({ pixels: keptPixels.slice(c * chunkSize * per, Math.min(keptCount, (c + 1) * chunkSize) * per) })),
   );
 
   let files = 1;
@@ -178,5 +232,6 @@ export async function generateFromRunFile(job: GenerateJob): Promise<GenerateSum
     seconds,
     imagesPerSecond: total / seconds,
     backend: tf.getBackend(),
+    audit: audit ? { generated: audit.generated, likelyCopies: audit.likelyCopies, flaggedBySsim: audit.flaggedBySsim, flaggedByFeatures: audit.flaggedByFeatures, dropped: audit.dropped, kept: audit.kept, thresholds: audit.thresholds, against: auditSet!.check } : null,
   };
 }

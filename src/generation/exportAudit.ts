@@ -18,6 +18,20 @@ export interface ExportAudit {
   kept: number;
   datasetId: string;
   thresholds: { ssim: number; features: number };
+  /**
+   * npm run generate --audit-against: the dataset file audited against and how it compares with
+   * the run card's fingerprint of the training data. Absent on the studio's audits, which use the
+   * run's own stored dataset.
+   */
+  against?: AuditDatasetCheck;
+}
+
+/** Whether the images an audit compared against are the ones the run trained on (by the run card's fingerprint). */
+export interface AuditDatasetCheck {
+  file: string;
+  /** match: same pixels (SHA-256); counts-match: same counts per class and split, other pixels or order; mismatch; unknown: no fingerprint to compare. */
+  verdict: 'match' | 'counts-match' | 'mismatch' | 'unknown';
+  text: string;
 }
 
 export function describeExportAudit(a: ExportAudit): string {

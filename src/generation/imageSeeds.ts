@@ -37,3 +37,11 @@ export function seedOfImage(provenance: DatasetProvenance, index: number, count:
   if (regenerated) return regenerated.seed;
   return imageSeed(provenance.seed, generationIndices(provenance, count)[index]);
 }
+
+/** seedOfImage for every stored image at once (one pass, not one per image); nulls for datasets made before per-image seeds. */
+export function seedsOfImages(provenance: DatasetProvenance, count: number): (number | null)[] {
+  if (provenance.seeds !== 'per-image') return Array(count).fill(null);
+  const seeds = generationIndices(provenance, count).map((g) => imageSeed(provenance.seed, g));
+  for (const r of provenance.regenerated ?? []) if (r.index >= 0 && r.index < count) seeds[r.index] = r.seed;
+  return seeds;
+}

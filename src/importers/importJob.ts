@@ -19,7 +19,7 @@ import type { KeyValueStore } from '../storage/keyValueStore';
 import { readImagesAt } from '../storage/datasetSplits';
 import { commitDataset, compactStaged, DEFAULT_CHUNK_SIZE, discardStaged, newDatasetId, stageChunks, SPLIT_CODES, type DatasetChunk, type DatasetMeta } from '../storage/datasetStore';
 import { describeSource } from './duplicates';
-import { confirmNearDuplicates, NearDuplicateIndex } from './nearDuplicates';
+import { confirmNearDuplicates, NearDuplicateIndex, nearDuplicateNotice } from './nearDuplicates';
 import type { NearDuplicatePair } from './types';
 
 export interface ImportSettings {
@@ -179,11 +179,8 @@ export class ImportJobs {
       nearDuplicates = await confirmNearDuplicates(candidates, { splits, files: (i) => describeSource(facts[i], sourceSplits[i]) }, readAt, { size: settings.size, channels: settings.channels });
       finished.report.nearDuplicates = nearDuplicates;
       finished.report.nearDuplicateCheck = { images: facts.length, candidates: candidates.length, ms: Math.round(performance.now() - t0) };
-      if (nearDuplicates.length) {
-        finished.report.notices.push({
-          message: `${nearDuplicates.length} image${nearDuplicates.length === 1 ? ' is a near-duplicate' : 's are near-duplicates'} of an image in another split (1 − SSIM at most ${Math.max(...nearDuplicates.map((p) => p.distance)).toPrecision(2)}): a leak between training and evaluation data; see the pairs below and choose what to do before saving`,
-        });
-      }
+      const notice = nearDuplicateNotice(nearDuplicates);
+      if (notice) finished.report.notices.push({ message: `${notice}; see the pairs below and choose what to do before saving` });
       const shown = nearDuplicates.slice(0, NEAR_DUPLICATE_PAIRS_SHOWN);
       const pixels = await readAt(shown.flatMap((p) => [p.kept.index, p.heldOut.index]));
       nearDuplicateImages = new Uint8Array(pixels.length * perImageBytes);

@@ -141,6 +141,31 @@ export async function confirmNearDuplicates(
   return found.sort((x, y) => x.distance - y.distance);
 }
 
+/** The import report's notice about near-duplicate pairs (the studio's import and npm run convert say the same); null when there are none. */
+export function nearDuplicateNotice(pairs: readonly NearDuplicatePair[]): string | null {
+  if (pairs.length === 0) return null;
+  return `${pairs.length} image${pairs.length === 1 ? ' is a near-duplicate' : 's are near-duplicates'} of an image in another split (1 − SSIM at most ${Math.max(...pairs.map((p) => p.distance)).toPrecision(2)}): a leak between training and evaluation data`;
+}
+
+/**
+ * The whole check over images held in memory (npm run convert's import): the prefilter index,
+ * candidate pairs in different splits with different pixel hashes, then SSIM. Same thresholds and
+ * same pairs as the studio's import, which builds its index while images stream to storage.
+ */
+export async function findNearDuplicates(
+  images: readonly { pixels: Uint8Array; pixelHash: string; split?: Split }[],
+  files: (index: number) => string,
+  image: { size: number; channels: 1 | 3 },
+): Promise<{ pairs: NearDuplicatePair[]; check: { images: number; candidates: number; ms: number } }> {
+  const t0 = performance.now();
+  const index = new NearDuplicateIndex();
+  for (const im of images) index.add(im.pixels, image.size, image.channels);
+  const splits = images.map((im) => im.split ?? 'train');
+  const candidates = index.candidates(splits, images.map((im) => im.pixelHash));
+  const pairs = await confirmNearDuplicates(candidates, { splits, files }, async (indices) => indices.map((i) => images[i].pixels), image);
+  return { pairs, check: { images: images.length, candidates: candidates.length, ms: Math.round(performance.now() - t0) } };
+}
+
 /** Mean and spread every image is brought to before SSIM, so a re-windowed copy (brighter, more contrast) is still seen as a copy. */
 const COMMON_MEAN = 128;
 const COMMON_STD = 48;

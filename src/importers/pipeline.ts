@@ -9,6 +9,8 @@ import { countClasses, LabelResolver, type LabelSource } from './labels';
 import { preprocess, validatePreprocessOptions, type PreprocessOptions } from './preprocess';
 import { decodeFile, type DecodeOptions } from './sources';
 import { finishImport, type FinishOptions } from './importFinish';
+import { describeSource } from './duplicates';
+import { findNearDuplicates, nearDuplicateNotice } from './nearDuplicates';
 import { ImportError, type ImportFile, type ImportProgress, type ImportReport, type PreparedImage, type StudioDataset } from './types';
 import { errorMessage, explainError, translateLibraryMessage } from '../core/errorMessage';
 
@@ -166,12 +168,21 @@ export function importFiles(files: Iterable<ImportFile> | AsyncIterable<ImportFi
  */
 export async function importDataset(
   files: Iterable<ImportFile> | AsyncIterable<ImportFile>,
-  options: ImportOptions & Partial<FinishOptions>,
+  /** nearDuplicates: false skips the near-duplicate check across splits (on by default, as in the studio's import). */
+  options: ImportOptions & Partial<FinishOptions> & { nearDuplicates?: boolean },
 ): Promise<{ dataset: StudioDataset; report: ImportReport }> {
   const run = importFiles(files, options);
   const images: PreparedImage[] = [];
   for await (const image of run.images) images.push(image);
   const finished = finishImport(images, run.classNames, run.report, { seed: options.seed ?? 0, fractions: options.fractions, dedupe: options.dedupe });
   const kept = finished.kept.map((i, k): PreparedImage => ({ ...images[i], label: finished.labels[k], split: finished.splits[k] }));
+  if (options.nearDuplicates !== false) {
+    // The studio's near-duplicate check across the final splits, on the images kept (after any dedupe).
+    const { pairs, check } = await findNearDuplicates(kept, (k) => describeSource(kept[k], images[finished.kept[k]].split), { size: options.size, channels: options.channels });
+    finished.report.nearDuplicates = pairs;
+    finished.report.nearDuplicateCheck = check;
+    const notice = nearDuplicateNotice(pairs);
+    if (notice) finished.report.notices.push({ message: notice });
+  }
   return { dataset: { size: options.size, channels: options.channels, classNames: finished.classNames, images: kept }, report: finished.report };
 }

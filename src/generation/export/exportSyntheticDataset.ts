@@ -11,6 +11,7 @@ import { loadRun } from '../../training/runStore';
 import type { RunRecord } from '../../training/runTypes';
 import { describeCollapse, describeTrainingLength, latestCollapse } from '../../training/collapse';
 import { listExportAudits } from '../exportAuditStore';
+import { seedsOfImages } from '../imageSeeds';
 import { encodeSyntheticDicom, newDicomSeries, syntheticDicomName } from './syntheticDicom';
 import { encodeSyntheticPng, syntheticPngName, type MarkedImage } from './syntheticPng';
 import { syntheticDicomZip, syntheticPngZip, type SyntheticZipContent } from './syntheticZip';
@@ -84,12 +85,13 @@ async function markedImages(store: KeyValueStore, meta: DatasetMeta, provenance:
   if (!Number.isInteger(start) || start < 0 || start + count > meta.count) throw new Error(`"${meta.name}" has no image ${start}`);
   const pixels = await readImages(store, meta, start, count);
   const per = meta.width * meta.height * meta.channels;
+  const seeds = seedsOfImages(provenance, meta.count);
   return Array.from({ length: count }, (_, k): MarkedImage & { split: Split } => ({
     pixels: pixels.subarray(k * per, (k + 1) * per),
     size: meta.width,
     channels: meta.channels,
     split: SPLIT_NAMES[splits[start + k]] ?? 'train',
-    mark: { provenance, className: meta.classNames[labels[start + k]] ?? 'synthetic', index: start + k },
+    mark: { provenance, className: meta.classNames[labels[start + k]] ?? 'synthetic', index: start + k, seed: seeds[start + k] },
   }));
 }
 

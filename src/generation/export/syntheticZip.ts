@@ -8,7 +8,7 @@ import { zipSync } from 'fflate';
 import type { Split } from '../../storage/datasetStore';
 import { encodeSyntheticDicom, newDicomSeries, syntheticDicomName } from './syntheticDicom';
 import { encodeSyntheticPng, syntheticPngName, type MarkedImage } from './syntheticPng';
-import { safeName } from './syntheticMark';
+import { safeName, seedOfMark } from './syntheticMark';
 
 export interface SyntheticZipContent {
   images: (MarkedImage & { split: Split })[];
@@ -24,17 +24,21 @@ export const AUDIT_FILE = 'audit.json';
 const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value, null, 2) + '\n');
 const csvField = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
+/** labels.csv's header: the importer reads file, label and split; `seed` is each image's own seed (regenerates it alone). */
+const LABELS_HEADER = 'file,label,split,seed';
+const labelsRow = (path: string, image: MarkedImage & { split: Split }) => `${path},${csvField(image.mark.className)},${image.split},${seedOfMark(image.mark)}`;
+
 function sideFiles(content: SyntheticZipContent): Record<string, Uint8Array> {
   return { [RUN_CARD_FILE]: json(content.runCard), [AUDIT_FILE]: json(content.audit) };
 }
 
 export function syntheticPngZip(content: SyntheticZipContent): Uint8Array {
   const files: Record<string, Uint8Array> = {};
-  const rows = ['file,label,split'];
+  const rows = [LABELS_HEADER];
   for (const image of content.images) {
     const path = `${image.split}/${safeName(image.mark.className)}/${syntheticPngName(image.mark)}`;
     files[path] = encodeSyntheticPng(image);
-    rows.push(`${path},${csvField(image.mark.className)},${image.split}`);
+    rows.push(labelsRow(path, image));
   }
   files['labels.csv'] = new TextEncoder().encode(rows.join('\n') + '\n');
   Object.assign(files, sideFiles(content));
@@ -45,11 +49,11 @@ export function syntheticPngZip(content: SyntheticZipContent): Uint8Array {
 export async function syntheticDicomZip(content: SyntheticZipContent): Promise<Uint8Array> {
   const series = newDicomSeries();
   const files: Record<string, Uint8Array> = {};
-  const rows = ['file,label,split'];
+  const rows = [LABELS_HEADER];
   for (const image of content.images) {
     const path = `dicom/${syntheticDicomName(image.mark)}`;
     files[path] = await encodeSyntheticDicom(image, series);
-    rows.push(`${path},${csvField(image.mark.className)},${image.split}`);
+    rows.push(labelsRow(path, image));
   }
   files['labels.csv'] = new TextEncoder().encode(rows.join('\n') + '\n');
   Object.assign(files, sideFiles(content));

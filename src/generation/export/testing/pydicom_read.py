@@ -24,6 +24,7 @@ def describe(path):
         "seriesDescription": str(ds.SeriesDescription),
         "burnedInAnnotation": str(ds.BurnedInAnnotation),
         "derivationDescription": str(ds.DerivationDescription),
+        "imageComments": str(ds.get("ImageComments", "")),
         "manufacturer": str(ds.Manufacturer),
         "softwareVersions": str(ds.SoftwareVersions),
         "patientName": str(ds.PatientName),

@@ -11,6 +11,7 @@
  *
  * API (kept small on purpose; the PyTorch export and the run file depend on it):
  *   encodeSafetensors(tensors, metadata?)  → Uint8Array
+ *   safetensorsPieces(tensors, metadata?)  → Uint8Array[]: the same bytes as pieces (header, then views of each tensor's data)
  *       tensors: NamedTensor[] ({ name, shape, data: Float32Array }), written in the given order.
  *       metadata: string → string (safetensors allows only strings there).
  *   decodeSafetensors(bytes, where?)       → { tensors: NamedTensor[], metadata }
@@ -55,7 +56,12 @@ function elementCount(shape: number[]): number {
   return shape.reduce((n, d) => n * d, 1);
 }
 
-export function encodeSafetensors(tensors: NamedTensor[], metadata: Record<string, string> = {}): Uint8Array {
+/**
+ * The file as pieces, without building it: the 8-byte length and header, then each tensor's bytes
+ * as a view of its own data (no copy). Concatenated they are encodeSafetensors' bytes; the run
+ * file's export streams them into its ZIP so a 300 MB model is never copied into one buffer.
+ */
+export function safetensorsPieces(tensors: NamedTensor[], metadata: Record<string, string> = {}): Uint8Array[] {
   assertHost();
   const header: Record<string, HeaderEntry | Record<string, string>> = {};
   const meta = Object.entries(metadata);
@@ -81,13 +87,19 @@ export function encodeSafetensors(tensors: NamedTensor[], metadata: Record<strin
     json += ' '.repeat(pad);
     jsonBytes = new TextEncoder().encode(json);
   }
-  const out = new Uint8Array(8 + jsonBytes.length + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(jsonBytes.length), true);
-  out.set(jsonBytes, 8);
-  let at = 8 + jsonBytes.length;
-  for (const t of tensors) {
-    out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), at);
-    at += t.data.byteLength;
+  const head = new Uint8Array(8 + jsonBytes.length);
+  new DataView(head.buffer).setBigUint64(0, BigInt(jsonBytes.length), true);
+  head.set(jsonBytes, 8);
+  return [head, ...tensors.map((t) => new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength))];
+}
+
+export function encodeSafetensors(tensors: NamedTensor[], metadata: Record<string, string> = {}): Uint8Array {
+  const pieces = safetensorsPieces(tensors, metadata);
+  const out = new Uint8Array(pieces.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const piece of pieces) {
+    out.set(piece, at);
+    at += piece.byteLength;
   }
   return out;
 }

@@ -8,7 +8,7 @@
  * before every step, so a run overshoots its limit by at most one step plus the final checkpoint and
  * sample grid. A run that reached its time limit is recorded as finished, with the reason.
  */
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -17,7 +17,7 @@ import { registerWasmTrainingKernels } from '../../src/compute/wasm/trainingKern
 import { saveDataset } from '../../src/storage/datasetStore';
 import { generateFromRun } from '../../src/generation/generateFromRun';
 import { loadRun, saveRun } from '../../src/training/runStore';
-import { exportRunFile } from '../../src/runfiles/exportRunFile';
+import { writeRunFileTo } from './runFileOut';
 import { Trainer, type TrainerHooks } from '../../src/training/trainer';
 import type { RunRecord, RunSettings } from '../../src/training/runTypes';
 import { FileStore } from './fileStore';
@@ -157,7 +157,7 @@ export async function runTrainJob(job: TrainJob): Promise<TrainSummary> {
   const sampled = job.sample ? await sample(store, record, job.sample, job.out) : undefined;
   writeRunFiles(job.out, record, { commandLine: job.commandLine, backend: tf.getBackend(), wallSeconds });
   // The studio's run file of the newest checkpoint (with Adam's state, so the studio can continue it).
-  writeFileSync(paths.runFile, (await exportRunFile(store, RUN_ID, { includeOptimizer: true })).bytes);
+  await writeRunFileTo(paths.runFile, store, RUN_ID, { includeOptimizer: true });
   const stepsNow = record.step - stepsAtStart;
   return {
     status: record.status,

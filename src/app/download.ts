@@ -1,6 +1,7 @@
 /** Saves bytes or text as a file through the browser's download, from a blob: URL (our own origin). */
 export function download(fileName: string, data: BlobPart, type: string): void {
-  const url = URL.createObjectURL(new Blob([data], { type }));
+  // A Blob is used as it is (a large export is not copied again); other data is wrapped in one.
+  const url = URL.createObjectURL(data instanceof Blob && data.type === type ? data : new Blob([data], { type }));
   const link = document.createElement('a');
   link.href = url;
   link.download = fileName;

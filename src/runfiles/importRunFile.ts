@@ -10,7 +10,7 @@
  * continuing trains on with a restarted optimiser (the run's log says so). A local dataset whose
  * pixels match the card's fingerprint becomes the run's dataset, so it can continue training.
  */
-import { unzipSync } from 'fflate';
+import { readZipEntries } from './zipEntries';
 import { createModel, DEFAULT_CONFIGS } from '../../models';
 import { decodeSafetensors, type NamedTensor } from '../../models/io/safetensors';
 import { isOptimizerTensor } from '../../models/io/stateParts';
@@ -49,7 +49,8 @@ export async function checkRunFile(bytes: Uint8Array, fileName: string): Promise
   };
   let entries: Record<string, Uint8Array>;
   try {
-    entries = unzipSync(bytes);
+    // Stored parts come back as views of `bytes`, so the archive is not held twice while checked.
+    entries = readZipEntries(bytes);
   } catch (error) {
     return refuse(null, `not a readable run file: the ZIP archive is corrupt or truncated (${errorMessage(error)})`);
   }

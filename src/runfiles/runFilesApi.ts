@@ -2,25 +2,29 @@
  * Portable run files as the worker exposes them (`compute().runFiles`). The format is described in
  * runFileFormat.ts and the README ("Run files").
  *
- *   exportRunFile(runId, { includeOptimizer = true, checkpoint = 'latest' })  → { fileName, bytes, card }
- *   exportAllRunFiles({ includeOptimizer })   → one ZIP holding a run file per run (before "Delete all my data")
- *   importRunFile(bytes, fileName)            → { runId, name, step, hasOptimizer, datasetId }
+ *   exportRunFile(runId, { includeOptimizer = true, checkpoint = 'latest' })  → { fileName, blob, size, card }
+ *   exportAllRunFiles({ includeOptimizer })   → one ZIP (a Blob) holding a run file per run (before "Delete all my data")
+ *   importRunFile(file, fileName)             → { runId, name, step, hasOptimizer, datasetId }
+ *       file: the File/Blob itself (read once, in the worker) or its bytes.
+ * Exports stream (exportRunFile.ts) into a Blob assembled from chunks, which crosses to the page by
+ * reference: a 300 MB run file is never one ArrayBuffer copied between threads.
  *       throws RunFileError (its message names the file and the part) and stores nothing when refused.
  *   readRunCard(bytes, fileName)              → the card of a run file, checked, without importing it
  *   libraryCards()                            → every stored run's dataset fingerprint, training time, latest evaluation and audit (the model library)
  */
-import { zipSync } from 'fflate';
+import { Zip, ZipPassThrough } from 'fflate';
 import type { KeyValueStore } from '../storage/keyValueStore';
 import { listRuns } from '../training/runStore';
 import { errorMessage } from '../core/errorMessage';
-import { exportRunFile } from './exportRunFile';
+import { BlobAssembler, exportRunFileBlob, prepareRunFile, type RunFileBlob } from './exportRunFile';
 import { checkRunFile, importRunFile } from './importRunFile';
 import { libraryCards, type LibraryCard } from './libraryCard';
-import type { ExportRunFileOptions, ImportedRun, RunCard, RunFileBytes } from './runFileFormat';
+import type { ExportRunFileOptions, ImportedRun, RunCard } from './runFileFormat';
 
 export interface AllRunFiles {
   fileName: string;
-  bytes: Uint8Array;
+  blob: Blob;
+  size: number;
   /** Names of the run files inside. */
   files: string[];
   /** Runs that could not be exported (no readable checkpoint), with the reason. */
@@ -28,37 +32,60 @@ export interface AllRunFiles {
 }
 
 export interface RunFilesApi {
-  exportRunFile(runId: string, options?: ExportRunFileOptions): Promise<RunFileBytes>;
+  exportRunFile(runId: string, options?: ExportRunFileOptions): Promise<RunFileBlob>;
   exportAllRunFiles(options?: ExportRunFileOptions): Promise<AllRunFiles>;
-  importRunFile(bytes: Uint8Array, fileName: string): Promise<ImportedRun>;
-  readRunCard(bytes: Uint8Array, fileName: string): Promise<RunCard>;
+  importRunFile(file: Blob | Uint8Array, fileName: string): Promise<ImportedRun>;
+  readRunCard(file: Blob | Uint8Array, fileName: string): Promise<RunCard>;
   libraryCards(): Promise<LibraryCard[]>;
 }
 
 export async function exportAllRunFiles(store: KeyValueStore, options: ExportRunFileOptions = {}): Promise<AllRunFiles> {
-  const files: Record<string, [Uint8Array, { level: 0 }]> = {};
+  // One run at a time streams into the outer ZIP (stored: run files are mostly float data).
+  const assembler = new BlobAssembler();
+  let failure: Error | null = null;
+  let size = 0;
+  const zip = new Zip((error, chunk) => {
+    if (error) failure = error;
+    else if (chunk) {
+      size += chunk.byteLength;
+      assembler.sink(chunk);
+    }
+  });
+  const names = new Set<string>();
   const skipped: string[] = [];
   for (const run of await listRuns(store)) {
+    let prepared;
     try {
-      const file = await exportRunFile(store, run.id, options);
-      let name = file.fileName;
-      for (let n = 2; files[name]; n++) name = file.fileName.replace(/(\.[a-z]+)$/, `-${n}$1`);
-      files[name] = [file.bytes, { level: 0 }];
+      prepared = await prepareRunFile(store, run.id, options);
     } catch (error) {
       skipped.push(`${run.settings.name}: ${errorMessage(error)}`);
+      continue;
     }
+    let name = prepared.fileName;
+    for (let n = 2; names.has(name); n++) name = prepared.fileName.replace(/(\.[a-z]+)$/, `-${n}$1`);
+    names.add(name);
+    const entry = new ZipPassThrough(name);
+    zip.add(entry);
+    await prepared.write((chunk) => entry.push(chunk));
+    entry.push(new Uint8Array(0), true);
+    if (failure) throw failure;
   }
+  zip.end();
+  if (failure) throw failure;
   const date = new Date().toISOString().slice(0, 10);
-  return { fileName: `phantom-studio-models-${date}.zip`, bytes: zipSync(files), files: Object.keys(files), skipped };
+  return { fileName: `phantom-studio-models-${date}.zip`, blob: assembler.blob(), size, files: [...names], skipped };
 }
+
+/** The bytes of a run file handed over as a File/Blob (read here, once) or already as bytes. */
+const bytesOf = async (file: Blob | Uint8Array) => (file instanceof Uint8Array ? file : new Uint8Array(await file.arrayBuffer()));
 
 /** `ready` resolves once a compute backend runs: checking an import builds the model. */
 export function createRunFilesApi(store: KeyValueStore, ready: () => Promise<unknown>): RunFilesApi {
   return {
-    exportRunFile: (runId, options) => exportRunFile(store, runId, options),
+    exportRunFile: (runId, options) => exportRunFileBlob(store, runId, options),
     exportAllRunFiles: (options) => exportAllRunFiles(store, options),
-    importRunFile: async (bytes, fileName) => (await ready(), importRunFile(store, bytes, fileName)),
-    readRunCard: async (bytes, fileName) => (await ready(), (await checkRunFile(bytes, fileName)).card),
+    importRunFile: async (file, fileName) => (await ready(), importRunFile(store, await bytesOf(file), fileName)),
+    readRunCard: async (file, fileName) => (await ready(), (await checkRunFile(await bytesOf(file), fileName)).card),
     libraryCards: () => libraryCards(store),
   };
 }

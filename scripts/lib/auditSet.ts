@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import type { ImageStack } from '../../src/metrics';
 import { readNpz } from '../../src/importers/npy';
-import { readNpzLayout, type NpzPart } from '../../src/importers/npzLayout';
+import { readNpzLayout, type NpzLayout, type NpzPart } from '../../src/importers/npzLayout';
 import { Sha256Stream } from '../../src/runfiles/sha256Stream';
 import type { DatasetFingerprint } from '../../src/runfiles/runFileFormat';
 import type { AuditDatasetCheck } from '../../src/generation/exportAudit';
@@ -63,7 +63,7 @@ export function compareWithFingerprint(file: string, parts: readonly NpzPart[], 
 
 export function loadAuditSet(file: string, resolution: number, print: DatasetFingerprint | null): AuditSet {
   if (!/\.npz$/i.test(file)) throw new CliError(`--audit-against ${file}: expected an .npz dataset (npm run convert writes one from folders of images, DICOM or NIfTI)`);
-  let layout;
+  let layout: NpzLayout;
   try {
     layout = readNpzLayout(readNpz(new Uint8Array(readFileSync(file)), file), file);
   } catch (error) {

@@ -22,7 +22,9 @@ import { sha256 } from '../training/checkpointCodec';
 import { deleteRun, loadLatestGoodCheckpoint, loadRun, saveRun } from '../training/runStore';
 import { Trainer, type TrainerHooks } from '../training/trainer';
 import type { RunSettings } from '../training/runTypes';
-import { exportRunFile } from './exportRunFile';
+import { BlobAssembler, exportRunFile, exportRunFileBlob, streamRunFile } from './exportRunFile';
+import { exportAllRunFiles } from './runFilesApi';
+import { readZipEntries, ZipReadError } from './zipEntries';
 import { importRunFile } from './importRunFile';
 import { PART, RunFileError, type RunCard, type RunFileManifest } from './runFileFormat';
 
@@ -208,5 +210,65 @@ describe('run file refusals', () => {
       expect(e.message, what).toMatch(new RegExp(`^broken\\.phantomrun${part ? ` › ${part.replace('.', '\\.')}` : ''}: .*Nothing was imported\\.$`));
       expect(await dump(store), `${what}: store changed`).toEqual(before);
     }
+  }, 300_000);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Streaming: the archive leaves in pieces and comes back without a second copy
+// ---------------------------------------------------------------------------------------------
+
+describe('run files stream', () => {
+  it('streams the archive in pieces no larger than the largest tensor, as a Blob too, and imports it back reading stored parts in place', async () => {
+    const store = await phantomRunStore('runfile-stream');
+    await tf.setBackend('wasm');
+    await train(store, 'run-s', settings(CONDITIONAL_DCGAN, 2));
+    await train(store, 'run-t', settings({ kind: 'vae', width: 8, latentDim: 8, batchSize: 4, numClasses: 2, seed: 2 }, 2));
+    const state = (await loadLatestGoodCheckpoint(store, await loadRun(store, 'run-s'), () => undefined))!.state;
+    const largestTensor = Math.max(...state.tensors.map((t) => t.data.byteLength));
+
+    const chunks: Uint8Array[] = [];
+    const streamed = await streamRunFile(store, 'run-s', (chunk) => void chunks.push(chunk.slice()), { includeOptimizer: true });
+    const total = chunks.reduce((n, c) => n + c.byteLength, 0);
+    expect(streamed.size).toBe(total);
+    // No piece is the whole archive or a whole part: the largest is one tensor's data.
+    expect(Math.max(...chunks.map((c) => c.byteLength))).toBeLessThanOrEqual(largestTensor);
+    expect(chunks.length).toBeGreaterThan(state.tensors.length);
+    const bytes = new Uint8Array(total);
+    chunks.reduce((at, c) => (bytes.set(c, at), at + c.byteLength), 0);
+
+    // A standard ZIP reader reads it; the manifest comes first and names each part's SHA-256.
+    const entries = unzipSync(bytes);
+    expect(Object.keys(entries)[0]).toBe(PART.manifest);
+    const manifest = JSON.parse(new TextDecoder().decode(entries[PART.manifest])) as RunFileManifest;
+    for (const [name, part] of Object.entries(manifest.parts)) expect(await sha256(entries[name]!), name).toBe(part.sha256);
+    expect(decodeSafetensors(entries[PART.weights]!).tensors.length).toBeGreaterThan(0);
+
+    // The reader used by the import returns stored parts as views of the archive (no second copy) and the same bytes as fflate.
+    const inPlace = readZipEntries(bytes);
+    expect(Object.keys(inPlace).sort()).toEqual(Object.keys(entries).sort());
+    for (const name of Object.keys(entries)) expect(inPlace[name], name).toEqual(entries[name]);
+    expect(inPlace[PART.weights]!.buffer).toBe(bytes.buffer);
+    expect(inPlace[PART.optimizer]!.buffer).toBe(bytes.buffer);
+    expect(() => readZipEntries(bytes.slice(0, bytes.length - 10))).toThrow(ZipReadError);
+
+    // The studio's download: a Blob assembled from the chunks (tiny flushes here, so several Blobs are joined).
+    const assembler = new BlobAssembler(1024);
+    await streamRunFile(store, 'run-s', assembler.sink);
+    const blob = assembler.blob();
+    expect(blob.type).toBe('application/zip');
+    const fromBlob = await exportRunFileBlob(store, 'run-s');
+    expect(fromBlob.size).toBe(fromBlob.blob.size);
+    const imported = await importRunFile(store, new Uint8Array(await blob.arrayBuffer()), fromBlob.fileName);
+    expect(imported).toMatchObject({ step: 2, hasOptimizer: true });
+    expect(await images(store, imported.runId, 4, 'cpu')).toEqual(await images(store, 'run-s', 4, 'cpu'));
+
+    // Every model before "Delete all my data": one ZIP (a Blob) of run files, each importable.
+    const all = await exportAllRunFiles(store, { includeOptimizer: true });
+    expect(all.skipped).toEqual([]);
+    expect(all.size).toBe(all.blob.size);
+    const inner = unzipSync(new Uint8Array(await all.blob.arrayBuffer()));
+    expect(Object.keys(inner).sort()).toEqual([...all.files].sort());
+    expect(all.files).toHaveLength(3);
+    for (const [name, file] of Object.entries(inner)) expect((await importRunFile(store, file, name)).step, name).toBe(2);
   }, 300_000);
 });

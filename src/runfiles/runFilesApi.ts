@@ -16,7 +16,7 @@ import { Zip, ZipPassThrough } from 'fflate';
 import type { KeyValueStore } from '../storage/keyValueStore';
 import { listRuns } from '../training/runStore';
 import { errorMessage } from '../core/errorMessage';
-import { BlobAssembler, exportRunFileBlob, prepareRunFile, type RunFileBlob } from './exportRunFile';
+import { BlobAssembler, exportRunFileBlob, prepareRunFile, type PreparedRunFile, type RunFileBlob } from './exportRunFile';
 import { checkRunFile, importRunFile } from './importRunFile';
 import { libraryCards, type LibraryCard } from './libraryCard';
 import type { ExportRunFileOptions, ImportedRun, RunCard } from './runFileFormat';
@@ -54,7 +54,7 @@ export async function exportAllRunFiles(store: KeyValueStore, options: ExportRun
   const names = new Set<string>();
   const skipped: string[] = [];
   for (const run of await listRuns(store)) {
-    let prepared;
+    let prepared: PreparedRunFile;
     try {
       prepared = await prepareRunFile(store, run.id, options);
     } catch (error) {

@@ -66,7 +66,7 @@ describe('first-run guide and glossary', () => {
     const { page, consoleErrors } = await openStudio(browser);
     await waitForBackend(page);
     const strip = page.getByTestId('first-run');
-    await strip.getByRole('button', { name: 'Not now' }).click();
+    await strip.getByRole('button', { name: 'Dismiss the first-run guide' }).click();
     expect(await strip.count()).toBe(0);
     await page.reload();
     await waitForBackend(page);

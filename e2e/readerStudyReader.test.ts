@@ -73,6 +73,7 @@ async function progressText(page: Page): Promise<string> {
 /** Waits until every save the reader started has settled. */
 async function saved(page: Page) {
   await expect.poll(() => page.getByTestId('reader-saved').textContent(), { timeout: 20_000 }).toBe('Progress saved');
+  expect(await page.getByTestId('study-reader').getByRole('alert').count()).toBe(0);
 }
 
 describe('reader study: the reader side', () => {
@@ -105,7 +106,8 @@ describe('reader study: the reader side', () => {
     // Blinding: nothing but pixels. No id, dataset name or kind anywhere in the page, and no image URL.
     const html = await page.content();
     for (const id of [...designed.items.map((i) => i.id), ...designed.training.map((t) => t.id)]) expect(html).not.toContain(id);
-    expect(html).not.toMatch(/RealTestSplitName|SyntheticSetName|ds-/);
+    expect(html).not.toMatch(/RealTestSplitName|SyntheticSetName/);
+    expect(await reader.evaluate((el) => el.outerHTML)).not.toMatch(/ds-|synthetic-|real-|\.png|blob:|data:/);
     expect(await reader.locator('img').count()).toBe(0);
 
     // Training block: feedback after each answer, moved on by hand.
@@ -169,6 +171,8 @@ describe('reader study: the reader side', () => {
     await page.keyboard.press('p');
     await page.getByTestId('reader-paused').waitFor();
     expect(await reader.locator('canvas').count()).toBe(0);
+    // While paused nothing can be answered or moved.
+    for (const name of ['Previous image', 'Next image', /^Real/, /^Synthetic/]) expect(await reader.getByRole('button', { name }).isDisabled()).toBe(true);
     await shot(page, 'reader-paused');
     await saved(page);
     await page.reload();
@@ -192,7 +196,10 @@ describe('reader study: the reader side', () => {
     await file.saveAs(answersPath);
 
     // Leaving keeps the session, shown as finished.
-    await reader.getByRole('button', { name: 'Leave (Esc)' }).click();
+    // Esc leaves; in full screen the browser takes the first Esc to leave full screen, as for any page.
+    const wasFullScreen = await page.evaluate(() => document.fullscreenElement !== null);
+    await page.keyboard.press('Escape');
+    if (wasFullScreen && (await reader.count()) > 0) await page.keyboard.press('Escape');
     await expect.poll(() => reader.count()).toBe(0);
     await expect.poll(() => panel.textContent()).toContain('finished: all 6 images answered');
 

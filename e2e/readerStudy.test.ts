@@ -2,9 +2,10 @@
  * The reader study, organiser side, as a user drives it: a tiny DCGAN's saved synthetic set and the
  * real phantoms it trained on make a 10-image study (pickers offer only real sets as real and only
  * synthetic sets as synthetic; a size mismatch is refused, naming both sets); the study file carries no
- * key; two readers' answers files come back and are imported (a repeated and an edited file are refused,
- * naming the file); the results on the page are checked against what was answered, scored here from the
- * organiser's CSV; the printable report downloads; the run card links to the study.
+ * key; two named readers take it here by keyboard (one leaves half-way and resumes), a third's answers
+ * file comes back and is imported (a repeated and an edited file are refused, naming the file); the
+ * results on the page are checked against the keys pressed, scored here from the organiser's CSV; the
+ * printable report downloads; the run card links to the study.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,7 +46,7 @@ async function importAnswers(page: Page, name: string, bytes: Uint8Array) {
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 
 describe('reader study (organiser)', () => {
-  it('sets up a 10-image study, takes two readers’ answers files back, and shows results that match the answers', async () => {
+  it('sets up a 10-image study, two readers take it by keyboard, a third by answers file, and the results match the answers', async () => {
     const { page, consoleErrors } = await openStudio(browser);
     await waitForBackend(page);
     await waitForGrid(page);
@@ -96,30 +97,74 @@ describe('reader study (organiser)', () => {
     const text = new TextDecoder().decode(studyFile.bytes);
     for (const word of ['"synthetic"', '"real"', 'dcgan', 'phantoms 32px', 'classIndex', 'lesion']) expect(text).not.toContain(word);
 
-    // Two readers on other computers: Ann calls images 0–4 synthetic and 5–9 real (confidence 2 and 4);
-    // Bob calls everything synthetic with confidence 1.
-    const ann: ReaderAnswer[] = parsed.items.map((it, i) => ({ id: it.id, saidSynthetic: i < 5, confidenceReal: i < 5 ? 2 : 4, ms: 1000 + i }));
-    const bob: ReaderAnswer[] = parsed.items.map((it) => ({ id: it.id, saidSynthetic: true, confidenceReal: 1, ms: 700 }));
-    const annFile = encodeAnswersFile(await answersFileOf(parsed.studyId, { name: 'Ann', experience: 'radiologist' }, ann));
-    const bobFile = encodeAnswersFile(await answersFileOf(parsed.studyId, { name: 'Bob', experience: 'student' }, bob));
-    await importAnswers(page, 'ann-answers.json', annFile);
-    await page.getByText('Imported the answers of “Ann” from ann-answers.json (10 of 10 images).').waitFor();
-    await importAnswers(page, 'ann-again.json', annFile);
-    expect(await page.getByTestId('study-import-error').textContent()).toBe('ann-again.json: holds answers by “Ann”, who already has answers in this study (imported twice?). Nothing was changed.');
-    const edited = new TextDecoder().decode(bobFile).replace('"confidenceReal": 1', '"confidenceReal": 5');
-    await importAnswers(page, 'bob-edited.json', new TextEncoder().encode(edited));
-    expect(await page.getByTestId('study-import-error').textContent()).toMatch(/^bob-edited\.json: was changed after the reader saved it/);
+    // Two readers here, by keyboard. Ann calls images 0–4 synthetic and 5–9 real (confidence 2 and 4),
+    // leaving after 4 images and resuming; Bob calls everything synthetic with confidence 1.
+    const ann: ReaderAnswer[] = parsed.items.map((it, i) => ({ id: it.id, saidSynthetic: i < 5, confidenceReal: i < 5 ? 2 : 4, ms: 0 }));
+    const bob: ReaderAnswer[] = parsed.items.map((it) => ({ id: it.id, saidSynthetic: true, confidenceReal: 1, ms: 0 }));
+    const keysOf = (a: ReaderAnswer) => [a.saidSynthetic ? 's' : 'r', String(a.confidenceReal)];
+    const take = async (answers: ReaderAnswer[], from: number, to: number) => {
+      await page.getByTestId('study-reader').waitFor({ timeout: 30_000 });
+      await page.getByTestId('reader-paused').waitFor();
+      await page.keyboard.press('Space');
+      for (let i = from; i < to; i++) {
+        for (const key of keysOf(answers[i])) await page.keyboard.press(key);
+        await expect.poll(() => page.getByTestId('reader-progress').textContent()).toMatch(i + 1 < 10 ? new RegExp(`\\b${i + 2}\\b`) : /./);
+      }
+      await expect.poll(() => page.getByTestId('reader-saved').textContent(), { timeout: 20_000 }).toBe('Progress saved');
+    };
+    const openHere = async (name: string, experience: string) => {
+      const form = page.getByRole('form', { name: 'Take the study here' });
+      await form.locator('input[name="reader-name"]').fill(name);
+      await form.locator('input[name="reader-experience"]').fill(experience);
+      await form.getByRole('button', { name: 'Open the reader' }).click();
+    };
+    await openHere('Ann', 'radiologist');
+    await take(ann, 0, 4);
+    await shot(page, 'study-reader-ann.png');
+    await page.keyboard.press('Escape');
+    await page.getByTestId('study-reader').waitFor({ state: 'detached' });
+    await expect.poll(() => page.getByTestId('study-reader-progress').textContent()).toMatch(/Ann.*radiologist.*4 of 10.*this computer/);
+    await page.getByRole('button', { name: 'Resume Ann' }).click();
+    await take(ann, 4, 10);
+    await page.getByTestId('reader-finished').waitFor();
+    await shot(page, 'study-reader-finished.png');
+    await page.keyboard.press('Escape');
+    await page.getByTestId('study-reader').waitFor({ state: 'detached' });
+    await openHere('Bob', 'student');
+    await take(bob, 0, 10);
+    await page.getByTestId('reader-finished').waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByTestId('study-reader').waitFor({ state: 'detached' });
+    // A name already taken here resumes; one taken by a file is refused (below).
+
+    // A third reader on another computer: Cy alternates, confidence 3, and sends an answers file.
+    const cy: ReaderAnswer[] = parsed.items.map((it, i) => ({ id: it.id, saidSynthetic: i % 2 === 0, confidenceReal: 3, ms: 1500 }));
+    const cyFile = encodeAnswersFile(await answersFileOf(parsed.studyId, { name: 'Cy', experience: 'student' }, cy));
+    await importAnswers(page, 'cy-answers.json', cyFile);
+    await page.getByText('Imported the answers of “Cy” from cy-answers.json (10 of 10 images).').waitFor();
+    await importAnswers(page, 'cy-again.json', cyFile);
+    expect(await page.getByTestId('study-import-error').textContent()).toBe('cy-again.json: holds answers by “Cy”, who already has answers in this study (imported twice?). Nothing was changed.');
+    const edited = new TextDecoder().decode(cyFile).replace('"confidenceReal": 3', '"confidenceReal": 5').replace('"Cy"', '"Dee"');
+    await importAnswers(page, 'dee-edited.json', new TextEncoder().encode(edited));
+    expect(await page.getByTestId('study-import-error').textContent()).toMatch(/^dee-edited\.json: was changed after the reader saved it/);
     await shot(page, 'study-import-error.png');
-    await importAnswers(page, 'bob-answers.json', bobFile);
-    await page.getByText('Imported the answers of “Bob” from bob-answers.json (10 of 10 images).').waitFor();
-    expect(await page.getByTestId('study-reader-progress').textContent()).toMatch(/Ann.*radiologist.*10 of 10 · done.*answers file.*Bob.*student.*10 of 10 · done/);
+    await openHere('cy', '');
+    expect(await page.getByTestId('study-reader-error').textContent()).toBe('“Cy” already has answers imported from a file; choose another name.');
+    expect(await page.getByTestId('study-reader-progress').textContent()).toMatch(/Ann.*radiologist.*10 of 10 · done.*this computer.*Bob.*student.*10 of 10 · done.*this computer.*Cy.*student.*10 of 10 · done.*answers file/);
 
     // The truth, from the organiser's CSV (one row per reader and image); the figures, scored here by hand.
     const csv = new TextDecoder().decode((await downloaded(page, 'Export CSV')).bytes).trim().split('\n');
     expect(csv[0]).toBe('reader,experience,image,class,truth,answer,confidence_real,correct,ms');
-    expect(csv).toHaveLength(21);
+    expect(csv).toHaveLength(31);
+    // Times were measured while the images were on screen.
+    expect(csv.filter((row) => row.startsWith('Ann,')).every((row) => Number(row.split(',')[8]) > 0)).toBe(true);
     const truth = new Map(csv.slice(1).map((row) => row.split(',')).map((c) => [c[2], c[4] === 'synthetic']));
     expect([...truth.values()].filter(Boolean)).toHaveLength(6);
+    // The CSV's answers are the keys pressed.
+    for (const [name, answers] of [['Ann', ann], ['Bob', bob], ['Cy', cy]] as const) {
+      const said = new Map(csv.filter((row) => row.startsWith(`${name},`)).map((row) => row.split(',')).map((c) => [c[2], [c[5], c[6]].join(' ')]));
+      expect(answers.map((a) => said.get(a.id))).toEqual(answers.map((a) => `${a.saidSynthetic ? 'synthetic' : 'real'} ${a.confidenceReal}`));
+    }
     const score = (answers: ReaderAnswer[]) => {
       const right = answers.filter((a) => a.saidSynthetic === truth.get(a.id)).length;
       const synth = answers.filter((a) => truth.get(a.id));
@@ -136,11 +181,14 @@ describe('reader study (organiser)', () => {
     expect(rows[0]).toContain(`${pct(annScore.sensitivity)}${pct(annScore.specificity)}`);
     expect(rows[1]).toContain(`Bob (student)10${pct(0.6)}`);
     expect(rows[1]).toContain(`${pct(1)}${pct(0)}0.500`); // all ratings 1: AUC 0.5
-    expect(rows[2]).toContain(`all readers (pooled)20${pct((annScore.accuracy + 0.6) / 2)}`);
+    const cyScore = score(cy);
+    expect(rows[2]).toContain(`Cy (student)10${pct(cyScore.accuracy)}`);
+    expect(rows[2]).toContain(`${pct(cyScore.sensitivity)}${pct(cyScore.specificity)}0.500`); // one rating throughout: AUC 0.5
+    const pooled = (annScore.accuracy + bobScore.accuracy + cyScore.accuracy) / 3;
+    expect(rows[3]).toContain(`all readers (pooled)30${pct(pooled)}`);
     const verdict = (await page.getByTestId('study-verdict').textContent()) ?? '';
-    expect(verdict).toMatch(new RegExp(`^Readers (could not tell them apart|could tell them apart better than chance|were worse than chance.*): accuracy ${Math.round(((annScore.accuracy + 0.6) / 2) * 100)} %`));
-    // Bob said one thing throughout: Cohen's κ is 0 (pe = po).
-    expect(await page.getByTestId('study-agreement').textContent()).toMatch(/Cohen's κ \(two readers\) = 0\.00: slight agreement, on the 10 images every reader called\./);
+    expect(verdict).toMatch(new RegExp(`^Readers (could not tell them apart|could tell them apart better than chance|were worse than chance.*): accuracy ${Math.round(pooled * 100)} %`));
+    expect(await page.getByTestId('study-agreement').textContent()).toMatch(/Fleiss' κ \(3 readers\) = -?\d\.\d\d: .*, on the 10 images every reader called\./);
     expect(await page.getByTestId('gallery-doubted').locator('canvas').count()).toBe(4); // every real image: Bob took all 4 for synthetic
     await shot(page, 'study-results.png');
 
@@ -150,7 +198,7 @@ describe('reader study (organiser)', () => {
     expect(html).toMatch(/<img alt="image i[0-9a-f]+" src="data:image\/png;base64,/);
     expect(html).not.toMatch(/<script|https?:\/\//);
     const json = JSON.parse(new TextDecoder().decode((await downloaded(page, 'Export JSON')).bytes)) as { pooled: { correct: number } };
-    expect(json.pooled.correct).toBe(Math.round((annScore.accuracy + 0.6) * 10));
+    expect(json.pooled.correct).toBe(Math.round(pooled * 30));
     const reportPage = await page.context().newPage();
     await reportPage.setContent(html);
     await shot(reportPage, 'study-report.png');

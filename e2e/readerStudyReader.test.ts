@@ -151,6 +151,21 @@ describe('reader study: the reader side', () => {
     await shot(page, 'reader-window-level');
     await page.keyboard.press('0');
     expect(await page.getByTestId('reader-wl').textContent()).toBe('W 256 / L 128 (full range)');
+    // The mouse does the same: the wheel zooms in towards the pointer, Shift-drag sets window/level.
+    const zoomText = () => reader.getByLabel('Zoom', { exact: true }).textContent();
+    const fitZoom = await zoomText();
+    const box = (await reader.locator('canvas').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.wheel(0, -100);
+    await expect.poll(zoomText).not.toBe(fitZoom);
+    await page.keyboard.down('Shift');
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 + 40, box.y + box.height / 2 - 24, { steps: 4 });
+    await page.mouse.up();
+    await page.keyboard.up('Shift');
+    expect(await page.getByTestId('reader-wl').textContent()).toBe('W 296 / L 104');
+    await page.keyboard.press('0');
+    expect(await zoomText()).toBe(fitZoom);
     await page.keyboard.press('?');
     await page.getByTestId('reader-help').waitFor();
     await shot(page, 'reader-help');

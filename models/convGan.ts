@@ -22,7 +22,7 @@ export abstract class ConvGan<C extends DcganConfig | WganGpConfig> extends Mode
   readonly spectralNorm: SpectralNorm | null;
   protected readonly ema: Ema | null;
 
-  protected constructor(config: C, init: InitScheme, discriminatorBatchNorm: boolean) {
+  protected constructor(config: C, init: InitScheme, discriminatorBatchNorm: boolean, gradientPenalty: boolean) {
     super(config);
     const { resolution, channels, numClasses, latentDim, width, attentionResolution } = config;
     this.generator = new Generator(this.store, { resolution, channels, latentDim, numClasses, width, attentionResolution, init });
@@ -32,6 +32,7 @@ export abstract class ConvGan<C extends DcganConfig | WganGpConfig> extends Mode
       numClasses,
       width,
       batchNorm: discriminatorBatchNorm,
+      differentiatedTwice: gradientPenalty,
       attentionResolution,
       init,
     });

@@ -24,7 +24,7 @@ export class Dcgan extends ConvGan<DcganConfig> implements GenerativeModel<Dcgan
   readonly metricNames = DCGAN_METRICS;
 
   constructor(config: DcganConfig) {
-    super(config, 'dcgan', config.discriminatorBatchNorm);
+    super(config, 'dcgan', config.discriminatorBatchNorm, false);
   }
 
   trainStep(real: tf.Tensor4D, labels: tf.Tensor1D | null): StepResult {

@@ -9,7 +9,7 @@ import { Adam, globalNorm } from './core/adam';
 import { ModelBase, checkLabels, packMetrics } from './core/base';
 import { rawWeights, type Weights } from './core/params';
 import { SeedPurpose, stepSeed } from './core/seeds';
-import { conv, dense, leakyRelu, oneHot } from './layers/basic';
+import { conv, dense, leakyReluFirstOrder, oneHot } from './layers/basic';
 import { Generator, pyramid } from './nets/convNets';
 import type { GenerateOptions, GenerativeModel, StepResult, VaeConfig } from './types';
 
@@ -48,7 +48,7 @@ class Encoder {
   /** Returns the posterior mean and log-variance, each [n, latentDim]. */
   forward(x: tf.Tensor4D, labels: tf.Tensor2D | null, w: Weights): { mu: tf.Tensor2D; logVar: tf.Tensor2D } {
     let h = x;
-    for (let j = 0; j < this.levels; j++) h = leakyRelu(conv(h, w(`E/down${j}/w`), 2, w(`E/down${j}/b`))) as tf.Tensor4D;
+    for (let j = 0; j < this.levels; j++) h = leakyReluFirstOrder(conv(h, w(`E/down${j}/w`), 2, w(`E/down${j}/b`))) as tf.Tensor4D;
     let features = h.reshape([x.shape[0], this.featureDim]) as tf.Tensor2D;
     if (labels) features = tf.concat([features, labels], 1);
     const out = dense(features, w('E/head/w'), w('E/head/b'));

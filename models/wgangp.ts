@@ -37,7 +37,7 @@ export class WganGp extends ConvGan<WganGpConfig> implements GenerativeModel<Wga
 
   constructor(config: WganGpConfig) {
     // No batch norm in the critic: it would couple samples and break the per-sample penalty.
-    super(config, 'he', false);
+    super(config, 'he', false, true);
   }
 
   trainStep(real: tf.Tensor4D, labels: tf.Tensor1D | null): StepResult {

@@ -6,6 +6,7 @@
  * PG-GAN layers that join training late.
  */
 import * as tf from '@tensorflow/tfjs';
+import { fusedAdamUpdate } from '../kernels/adamUpdate';
 import type { AdamOptions } from '../types';
 import type { ParamStore } from './params';
 
@@ -77,13 +78,15 @@ export class Adam {
     const groups = this.groupForUpdate(grads);
     const { beta1, beta2, epsilon } = this.options;
     const learningRate = this.learningRateOverride ?? this.options.learningRate;
+    const composed = this.applyFused(groups, learningRate);
+    if (composed.length === 0) return;
     tf.tidy(() => {
       // Created once per call, not per variable: each scalar is a fresh upload on GPU backends.
       const beta1T = tf.scalar(beta1);
       const oneMinusBeta1 = tf.scalar(1 - beta1);
       const beta2T = tf.scalar(beta2);
       const oneMinusBeta2 = tf.scalar(1 - beta2);
-      for (const { t, params: group } of groups) {
+      for (const { t, params: group } of composed) {
         const g = concatFlat(group.map((p) => p.grad));
         const m = concatFlat(group.map((p) => p.m));
         const v = concatFlat(group.map((p) => p.v));
@@ -103,6 +106,35 @@ export class Adam {
         assignSplit(group.map((p) => p.w), wNew);
       }
     });
+  }
+
+  /**
+   * The small parameters' update as one fused kernel (models/kernels/adamUpdate.ts) where the
+   * backend has it: one pass per parameter and one kernel call in all, instead of a dozen
+   * element-wise kernels plus the concat and split that batch them. Large parameters keep the
+   * composed ops: there the backend's vectorised kernels outrun the fused kernel's scalar loop
+   * (on wasm, 1 M parameters took 6.4 ms composed and 11 ms fused). Returns the groups left for
+   * the composed path: all of them where the backend lacks the kernel.
+   */
+  private applyFused(groups: UpdateGroup[], learningRate: number): UpdateGroup[] {
+    const { beta1, beta2, epsilon } = this.options;
+    const small = groups.filter((g) => g.params.every((p) => p.w.size < BATCH_BELOW_ELEMENTS));
+    const params = small.flatMap(({ t, params: group }) => {
+      const correction2 = Math.sqrt(1 - beta2 ** t);
+      const stepSize = (learningRate * correction2) / (1 - beta1 ** t);
+      return group.map((p) => ({ w: p.w, m: p.m, v: p.v, g: p.grad, stepSize, epsilonHat: epsilon * correction2 }));
+    });
+    const done = tf.tidy(() => {
+      const updated = fusedAdamUpdate(params, beta1, beta2);
+      if (updated === null) return false;
+      updated.forEach(([w, m, v], i) => {
+        params[i].m.assign(m);
+        params[i].v.assign(v);
+        params[i].w.assign(w);
+      });
+      return true;
+    });
+    return done ? groups.filter((g) => !small.includes(g)) : groups;
   }
 
   /**

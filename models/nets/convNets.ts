@@ -5,13 +5,16 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Init, ParamStore, Weights } from '../core/params';
+import { fusedBatchNormAct } from '../kernels/batchNormAct';
 import {
   batchMoments,
   batchNormApply,
+  BN_EPSILON,
   conv,
   convTransposeUp,
   dense,
   leakyRelu,
+  leakyReluFirstOrder,
 } from '../layers/basic';
 import { addSelfAttentionParams, selfAttention, selfAttentionMatrices } from '../layers/selfAttention';
 import { PYRAMID_RESOLUTIONS_HINT, pyramidOf } from './pyramid';
@@ -101,11 +104,11 @@ export class Generator {
       input = tf.concat([z, tf.matMul(labels, w(`${p}/embed`) as tf.Tensor2D)], 1);
     }
     let h = dense(input, w(`${p}/in/w`)).reshape([n, this.start, this.start, this.channelsAt(0)]) as tf.Tensor4D;
-    h = tf.relu(this.batchNorm(h, `${p}/in/bn`, w, mode));
+    h = this.batchNormRelu(h, `${p}/in/bn`, w, mode);
     h = this.maybeAttend(h, 0, w);
     for (let i = 1; i < this.levels; i++) {
       h = convTransposeUp(h, w(`${p}/up${i}/w`));
-      h = tf.relu(this.batchNorm(h, `${p}/up${i}/bn`, w, mode));
+      h = this.batchNormRelu(h, `${p}/up${i}/bn`, w, mode);
       h = this.maybeAttend(h, i, w);
     }
     return tf.tanh(convTransposeUp(h, w(`${p}/out/w`), w(`${p}/out/b`)));
@@ -115,17 +118,37 @@ export class Generator {
     return level === this.levelAt(this.spec.attentionResolution ?? -1) ? selfAttention(h, w, `${this.prefix}/attn`) : h;
   }
 
+  /**
+   * relu(batch norm(x)). In training modes through the fused kernel where the backend has one
+   * (models/kernels/batchNormAct.ts: first-order gradient only, which is all a generator needs:
+   * gradient penalties differentiate the critic twice, never the generator).
+   */
+  private batchNormRelu(x: tf.Tensor4D, name: string, w: Weights, mode: NormMode): tf.Tensor4D {
+    if (mode !== 'eval') {
+      const fused = fusedBatchNormAct(x, w(`${name}/gamma`), w(`${name}/beta`), { epsilon: BN_EPSILON, activation: 'relu' });
+      if (fused !== null) {
+        if (mode === 'train-track') this.trackStatistics(name, fused.mean, fused.variance);
+        return fused.y as tf.Tensor4D;
+      }
+    }
+    return tf.relu(this.batchNorm(x, name, w, mode));
+  }
+
   private batchNorm(x: tf.Tensor4D, name: string, w: Weights, mode: NormMode): tf.Tensor4D {
+    if (mode === 'eval') {
+      return batchNormApply(x, this.store.get(`${name}/mean`), this.store.get(`${name}/var`), w(`${name}/gamma`), w(`${name}/beta`)) as tf.Tensor4D;
+    }
+    const { mean, variance } = batchMoments(x);
+    if (mode === 'train-track') this.trackStatistics(name, mean, variance);
+    return batchNormApply(x, mean, variance, w(`${name}/gamma`), w(`${name}/beta`)) as tf.Tensor4D;
+  }
+
+  /** Running statistics are for sampling only; they never enter a gradient. */
+  private trackStatistics(name: string, mean: tf.Tensor, variance: tf.Tensor): void {
     const runningMean = this.store.get(`${name}/mean`);
     const runningVar = this.store.get(`${name}/var`);
-    if (mode === 'eval') return batchNormApply(x, runningMean, runningVar, w(`${name}/gamma`), w(`${name}/beta`)) as tf.Tensor4D;
-    const { mean, variance } = batchMoments(x);
-    if (mode === 'train-track') {
-      // Running statistics are for sampling only; they never enter a gradient.
-      runningMean.assign(runningMean.mul(1 - BN_MOMENTUM).add(mean.mul(BN_MOMENTUM)));
-      runningVar.assign(runningVar.mul(1 - BN_MOMENTUM).add(variance.mul(BN_MOMENTUM)));
-    }
-    return batchNormApply(x, mean, variance, w(`${name}/gamma`), w(`${name}/beta`)) as tf.Tensor4D;
+    runningMean.assign(runningMean.mul(1 - BN_MOMENTUM).add(mean.mul(BN_MOMENTUM)));
+    runningVar.assign(runningVar.mul(1 - BN_MOMENTUM).add(variance.mul(BN_MOMENTUM)));
   }
 
   private channelsAt(level: number): number {
@@ -159,6 +182,11 @@ export interface DiscriminatorSpec {
   batchNorm: boolean;
   attentionResolution: number | null;
   init: InitScheme;
+  /**
+   * A gradient penalty differentiates the critic twice (WGAN-GP): then every op must have a
+   * differentiable gradient. Otherwise the cheaper first-order leaky ReLU kernel is used.
+   */
+  differentiatedTwice: boolean;
 }
 
 export class Discriminator {
@@ -221,11 +249,8 @@ export class Discriminator {
     let h = x;
     for (let j = 0; j < this.levels; j++) {
       h = conv(h, w(`${p}/down${j}/w`), 2, this.hasBatchNorm(j) ? undefined : w(`${p}/down${j}/b`));
-      if (this.hasBatchNorm(j)) {
-        const { mean, variance } = batchMoments(h);
-        h = batchNormApply(h, mean, variance, w(`${p}/down${j}/bn/gamma`), w(`${p}/down${j}/bn/beta`)) as tf.Tensor4D;
-      }
-      h = leakyRelu(h) as tf.Tensor4D;
+      if (this.hasBatchNorm(j)) h = this.batchNormLeakyRelu(h, `${p}/down${j}/bn`, w);
+      else h = (this.spec.differentiatedTwice ? leakyRelu(h) : leakyReluFirstOrder(h)) as tf.Tensor4D;
       if (j === this.levelAt(this.spec.attentionResolution ?? -1)) h = selfAttention(h, w, `${p}/attn`);
     }
     const features = h.reshape([x.shape[0], this.featureDim]) as tf.Tensor2D;
@@ -237,6 +262,18 @@ export class Discriminator {
       out = out.add(projected);
     }
     return out as tf.Tensor1D;
+  }
+
+  /**
+   * leakyRelu(batch norm(x)) with batch statistics, fused where the backend has the kernel. The
+   * fused gradient is first-order only; batch-norm critics are never gradient-penalised (WGAN-GP's
+   * critic has no batch norm), so nothing differentiates this twice.
+   */
+  private batchNormLeakyRelu(x: tf.Tensor4D, name: string, w: Weights): tf.Tensor4D {
+    const fused = fusedBatchNormAct(x, w(`${name}/gamma`), w(`${name}/beta`), { epsilon: BN_EPSILON, activation: 'leakyRelu' });
+    if (fused !== null) return fused.y as tf.Tensor4D;
+    const { mean, variance } = batchMoments(x);
+    return leakyRelu(batchNormApply(x, mean, variance, w(`${name}/gamma`), w(`${name}/beta`))) as tf.Tensor4D;
   }
 
   private hasBatchNorm(level: number): boolean {

@@ -31,6 +31,8 @@ import { maxPoolGradWasmConfig } from './maxPoolGrad';
 import { resizeNearestNeighborGradWasmConfig } from './resizeNearestNeighborGrad';
 import { unsortedSegmentSumWasmConfig } from './unsortedSegmentSum';
 import { groupNormSiluWasmConfig } from './groupNormSiluKernel';
+import { adamUpdateWasmConfig } from './adamUpdateKernel';
+import { batchNormActGradWasmConfig, batchNormActWasmConfig } from './batchNormActKernel';
 import { WASM_BACKEND } from './wasmKernelScope';
 
 /** Kernels implemented here from scratch (replacing the stock one where it exists). */
@@ -43,6 +45,17 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   groupNormSiluWasmConfig,
 ];
 
+/**
+ * Kernels that fuse several training ops into one (models/kernels: Adam's update, batch norm with
+ * its activation and that pair's gradient). models/ composes the ops where they are absent, so
+ * setWasmTrainingFusions can take them out to measure or to compare against.
+ */
+export const WASM_TRAINING_FUSIONS: readonly KernelConfig[] = [
+  adamUpdateWasmConfig,
+  batchNormActWasmConfig,
+  batchNormActGradWasmConfig,
+];
+
 /** Stock kernels wrapped for speed (./fastPaths) or to fix a wrong result (./oneHotFloat). */
 export const WASM_KERNEL_OVERRIDES: readonly WasmKernelOverride[] = [
   identityOverride, castOverride, batchMatMulOverride, sumOverride, meanOverride, oneHotOverride,
@@ -52,6 +65,7 @@ export const WASM_KERNEL_OVERRIDES: readonly WasmKernelOverride[] = [
 /** Names of every kernel registerWasmTrainingKernels installs or wraps. */
 export const WASM_TRAINING_KERNEL_NAMES: readonly string[] = [
   ...WASM_TRAINING_KERNELS.map((k) => k.kernelName),
+  ...WASM_TRAINING_FUSIONS.map((k) => k.kernelName),
   ...WASM_KERNEL_OVERRIDES.map((k) => k.kernelName),
 ];
 
@@ -74,7 +88,7 @@ function isInstalled(kernelName: string): boolean {
  * Idempotent; works before or after tf.setBackend('wasm').
  */
 export function registerWasmTrainingKernels(): void {
-  for (const config of WASM_TRAINING_KERNELS) {
+  for (const config of [...WASM_TRAINING_KERNELS, ...WASM_TRAINING_FUSIONS]) {
     if (!isInstalled(config.kernelName)) install(config);
   }
   for (const override of WASM_KERNEL_OVERRIDES) {
@@ -84,5 +98,22 @@ export function registerWasmTrainingKernels(): void {
       throw new Error(`src/compute/wasm/trainingKernels.ts: stock wasm kernel '${override.kernelName}' is missing`);
     }
     install(overrideConfig(override, stock));
+  }
+}
+
+/**
+ * Registers (true) or removes (false) the fused training kernels of WASM_TRAINING_FUSIONS, or
+ * registers only those named; for same-process A/B measurements (bench/fusionAB.node.ts) and
+ * equivalence tests. Models pick the fused or the composed path at each call, so this takes
+ * effect at the next step.
+ */
+export function setWasmTrainingFusions(enabled: boolean | readonly string[]): void {
+  for (const config of WASM_TRAINING_FUSIONS) {
+    const on = typeof enabled === 'boolean' ? enabled : enabled.includes(config.kernelName);
+    if (on && !isInstalled(config.kernelName)) install(config);
+    if (!on && getKernel(config.kernelName, WASM_BACKEND) !== undefined) {
+      unregisterKernel(config.kernelName, WASM_BACKEND);
+      installed.delete(config.kernelName);
+    }
   }
 }

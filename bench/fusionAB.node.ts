@@ -1,0 +1,123 @@
+/**
+ * Same-process A/B of the wasm training fusions (fused Adam update, fused batch norm +
+ * activation) on the studio's own models (createModel, as the bench and the Train stage use).
+ *
+ *   npx tsx bench/fusionAB.node.ts [--models dcgan28,dcgan64,vae64] [--rounds 4] [--steps 5]
+ *        [--profile] [--only-profile]
+ *
+ * A is wasm with every kernel of registerWasmTrainingKernels() except the training fusions
+ * (they are unregistered, so models/ composes the ops as before); B is with them. The two run
+ * alternately, `rounds` times, `steps` timed steps each (after one warm-up step per round), on
+ * two models built with the same seed, so both see the same machine state. Reported per model:
+ * median CPU ms/step of A and of B over all their steps, and the kernel calls of one step of each
+ * (tf.profile). --profile also lists the top kernels of one step of each by time.
+ * The load average is printed before and after: the machine may be shared.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { loadavg } from 'node:os';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { createModel } from '../models';
+import type { GenerativeModel } from '../models';
+import { BENCH_MODELS } from '../src/bench/benchModels';
+import type { BenchModelId } from '../src/bench/types';
+import * as trainingKernels from '../src/compute/wasm/trainingKernels';
+
+// Looked up rather than imported by name, so the script also profiles a checkout from before the
+// fusions (where both arms are then the same).
+type SetFusions = (enabled: boolean | readonly string[]) => void;
+const setWasmTrainingFusions: SetFusions = (trainingKernels as { setWasmTrainingFusions?: SetFusions }).setWasmTrainingFusions ?? (() => {});
+
+function option(argv: string[], flag: string, fallback: string): string {
+  const i = argv.indexOf(flag);
+  return i >= 0 ? argv[i + 1] : fallback;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+interface Subject { model: GenerativeModel; real: tf.Tensor4D; labels: tf.Tensor1D | null }
+
+function build(id: BenchModelId): Subject {
+  const model = createModel(BENCH_MODELS[id].input);
+  const { batchSize, resolution, channels, numClasses } = model.config;
+  const real = tf.randomUniform([batchSize, resolution, resolution, channels], -1, 1, 'float32', 7) as tf.Tensor4D;
+  const labels = numClasses > 0 ? tf.tensor1d(Int32Array.from({ length: batchSize }, (_, i) => i % numClasses), 'int32') : null;
+  return { model, real, labels };
+}
+
+/**
+ * ms of this process's CPU time (user + system) for one step: on a shared machine wall time
+ * mostly measures the wait for a core, and the wasm backend runs on this one thread.
+ */
+function step(s: Subject): number {
+  const t0 = process.cpuUsage();
+  const { metrics } = s.model.trainStep(s.real, s.labels);
+  metrics.dataSync();
+  const used = process.cpuUsage(t0);
+  metrics.dispose();
+  return (used.user + used.system) / 1000;
+}
+
+async function profile(s: Subject): Promise<{ calls: number; top: { name: string; ms: number; calls: number }[] }> {
+  const info = await tf.profile(() => { s.model.trainStep(s.real, s.labels).metrics.dispose(); });
+  const totals = new Map<string, { name: string; ms: number; calls: number }>();
+  for (const k of info.kernels) {
+    const e = totals.get(k.name) ?? { name: k.name, ms: 0, calls: 0 };
+    e.ms += k.kernelTimeMs as number;
+    e.calls += 1;
+    totals.set(k.name, e);
+  }
+  return { calls: info.kernels.length, top: [...totals.values()].sort((a, b) => b.ms - a.ms) };
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const ids = option(argv, '--models', 'dcgan28,dcgan64,vae64').split(',') as BenchModelId[];
+  const rounds = Number(option(argv, '--rounds', '4'));
+  const steps = Number(option(argv, '--steps', '5'));
+  const showProfile = argv.includes('--profile');
+  // --b-kernels PhantomAdamUpdate,...: arm B with only these fusions (default: all of them).
+  const bKernels = argv.includes('--b-kernels') ? option(argv, '--b-kernels', '').split(',') : true;
+  trainingKernels.registerWasmTrainingKernels();
+  const wasmDist = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'));
+  setWasmPaths(`${wasmDist}/`);
+  if (!(await tf.setBackend('wasm'))) throw new Error('bench/fusionAB.node.ts: wasm backend failed to start');
+  const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+  console.log(`load average at start: ${load()}`);
+  for (const id of ids) {
+    const subjects = { A: build(id), B: build(id) };
+    const times: Record<'A' | 'B', number[]> = { A: [], B: [] };
+    const tensorsBefore = tf.memory().numTensors;
+    for (let r = 0; r < (argv.includes('--only-profile') ? 0 : rounds); r++) {
+      for (const arm of (r % 2 === 0 ? ['A', 'B'] : ['B', 'A']) as ('A' | 'B')[]) {
+        setWasmTrainingFusions(arm === 'B' ? bKernels : false);
+        step(subjects[arm]);
+        for (let i = 0; i < steps; i++) times[arm].push(step(subjects[arm]));
+      }
+    }
+    const tensorsAfter = tf.memory().numTensors;
+    const profiles: Record<string, Awaited<ReturnType<typeof profile>>> = {};
+    for (const arm of ['A', 'B'] as const) {
+      setWasmTrainingFusions(arm === 'B' ? bKernels : false);
+      step(subjects[arm]);
+      profiles[arm] = await profile(subjects[arm]);
+    }
+    console.log(`${BENCH_MODELS[id].label}: A (composed) median ${times.A.length ? median(times.A).toFixed(1) : '-'} CPU ms/step, ` +
+      `${profiles.A.calls} kernel calls; B (fused) median ${times.B.length ? median(times.B).toFixed(1) : '-'} CPU ms/step, ` +
+      `${profiles.B.calls} kernel calls (${times.A.length} steps each; tensors ${tensorsBefore} → ${tensorsAfter}; load ${load()})`);
+    if (showProfile) {
+      for (const arm of ['A', 'B'] as const) {
+        console.log(`  ${arm}: ${profiles[arm].top.slice(0, 18).map((k) => `${k.name} ${k.ms.toFixed(1)}ms/${k.calls}`).join(', ')}`);
+      }
+    }
+    for (const s of Object.values(subjects)) { s.model.dispose(); tf.dispose([s.real, ...(s.labels ? [s.labels] : [])]); }
+  }
+  setWasmTrainingFusions(true);
+}
+
+await main();

@@ -153,7 +153,10 @@ export function fusedBatchNormAct(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tenso
   // customGrad runs its forward in a tidy and returns only `value`: the statistics leave it
   // kept, and are handed to the caller's scope below.
   let stats: [tf.Tensor1D, tf.Tensor1D] | null = null;
-  const op = tf.customGrad((xIn: tf.Tensor, gammaIn: tf.Tensor, betaIn: tf.Tensor, save: tf.GradSaveFunc) => {
+  // tfjs types customGrad's arguments as one list of tensors and the save function.
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xIn, gammaIn, betaIn] = args as tf.Tensor[];
+    const save = args[3] as tf.GradSaveFunc;
     const [y, mean, variance] = tf.engine().runKernel(BATCH_NORM_ACT, { x: xIn, gamma: gammaIn, beta: betaIn }, kernelAttrs) as tf.Tensor[];
     save([xIn, gammaIn, betaIn, mean, variance]);
     stats = [tf.keep(mean as tf.Tensor1D), tf.keep(variance as tf.Tensor1D)];

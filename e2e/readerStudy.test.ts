@@ -152,6 +152,11 @@ describe('reader study (organiser)', () => {
     expect(await page.getByTestId('study-reader-error').textContent()).toBe('“Cy” already has answers imported from a file; choose another name.');
     expect(await page.getByTestId('study-reader-progress').textContent()).toMatch(/Ann.*radiologist.*10 of 10 · done.*this computer.*Bob.*student.*10 of 10 · done.*this computer.*Cy.*student.*10 of 10 · done.*answers file/);
 
+    // Results stay hidden until the organiser asks (a reader here must not see which images were real).
+    expect(await page.getByTestId('study-verdict').count()).toBe(0);
+    await page.getByRole('button', { name: 'Show results' }).click();
+    await page.getByTestId('study-verdict').waitFor();
+
     // The truth, from the organiser's CSV (one row per reader and image); the figures, scored here by hand.
     const csv = new TextDecoder().decode((await downloaded(page, 'Export CSV')).bytes).trim().split('\n');
     expect(csv[0]).toBe('reader,experience,image,class,truth,answer,confidence_real,correct,ms');
@@ -175,7 +180,6 @@ describe('reader study (organiser)', () => {
     const bobScore = score(bob);
     // Bob is right on exactly the 6 synthetic images.
     expect(bobScore).toEqual({ accuracy: 0.6, sensitivity: 1, specificity: 0 });
-    await page.getByTestId('study-verdict').waitFor();
     const rows = await page.getByTestId('study-readers-table').locator('tbody tr').allTextContents();
     expect(rows[0]).toContain(`Ann (radiologist)10${pct(annScore.accuracy)}`);
     expect(rows[0]).toContain(`${pct(annScore.sensitivity)}${pct(annScore.specificity)}`);

@@ -9,6 +9,12 @@ export const studies = $state({
   list: [] as StudySummary[],
   loaded: false,
   selectedId: null as string | null,
+  /**
+   * Whether the open study's results are shown. Hidden by default and whenever a reader opens here:
+   * a reader who leaves the reader screen must not see which images were real (the galleries say so)
+   * and then go back to change an answer.
+   */
+  showResults: false,
 });
 
 export async function refreshStudies(): Promise<void> {
@@ -20,5 +26,6 @@ export async function refreshStudies(): Promise<void> {
 /** Opens a study on the Reader study stage (from a run card's link). */
 export function openStudy(id: string): void {
   studies.selectedId = id;
+  studies.showResults = true;
   location.hash = '#/study';
 }

@@ -44,6 +44,10 @@ def onehot(labels, classes):
     return F.one_hot(torch.from_numpy(np.array(labels)).long(), classes).float() if classes else None
 
 
+def kind_has_label_dropout(cfg):
+    return cfg["kind"] == "ddpm" and cfg["numClasses"] > 0 and (cfg.get("labelDropout") or 0) > 0
+
+
 def run_case(case, arrays, out):
     name, cfg = case["name"], case["config"]
     classes = cfg["numClasses"]
@@ -56,6 +60,9 @@ def run_case(case, arrays, out):
         real = nchw(arrays[f"{name}/real/{step}"])
         y = onehot(arrays[f"{name}/labels/{step}"], classes) if classes else None
         draws = part(arrays, f"{name}/draw/{step}/")
+        if kind_has_label_dropout(cfg):
+            # The mirror's own port of the studio's seeded mask (train.py uses it; here the fed one trains).
+            out[f"{name}/labelKeep/{step}"] = model.label_keep(model.step_count, real.shape[0]).float().numpy()
         for key in ("noise",):  # image-shaped draws come NHWC
             if key in draws:
                 draws[key] = draws[key].float().permute(0, 3, 1, 2).contiguous()
@@ -71,7 +78,8 @@ def run_case(case, arrays, out):
     with torch.no_grad():
         if "z" in fwd:
             z = torch.from_numpy(np.array(arrays[f"{name}/fwd/z"])).float()
-            out[f"{name}/out/generate"] = nhwc(model.generate(z, y, ema=fwd.get("ema", False)))
+            guided = {"guidance": fwd["guidance"]} if fwd.get("guidance") else {}
+            out[f"{name}/out/generate"] = nhwc(model.generate(z, y, ema=fwd.get("ema", False), **guided))
         x = nchw(arrays[f"{name}/fwd/x"])
         kind = cfg["kind"]
         if kind in ("dcgan", "wgan-gp"):

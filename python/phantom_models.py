@@ -211,6 +211,17 @@ def updated_card(card: dict, step: int, engine: dict, history: list | None = Non
     training.setdefault("history", [])
     training["history"] = list(training["history"]) + list(history or [])
     training.setdefault("pytorch", []).append(engine)
+    # Which steps were trained where (src/training/trainingSegments.ts): the studio's path up to the
+    # step this job started from, then this job. Cards from before segments existed start as studio.
+    segments = [dict(s) for s in training.get("segments") or [] if s.get("fromStep", 0) < engine["fromStep"]]
+    for s in segments:
+        s["toStep"] = min(s["toStep"], engine["fromStep"])
+    reached = segments[-1]["toStep"] if segments else 0
+    if reached < engine["fromStep"]:
+        segments.append({"where": "studio", "fromStep": reached, "toStep": engine["fromStep"], "engine": card.get("training", {}).get("backend", "studio")})
+    segments.append({"where": "pytorch", "fromStep": engine["fromStep"], "toStep": step, "engine": engine["engine"], "device": engine["device"],
+                     "processes": engine["processes"], "started": engine.get("started", ""), "seconds": engine.get("seconds", 0)})
+    training["segments"] = segments
     out["evaluation"] = None
     out["audit"] = None
     out["augment"] = None
@@ -248,7 +259,7 @@ def step_seed(seed: int, step: int, purpose: int) -> int:
     return derive_seed(derive_seed(seed, step), purpose) % 0x7FFFFFFE + 1
 
 
-SEED_PURPOSE = {"augmentReal": 4, "augmentFake": 5, "augmentGenerator": 6}
+SEED_PURPOSE = {"augmentReal": 4, "augmentFake": 5, "augmentGenerator": 6, "labelDropout": 10}
 
 
 class StudioRandom:
@@ -914,6 +925,9 @@ class StudioModel(nn.Module):
         self.step_count = 0
         self.ema_names: list[str] = []  # studio names of the parameters that have an EMA shadow
         self.ema: dict[str, torch.Tensor] = {}
+        # (rank, world size) under torchrun: which share of a step's global batch this process
+        # trains, for the draws that the studio makes per image from (seed, step) (label dropout).
+        self.shard = (0, 1)
 
     def _apply(self, fn, *args, **kwargs):
         """model.to(device) / .double() also move the EMA shadows, which are plain tensors, not buffers."""
@@ -1257,12 +1271,27 @@ class Ddpm(StudioModel):
     def predict_noise(self, x, t, onehot=None):
         return self.U(x, t, onehot)
 
+    def label_keep(self, step: int, n: int) -> torch.Tensor:
+        """models/ddpm.ts dropLabels: 1 keeps an image's class, 0 drops it to the null class (an all-zero
+        one-hot row) with probability labelDropout, from the studio's seeded draws for (seed, step), so
+        the same step drops the same images as in the studio. Under torchrun the draws cover the global
+        batch (world x n) and each process takes its own slice; one process is exactly the studio."""
+        p = self.cfg.get("labelDropout") or 0
+        rank, world = self.shard
+        rng = StudioRandom(step_seed(self.cfg["seed"], step, SEED_PURPOSE["labelDropout"]))
+        draws = [rng.next() for _ in range(world * n)][rank * n:(rank + 1) * n]
+        return torch.tensor([0.0 if u < p else 1.0 for u in draws])
+
     def train_step(self, real, onehot=None, draws=None):
         batch, dev = real.shape[0], real.device
         t = draws["timesteps"].long() if draws is not None and "timesteps" in draws else torch.randint(self.cfg["timesteps"], (batch,))
         noise = self.draw(draws, "noise", real.shape, device=dev)
         a = self.alpha_bar[t.cpu()]
         noisy = real * a.sqrt().float().view(-1, 1, 1, 1).to(dev) + noise * (1 - a).sqrt().float().view(-1, 1, 1, 1).to(dev)
+        if onehot is not None and (self.cfg.get("labelDropout") or 0) > 0:
+            # Label dropout (classifier-free guidance training); the parity tests pass the studio's mask.
+            keep = draws["labelKeep"] if draws is not None and "labelKeep" in draws else self.label_keep(self.step_count, batch)
+            onehot = onehot * keep.float().view(-1, 1).to(onehot.device)
         opt = self.optimiser("adam")
         opt.zero_grad(set_to_none=True)
         loss = (self.U_train(noisy, t.to(dev), onehot) - noise).square().mean()
@@ -1273,18 +1302,38 @@ class Ddpm(StudioModel):
         self.step_count += 1
         return torch.stack([loss.detach(), norm])
 
-    def generate(self, z, onehot=None, ema=None, steps=None):
-        """Deterministic DDIM (eta = 0) from the starting noise z [n, r*r*c] (the studio's generate)."""
+    def generate(self, z, onehot=None, ema=None, steps=None, guidance: float = 0.0):
+        """Deterministic DDIM (eta = 0) from the starting noise z [n, r*r*c] (the studio's generate).
+        guidance w (class-conditional runs trained with label dropout): classifier-free guidance,
+        eps = (1 + w) eps(x, c) - w eps(x, null), the null class being an all-zero one-hot row;
+        0 is the conditional sample, -1 the unconditional one."""
+        if guidance != 0:
+            if onehot is None:
+                raise ValueError("a guidance scale needs class labels (a class-conditional model)")
+            if not (self.cfg.get("labelDropout") or 0) > 0:
+                raise ValueError("this model was trained without label dropout, so it has no unconditional estimate to guide with")
+            if not (math.isfinite(guidance) and guidance >= -1):
+                raise ValueError(f"the guidance scale must be >= -1, got {guidance}")
         use_ema = bool(self.ema) if ema is None else ema
         c, r = self.cfg["channels"], self.cfg["resolution"]
         T = self.cfg["timesteps"]
         n_steps = steps or self.cfg["samplingSteps"]
         path = [math.floor(-1 + (i * T) / n_steps + 0.5) for i in range(n_steps, -1, -1)]  # JS Math.round, not banker's
         x = z.view(-1, r, r, c).permute(0, 3, 1, 2)  # the studio's latent is the NHWC noise image, flattened
+        none = torch.zeros_like(onehot) if onehot is not None and guidance != 0 else None
+
+        def estimate(x, t):
+            times = torch.full((x.shape[0],), t)
+            if guidance == 0:
+                return self.U(x, times, onehot)
+            if guidance == -1:
+                return self.U(x, times, none)
+            return self.U(x, times, onehot) * (1 + guidance) - self.U(x, times, none) * guidance
+
         with torch.no_grad(), swapped(self, self.ema if use_ema else {}):
             for t, nxt in zip(path[:-1], path[1:]):
                 a = float(self.alpha_bar[t])
-                eps = self.U(x, torch.full((x.shape[0],), t), onehot)
+                eps = estimate(x, t)
                 x0 = ((x - eps * math.sqrt(1 - a)) / math.sqrt(a)).clamp(-1, 1)
                 if nxt < 0:
                     x = x0

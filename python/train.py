@@ -8,7 +8,13 @@ It starts from the run file's weights (and its Adam state, when the file carries
 continues where the studio stopped), trains on the train split of a MedMNIST-layout npz
 (train_images, train_labels, class_names; pixels 0-255) with the run's settings, and writes run files
 the studio imports (Model library -> Import): checkpoints/<name>-step<N>.phantomrun, every
---checkpoint-every steps and at the end, with the run card updated (step, engine, devices).
+--checkpoint-every steps and at the end, with the run card updated (step, engine, devices, and the
+segments saying which steps were trained where). The card keeps the studio run's id, so importing a
+checkpoint into the studio it came from continues that run in place (or, on request, makes a new run).
+
+A class-conditional DDPM trains with the studio's label dropout (the run's labelDropout, 0.1 for runs
+the studio makes): the same images of a step lose their class as in the studio (its seeded draws),
+which is what classifier-free guidance needs (Ddpm.generate(..., guidance=w) in phantom_models.py).
 
 Under torchrun every process trains on its own share of the data (DistributedSampler) with the
 run's batch size, gradients are averaged by DistributedDataParallel (gloo on CPU, NCCL on GPUs), so
@@ -104,6 +110,7 @@ def main(argv=None):
     model = pm.build(cfg)
     model.load_studio(run.weights, run.optimizer, run.optimizer_steps)
     model.step_count = run.step
+    model.shard = (rank, world)  # per-image draws the studio makes (DDPM label dropout) cover the global batch
     model.to(device)
     for label, (opt, _) in model._opts.items():  # Adam moments follow the parameters to the device
         for state in opt.state.values():
@@ -130,6 +137,9 @@ def main(argv=None):
         say(f"the run is already at step {run.step}; nothing to do (raise --steps)")
     os.makedirs(args.out, exist_ok=True)
     started, epoch, done = time.time(), 0, run.step
+    # This job's identity in the run card's segments: its checkpoints share it, so the studio can
+    # continue a run with a later checkpoint of the job it already imported an earlier one from.
+    job_started = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(started)) + f".{int(started * 1000) % 1000:03d}Z"
     history = []  # rows like the studio's curves (MetricRow), kept in the checkpoints' run card
     names = pm.METRICS[cfg["kind"]]
     while done < args.steps:
@@ -149,7 +159,7 @@ def main(argv=None):
                 shown = " ".join(f"{n} {v:.4g}" for n, v in zip(names, values) if math.isfinite(v))
                 say(f"step {done} {time.time() - started:.0f} s {shown}")
             if rank == 0 and (done % args.checkpoint_every == 0 or done == args.steps):
-                path = save_checkpoint(args, model, run, done, world, device, time.time() - started, history)
+                path = save_checkpoint(args, model, run, done, world, device, time.time() - started, history, job_started)
                 say(f"checkpoint {path}")
         epoch += 1
     if world > 1:
@@ -157,12 +167,12 @@ def main(argv=None):
         dist.destroy_process_group()
 
 
-def save_checkpoint(args, model, run, step, world, device, seconds, history):
+def save_checkpoint(args, model, run, step, world, device, seconds, history, job_started):
     """A run file the studio imports: weights, Adam state, the run card with this training recorded."""
     weights = model.studio_tensors()
     optimiser, steps = model.optimiser_tensors()
     engine = {"engine": f"PyTorch {torch.__version__}", "device": str(device), "processes": world,
-              "batchPerProcess": model.cfg["batchSize"], "fromStep": run.step, "toStep": step, "seconds": round(seconds, 1)}
+              "batchPerProcess": model.cfg["batchSize"], "fromStep": run.step, "toStep": step, "seconds": round(seconds, 1), "started": job_started}
     card = pm.updated_card(run.card, step, engine, history)
     name = pm.safe_name(run.card["run"]["name"])
     path = os.path.join(args.out, f"{name}-step{step}.phantomrun")

@@ -3,7 +3,7 @@
  * duplicates, symbolic links, run folders with --resume and --sample, the time limit, and the
  * metrics' subset, floor, per-class figures, audit and feature dump.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encode as encodePng } from 'fast-png';
@@ -193,6 +193,30 @@ describe('train keeps its run: resume, sample, time limit', () => {
     const conflicting = runScript('train', ['--resume', out, '--model', 'vae']);
     expect(conflicting.stderr).toMatch(/^train: --model cannot be combined with --resume/);
     expect(runScript('train', ['--data', 'phantom:head-ct:32:16', '--out', out]).stderr).toMatch(/already holds a run; continue it with --resume/);
+  });
+
+  it('--import continues the folder\'s run in place from a run file that continues it, then trains on', () => {
+    const out = join(work, 'run-import');
+    const ahead = join(work, 'run-import-ahead');
+    expect(runScript('train', ['--data', 'phantom:head-ct:32:16', ...common, '--steps', '4', '--out', out]).status).toBe(0);
+    // The same run trained further in a copy of its folder stands in for train.py's checkpoint (PyTorch
+    // itself: src/export/pytorchRoundTrip.test.ts): its run.phantomrun names the run and is at step 6.
+    cpSync(out, ahead, { recursive: true });
+    expect(runScript('train', ['--resume', ahead, '--steps', '6']).status).toBe(0);
+
+    const imported = runScript('train', ['--resume', out, '--import', join(ahead, 'run.phantomrun')]);
+    expect(imported.status, imported.stderr).toBe(0);
+    expect(imported.stdout).toMatch(/^import: continued the run in place from step 4 to 6 \(steps 0–6: studio \(wasm\)\)$/m);
+    expect(lastJsonLine<{ status: string; steps: number }>(imported.stdout)).toMatchObject({ status: 'finished', steps: 6 });
+    const trained = runScript('train', ['--resume', out, '--steps', '8']);
+    expect(trained.stdout).toContain('[info] Resumed at step 6');
+    expect(lastJsonLine<{ steps: number }>(trained.stdout)).toMatchObject({ steps: 8 });
+
+    // Again: the run is at step 8 now, past the file.
+    const behind = runScript('train', ['--resume', out, '--import', join(ahead, 'run.phantomrun')]);
+    expect(behind.status).toBe(1);
+    expect(behind.stderr).toMatch(/--import: run\.phantomrun › runcard\.json: cannot continue the run it came from\. .*the file is at step 6, behind the run's step 8/);
+    expect(runScript('train', ['--import', join(ahead, 'run.phantomrun')]).stderr).toMatch(/^train: --import continues an existing run: give its folder with --resume/);
   });
 
   it('checks --minutes before every step and ends the run as finished', () => {

@@ -6,6 +6,8 @@
  *   npm run train -- --data data.npz --model dcgan --minutes 20 --out runs/dcgan
  *   npm run train -- --resume runs/dcgan --steps 20000      (continue to step 20000)
  *   npm run train -- --resume runs/dcgan --sample 1000      (1000 images from the newest checkpoint)
+ *   npm run train -- --resume runs/dcgan --import checkpoints/dcgan-step9000.phantomrun [--steps 20000]
+ *                                  (continue the run in place from a checkpoint PyTorch's train.py wrote)
  *
  * Everything on the command line is checked here, before tfjs and its wasm backend load, so a typo
  * costs one line and no start-up.
@@ -26,7 +28,7 @@ const DEFAULT_STEPS = 100_000;
 
 const TRAIN_SPEC = {
   name: 'train',
-  usage: '--data <file.npz|phantom:head-ct:64:2000> --model dcgan [--minutes 20 | --steps N] --out runs/x   |   --resume runs/x [--steps N] [--minutes M] [--sample N]',
+  usage: '--data <file.npz|phantom:head-ct:64:2000> --model dcgan [--minutes 20 | --steps N] --out runs/x   |   --resume runs/x [--import file.phantomrun] [--steps N] [--minutes M] [--sample N]',
   about:
     'Trains on the train split of an .npz (from npm run convert or the studio\'s export) or on generated phantoms,\n' +
     'and keeps the run in --out: run.json (record and curves), metrics.csv, sample grids (PNG) and, under store/,\n' +
@@ -47,6 +49,11 @@ const TRAIN_SPEC = {
     out: { type: 'string', placeholder: '<folder>', help: 'run folder of a new run (must not hold a run yet)' },
     resume: { type: 'string', placeholder: '<run folder>', help: 'continue the run kept in this folder' },
     sample: { type: 'integer', min: 1, placeholder: '<count>', help: 'write this many generated images to <run folder>/sampled-stepN.npz' },
+    import: {
+      type: 'string',
+      placeholder: '<file.phantomrun>',
+      help: 'with --resume: continue the run in place from a run file that continues it (a checkpoint train.py wrote from its run.phantomrun, in PyTorch); trains on only with --steps/--minutes',
+    },
   },
 } as const satisfies CommandSpec;
 
@@ -59,9 +66,11 @@ async function train({ options: args, given }: ParsedCommandLine<typeof TRAIN_SP
   if (args.resume) {
     const fixed = RUN_DEFINING.filter((name) => given.has(name));
     if (fixed.length > 0) throw new UsageError(`${fixed.map((n) => `--${n}`).join(', ')} cannot be combined with --resume: a resumed run keeps its data, model and settings (change --steps, --minutes, --backend or --sample)`);
-    const trainMore = !(args.sample !== undefined && args.steps === undefined && args.minutes === undefined);
-    job = { kind: 'resume', out: args.resume, backend: args.backend, minutes: args.minutes, sample: args.sample, steps: args.steps, train: trainMore, commandLine };
+    const onlyAfterwards = args.sample !== undefined || args.import !== undefined;
+    const trainMore = !(onlyAfterwards && args.steps === undefined && args.minutes === undefined);
+    job = { kind: 'resume', out: args.resume, backend: args.backend, minutes: args.minutes, sample: args.sample, steps: args.steps, train: trainMore, importFile: args.import, commandLine };
   } else {
+    if (args.import) throw new UsageError('--import continues an existing run: give its folder with --resume');
     if (!args.data) throw new UsageError('--data is required for a new run (an .npz, or phantom:MODALITY:SIZE:COUNT); or continue a run with --resume <folder>');
     if (!args.out) throw new UsageError('--out is required for a new run: the folder that keeps its record, checkpoints and sample grids');
     const data = loadTrainingSet(args.data);

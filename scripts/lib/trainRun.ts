@@ -8,9 +8,9 @@
  * before every step, so a run overshoots its limit by at most one step plus the final checkpoint and
  * sample grid. A run that reached its time limit is recorded as finished, with the reason.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from '../../src/compute/wasm/trainingKernels';
@@ -18,6 +18,9 @@ import { saveDataset } from '../../src/storage/datasetStore';
 import { generateFromRun } from '../../src/generation/generateFromRun';
 import { loadRun, saveRun } from '../../src/training/runStore';
 import { writeRunFileTo } from './runFileOut';
+import { importRunFile } from '../../src/runfiles/importRunFile';
+import { RunFileError } from '../../src/runfiles/runFileFormat';
+import { describeSegment, trainingSegments } from '../../src/training/trainingSegments';
 import { Trainer, type TrainerHooks } from '../../src/training/trainer';
 import type { RunRecord, RunSettings } from '../../src/training/runTypes';
 import { FileStore } from './fileStore';
@@ -43,8 +46,8 @@ export type TrainJob = {
   commandLine: string[];
 } & (
   | { kind: 'new'; data: TrainingSet; dataSpec: string; settings: RunSettings; conditional: boolean }
-  /** `steps`: a new total; `train`: false to only sample. */
-  | { kind: 'resume'; steps?: number; train: boolean }
+  /** `steps`: a new total; `train`: false to only sample; `importFile`: a run file that continues the run in place first. */
+  | { kind: 'resume'; steps?: number; train: boolean; importFile?: string }
 );
 
 export interface TrainSummary {
@@ -114,6 +117,7 @@ export async function runTrainJob(job: TrainJob): Promise<TrainSummary> {
   await startBackend(job.backend);
   const store = new FileStore(paths.store);
 
+  if (job.kind === 'resume' && job.importFile) await continueFromFile(store, job.importFile);
   let record = job.kind === 'resume' ? await loadRun(store, RUN_ID) : null;
   const started = Date.now();
   let stepsAtStart = record?.step ?? 0;
@@ -171,6 +175,26 @@ export async function runTrainJob(job: TrainJob): Promise<TrainSummary> {
     ...(sampled ? { sampled } : {}),
     runFile: paths.runFile,
   };
+}
+
+/** The folder's run continued in place from a run file that continues it (continueRun.ts); refusals say why. */
+async function continueFromFile(store: FileStore, path: string): Promise<void> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(path));
+  } catch (error) {
+    throw new CliError(`--import ${path}: cannot read it (${(error as Error).message})`);
+  }
+  const before = await loadRun(store, RUN_ID);
+  try {
+    const imported = await importRunFile(store, bytes, basename(path), 'continue');
+    const record = await loadRun(store, RUN_ID);
+    const added = trainingSegments(record).filter((s) => s.toStep > before.step).map((s) => ({ ...s, fromStep: Math.max(s.fromStep, before.step) }));
+    console.log(`import: continued the run in place from step ${before.step} to ${imported.step} (${added.map(describeSegment).join('; ')})`);
+  } catch (error) {
+    if (error instanceof RunFileError) throw new CliError(`--import: ${error.message}`);
+    throw error;
+  }
 }
 
 /** A run stopped by its time limit is finished (its budget is spent), not paused by a user. */

@@ -3,7 +3,9 @@
  * studio's PyTorch export ships. Same weights and inputs, same outputs within 1e-4 absolute
  * (generator output, critic / discriminator output, VAE reconstruction, DDPM noise prediction);
  * three training steps fed the same batches and the same random draws (reproduced here from the
- * models' own seeds) give the same metrics and the same weights afterwards.
+ * models' own seeds) give the same metrics and the same weights afterwards. The class-conditional
+ * DDPM with label dropout (classifier-free guidance training) gets the studio's dropout mask fed,
+ * the mirror's own port of that seeded mask is checked against it, and its guided samples match.
  *
  * Runs /usr/bin/python3 (torch + numpy); skips with the reason when they are missing.
  */
@@ -39,10 +41,25 @@ const CASES: Record<string, ModelConfigInput> = {
   pggan: { kind: 'pggan', resolution: 16, startResolution: 4, fadeSteps: 4, stableSteps: 2, fmapBase: 64, fmapMax: 8, batchSize: N, latentDim: 8, numClasses: 2, diffAugment: { color: true, translation: true, cutout: false }, seed: 7 },
   vae: { kind: 'vae', resolution: 28, width: 4, batchSize: N, latentDim: 6, numClasses: 2, seed: 8 },
   ddpm: { kind: 'ddpm', resolution: 16, width: 16, channelMultipliers: [1, 2], batchSize: N, numClasses: 2, samplingSteps: 4, timesteps: 50, seed: 9 },
+  // Label dropout as the studio trains class-conditional DDPMs (models/runConfig.ts uses 0.1); 0.3 with
+  // this seed drops 6 of the 12 labels over the three steps (some dropped, some kept: checked below).
+  'cddpm-dropout': { kind: 'ddpm', resolution: 16, width: 16, channelMultipliers: [1, 2], batchSize: N, numClasses: 3, samplingSteps: 4, timesteps: 50, labelDropout: 0.3, seed: 12 },
 };
+
+/** Classifier-free guidance scale of the generate check, for models trained with label dropout. */
+const GUIDANCE = 1.5;
+
+/** models/ddpm.ts dropLabels' mask at `step`: 1 keeps an image's class, 0 drops it to the null class. */
+function labelKeep(config: ModelConfig, step: number): Float32Array | null {
+  if (config.kind !== 'ddpm' || config.numClasses === 0 || !((config.labelDropout ?? 0) > 0)) return null;
+  const rng = new Random(stepSeed(config.seed, step, SeedPurpose.labelDropout));
+  return Float32Array.from({ length: N }, () => (rng.next() < config.labelDropout! ? 0 : 1));
+}
 
 interface Computed {
   metrics: number[][];
+  /** The label-dropout masks fed to both sides, per step (dropout cases only). */
+  masks: Float32Array[];
   outputs: Record<string, Float32Array>;
   trained: Map<string, Float32Array>;
 }
@@ -96,9 +113,11 @@ function drawsAt(model: GenerativeModel, step: number): Record<string, tf.Tensor
     case 'ddpm': {
       const rng = new Random(seed(SeedPurpose.diffusionTimestep));
       const t = Array.from({ length: N }, () => rng.int(c.timesteps));
+      const keep = labelKeep(c, step);
       return {
         timesteps: tf.tensor1d(t),
         noise: tf.randomNormal([N, c.resolution, c.resolution, c.channels], 0, 1, 'float32', seed(SeedPurpose.diffusionNoise)),
+        ...(keep ? { labelKeep: tf.tensor1d(keep) } : {}),
       };
     }
   }
@@ -116,7 +135,10 @@ async function runTfjs(name: string, input: ModelConfigInput): Promise<void> {
   model.importState(state0);
   for (const t of state0.tensors) if (!t.name.startsWith('adam')) arrays[`${name}/w0/${t.name}`] = { data: t.data, shape: t.shape };
   const metrics: number[][] = [];
+  const masks: Float32Array[] = [];
   for (let step = 0; step < STEPS; step++) {
+    const keep = labelKeep(config, step);
+    if (keep) masks.push(keep);
     tf.tidy(() => {
       const real = tf.randomUniform([N, config.resolution, config.resolution, config.channels], -1, 1, 'float32', 1000 + step) as tf.Tensor4D;
       const labels = labelsFor(config, step);
@@ -143,7 +165,9 @@ async function runTfjs(name: string, input: ModelConfigInput): Promise<void> {
     const ema = 'emaDecay' in config && config.emaDecay !== null;
     forward.z = true;
     forward.ema = ema;
-    outputs.generate = model.generate(z, labels, { ema }).dataSync() as Float32Array;
+    const guidance = labelKeep(config, 0) ? GUIDANCE : 0;
+    forward.guidance = guidance;
+    outputs.generate = model.generate(z, labels, { ema, ...(guidance ? { guidance } : {}) }).dataSync() as Float32Array;
     const side = config.kind === 'pggan' ? (model as Progressive).phase.resolution : config.resolution;
     const x = tf.randomUniform([N, side, side, config.channels], -1, 1, 'float32', 77) as tf.Tensor4D;
     put(`${name}/fwd/x`, x);
@@ -169,7 +193,7 @@ async function runTfjs(name: string, input: ModelConfigInput): Promise<void> {
     }
   });
   cases.push({ name, config, steps: STEPS, forward });
-  computed[name] = { metrics, outputs, trained };
+  computed[name] = { metrics, masks, outputs, trained };
   model.dispose();
 }
 
@@ -242,5 +266,24 @@ describe.each(Object.keys(CASES))('PyTorch mirror of %s', (name) => {
     }
     figures[name].weightsAfterTraining = worstWeight;
     expect(worstWeight).toBeLessThan(1e-4);
+  });
+});
+
+describe('PyTorch mirror of the DDPM label dropout', () => {
+  it('drops the same labels: the mirror draws the studio\'s label-dropout mask itself', (context) => {
+    const name = 'cddpm-dropout';
+    if (python.skipped) return context.skip(`PyTorch parity skipped: ${python.skipped}`);
+    const masks = computed[name].masks;
+    expect(masks).toHaveLength(STEPS);
+    const all = masks.flatMap((m) => [...m]);
+    // Some labels dropped and some kept, else this case would not test the dropout.
+    expect(all.filter((v) => v === 0).length).toBeGreaterThan(0);
+    expect(all.filter((v) => v === 1).length).toBeGreaterThan(0);
+    masks.forEach((mask, step) => {
+      const theirs = pythonArrays.get(`${name}/labelKeep/${step}`);
+      expect(theirs, `${name}: Python wrote no label mask for step ${step}`).toBeDefined();
+      expect([...(theirs!.data as Float32Array)], `step ${step}`).toEqual([...mask]);
+    });
+    (figures[name] ??= {}).labelsDropped = all.filter((v) => v === 0).length;
   });
 });

@@ -70,7 +70,7 @@ export class ComputeService implements ComputeApi {
     this.evaluation = createEvaluationApi(store, ready);
     this.augment = createAugmentApi(store, ready);
     this.classroom = createClassroomApi(this.classroomModels, ready);
-    this.runFiles = createRunFilesApi(store, ready);
+    this.runFiles = createRunFilesApi(store, ready, (runId, doing, work) => this.runManager.whileIdle(runId, doing, work));
     this.pytorchExport = createPytorchExportApi(store);
     this.readerStudy = createReaderStudyApi(store);
     this.readerTakes = createReaderTakes(store);

@@ -161,6 +161,7 @@ export async function runEvaluation(store: KeyValueStore, id: string, request: E
     elapsedMs: Math.round(performance.now() - started),
     fakeKey,
     runId: request.fake.kind === 'run' ? request.fake.runId : undefined,
+    ...(request.fake.kind === 'run' ? { step: fake.step } : {}),
     perClass,
   };
 }

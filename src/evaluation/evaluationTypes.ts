@@ -103,6 +103,12 @@ export interface EvaluationRecord {
   fakeKey: string;
   /** The run this evaluation belongs to, for its run card. */
   runId?: string;
+  /**
+   * The run's checkpoint step whose images were judged: the run may train on (here, or in PyTorch
+   * and be continued in place by an import), and the evaluation stays with this step. Absent on
+   * evaluations of a dataset and on older ones (their fakeName says "@ step N").
+   */
+  step?: number;
   /** Per-class figures; absent when the synthetic set has no class labels (or on older evaluations). */
   perClass?: ClassFigures[];
 }

@@ -102,8 +102,9 @@ With Debian's PyTorch 1.13 on Python 3.12, torchrun stops at start with \`'NoneT
 attribute 'get'\` (its default \`--redirects 0\` no longer parses there): add \`--redirects 1 --tee 1\`.
 
 \`checkpoints/*-stepN.phantomrun\` (every \`--checkpoint-every\` steps and at the end) are run files:
-import one in the studio's model library to generate, evaluate, audit and export from it. The run card
-inside records the steps trained here and on what.
+import one in the studio's model library to generate, evaluate, audit and export from it. In the studio
+this run came from, importing continues the run in place (or, if you choose, makes a new run). The run
+card inside records which steps were trained where (the studio, or here on which devices).
 `;
 }
 

@@ -2,8 +2,10 @@
  * The PyTorch round trip: a run trained in the studio is exported as a PyTorch project (run file +
  * the run's dataset as npz + phantom_models.py + train.py), train.py continues it for three steps
  * under `torchrun --nproc_per_node 2` on the CPU (gloo, DistributedDataParallel), and the checkpoint
- * it writes is imported back through the run-file import as a studio run that generates images and
- * continues training in the studio.
+ * it writes is imported back through the run-file import: it continues the original run in place
+ * (same run id, step 4 → 7, the run card saying steps 0–4 were trained in the studio and 4–7 by
+ * PyTorch under torchrun with 2 processes), generates images from PyTorch's weights, and the studio
+ * trains it on from step 7 with PyTorch's Adam state. Importing it as a new run stays possible.
  *
  * Needs /usr/bin/python3 with torch and numpy (Debian python3-torch, python3-numpy); skips with the
  * reason otherwise.
@@ -19,11 +21,13 @@ import type { ModelConfigInput } from '../../models/types';
 import { exportStoredDataset } from '../datasets/exportStoredDataset';
 import { generateFromRun } from '../generation/generateFromRun';
 import { exportRunFile } from '../runfiles/exportRunFile';
-import { importRunFile } from '../runfiles/importRunFile';
+import { checkRunFile, importRunFile } from '../runfiles/importRunFile';
+import { importTarget } from '../runfiles/continueRun';
 import type { RunCard } from '../runfiles/runFileFormat';
 import { phantomRunStore } from '../testing/phantomRunStore';
 import { useWasmBackend } from '../testing/wasmBackend';
-import { loadLatestGoodCheckpoint, loadRun, saveRun } from '../training/runStore';
+import { listRuns, loadLatestGoodCheckpoint, loadRun, saveRun } from '../training/runStore';
+import { trainingSegments } from '../training/trainingSegments';
 import { Trainer, type TrainerHooks } from '../training/trainer';
 import type { RunSettings } from '../training/runTypes';
 import { projectRunFromCard, pytorchProjectFiles, runFileNameFor } from './pytorchProject';
@@ -56,7 +60,7 @@ beforeAll(async () => {
 });
 
 describe('PyTorch round trip', () => {
-  it('torchrun --nproc_per_node 2 continues an exported run 3 steps; its checkpoint imports as a studio run that samples and trains on', async (context) => {
+  it('torchrun --nproc_per_node 2 continues an exported run 3 steps; its checkpoint continues the original run in place (4 → 7), samples, and trains on from 7', async (context) => {
     const missing = torchMissing();
     if (missing) return context.skip(`PyTorch round trip skipped: ${missing}`);
     const store = await phantomRunStore('pytorch-round-trip');
@@ -91,31 +95,64 @@ describe('PyTorch round trip', () => {
       expect(checkpoints).toEqual(['tiny-dcgan-step7.phantomrun']);
 
       const bytes = new Uint8Array(readFileSync(join(dir, 'checkpoints', checkpoints[0])));
-      const imported = await importRunFile(store, bytes, checkpoints[0]);
-      expect(imported).toMatchObject({ step: 7, hasOptimizer: true, datasetId: 'ds' });
-      const record = await loadRun(store, imported.runId);
-      const card = record.imported!.card as RunCard & { training: { pytorch: { processes: number }[] } };
-      expect(card.training.backend).toMatch(/^PyTorch .* \(cpu x 2\)$/);
-      expect(card.training.pytorch.at(-1)).toMatchObject({ processes: 2, fromStep: 4, toStep: 7 });
-
-      // Generation: the imported weights are PyTorch's (not the exported ones) and make real images.
+      const exported = new Map((await loadLatestGoodCheckpoint(store, await loadRun(store, 'run-a'), () => undefined))!.state.tensors.map((t) => [t.name, t.data]));
       const labels = Uint8Array.from([0, 1, 0, 1]);
       const before = await generateFromRun(store, 'run-a', { checkpoint: 'latest', count: 4, seed: 11, labels });
-      const after = await generateFromRun(store, imported.runId, { checkpoint: 'latest', count: 4, seed: 11, labels });
+      const recordBefore = await loadRun(store, 'run-a');
+
+      // The checkpoint names run-a, which is here at step 4 and has not trained since: continue it in place.
+      const target = await importTarget(store, (await checkRunFile(bytes, checkpoints[0])).card);
+      expect(target).toMatchObject({ kind: 'continue', runId: 'run-a', storedStep: 4, fileStep: 7 });
+      const imported = await importRunFile(store, bytes, checkpoints[0]);
+      expect(imported).toMatchObject({ runId: 'run-a', continued: true, step: 7, hasOptimizer: true, datasetId: 'ds' });
+      expect((await listRuns(store)).map((r) => r.id)).toEqual(['run-a']);
+      const record = await loadRun(store, 'run-a');
+      expect(record.step).toBe(7);
+      expect(record.createdAt).toBe(recordBefore.createdAt);
+      expect(record.checkpoints.map((c) => c.step)).toEqual([...recordBefore.checkpoints.map((c) => c.step), 7]);
+      expect(record.history.map((r) => r.step)).toEqual([2, 4, 5, 6, 7]);
+      const segments = trainingSegments(record);
+      expect(segments).toMatchObject([
+        { where: 'studio', fromStep: 0, toStep: 4 },
+        { where: 'pytorch', fromStep: 4, toStep: 7, processes: 2, device: 'cpu' },
+      ]);
+      expect(segments[1]!.engine).toMatch(/^PyTorch /);
+      expect(record.log.at(-1)!.text).toMatch(/Continued in place from tiny-dcgan-step7\.phantomrun: step 4 → 7 \(steps 4–7: PyTorch .* on cpu, torchrun 2 processes\)/);
+      // Its card, as exported now, says which steps were trained where.
+      const card = (await exportRunFile(store, 'run-a')).card;
+      expect(card.run.id).toBe('run-a');
+      expect(card.training.segments).toEqual(segments);
+      expect(card.training.trainingSeconds).toBeGreaterThan(0);
+
+      // Generation: the run's weights are now PyTorch's (not the exported ones) and make real images.
+      const after = await generateFromRun(store, 'run-a', { checkpoint: 'latest', count: 4, seed: 11, labels });
+      expect(after.step).toBe(7);
       expect(after.pixels.length).toBe(4 * 32 * 32);
       // (A 4-step model's images are mostly saturated; they need only differ from the exported run's.)
       expect(after.pixels).not.toEqual(before.pixels);
-      const exported = new Map((await loadLatestGoodCheckpoint(store, await loadRun(store, 'run-a'), () => undefined))!.state.tensors.map((t) => [t.name, t.data]));
       const trained = (await loadLatestGoodCheckpoint(store, record, () => undefined))!.state;
       expect(trained.step).toBe(7);
       const changed = trained.tensors.filter((t) => t.name.startsWith('G/') && t.data.some((v, i) => v !== exported.get(t.name)![i]));
       expect(changed.length).toBeGreaterThan(5);
 
-      // And the studio trains it on from PyTorch's Adam state.
+      // The same file again: the run is at step 7 now, so it can only become a new run (and says why).
+      const again = await importTarget(store, (await checkRunFile(bytes, checkpoints[0])).card);
+      expect(again).toMatchObject({ kind: 'new', reason: expect.stringMatching(/already at step 7/) });
+      const copy = await importRunFile(store, bytes, checkpoints[0], 'new');
+      expect(copy).toMatchObject({ continued: false, step: 7 });
+      expect(copy.runId).not.toBe('run-a');
+      const copyCard = (await loadRun(store, copy.runId)).imported!.card as RunCard & { training: { pytorch: { processes: number }[] } };
+      expect(copyCard.training.backend).toMatch(/^PyTorch .* \(cpu x 2\)$/);
+      expect(copyCard.training.pytorch.at(-1)).toMatchObject({ processes: 2, fromStep: 4, toStep: 7 });
+
+      // And the studio trains the original run on from step 7, from PyTorch's Adam state.
       await saveRun(store, { ...record, settings: { ...record.settings, totalSteps: 8 } });
-      await runTrainer(await Trainer.resume(store, imported.runId, hooks));
-      const found = await loadLatestGoodCheckpoint(store, await loadRun(store, imported.runId), () => undefined);
+      await runTrainer(await Trainer.resume(store, 'run-a', hooks));
+      const resumed = await loadRun(store, 'run-a');
+      const found = await loadLatestGoodCheckpoint(store, resumed, () => undefined);
       expect(found!.state.step).toBe(8);
+      expect(resumed.log.map((l) => l.text)).toContain(`Resumed at step 7 on ${tf.getBackend()}`);
+      expect(trainingSegments(resumed).map((s) => [s.where, s.fromStep, s.toStep])).toEqual([['studio', 0, 4], ['pytorch', 4, 7], ['studio', 7, 8]]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,5 +1,6 @@
 /**
- * A run file (runFileFormat.ts) back into the store as a new run. Everything is checked before
+ * A run file (runFileFormat.ts) back into the store as a new run, or continuing the run it came from
+ * in place (continueRun.ts). Everything is checked before
  * anything is written — the archive, the manifest's format version, each part's presence and
  * SHA-256, the run card, the model kind and config, and every tensor's name and shape against a
  * freshly built model of that config — so a refused file leaves the store exactly as it was. Each
@@ -24,6 +25,7 @@ import { saveRun } from '../training/runStore';
 import type { CheckpointRef, LogEntry, RunRecord } from '../training/runTypes';
 import { saveExportAudit } from '../generation/exportAuditStore';
 import { datasetFingerprint } from './runCard';
+import { cardSegments, continueRunInPlace, importTarget, type ImportMode } from './continueRun';
 import { PART, RUN_CARD_FORMAT, RUN_FILE_FORMAT, RUN_FILE_VERSION, RunFileError, type ImportedRun, type RunCard, type RunFileManifest } from './runFileFormat';
 
 const KNOWN_KINDS = Object.keys(DEFAULT_CONFIGS) as ModelKind[];
@@ -36,7 +38,7 @@ function parseJson<T>(bytes: Uint8Array, fileName: string, part: string): T {
   }
 }
 
-interface CheckedFile {
+export interface CheckedFile {
   card: RunCard;
   state: ModelState;
   hasOptimizer: boolean;
@@ -166,8 +168,21 @@ async function findDataset(store: KeyValueStore, card: RunCard): Promise<string 
   return null;
 }
 
-export async function importRunFile(store: KeyValueStore, bytes: Uint8Array, fileName: string): Promise<ImportedRun> {
-  const { card, state, hasOptimizer } = await checkRunFile(bytes, fileName);
+/**
+ * mode 'auto' (default): continues the run the file came from when its lineage matches
+ * (continueRun.ts), else a new run; 'new': always a new run; 'continue': only continuing (refused
+ * with the reason otherwise).
+ */
+export async function importRunFile(store: KeyValueStore, bytes: Uint8Array, fileName: string, mode: ImportMode = 'auto'): Promise<ImportedRun> {
+  return importCheckedRunFile(store, await checkRunFile(bytes, fileName), fileName, mode);
+}
+
+/** importRunFile of a file checkRunFile has checked. */
+export async function importCheckedRunFile(store: KeyValueStore, checked: CheckedFile, fileName: string, mode: ImportMode = 'auto'): Promise<ImportedRun> {
+  const { card, state, hasOptimizer } = checked;
+  if (mode === 'continue' || (mode === 'auto' && (await importTarget(store, card)).kind === 'continue')) {
+    return continueRunInPlace(store, card, state, hasOptimizer, fileName);
+  }
   const datasetId = await findDataset(store, card);
   const id = newId('run');
   const encoded = encodeState(state);
@@ -197,6 +212,7 @@ export async function importRunFile(store: KeyValueStore, bytes: Uint8Array, fil
     createdAt: Date.parse(card.run.createdAt) || now,
     updatedAt: now,
     history: (card.training.history ?? []).filter((row) => row.step <= state.step),
+    segments: cardSegments(card),
     samples: [],
     checkpoints: [ref],
     best: card.checkpoint.which === 'best' ? ref : null,
@@ -222,5 +238,5 @@ export async function importRunFile(store: KeyValueStore, bytes: Uint8Array, fil
     await store.delMany(written).catch(() => undefined);
     throw error;
   }
-  return { runId: id, name: card.run.name, step: state.step, hasOptimizer, datasetId };
+  return { runId: id, continued: false, name: card.run.name, step: state.step, hasOptimizer, datasetId };
 }

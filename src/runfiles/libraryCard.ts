@@ -14,7 +14,8 @@ import { listExportAudits } from '../generation/exportAuditStore';
 import type { ExportAudit } from '../generation/exportAudit';
 import { listRuns } from '../training/runStore';
 import type { RunRecord } from '../training/runTypes';
-import { datasetFingerprint, summariseEvaluation, syntheticRunLookup, trainingSeconds } from './runCard';
+import { datasetFingerprint, runTrainingSeconds, summariseEvaluation, syntheticRunLookup } from './runCard';
+import { trainingSegments, type TrainingSegment } from '../training/trainingSegments';
 import type { DatasetFingerprint, EvaluationSummary, RunCard } from './runFileFormat';
 
 export interface LibraryCard {
@@ -23,8 +24,10 @@ export interface LibraryCard {
   dataset: DatasetFingerprint | null;
   /** Where the fingerprint comes from: the dataset stored here, or the imported file's card. */
   datasetSource: 'stored' | 'run file' | 'none';
-  /** Seconds spent training (pauses excluded), from the curves' ms/step. */
+  /** Seconds spent training (pauses excluded), from the curves' ms/step and PyTorch's segments. */
   trainingSeconds: number;
+  /** Which steps were trained where (studio, PyTorch with its processes). */
+  segments: TrainingSegment[];
   evaluation: EvaluationSummary | null;
   audit: ExportAudit | null;
   /** The latest augment experiment that used this run's synthetic images: its verdict and key figures. */
@@ -79,7 +82,8 @@ export async function libraryCard(store: KeyValueStore, record: RunRecord, share
     runId: record.id,
     dataset,
     datasetSource: stored ? 'stored' : dataset ? 'run file' : 'none',
-    trainingSeconds: Math.max(trainingSeconds(record.history), importedCard?.training.trainingSeconds ?? 0),
+    trainingSeconds: runTrainingSeconds(record),
+    segments: trainingSegments(record),
     evaluation: evaluation ? summariseEvaluation(evaluation) : (importedCard?.evaluation ?? null),
     audit: (await listExportAudits(store, record.id))[0] ?? importedCard?.audit ?? null,
     augment: storedAugment ?? importedCard?.augment ?? null,

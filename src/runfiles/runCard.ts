@@ -11,10 +11,12 @@ import { getDatasetIndex, getDatasetMeta, listDatasets, readImages, type Dataset
 import { listAugmentReports } from '../augment/augmentReportStore';
 import { latestAugmentForRun } from '../augment/augmentSummary';
 import { listEvaluations } from '../evaluation/evaluationStore';
+import { evaluationStep } from '../evaluation/evaluationStep';
 import type { EvaluationRecord } from '../evaluation/evaluationTypes';
 import { listExportAudits } from '../generation/exportAuditStore';
 import { STUDIO_VERSION } from '../generation/export/syntheticMark';
 import type { CheckpointRef, MetricRow, RunRecord } from '../training/runTypes';
+import { pathUpTo, trainingSegments } from '../training/trainingSegments';
 import { Sha256Stream } from './sha256Stream';
 import { RUN_CARD_FORMAT, type DatasetFingerprint, type EvaluationSummary, type RunCard } from './runFileFormat';
 
@@ -57,12 +59,23 @@ export function trainingSeconds(history: readonly MetricRow[]): number {
   return ms / 1000;
 }
 
+/**
+ * A run's training time: the studio's (from its curves) plus PyTorch's (from the segments an import
+ * brought); an imported run's own card may know more (its file's studio time).
+ */
+export function runTrainingSeconds(record: RunRecord): number {
+  const importedCard = record.imported?.card as RunCard | undefined;
+  const elsewhere = trainingSegments(record).reduce((sum, s) => sum + (s.where === 'pytorch' ? (s.seconds ?? 0) : 0), 0);
+  return Math.max(trainingSeconds(record.history) + elsewhere, importedCard?.training.trainingSeconds ?? 0);
+}
+
 export function summariseEvaluation(e: EvaluationRecord): EvaluationSummary {
   return {
     id: e.id,
     createdAt: e.createdAt,
     realName: e.realName,
     fakeName: e.fakeName,
+    ...(evaluationStep(e) !== null ? { step: evaluationStep(e)! } : {}),
     features: e.request.features,
     n: e.n,
     main: e.main,
@@ -92,6 +105,9 @@ export async function buildRunCard(store: KeyValueStore, record: RunRecord, stat
   const audit = (await listExportAudits(store, record.id))[0] ?? null;
   const augment = latestAugmentForRun(await listAugmentReports(store), record.id, await syntheticRunLookup(store));
   const iso = (ms: number) => new Date(ms).toISOString();
+  // The path up to the checkpoint in the file (a "best" one may be older than the run's step).
+  const segments = pathUpTo(trainingSegments(record), state.step, record.backend);
+
   return {
     format: RUN_CARD_FORMAT,
     version: 1,
@@ -115,12 +131,13 @@ export async function buildRunCard(store: KeyValueStore, record: RunRecord, stat
     },
     training: {
       steps: record.step,
-      trainingSeconds: Math.max(trainingSeconds(record.history), importedCard?.training.trainingSeconds ?? 0),
+      trainingSeconds: runTrainingSeconds(record),
       backend: record.backend,
       classNames: record.classNames,
       resolution: record.resolution,
       channels: record.channels,
       history: record.history,
+      segments,
     },
     dataset,
     evaluation: evaluation ? summariseEvaluation(evaluation) : (importedCard?.evaluation ?? null),

@@ -19,6 +19,7 @@ import type { ModelConfig, ModelKind } from '../../models/types';
 import type { ExportAudit } from '../generation/exportAudit';
 import type { AugmentSummary } from '../augment/augmentSummary';
 import type { MetricRow, RunSettings, RunStatus } from '../training/runTypes';
+import type { TrainingSegment } from '../training/trainingSegments';
 
 export const RUN_FILE_FORMAT = 'phantom-studio/run-file';
 export const RUN_FILE_VERSION = 1;
@@ -68,6 +69,8 @@ export interface EvaluationSummary {
   createdAt: number;
   realName: string;
   fakeName: string;
+  /** The checkpoint step the evaluated images came from (absent on cards written before it was recorded). */
+  step?: number;
   features: string;
   n: { train: number; validation: number; fake: number };
   /** Headline numbers of the evaluation report (main and baseline), as stored by the studio. */
@@ -83,7 +86,7 @@ export interface RunCard {
   version: 1;
   studio: { name: 'Phantom Studio'; version: string };
   run: {
-    /** The id where it was exported; an import gets a new one. */
+    /** The id where it was exported; an import as a new run gets a new one, continuing in place keeps it. */
     id: string;
     name: string;
     status: RunStatus;
@@ -121,6 +124,11 @@ export interface RunCard {
     channels: 1 | 3;
     /** The curves (one row per readback), so an imported run can be compared with others. */
     history: MetricRow[];
+    /**
+     * Which steps up to the checkpoint were trained where (studio, or PyTorch with its device and
+     * process count); train.py appends its segment. Absent on cards written before it existed.
+     */
+    segments?: TrainingSegment[];
   };
   /** Null when the run's dataset was no longer stored when the file was made. */
   dataset: DatasetFingerprint | null;
@@ -160,6 +168,8 @@ export interface RunFileBytes {
 
 export interface ImportedRun {
   runId: string;
+  /** True when the file continued the run it came from (same id), false when it became a new run. */
+  continued: boolean;
   name: string;
   step: number;
   hasOptimizer: boolean;

@@ -4,11 +4,15 @@
  *
  *   exportRunFile(runId, { includeOptimizer = true, checkpoint = 'latest' })  → { fileName, blob, size, card }
  *   exportAllRunFiles({ includeOptimizer })   → one ZIP (a Blob) holding a run file per run (before "Delete all my data")
- *   importRunFile(file, fileName)             → { runId, name, step, hasOptimizer, datasetId }
+ *   importRunFile(file, fileName, mode = 'auto') → { runId, continued, name, step, hasOptimizer, datasetId }
  *       file: the File/Blob itself (read once, in the worker) or its bytes.
+ *       'auto' continues the run the file came from in place when its lineage matches (continueRun.ts:
+ *       a PyTorch checkpoint of a run still here), else makes a new run; 'new' always a new run;
+ *       'continue' only in place. Throws RunFileError (its message names the file and the part) and
+ *       stores nothing when refused; refuses to continue a run that trains right now.
+ *   previewImport(file, fileName)             → { card, target }: what importing would do (continue which run, or why a new one)
  * Exports stream (exportRunFile.ts) into a Blob assembled from chunks, which crosses to the page by
  * reference: a 300 MB run file is never one ArrayBuffer copied between threads.
- *       throws RunFileError (its message names the file and the part) and stores nothing when refused.
  *   readRunCard(bytes, fileName)              → the card of a run file, checked, without importing it
  *   libraryCards()                            → every stored run's dataset fingerprint, training time, latest evaluation and audit (the model library)
  */
@@ -17,7 +21,8 @@ import type { KeyValueStore } from '../storage/keyValueStore';
 import { listRuns } from '../training/runStore';
 import { errorMessage } from '../core/errorMessage';
 import { BlobAssembler, exportRunFileBlob, prepareRunFile, type PreparedRunFile, type RunFileBlob } from './exportRunFile';
-import { checkRunFile, importRunFile } from './importRunFile';
+import { checkRunFile, importCheckedRunFile } from './importRunFile';
+import { importTarget, type ImportMode, type ImportTarget } from './continueRun';
 import { libraryCards, type LibraryCard } from './libraryCard';
 import type { ExportRunFileOptions, ImportedRun, RunCard } from './runFileFormat';
 
@@ -34,10 +39,22 @@ export interface AllRunFiles {
 export interface RunFilesApi {
   exportRunFile(runId: string, options?: ExportRunFileOptions): Promise<RunFileBlob>;
   exportAllRunFiles(options?: ExportRunFileOptions): Promise<AllRunFiles>;
-  importRunFile(file: Blob | Uint8Array, fileName: string): Promise<ImportedRun>;
+  importRunFile(file: Blob | Uint8Array, fileName: string, mode?: ImportMode): Promise<ImportedRun>;
+  previewImport(file: Blob | Uint8Array, fileName: string): Promise<ImportPreview>;
   readRunCard(file: Blob | Uint8Array, fileName: string): Promise<RunCard>;
   libraryCards(): Promise<LibraryCard[]>;
 }
+
+export interface ImportPreview {
+  card: RunCard;
+  target: ImportTarget;
+}
+
+/**
+ * Runs `work` while no trainer touches the run (runManager.ts whileIdle): continuing a run in place
+ * rewrites its record. Tests and the command line, which train nothing meanwhile, pass none.
+ */
+export type RunGuard = <T>(runId: string, doing: string, work: () => Promise<T>) => Promise<T>;
 
 export async function exportAllRunFiles(store: KeyValueStore, options: ExportRunFileOptions = {}): Promise<AllRunFiles> {
   // One run at a time streams into the outer ZIP (stored: run files are mostly float data).
@@ -80,11 +97,22 @@ export async function exportAllRunFiles(store: KeyValueStore, options: ExportRun
 const bytesOf = async (file: Blob | Uint8Array) => (file instanceof Uint8Array ? file : new Uint8Array(await file.arrayBuffer()));
 
 /** `ready` resolves once a compute backend runs: checking an import builds the model. */
-export function createRunFilesApi(store: KeyValueStore, ready: () => Promise<unknown>): RunFilesApi {
+export function createRunFilesApi(store: KeyValueStore, ready: () => Promise<unknown>, guard: RunGuard = (_, __, work) => work()): RunFilesApi {
   return {
     exportRunFile: (runId, options) => exportRunFileBlob(store, runId, options),
     exportAllRunFiles: (options) => exportAllRunFiles(store, options),
-    importRunFile: async (file, fileName) => (await ready(), importRunFile(store, await bytesOf(file), fileName)),
+    importRunFile: async (file, fileName, mode = 'auto') => {
+      await ready();
+      const checked = await checkRunFile(await bytesOf(file), fileName);
+      const target = mode === 'new' ? null : await importTarget(store, checked.card);
+      if (target?.kind !== 'continue') return importCheckedRunFile(store, checked, fileName, mode);
+      return guard(target.runId, 'continued from a run file', () => importCheckedRunFile(store, checked, fileName, 'continue'));
+    },
+    previewImport: async (file, fileName) => {
+      await ready();
+      const { card } = await checkRunFile(await bytesOf(file), fileName);
+      return { card, target: await importTarget(store, card) };
+    },
     readRunCard: async (file, fileName) => (await ready(), (await checkRunFile(await bytesOf(file), fileName)).card),
     libraryCards: () => libraryCards(store),
   };

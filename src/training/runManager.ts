@@ -118,6 +118,29 @@ export class RunManager {
     await this.resume(runId);
   }
 
+  /**
+   * Runs `work`, which rewrites a run's record (a run-file import continuing it in place), while no
+   * trainer touches that run: refused while this tab trains it, and while another tab does (the
+   * run's lock is held meanwhile, so neither can start). The UI hears the record as it is after.
+   */
+  async whileIdle<T>(runId: string, doing: string, work: () => Promise<T>): Promise<T> {
+    const name = (await loadRun(this.store, runId)).settings.name;
+    if (this.active?.trainer.runId === runId) throw new Error(`Run "${name}" is training now: pause or stop it before it can be ${doing}.`);
+    let release: ReleaseLock;
+    try {
+      release = await claimRun(runId, name);
+    } catch (error) {
+      throw error instanceof RunOwnedElsewhereError ? new RunOwnedElsewhereError(name, doing) : error;
+    }
+    try {
+      return await work();
+    } finally {
+      release();
+      const record = await loadRun(this.store, runId).catch(() => null);
+      if (record) this.listeners.forEach((l) => l({ type: 'record', record }));
+    }
+  }
+
   /** Pauses (checkpoint written) and resolves once the loop has stopped. */
   async pause(runId: string): Promise<RunRecord> {
     if (this.active?.trainer.runId !== runId) return this.get(runId);

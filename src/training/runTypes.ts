@@ -1,5 +1,6 @@
 /** Training runs as stored and as reported to the UI. Plain data: every field survives structured clone. */
 import type { ModelConfig, ModelConfigInput } from '../../models/types';
+import type { TrainingSegment } from './trainingSegments';
 
 export type RunStatus = 'running' | 'paused' | 'stopped' | 'failed' | 'finished' | 'interrupted';
 
@@ -104,6 +105,12 @@ export interface RunRecord {
   message?: string;
   /** Set on a run imported from a run file (src/runfiles): where it came from. */
   imported?: RunImport;
+  /**
+   * Which steps were trained where, as of the last run-file import (trainingSegments.ts): set by an
+   * import (as a new run, or continuing this run in place from a PyTorch checkpoint). Absent on a
+   * run trained only here. Steps past the last segment were trained in the studio.
+   */
+  segments?: TrainingSegment[];
   /**
    * Set on the records a tab lists, never stored: another tab trains this run right now, so this tab
    * shows it read-only (training/runOwnership.ts).

@@ -140,8 +140,8 @@ describe('continuing the run a file came from, in place', () => {
     const after = await loadRun(store, 'run-a');
     expect(after).toMatchObject({ step: 7, status: 'finished', createdAt: before.createdAt, samples: before.samples, best: before.best });
     expect(after.settings.totalSteps).toBe(7);
-    expect(after.checkpoints.map((c) => c.step)).toEqual([4, 7]);
-    expect(after.history.map((r) => r.step)).toEqual([2, 4, 6]);
+    expect(after.checkpoints.map((c) => c.step)).toEqual([...before.checkpoints.map((c) => c.step), 7]);
+    expect(after.history.map((r) => r.step)).toEqual([2, 4, 6, 7]);
     expect(after.history.slice(0, 2)).toEqual(before.history);
     expect(trainingSegments(after)).toEqual([{ where: 'studio', fromStep: 0, toStep: 4, engine: 'wasm' }, PYTORCH]);
     expect(after.log.at(-1)!.text).toMatch(/^Continued in place from run-step7\.phantomrun: step 4 → 7 \(steps 4–7: PyTorch 1\.13\.1 on cpu, torchrun 2 processes\)/);

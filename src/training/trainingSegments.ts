@@ -5,8 +5,6 @@
  * appends its own segment to it, and an import continues a run in place only when the file's path
  * extends the run's own (runfiles/continueRun.ts). Plain data, no tfjs.
  */
-import type { RunRecord } from './runTypes';
-
 export interface TrainingSegment {
   where: 'studio' | 'pytorch';
   /** Steps fromStep + 1 … toStep were trained here. */
@@ -74,7 +72,7 @@ export function validSegments(value: unknown): TrainingSegment[] {
 }
 
 /** A run's path: the segments it brought from imports, then the studio up to its step. */
-export function trainingSegments(record: Pick<RunRecord, 'segments' | 'step' | 'backend'>): TrainingSegment[] {
+export function trainingSegments(record: { segments?: TrainingSegment[]; step: number; backend: string }): TrainingSegment[] {
   return pathUpTo(record.segments ?? [], record.step, studioEngineOf(record.backend));
 }
 

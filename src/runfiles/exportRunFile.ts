@@ -25,7 +25,7 @@ export function runFileName(name: string, step: number): string {
   return `${slug}-step${step}${RUN_FILE_EXTENSION}`;
 }
 
-/** Receives the archive's bytes in order; the chunks may be views of the model's data, so copy or write them before returning. */
+/** Receives the archive's bytes in order; the chunks may be views of the checkpoint's data (read-only), valid as long as the sink keeps them. */
 export type RunFileSink = (chunk: Uint8Array) => void | Promise<void>;
 
 export interface StreamedRunFile {
@@ -70,7 +70,8 @@ export async function prepareRunFile(store: KeyValueStore, runId: string, option
   const record = await loadRun(store, runId);
   const skipped: string[] = [];
   const candidates = which === 'best' && record.best ? { ...record, checkpoints: [record.best], best: null } : record;
-  const found = await loadLatestGoodCheckpoint(store, candidates, (ref, reason) => skipped.push(`step ${ref.step}: ${reason}`));
+  // The state's tensors are views of the checkpoint's bytes as read (no second 300 MB copy): the export only reads them.
+  const found = await loadLatestGoodCheckpoint(store, candidates, (ref, reason) => skipped.push(`step ${ref.step}: ${reason}`), Infinity, { alias: true });
   if (!found) throw new Error(`Run "${record.settings.name}" has no readable ${which} checkpoint to export${skipped.length ? ` (skipped ${skipped.join('; ')})` : ''}`);
   const { state, ref } = found;
   const split = splitState(state);
@@ -128,8 +129,8 @@ export async function writeArchive(entries: readonly (readonly [string, readonly
 /** The run file as one buffer (the command line's tests and small runs; the studio's download uses exportRunFileBlob). */
 export async function exportRunFile(store: KeyValueStore, runId: string, options: ExportRunFileOptions = {}): Promise<RunFileBytes> {
   const chunks: Uint8Array[] = [];
-  // Chunks may be views of the checkpoint's data; copying them here is the one copy of this path.
-  const file = await streamRunFile(store, runId, (chunk) => void chunks.push(chunk.slice()), options);
+  // Chunks may be views of the checkpoint's data, which nothing writes to: they are copied once, into the result.
+  const file = await streamRunFile(store, runId, (chunk) => void chunks.push(chunk), options);
   const bytes = new Uint8Array(file.size);
   let at = 0;
   for (const chunk of chunks.splice(0)) {

@@ -41,7 +41,12 @@ export function encodeState(state: ModelState): Uint8Array {
   return out;
 }
 
-export function decodeState(bytes: Uint8Array, what = 'checkpoint'): ModelState {
+/**
+ * alias: the tensors may be views of `bytes` (no copy) when it is 4-byte aligned there. Only for a
+ * caller that owns `bytes` (a fresh read from the store) and never writes to the state: the
+ * run-file export, which would otherwise hold a 300 MB checkpoint twice.
+ */
+export function decodeState(bytes: Uint8Array, what = 'checkpoint', options: { alias?: boolean } = {}): ModelState {
   if (bytes.byteLength < 8) throw new Error(`The ${what} is truncated (${bytes.byteLength} bytes)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const jsonLength = view.getUint32(0, true);
@@ -56,8 +61,9 @@ export function decodeState(bytes: Uint8Array, what = 'checkpoint'): ModelState 
   const headerBytes = Math.ceil((4 + jsonLength) / 4) * 4;
   const floats = header.tensors.reduce((n, t) => n + t.length, 0);
   if (headerBytes + floats * 4 !== bytes.byteLength) throw new Error(`The ${what} is truncated: expected ${headerBytes + floats * 4} bytes, found ${bytes.byteLength}`);
-  // Copy so the state does not pin (or alias) the stored buffer.
-  const data = new Float32Array(bytes.slice(headerBytes).buffer);
+  // Copy so the state does not pin (or alias) the stored buffer, unless the caller asked for views.
+  const aligned = (bytes.byteOffset + headerBytes) % 4 === 0;
+  const data = options.alias && aligned ? new Float32Array(bytes.buffer, bytes.byteOffset + headerBytes, floats) : new Float32Array(bytes.slice(headerBytes).buffer);
   let offset = 0;
   const tensors: StateTensor[] = header.tensors.map((t) => {
     const slice = data.subarray(offset, offset + t.length);

@@ -82,6 +82,8 @@ export async function loadLatestGoodCheckpoint(
   record: RunRecord,
   onSkip: (ref: CheckpointRef, reason: string) => void,
   atOrBefore = Infinity,
+  /** alias: the state's tensors are views of the freshly read bytes (read-only use, checkpointCodec.ts). */
+  decode: { alias?: boolean } = {},
 ): Promise<{ ref: CheckpointRef; state: ModelState } | null> {
   const candidates = [...record.checkpoints, ...(record.best ? [record.best] : [])]
     .filter((c, i, all) => c.step <= atOrBefore && all.findIndex((d) => d.key === c.key) === i)
@@ -97,7 +99,7 @@ export async function loadLatestGoodCheckpoint(
       continue;
     }
     try {
-      return { ref, state: decodeState(bytes, `checkpoint at step ${ref.step}`) };
+      return { ref, state: decodeState(bytes, `checkpoint at step ${ref.step}`, decode) };
     } catch (error) {
       onSkip(ref, errorMessage(error));
     }

@@ -5,6 +5,8 @@
  *   npx tsx bench/runFileMemory.ts [folder]       (default: a temporary folder, removed afterwards)
  *
  * setup   trains nothing: creates the run (its step-0 checkpoint, optimiser included) in a FileStore;
+ * read    only reads and verifies the checkpoint (what every export starts with: in Node the
+ *         FileStore's file read, its v8 deserialisation and WebCrypto's digest each hold a copy);
  * export  the run file as one buffer (exportRunFile) written with writeFileSync;
  * stream  the run file streamed to disk (writeRunFileTo), where this version has it;
  * import  the run file read from disk and imported into an in-memory store (importRunFile).
@@ -56,7 +58,10 @@ async function inProcess(step: string, dir: string): Promise<StepFigures | null>
   if (global.gc) global.gc();
   const baseline = process.memoryUsage().rss;
   const started = performance.now();
-  if (step === 'export') {
+  if (step === 'read') {
+    const { loadLatestGoodCheckpoint, loadRun } = await import('../src/training/runStore');
+    await loadLatestGoodCheckpoint(store, await loadRun(store, RUN_ID), () => undefined);
+  } else if (step === 'export') {
     const { exportRunFile } = await import('../src/runfiles/exportRunFile');
     writeFileSync(runFile, (await exportRunFile(store, RUN_ID, { includeOptimizer: true })).bytes);
   } else if (step === 'stream') {
@@ -78,7 +83,7 @@ const dirname = () => join(fileURLToPath(import.meta.url), '..');
 
 async function main(): Promise<void> {
   const [step, dir] = process.argv.slice(2);
-  if (step && ['setup', 'export', 'stream', 'import'].includes(step)) {
+  if (step && ['setup', 'read', 'export', 'stream', 'import'].includes(step)) {
     const figures = await inProcess(step, dir!);
     if (figures) console.log(JSON.stringify(figures));
     return;
@@ -94,7 +99,7 @@ async function main(): Promise<void> {
   };
   try {
     run('setup');
-    const rows = ['export', 'stream', 'import'].map(run).filter((r): r is StepFigures => r !== null);
+    const rows = ['read', 'export', 'stream', 'import'].map(run).filter((r): r is StepFigures => r !== null);
     console.log('| step | RSS before (MB) | peak RSS (MB) | added at peak (MB) | seconds | run file (MB) |');
     console.log('|---|---|---|---|---|---|');
     for (const r of rows) console.log(`| ${r.step} | ${r.baselineMb.toFixed(0)} | ${r.peakMb.toFixed(0)} | ${r.addedMb.toFixed(0)} | ${r.seconds.toFixed(1)} | ${r.fileMb?.toFixed(1) ?? '–'} |`);

@@ -80,6 +80,7 @@ describe('first-run guide and glossary', () => {
     expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('phantom-studio/')))).toEqual([]);
     await page.getByRole('button', { name: 'Close' }).click();
     await page.getByTestId('first-run').waitFor();
+    if (process.env.SHOTS) await page.screenshot({ path: `${process.env.SHOTS}/after-delete-all.png` });
     await page.reload();
     await waitForBackend(page);
     await page.getByTestId('first-run').waitFor();

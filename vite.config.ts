@@ -69,7 +69,8 @@ export default defineConfig({
       workbox: {
         // The tfjs worker chunk is ~2.5 MB and the wasm binaries ~5 MB together; all must be precached
         // or the app would not train offline.
-        globPatterns: ['**/*.{js,mjs,css,html,wasm,png,svg,ico,webmanifest}'],
+        // pretrained/: the built-in models (index.json and their run files), so a class can generate offline.
+        globPatterns: ['**/*.{js,mjs,css,html,wasm,png,svg,ico,webmanifest}', 'pretrained/*.{json,phantomrun}'],
         // The benchmark page is a developer tool: users never need it offline.
         globIgnores: ['**/bench.html', '**/assets/bench-*.js', '**/assets/bench.worker-*.js'],
         maximumFileSizeToCacheInBytes: 16 * 1024 * 1024,

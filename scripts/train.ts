@@ -43,6 +43,7 @@ const TRAIN_SPEC = {
     minutes: { type: 'number', above: 0, help: 'stop after this much training time; the run ends as finished' },
     batch: { type: 'integer', min: 2, help: 'batch size (default: the model\'s)' },
     width: { type: 'integer', min: 1, help: 'network width (default: the model\'s)' },
+    latent: { type: 'integer', min: 1, help: 'latent code size of a GAN or VAE (default: the model\'s; a DDPM\'s follows from the image size)' },
     seed: { type: 'integer', min: 0, default: 1, help: 'seeds weights, batches and the fixed sample noise (new runs)' },
     'sample-every': { type: 'integer', min: 1, default: 500, help: 'steps between sample grids and checkpoints (new runs)' },
     backend: { type: 'choice', choices: ['wasm', 'cpu', 'webgpu'], default: 'wasm', help: 'tfjs backend (webgpu: a GPU through Dawn\'s Node binding, Vulkan/Metal/D3D12)' },
@@ -58,7 +59,7 @@ const TRAIN_SPEC = {
 } as const satisfies CommandSpec;
 
 /** Options that define a run: fixed once it exists. */
-const RUN_DEFINING = ['data', 'model', 'conditional', 'batch', 'width', 'seed', 'sample-every', 'out'] as const;
+const RUN_DEFINING = ['data', 'model', 'conditional', 'batch', 'width', 'latent', 'seed', 'sample-every', 'out'] as const;
 
 async function train({ options: args, given }: ParsedCommandLine<typeof TRAIN_SPEC>): Promise<void> {
   const commandLine = process.argv.slice(2);
@@ -79,6 +80,10 @@ async function train({ options: args, given }: ParsedCommandLine<typeof TRAIN_SP
     const model: Record<string, unknown> = { kind: args.model, seed: args.seed };
     if (args.batch !== undefined) model.batchSize = args.batch;
     if (args.width !== undefined) model.width = args.width;
+    if (args.latent !== undefined) {
+      if (args.model === 'ddpm') throw new UsageError('--latent does not apply to ddpm: its starting noise has the image\'s size');
+      model.latentDim = args.latent;
+    }
     if (args.conditional) model.numClasses = data.classNames.length;
     const settings: RunSettings = {
       name: `${args.model} on ${args.data}`,

@@ -3,6 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { savePhantomDataset } from '../datasets/phantomDataset';
 import { openMemoryStore } from '../storage/memoryStore';
 import type { KeyValueStore } from '../storage/keyValueStore';
+import { Trainer, type TrainerHooks } from '../training/trainer';
+import type { RunSettings } from '../training/runTypes';
 import { Classroom, DEFAULT_SETTINGS, INTERPOLATION_STEPS, PRESETS, QUALITY_SAMPLES, REVERSE_IMAGES, REVERSE_STEPS } from './classroom';
 
 let store: KeyValueStore;
@@ -50,7 +52,7 @@ describe('the classroom', () => {
     const steps: number[] = [];
     await classroom.play(2, 0, 'both', (u) => {
       steps.push(u.step);
-      if (steps.length === 3) classroom.pause();
+      if (steps.length === 3) void classroom.pause();
     });
     expect(steps).toEqual([2, 4, 6]);
     // After warm-up (the 2-D optimisers' slots appear on first use) a step holds no new tensors.
@@ -65,6 +67,56 @@ describe('the classroom', () => {
     classroom.stop();
     await classroom.current();
     expect(tf.memory().numTensors).toBe(before);
+  }, 400_000);
+
+  it('pause answers with the step the worker stopped at, after the step in flight', async () => {
+    // The Learn page once showed step 23 after a pause while the worker had gone on to 28: pause
+    // returned nothing, so the page showed whichever of play's callbacks had reached it.
+    const classroom = new Classroom(store, 2, 2);
+    expect(await classroom.pause()).toBeNull();
+    await classroom.start(datasetId);
+    const seen: number[] = [];
+    let paused: Promise<Awaited<ReturnType<Classroom['pause']>>> | null = null;
+    const played = classroom.play(2, 0, 'both', (u) => {
+      seen.push(u.step);
+      // Asked from outside play's loop, a moment after the first update: the next step may be under way.
+      if (seen.length === 1) setTimeout(() => (paused = classroom.pause()), 0);
+    });
+    await played;
+    const last = await paused!;
+    const worker = await classroom.current();
+    expect(last?.playing).toBe(false);
+    expect(last?.step).toBe(worker?.update.step);
+    expect(last?.step).toBe(seen.at(-1));
+    // Nothing moves after the answer.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await classroom.current())?.update.step).toBe(last?.step);
+    classroom.stop();
+  }, 400_000);
+
+  it('starts its GAN and VAE from stored runs (the built-in models) and refuses one that does not fit', async () => {
+    const hooks: TrainerHooks = { emit: () => undefined, replaceBackend: async () => tf.getBackend(), backendName: () => tf.getBackend() };
+    const trainRun = async (id: string, model: RunSettings['model']) => {
+      const trainer = await Trainer.create(store, id, { name: `pretrained ${model.kind}`, datasetId, model, totalSteps: 3, readbackEvery: 1, sampleEvery: 100, checkpointEvery: 100, keepCheckpoints: 1, samplesPerClass: 1, seed: 4 }, hooks);
+      await trainer.run();
+      trainer.dispose();
+    };
+    await trainRun('pre-gan', { kind: 'dcgan', resolution: 32, width: 2, latentDim: 12, batchSize: 16 });
+    await trainRun('pre-vae', { kind: 'vae', resolution: 32, width: 2, latentDim: 6, batchSize: 16, beta: 2 });
+    const classroom = new Classroom(store, 2, 2);
+    const fresh = await classroom.start(datasetId);
+    expect(fresh.startedFrom).toEqual({ gan: null, vae: null });
+    const first = await classroom.start(datasetId, DEFAULT_SETTINGS, { ganRunId: 'pre-gan', vaeRunId: 'pre-vae' });
+    expect(first.startedFrom).toEqual({ gan: { name: 'pretrained dcgan', step: 3 }, vae: { name: 'pretrained vae', step: 3 } });
+    // The runs' own code sizes and β replace the settings'.
+    expect([first.settings.ganLatent, first.settings.vaeLatent, first.settings.beta]).toEqual([12, 6, 2]);
+    expect(first.klPerDimension).toHaveLength(6);
+    expect(first.ganGrid).not.toEqual(fresh.ganGrid);
+    const stepped = await classroom.step(1);
+    expect([stepped.step, stepped.vaeSteps]).toEqual([1, 1]);
+    expect((await classroom.current())?.update.startedFrom.gan?.step).toBe(3);
+    await expect(classroom.start(datasetId, DEFAULT_SETTINGS, { ganRunId: 'pre-vae' })).rejects.toThrow(/start its GAN from a dcgan of 32 px .* "pretrained vae" is a vae/);
+    classroom.stop();
   }, 400_000);
 
   it('shows the forward diffusion process: originals at t = 0, noise taking over as t grows', async () => {

@@ -23,6 +23,7 @@ import { readSplit } from '../storage/datasetSplits';
 import { qualityFeatures, qualityKid } from '../training/quality';
 import type { FeatureMatrix } from '../metrics/types';
 import { TrainingData } from '../training/trainingData';
+import { openRunModel } from '../training/openCheckpoint';
 import type { MetricRow } from '../training/runTypes';
 import { ganFailures, meanPairwiseDistance, toyModeFailure, vaeFailures, type Failure, type FailureId } from './failures';
 import { Toy2d, type ToyDataset, type ToyView } from './toy2d';
@@ -87,8 +88,22 @@ export const PRESETS: readonly Preset[] = [
   },
 ];
 
+/** Stored runs (e.g. the built-in pretrained models) the classroom's GAN and VAE start from, instead of random weights. */
+export interface PretrainedStart {
+  ganRunId?: string;
+  vaeRunId?: string;
+}
+
+/** A model the session started from: the run's name and the step its weights come from. */
+export interface StartedFrom {
+  name: string;
+  step: number;
+}
+
 export interface ClassroomUpdate {
   datasetId: string;
+  /** Where the GAN and the VAE started (null: random weights). The DDPM always starts from random weights. */
+  startedFrom: { gan: StartedFrom | null; vae: StartedFrom | null };
   datasetName: string;
   settings: ClassroomSettings;
   /** Steps (rounds) taken, of any kind. */
@@ -226,6 +241,7 @@ interface Session {
   heldOut: FeatureMatrix | null;
   quality: QualityReading[];
   last: ClassroomUpdate | null;
+  startedFrom: ClassroomUpdate['startedFrom'];
 }
 
 export class Classroom {
@@ -251,7 +267,11 @@ export class Classroom {
     return next;
   }
 
-  start(datasetId: string, settings: ClassroomSettings = DEFAULT_SETTINGS): Promise<ClassroomUpdate> {
+  /**
+   * A new session on a dataset. With `from`, the GAN and/or the VAE start from a stored run's newest
+   * checkpoint (its latent size and β then replace the settings'); the DDPM and the 2-D toy start fresh.
+   */
+  start(datasetId: string, settings: ClassroomSettings = DEFAULT_SETTINGS, from: PretrainedStart = {}): Promise<ClassroomUpdate> {
     checkSettings(settings);
     this.playing = false;
     return this.serial(async () => {
@@ -262,8 +282,29 @@ export class Classroom {
       if (width > 64) throw new Error(`The classroom trains at 64 px at most, for speed; "${name}" is ${width} px`);
       // Small enough to take a step in well under a second on a laptop CPU, big enough to learn shapes.
       const common = { resolution: width, channels: 1 as const, numClasses: 0, batchSize: 16, seed: SEED, width: this.width };
-      const gan = createModel({ kind: 'dcgan', ...common, latentDim: settings.ganLatent }) as Dcgan;
-      const vae = createModel({ kind: 'vae', ...common, latentDim: settings.vaeLatent, beta: settings.beta }) as Vae;
+      const startedFrom: Session['startedFrom'] = { gan: null, vae: null };
+      const pretrained = async (runId: string, kind: 'dcgan' | 'vae') => {
+        const opened = await openRunModel(this.store, runId, 'latest');
+        const c = opened.config;
+        if (c.kind !== kind || c.resolution !== width || c.channels !== 1 || c.numClasses !== 0 || c.batchSize !== common.batchSize) {
+          opened.model.dispose();
+          throw new Error(
+            `The classroom can start its ${kind === 'dcgan' ? 'GAN' : 'VAE'} from a ${kind} of ${width} px grey images without classes and batch ${common.batchSize}; "${opened.record.settings.name}" is a ${c.kind} of ${c.resolution} px${c.numClasses ? ` with ${c.numClasses} classes` : ''}, batch ${c.batchSize}`,
+          );
+        }
+        startedFrom[kind === 'dcgan' ? 'gan' : 'vae'] = { name: opened.record.settings.name, step: opened.step };
+        return opened.model;
+      };
+      const gan = (from.ganRunId ? await pretrained(from.ganRunId, 'dcgan') : createModel({ kind: 'dcgan', ...common, latentDim: settings.ganLatent })) as Dcgan;
+      let vae: Vae;
+      try {
+        vae = (from.vaeRunId ? await pretrained(from.vaeRunId, 'vae') : createModel({ kind: 'vae', ...common, latentDim: settings.vaeLatent, beta: settings.beta })) as Vae;
+      } catch (error) {
+        gan.dispose();
+        throw error;
+      }
+      // A pretrained model keeps its own code size and β: the settings say what is running.
+      settings = { ...settings, ganLatent: gan.config.latentDim, vaeLatent: vae.config.latentDim, beta: vae.config.beta };
       // The studio's DDPM (cosine schedule, T = 1000), as narrow as the others.
       const ddpm = createModel({ kind: 'ddpm', ...common, samplingSteps: this.gridPasses }) as Ddpm;
       gan.setLearningRates({ d: settings.lrD, g: settings.lrG });
@@ -289,6 +330,7 @@ export class Classroom {
         heldOut,
         quality: [],
         last: null,
+        startedFrom,
       };
       return this.snapshot(0, null, null, null, null);
     });
@@ -410,8 +452,16 @@ export class Classroom {
     }
   }
 
-  pause(): void {
+  /**
+   * Stops play after the step in progress and resolves with the session's update as it then stands
+   * (null before a start). Play's own updates travel on a callback port of their own and can arrive
+   * late or, when the page unmounts, never; this answer is the one a caller shows, so the page ends
+   * on exactly the worker's step.
+   */
+  pause(): Promise<ClassroomUpdate | null> {
     this.playing = false;
+    // Queued behind the step in flight; play's loop queues no further step once playing is false.
+    return this.serial(async () => (this.session?.last ? { ...this.session.last, playing: false } : null));
   }
 
   get isPlaying(): boolean {
@@ -561,6 +611,7 @@ export class Classroom {
     ];
     const update: ClassroomUpdate = {
       datasetId: s.data.meta.id,
+      startedFrom: s.startedFrom,
       datasetName: s.data.meta.name,
       settings: { ...s.settings },
       step: s.step,

@@ -1,9 +1,10 @@
 /** The classroom as the worker exposes it: a GAN, a VAE and a 2-D toy GAN trained side by side, step by step. */
 import type { BetaSchedule } from '../../models';
-import type { Classroom, ClassroomSession, ClassroomSettings, ClassroomUpdate, NoisingView, ReverseView, StepPart } from './classroom';
+import type { Classroom, ClassroomSession, PretrainedStart, ClassroomSettings, ClassroomUpdate, NoisingView, ReverseView, StepPart } from './classroom';
 
 export interface ClassroomApi {
-  start(datasetId: string, settings?: ClassroomSettings): Promise<ClassroomUpdate>;
+  /** `from`: stored runs (the built-in pretrained models) the GAN and the VAE start from. */
+  start(datasetId: string, settings?: ClassroomSettings, from?: PretrainedStart): Promise<ClassroomUpdate>;
   /** `part`: 'both' (a full round), 'd' (the discriminators alone) or 'g' (the generators alone). */
   step(steps: number, part?: StepPart): Promise<ClassroomUpdate>;
   /** Learning rates and D steps per G step, applied to the running session. */
@@ -22,13 +23,14 @@ export interface ClassroomApi {
   interpolate(from: number, to: number): Promise<ClassroomUpdate>;
   /** Measures the three models' quality (KID against held-out images) now. */
   measure(): Promise<ClassroomUpdate>;
-  pause(): Promise<void>;
+  /** Stops play after the step in progress; resolves with the update of the step the worker stopped at (null before a start). */
+  pause(): Promise<ClassroomUpdate | null>;
   stop(): Promise<void>;
 }
 
 export function createClassroomApi(classroom: Classroom, ready: () => Promise<unknown>): ClassroomApi {
   return {
-    start: async (datasetId, settings) => (await ready(), classroom.start(datasetId, settings)),
+    start: async (datasetId, settings, from) => (await ready(), classroom.start(datasetId, settings, from)),
     step: (steps, part) => classroom.step(steps, part),
     configure: (settings) => classroom.configure(settings),
     current: () => classroom.current(),
@@ -38,7 +40,7 @@ export function createClassroomApi(classroom: Classroom, ready: () => Promise<un
     reverse: () => classroom.reverse(),
     interpolate: (from, to) => classroom.interpolate(from, to),
     measure: () => classroom.measure(),
-    pause: async () => classroom.pause(),
+    pause: () => classroom.pause(),
     stop: async () => classroom.stop(),
   };
 }

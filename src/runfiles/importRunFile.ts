@@ -22,7 +22,7 @@ import { listDatasets } from '../storage/datasetStore';
 import { newId, storageKeys } from '../storage/schema';
 import { encodeState, sha256 } from '../training/checkpointCodec';
 import { saveRun } from '../training/runStore';
-import type { CheckpointRef, LogEntry, RunRecord } from '../training/runTypes';
+import type { BuiltInInfo, CheckpointRef, LogEntry, RunRecord } from '../training/runTypes';
 import { saveExportAudit } from '../generation/exportAuditStore';
 import { datasetFingerprint } from './runCard';
 import { cardSegments, continueRunInPlace, importTarget, type ImportMode } from './continueRun';
@@ -168,23 +168,30 @@ async function findDataset(store: KeyValueStore, card: RunCard): Promise<string 
   return null;
 }
 
+/** How a built-in model is imported (builtInModels.ts): under a fixed id, marked built-in. */
+export interface ImportOptions {
+  runId?: string;
+  builtIn?: BuiltInInfo;
+}
+
 /**
  * mode 'auto' (default): continues the run the file came from when its lineage matches
  * (continueRun.ts), else a new run; 'new': always a new run; 'continue': only continuing (refused
- * with the reason otherwise).
+ * with the reason otherwise). A built-in model (options.builtIn) is always a new run.
  */
-export async function importRunFile(store: KeyValueStore, bytes: Uint8Array, fileName: string, mode: ImportMode = 'auto'): Promise<ImportedRun> {
-  return importCheckedRunFile(store, await checkRunFile(bytes, fileName), fileName, mode);
+export async function importRunFile(store: KeyValueStore, bytes: Uint8Array, fileName: string, mode: ImportMode = 'auto', options: ImportOptions = {}): Promise<ImportedRun> {
+  return importCheckedRunFile(store, await checkRunFile(bytes, fileName), fileName, mode, options);
 }
 
 /** importRunFile of a file checkRunFile has checked. */
-export async function importCheckedRunFile(store: KeyValueStore, checked: CheckedFile, fileName: string, mode: ImportMode = 'auto'): Promise<ImportedRun> {
+export async function importCheckedRunFile(store: KeyValueStore, checked: CheckedFile, fileName: string, mode: ImportMode = 'auto', options: ImportOptions = {}): Promise<ImportedRun> {
   const { card, state, hasOptimizer } = checked;
-  if (mode === 'continue' || (mode === 'auto' && (await importTarget(store, card)).kind === 'continue')) {
+  if (!options.builtIn && (mode === 'continue' || (mode === 'auto' && (await importTarget(store, card)).kind === 'continue'))) {
     return continueRunInPlace(store, card, state, hasOptimizer, fileName);
   }
-  const datasetId = await findDataset(store, card);
-  const id = newId('run');
+  // A built-in model is read-only: it never becomes a run that continues training on a local dataset.
+  const datasetId = options.builtIn ? null : await findDataset(store, card);
+  const id = options.runId ?? newId('run');
   const encoded = encodeState(state);
   const ref: CheckpointRef = {
     step: state.step,
@@ -199,7 +206,8 @@ export async function importCheckedRunFile(store: KeyValueStore, checked: Checke
   const log: LogEntry[] = [
     note(`Imported from ${fileName} (run "${card.run.name}", step ${state.step}, exported ${card.run.exportedAt} by Phantom Studio ${card.studio?.version ?? '?'})`),
     ...(hasOptimizer ? [] : [note('The run file holds no optimiser state: continuing trains with a restarted Adam optimiser (zero moments)', 'warning')]),
-    ...(datasetId ? [] : [note(`The dataset it trained on ("${card.dataset?.name ?? 'unknown'}") is not stored here, so it can generate and be evaluated but not continue training`, 'warning')]),
+    ...(options.builtIn ? [note(`A built-in model: ${options.builtIn.steps} steps on ${options.builtIn.trainedOn}, shipped with the studio (read-only)`)] : []),
+    ...(datasetId || options.builtIn ? [] : [note(`The dataset it trained on ("${card.dataset?.name ?? 'unknown'}") is not stored here, so it can generate and be evaluated but not continue training`, 'warning')]),
   ];
   const totalSteps = card.model.settings.totalSteps;
   const record: RunRecord = {
@@ -223,6 +231,7 @@ export async function importCheckedRunFile(store: KeyValueStore, checked: Checke
     channels: card.training.channels,
     backend: card.training.backend,
     imported: { fileName, importedAt: now, originalRunId: card.run.id, card },
+    ...(options.builtIn ? { builtIn: options.builtIn } : {}),
   };
   // Bytes first, the record that names them last (runStore's rule); a failure removes what landed.
   const written: string[] = [];

@@ -15,6 +15,7 @@
  * reference: a 300 MB run file is never one ArrayBuffer copied between threads.
  *   readRunCard(bytes, fileName)              → the card of a run file, checked, without importing it
  *   libraryCards()                            → every stored run's dataset fingerprint, training time, latest evaluation and audit (the model library)
+ *   installBuiltIn(bytes, entry)              → a built-in pretrained model (public/pretrained) stored as a read-only run, once
  */
 import { Zip, ZipPassThrough } from 'fflate';
 import type { KeyValueStore } from '../storage/keyValueStore';
@@ -25,6 +26,8 @@ import { checkRunFile, importCheckedRunFile } from './importRunFile';
 import { importTarget, type ImportMode, type ImportTarget } from './continueRun';
 import { libraryCards, type LibraryCard } from './libraryCard';
 import type { ExportRunFileOptions, ImportedRun, RunCard } from './runFileFormat';
+import { installBuiltInModel, type BuiltInModel } from './builtInModels';
+import type { RunRecord } from '../training/runTypes';
 
 export interface AllRunFiles {
   fileName: string;
@@ -43,6 +46,7 @@ export interface RunFilesApi {
   previewImport(file: Blob | Uint8Array, fileName: string): Promise<ImportPreview>;
   readRunCard(file: Blob | Uint8Array, fileName: string): Promise<RunCard>;
   libraryCards(): Promise<LibraryCard[]>;
+  installBuiltIn(bytes: Uint8Array, entry: BuiltInModel): Promise<RunRecord>;
 }
 
 export interface ImportPreview {
@@ -115,5 +119,6 @@ export function createRunFilesApi(store: KeyValueStore, ready: () => Promise<unk
     },
     readRunCard: async (file, fileName) => (await ready(), (await checkRunFile(await bytesOf(file), fileName)).card),
     libraryCards: () => libraryCards(store),
+    installBuiltIn: async (bytes, entry) => (await ready(), installBuiltInModel(store, bytes, entry)),
   };
 }

@@ -62,7 +62,9 @@ export class RunManager {
   async resume(runId: string): Promise<void> {
     if (this.active?.trainer.runId === runId) return;
     // Claimed before anything changes here: a run another tab trains leaves this tab's run alone.
-    const name = (await loadRun(this.store, runId)).settings.name;
+    const resumed = await loadRun(this.store, runId);
+    refuseBuiltIn(resumed, 'trained further');
+    const name = resumed.settings.name;
     let release = await claimRun(runId, name);
     let trainer: Trainer;
     try {
@@ -85,6 +87,7 @@ export class RunManager {
     const clean = checkRunName(name);
     const live = this.active?.trainer.runId === runId ? this.active.trainer.liveRecord : null;
     const record = live ?? (await loadRun(this.store, runId));
+    refuseBuiltIn(record, 'renamed');
     if (!live) await this.refuseIfTrainedElsewhere(record, 'renamed');
     record.settings = { ...record.settings, name: clean };
     if (!live) record.updatedAt = Date.now();
@@ -104,6 +107,7 @@ export class RunManager {
   async continueTo(runId: string, totalSteps: number): Promise<void> {
     if (this.active?.trainer.runId === runId) throw new Error('This run is training now: pause or stop it before changing its number of steps.');
     const record = await loadRun(this.store, runId);
+    refuseBuiltIn(record, 'trained further');
     await this.refuseIfTrainedElsewhere(record, 'continued');
     if (record.status === 'failed') throw new Error(`Run "${record.settings.name}" failed (${record.message ?? 'see its log'}); a failed run cannot be continued.`);
     const from = record.checkpoints.at(-1)?.step ?? 0;
@@ -164,7 +168,11 @@ export class RunManager {
 
   async remove(runId: string): Promise<void> {
     if (this.active?.trainer.runId === runId) await this.stop(runId);
-    else await this.refuseIfTrainedElsewhere(await loadRun(this.store, runId), 'deleted');
+    else {
+      const record = await loadRun(this.store, runId);
+      refuseBuiltIn(record, 'deleted');
+      await this.refuseIfTrainedElsewhere(record, 'deleted');
+    }
     await deleteRun(this.store, runId);
   }
 
@@ -241,4 +249,16 @@ function both(a: ReleaseLock, b: ReleaseLock): ReleaseLock {
     a();
     b();
   };
+}
+
+/**
+ * A built-in pretrained model (src/runfiles/builtInModels.ts) is read-only: it generates, evaluates
+ * and exports, and "Delete all my data" removes it (it is installed again from the app's files), but
+ * it is never deleted, renamed or trained by a single click.
+ */
+function refuseBuiltIn(record: RunRecord, action: string): void {
+  if (!record.builtIn) return;
+  throw new Error(
+    `“${record.settings.name}” is a built-in model (trained on the phantoms, shipped with the studio): it cannot be ${action}. Generate from it, evaluate or export it; import the exported file to get a copy of your own.`,
+  );
 }

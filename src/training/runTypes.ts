@@ -105,6 +105,8 @@ export interface RunRecord {
   message?: string;
   /** Set on a run imported from a run file (src/runfiles): where it came from. */
   imported?: RunImport;
+  /** Set on a built-in pretrained model (src/runfiles/builtInModels.ts): read-only, never deleted by accident. */
+  builtIn?: BuiltInInfo;
   /**
    * Which steps were trained where, as of the last run-file import (trainingSegments.ts): set by an
    * import (as a new run, or continuing this run in place from a PyTorch checkpoint). Absent on a
@@ -116,6 +118,16 @@ export interface RunRecord {
    * shows it read-only (training/runOwnership.ts).
    */
   trainingElsewhere?: boolean;
+}
+
+/** A built-in model shipped with the studio: what it was trained on, how long, and how to rebuild it. */
+export interface BuiltInInfo {
+  id: string;
+  title: string;
+  trainedOn: string;
+  steps: number;
+  trainingSeconds: number;
+  command: string;
 }
 
 /** Where an imported run came from. */

@@ -1,0 +1,125 @@
+/**
+ * Rebuilds the built-in pretrained models the studio ships (public/pretrained/): each one trained by
+ * `npm run train` (the app's own Trainer, wasm backend) on the built-in phantom generator's head CT
+ * images, then exported as a run file without optimiser state (weights, run card, curves) and listed
+ * in public/pretrained/index.json with its step count, training time, size and SHA-256.
+ *
+ *   npm run build-pretrained                 (every model; a finished run folder is reused)
+ *   npm run build-pretrained -- dcgan        (one model)
+ *
+ * The networks have the Learn stage's classroom shape (width 16, batch 16, GAN latent 32, VAE latent
+ * 16, 64 px), so the classroom can start from them as well as the Generate stage generate from them.
+ * Run folders stay in runs/pretrained/<id> (ignored by git): delete one to train it again.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { FileStore } from './lib/fileStore';
+import { RUN_ID } from './lib/trainRun';
+import { exportRunFile } from '../src/runfiles/exportRunFile';
+import { loadRun, saveRun } from '../src/training/runStore';
+import { BUILT_IN_FORMAT, BUILT_IN_VERSION, type BuiltInManifest, type BuiltInModel } from '../src/runfiles/builtInModels';
+
+/** The phantom generator's head CT images at 64 px (the built-in dataset's modality and size). */
+const DATA = 'phantom:head-ct:64:2000';
+
+interface Spec {
+  id: string;
+  title: string;
+  model: 'dcgan' | 'vae';
+  latent: number;
+  /** At most this many steps... */
+  steps: number;
+  /** ...or this much training time, whichever comes first (the machine that built them is shared and slow). */
+  minutes: number;
+}
+
+export const PRETRAINED_SPECS: Spec[] = [
+  { id: 'dcgan-head-ct-64', title: 'Built-in DCGAN: head CT phantoms, 64 px', model: 'dcgan', latent: 32, steps: 1500, minutes: 30 },
+  { id: 'vae-head-ct-64', title: 'Built-in VAE: head CT phantoms, 64 px', model: 'vae', latent: 16, steps: 1500, minutes: 30 },
+];
+
+const OUT = join('public', 'pretrained');
+
+function trainArgs(spec: Spec, out: string): string[] {
+  return ['--data', DATA, '--model', spec.model, '--width', '16', '--batch', '16', '--latent', String(spec.latent), '--steps', String(spec.steps), '--minutes', String(spec.minutes), '--seed', '1', '--sample-every', '250', '--out', out];
+}
+
+const runFolder = (spec: Spec) => join('runs', 'pretrained', spec.id);
+
+/** Trains one model with npm run train (a finished run folder is reused; an interrupted one continues). */
+async function train(spec: Spec): Promise<void> {
+  const out = runFolder(spec);
+  const store = new FileStore(join(out, 'store'));
+  const existing = existsSync(join(out, 'store')) ? await loadRun(store, RUN_ID).catch(() => null) : null;
+  if (existing?.status === 'finished') {
+    console.log(`${spec.id}: reusing ${out} (finished at step ${existing.step})`);
+    return;
+  }
+  const args = existing ? ['--resume', out, '--minutes', String(spec.minutes)] : trainArgs(spec, out);
+  console.log(`${spec.id}: npm run train -- ${args.join(' ')}`);
+  const child = spawn('npx', ['tsx', 'scripts/train.ts', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  child.stdout.on('data', (chunk: Buffer) => process.stdout.write(chunk.toString().replace(/^(?=.)/gm, `${spec.id}: `)));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (code !== 0) throw new Error(`${spec.id}: training failed (exit ${code})`);
+}
+
+async function build(spec: Spec): Promise<BuiltInModel> {
+  const out = runFolder(spec);
+  const store = new FileStore(join(out, 'store'));
+  const record = await loadRun(store, RUN_ID);
+  if (record.status !== 'finished') throw new Error(`${spec.id}: the run is ${record.status} at step ${record.step}, not finished`);
+  // The exact command for this many steps (no time limit): what anyone runs to get the same model.
+  const command = `npm run train -- ${trainArgs(spec, out).join(' ').replace(/--steps \d+ --minutes \S+/, `--steps ${record.step}`)}`;
+  // The name the studio lists; the weights and curves are the run's own.
+  await saveRun(store, { ...record, settings: { ...record.settings, name: spec.title } });
+  const file = await exportRunFile(store, RUN_ID, { includeOptimizer: false });
+  const fileName = `${spec.id}.phantomrun`;
+  writeFileSync(join(OUT, fileName), file.bytes);
+  const trainingSeconds = Math.round(file.card.training.trainingSeconds);
+  console.log(`${spec.id}: ${fileName}, ${(file.bytes.byteLength / 1e6).toFixed(2)} MB, step ${record.step}, ${trainingSeconds} s of training`);
+  return {
+    id: spec.id,
+    file: fileName,
+    title: spec.title,
+    kind: spec.model,
+    resolution: record.resolution,
+    steps: record.step,
+    trainedOn: `${DATA.split(':')[2]} px head CT phantoms from the studio's phantom generator (${DATA.split(':')[3]} images, seed 1)`,
+    trainingSeconds,
+    backend: record.backend,
+    command,
+    bytes: file.bytes.byteLength,
+    sha256: createHash('sha256').update(file.bytes).digest('hex'),
+  };
+}
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const unknown = only.filter((name) => !PRETRAINED_SPECS.some((s) => s.model === name || s.id === name));
+  if (unknown.length) throw new Error(`unknown model ${unknown.join(', ')} (known: ${PRETRAINED_SPECS.map((s) => s.model).join(', ')})`);
+  mkdirSync(OUT, { recursive: true });
+  const indexPath = join(OUT, 'index.json');
+  const previous: BuiltInModel[] = existsSync(indexPath) ? (JSON.parse(readFileSync(indexPath, 'utf8')) as BuiltInManifest).models : [];
+  const models: BuiltInModel[] = [];
+  const chosen = (spec: Spec) => !only.length || only.includes(spec.model) || only.includes(spec.id);
+  // The models train side by side (each npm run train is one process on one core).
+  await Promise.all(PRETRAINED_SPECS.filter(chosen).map(train));
+  for (const spec of PRETRAINED_SPECS) {
+    if (!chosen(spec)) {
+      const kept = previous.find((m) => m.id === spec.id);
+      if (kept) models.push(kept);
+      continue;
+    }
+    models.push(await build(spec));
+  }
+  const manifest: BuiltInManifest = { format: BUILT_IN_FORMAT, version: BUILT_IN_VERSION, models };
+  writeFileSync(indexPath, `${JSON.stringify(manifest, null, 1)}\n`);
+  console.log(`${indexPath}: ${models.length} models, ${(models.reduce((n, m) => n + m.bytes, 0) / 1e6).toFixed(2)} MB in all`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`build-pretrained: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});

@@ -63,6 +63,12 @@ describe('bad input: one clear line, before anything loads', () => {
     expect(existsSync(join(work, 'never'))).toBe(false);
   });
 
+  it('train --latent is refused for a DDPM (its starting noise has the image size)', () => {
+    const result = runScript('train', ['--model', 'ddpm', '--latent', '8', '--data', 'phantom:head-ct:32:8', '--out', join(work, 'never-ddpm')]);
+    expectOneLineRefusal(result, /^train: --latent does not apply to ddpm/);
+    expect(existsSync(join(work, 'never-ddpm'))).toBe(false);
+  });
+
   it('unknown flags and bad values are refused by every tool', () => {
     expectOneLineRefusal(runScript('convert', ['x.png', '--bogus']), /^convert: unknown option --bogus; accepted: --size, /);
     expectOneLineRefusal(runScript('metrics', ['--real', 'a', '--fake', 'b', '--limit', 'ten']), /^metrics: --limit: "ten" is not accepted; expected a whole number >= 2$/);

@@ -51,6 +51,10 @@ describe('built-in pretrained models', () => {
       await list.waitFor({ timeout: 60_000 });
       expect(await list.locator(`li[data-model="${dcgan.id}"]`).textContent()).toMatch(new RegExp(`built-in.*trained on .*phantoms.*${dcgan.steps} steps`, 's'));
       await tab.getByRole('button', { name: `Generate from it: ${dcgan.title}` }).click();
+      await tab.getByTestId('sampler-info').waitFor({ timeout: 120_000 }).catch(async (error: unknown) => {
+        await tab.screenshot({ path: `${SHOTS}/generate-failed.png`, fullPage: true });
+        throw error;
+      });
       await expect.poll(() => tab.getByTestId('sampler-info').textContent(), { timeout: 120_000 }).toMatch(new RegExp(`^Step ${dcgan.steps} · latent size 32`));
       const grid = tab.getByTestId('sample-grid');
       await grid.waitFor({ timeout: 60_000 });

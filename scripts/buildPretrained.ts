@@ -78,6 +78,9 @@ async function build(spec: Spec): Promise<BuiltInModel> {
   const fileName = `${spec.id}.phantomrun`;
   writeFileSync(join(OUT, fileName), file.bytes);
   const trainingSeconds = Math.round(file.card.training.trainingSeconds);
+  const diversity = record.samples.filter((g) => g.diversity).at(-1)?.diversity;
+  const round = (v: number) => Math.round(v * 1000) / 1000;
+  if (diversity?.collapsed) console.log(`${spec.id}: its last sample grid is rated as mode collapse (grid SSIM ${diversity.fakeSsim.toFixed(2)} against ${diversity.realSsim.toFixed(2)} for real images)`);
   console.log(`${spec.id}: ${fileName}, ${(file.bytes.byteLength / 1e6).toFixed(2)} MB, step ${record.step}, ${trainingSeconds} s of training`);
   return {
     id: spec.id,
@@ -92,6 +95,7 @@ async function build(spec: Spec): Promise<BuiltInModel> {
     command,
     bytes: file.bytes.byteLength,
     sha256: createHash('sha256').update(file.bytes).digest('hex'),
+    ...(diversity ? { diversity: { fakeSsim: round(diversity.fakeSsim), realSsim: round(diversity.realSsim), collapsed: diversity.collapsed } } : {}),
   };
 }
 

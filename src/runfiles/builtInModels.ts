@@ -35,6 +35,11 @@ export interface BuiltInModel {
   command: string;
   bytes: number;
   sha256: string;
+  /**
+   * The trainer's mode-collapse rating of its last sample grid (mean pairwise SSIM of the fixed-noise
+   * grid against as many real images; training/collapse.ts), so the list says when a model repeats itself.
+   */
+  diversity?: { fakeSsim: number; realSsim: number; collapsed: boolean };
 }
 
 export interface BuiltInManifest {

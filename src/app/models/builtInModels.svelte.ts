@@ -49,7 +49,8 @@ export async function installBuiltIn(entry: BuiltInModel): Promise<string> {
     const response = await fetch(`${BASE}${entry.file}`);
     if (!response.ok) throw new Error(`${entry.file}: HTTP ${response.status} (the built-in model could not be read)`);
     const bytes = new Uint8Array(await response.arrayBuffer());
-    const record = await compute().runFiles.installBuiltIn(bytes, entry);
+    // A plain copy: the list's entries are reactive proxies, which postMessage cannot clone.
+    const record = await compute().runFiles.installBuiltIn(bytes, $state.snapshot(entry));
     await loadRuns();
     return record.id;
   } finally {
@@ -60,5 +61,8 @@ export async function installBuiltIn(entry: BuiltInModel): Promise<string> {
 /** "3000 steps · 42 s on wasm · 0.4 MB" */
 export function describeBuiltIn(entry: BuiltInModel): string {
   const minutes = entry.trainingSeconds >= 120 ? `${Math.round(entry.trainingSeconds / 60)} min` : `${entry.trainingSeconds} s`;
-  return `${entry.steps} steps · trained ${minutes} on ${entry.backend} · ${(entry.bytes / 1e6).toFixed(1)} MB`;
+  const collapse = entry.diversity?.collapsed
+    ? ` · its samples repeat one shape (mode collapse: grid similarity ${entry.diversity.fakeSsim.toFixed(2)} against ${entry.diversity.realSsim.toFixed(2)} for real images); it shows the failure, not good variety`
+    : '';
+  return `${entry.steps} steps · trained ${minutes} on ${entry.backend} · ${(entry.bytes / 1e6).toFixed(1)} MB${collapse}`;
 }

@@ -72,8 +72,8 @@ async function build(spec: Spec): Promise<BuiltInModel> {
   if (record.status !== 'finished') throw new Error(`${spec.id}: the run is ${record.status} at step ${record.step}, not finished`);
   // The exact command for this many steps (no time limit): what anyone runs to get the same model.
   const command = `npm run train -- ${trainArgs(spec, out).join(' ').replace(/--steps \d+ --minutes \S+/, `--steps ${record.step}`)}`;
-  // The name the studio lists; the weights and curves are the run's own.
-  await saveRun(store, { ...record, settings: { ...record.settings, name: spec.title } });
+  // The name the studio lists; its step target is the step it reached (a time-limited run is complete).
+  await saveRun(store, { ...record, settings: { ...record.settings, name: spec.title, totalSteps: record.step } });
   const file = await exportRunFile(store, RUN_ID, { includeOptimizer: false });
   const fileName = `${spec.id}.phantomrun`;
   writeFileSync(join(OUT, fileName), file.bytes);

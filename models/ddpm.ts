@@ -19,7 +19,7 @@ import { rawWeights, type Weights } from './core/params';
 import { SeedPurpose, stepSeed } from './core/seeds';
 import { oneHot } from './layers/basic';
 import { Ema } from './layers/ema';
-import { UNet, timeFeatureDim, timestepFeatures } from './nets/unet';
+import { DerivedWeights, UNet, timeFeatureDim, timestepFeatures } from './nets/unet';
 import { dpmSolverTimesteps, sampleDiffusion } from './diffusionSamplers';
 import type { BetaSchedule, DdpmConfig, GenerateOptions, GenerativeModel, StepResult } from './types';
 
@@ -133,12 +133,15 @@ export class Ddpm extends ModelBase<DdpmConfig> implements GenerativeModel<DdpmC
     const classes = labels ? tf.tidy(() => oneHot(labels, numClasses)) : null;
     // The null class: no class embedding (an all-zero one-hot row), what label dropout trains.
     const none = classes && guidance !== 0 ? tf.zerosLike(classes) : null;
+    // Weights derived for sampling (sub-pixel filters), made once for all the passes below.
+    const derived = new DerivedWeights();
+    const fast = { fused: true, derived };
     // Classifier-free guidance: ε̃ = (1 + w)·ε(x, c) − w·ε(x, ∅); w = −1 is the unconditional estimate alone.
     const noiseEstimate = (x: tf.Tensor4D, features: tf.Tensor2D): tf.Tensor4D => {
-      if (guidance === 0) return this.unet.forward(x, features, classes, w, { fused: true });
-      if (guidance === -1) return this.unet.forward(x, features, none, w, { fused: true });
-      const conditional = this.unet.forward(x, features, classes, w, { fused: true });
-      const unconditional = this.unet.forward(x, features, none, w, { fused: true });
+      if (guidance === 0) return this.unet.forward(x, features, classes, w, fast);
+      if (guidance === -1) return this.unet.forward(x, features, none, w, fast);
+      const conditional = this.unet.forward(x, features, classes, w, fast);
+      const unconditional = this.unet.forward(x, features, none, w, fast);
       return conditional.mul(1 + guidance).sub(unconditional.mul(guidance)) as tf.Tensor4D;
     };
     // x̂_0 from x_t: the U-Net's noise estimate turned into an image, clipped to [-1, 1] as lucidrains does.
@@ -148,11 +151,14 @@ export class Ddpm extends ModelBase<DdpmConfig> implements GenerativeModel<DdpmC
       return x.sub(predicted.mul(Math.sqrt(1 - a))).div(Math.sqrt(a)).clipByValue(-1, 1) as tf.Tensor4D;
     };
     const start = z.reshape([n, resolution, resolution, channels]) as tf.Tensor4D;
-    const images = sampleDiffusion(sampler, start, path, this.alphaBar, denoise);
-    start.dispose();
-    classes?.dispose();
-    none?.dispose();
-    return images;
+    try {
+      return sampleDiffusion(sampler, start, path, this.alphaBar, denoise);
+    } finally {
+      start.dispose();
+      classes?.dispose();
+      none?.dispose();
+      derived.dispose();
+    }
   }
 
   /**
@@ -183,12 +189,13 @@ export class Ddpm extends ModelBase<DdpmConfig> implements GenerativeModel<DdpmC
     const path = ddimTimesteps(timesteps, steps);
     const w = rawWeights(this.store);
     const frames: { t: number; x: tf.Tensor4D; x0: tf.Tensor4D }[] = [];
+    const derived = new DerivedWeights();
     let x = z.reshape([n, resolution, resolution, channels]) as tf.Tensor4D;
     for (let i = 0; i + 1 < path.length; i++) {
       const s = path[i];
       const t = path[i + 1];
       const [x0, next] = tf.tidy(() => {
-        const predicted = this.unet.forward(x, timestepFeatures(new Array<number>(n).fill(s), timeFeatureDim(width)), null, w, { fused: true });
+        const predicted = this.unet.forward(x, timestepFeatures(new Array<number>(n).fill(s), timeFeatureDim(width)), null, w, { fused: true, derived });
         const a = this.alphaBar[s];
         const estimate = x.sub(predicted.mul(Math.sqrt(1 - a))).div(Math.sqrt(a)).clipByValue(-1, 1) as tf.Tensor4D;
         if (t < 0) return [estimate, estimate.clone()];
@@ -200,6 +207,7 @@ export class Ddpm extends ModelBase<DdpmConfig> implements GenerativeModel<DdpmC
       x = next;
     }
     frames.push({ t: -1, x, x0: x.clone() });
+    derived.dispose();
     return frames;
   }
 

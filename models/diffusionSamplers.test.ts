@@ -93,3 +93,69 @@ describe('diffusion samplers on a Gaussian, whose exact answer is known', () => 
     expect(() => sampleDiffusion('ddim', x, [999, 500], alphaBar, exactDenoiser)).toThrow(/down to −1/);
   });
 });
+
+/**
+ * Data from a mixture of 16 narrow Gaussians N(μ_k, s² I) around fixed 8×8 images: its exact x_0
+ * estimate is a closed form (each component's posterior weight times its own Gaussian estimate),
+ * so it stands in for a perfectly trained noise predictor on multi-modal data, where a sampler's
+ * error shows as a sample drifting to another mode, not just as a scale error.
+ */
+describe('diffusion samplers on a mixture of Gaussians (an ideal denoiser for multi-modal data)', () => {
+  const K = 16;
+  const D = 64;
+  const SPREAD = 0.1;
+
+  function mixtureDenoiser(means: tf.Tensor2D): Denoiser {
+    return (x, t) => tf.tidy(() => {
+      const n = x.shape[0];
+      const a = Math.sqrt(alphaBar[t]);
+      const v = a * a * SPREAD * SPREAD + (1 - alphaBar[t]);
+      const flat = x.reshape([n, D]) as tf.Tensor2D;
+      // log N(x; a μ_k, v I) up to a constant: −|x − a μ_k|² / 2v.
+      const d2 = flat.square().sum(1, true).sub(tf.matMul(flat, means, false, true).mul(2 * a)).add(means.square().sum(1).reshape([1, K]).mul(a * a));
+      const weights = tf.softmax(d2.mul(-1 / (2 * v))) as tf.Tensor2D;
+      // E[x_0 | x] = Σ_k w_k (μ_k + (a s² / v)(x − a μ_k)).
+      const shrink = (a * SPREAD * SPREAD) / v;
+      return tf.matMul(weights, means).mul(1 - a * shrink).add(flat.mul(shrink)).reshape(x.shape) as tf.Tensor4D;
+    });
+  }
+
+  it('measures how near DDIM-10/50 and DPM-Solver++ 10/15/20 land to the many-step answer (DDIM over all 1000 levels)', () => {
+    const means = tf.randomUniform([K, D], -1, 1, 'float32', 21) as tf.Tensor2D;
+    const denoise = mixtureDenoiser(means);
+    const xT = tf.randomNormal([64, 8, 8, 1], 0, 1, 'float32', 22) as tf.Tensor4D;
+    const run = (sampler: 'ddim' | 'dpm-solver++', steps: number) =>
+      sampleDiffusion(sampler, xT, sampler === 'ddim' ? ddimTimesteps(T, steps) : dpmSolverTimesteps(alphaBar, steps), alphaBar, denoise);
+    // The probability-flow ODE solved finely: DDIM through all 1000 levels.
+    const reference = run('ddim', 1000);
+    const nearestMode = (x: tf.Tensor4D) => tf.tidy(() => {
+      const flat = x.reshape([x.shape[0], D]) as tf.Tensor2D;
+      return Array.from(flat.square().sum(1, true).sub(tf.matMul(flat, means, false, true).mul(2)).add(means.square().sum(1).reshape([1, K])).argMin(1).dataSync());
+    });
+    const modes = nearestMode(reference);
+    const score = (x: tf.Tensor4D) => {
+      const rms = tf.tidy(() => x.sub(reference).square().mean().sqrt().dataSync()[0]);
+      const same = nearestMode(x).filter((m, i) => m === modes[i]).length / modes.length;
+      x.dispose();
+      return { rms, same };
+    };
+    const results = {
+      ddim10: score(run('ddim', 10)),
+      ddim50: score(run('ddim', 50)),
+      dpm10: score(run('dpm-solver++', 10)),
+      dpm15: score(run('dpm-solver++', 15)),
+      dpm20: score(run('dpm-solver++', 20)),
+    };
+    // Measured (RMS / share on the reference's mode): DDIM-10 0.154 / 0.95, DDIM-50 0.081 / 0.98,
+    // DPM-Solver++ 10 0.188 / 0.94, 15 0.149 / 0.95, 20 0.142 / 0.95. On data this multi-modal the
+    // error is samples switching modes, and DPM-Solver++ at 10–20 passes does not reach DDIM-50
+    // (it does on the Gaussian above): which is why the studio's default sampler stays DDIM-50 and
+    // DPM-Solver++ is offered beside it. (DPM-Solver++ on DDIM's evenly spaced levels did reach it
+    // at 20 passes: 0.084 / 0.98.)
+    expect(results.ddim50.rms).toBeLessThan(results.ddim10.rms * 0.7);
+    expect(results.ddim50.same).toBeGreaterThanOrEqual(0.95);
+    expect(results.dpm20.rms).toBeLessThan(results.dpm10.rms);
+    expect(results.dpm15.same).toBeGreaterThanOrEqual(0.9);
+    tf.dispose([means, xT, reference]);
+  });
+});

@@ -42,29 +42,35 @@ function silu(x: number): number {
 }
 
 /**
- * out = act((x − mean_g) / √(var_g + ε) · γ_c + β_c) for NHWC x of `images` × `pixels` × `channels`,
- * with mean and (biased) variance per image and group of channels/groups consecutive channels.
+ * out = act((x' − mean_g) / √(var_g + ε) · γ_c + β_c) for NHWC x of `images` × `pixels` × `channels`,
+ * with x' = x + offset[n, c] (offset optional, [images, channels]: the U-Net's per-image time
+ * embedding, added here instead of by a full-size broadcast Add) and the mean and (biased) variance
+ * of x' per image and group of channels/groups consecutive channels.
  * Sums are taken in float64, so the result matches the composed float32 ops within their round-off.
  */
 export function groupNormSiluInto(
   x: Float32Array, gamma: Float32Array, beta: Float32Array, out: Float32Array,
   images: number, pixels: number, channels: number, { groups, epsilon, silu: activate }: GroupNormSiluAttrs,
+  offset: Float32Array | null = null,
 ): void {
   const perGroup = channels / groups;
   const count = pixels * perGroup;
   const scale = new Float64Array(channels);
   const shift = new Float64Array(channels);
+  const off = new Float64Array(channels);
   const sums = new Float64Array(groups);
   const squares = new Float64Array(groups);
   const size = pixels * channels;
   for (let n = 0; n < images; n++) {
     const base = n * size;
+    if (offset !== null) for (let c = 0; c < channels; c++) off[c] = offset[n * channels + c];
     for (let g = 0; g < groups; g++) {
       let sum = 0;
       let square = 0;
-      for (let p = base + g * perGroup; p < base + size; p += channels) {
+      const g0 = g * perGroup;
+      for (let p = base + g0; p < base + size; p += channels) {
         for (let k = 0; k < perGroup; k++) {
-          const v = x[p + k];
+          const v = x[p + k] + off[g0 + k];
           sum += v;
           square += v * v;
         }
@@ -79,7 +85,8 @@ export function groupNormSiluInto(
       for (let k = 0; k < perGroup; k++) {
         const c = g * perGroup + k;
         scale[c] = inv * gamma[c];
-        shift[c] = beta[c] - mean * scale[c];
+        // (x + o − mean)·scale + β = x·scale + (β + (o − mean)·scale): the offset rides in the shift.
+        shift[c] = beta[c] + (off[c] - mean) * scale[c];
       }
     }
     for (let i = base; i < base + size; i += channels) {
@@ -91,9 +98,15 @@ export function groupNormSiluInto(
   }
 }
 
-/** The fused kernel on the active backend, or null where that backend has not registered it. */
-export function fusedGroupNormSilu(x: tf.Tensor4D, gamma: tf.Tensor, beta: tf.Tensor, attrs: GroupNormSiluAttrs): tf.Tensor4D | null {
+/**
+ * The fused kernel on the active backend, or null where that backend has not registered it.
+ * `offset` [images, channels], if given, is added to x first (per image and channel).
+ */
+export function fusedGroupNormSilu(x: tf.Tensor4D, gamma: tf.Tensor, beta: tf.Tensor, attrs: GroupNormSiluAttrs, offset?: tf.Tensor2D): tf.Tensor4D | null {
   if (tf.getKernel(GROUP_NORM_SILU, tf.getBackend()) === undefined) return null;
   if (x.shape[3] % attrs.groups !== 0) throw new Error(`models/kernels/groupNormSilu.ts: ${x.shape[3]} channels do not split into ${attrs.groups} groups`);
-  return tf.engine().runKernel(GROUP_NORM_SILU, { x, gamma, beta }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+  if (offset && (offset.shape[0] !== x.shape[0] || offset.shape[1] !== x.shape[3]))
+    throw new Error(`models/kernels/groupNormSilu.ts: offset [${offset.shape}] does not match [${x.shape[0]}, ${x.shape[3]}]`);
+  const inputs: tf.NamedTensorMap = offset ? { x, gamma, beta, offset } : { x, gamma, beta };
+  return tf.engine().runKernel(GROUP_NORM_SILU, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
 }

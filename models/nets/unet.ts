@@ -13,6 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Init, ParamStore, Weights } from '../core/params';
 import { fusedGroupNormSilu } from '../kernels/groupNormSilu';
+import { hasInterleavePhases, subPixelBias, subPixelFilter, upsampleConvConcat } from '../kernels/upsampleConv';
 import { conv, dense, upsample2x } from '../layers/basic';
 
 export interface UNetSpec {
@@ -29,8 +30,37 @@ export interface UNetSpec {
 const GROUP_NORM_EPSILON = 1e-5;
 
 export interface ForwardOptions {
-  /** Sampling only (the fused kernel has no gradient): GroupNorm + SiLU as one kernel where the backend has it. */
+  /**
+   * Sampling only (the fused kernels have no gradient): GroupNorm + SiLU as one kernel, and each
+   * upsampling convolution as a sub-pixel convolution (models/kernels/upsampleConv.ts), where the
+   * backend has the kernels.
+   */
   fused?: boolean;
+  /**
+   * Sampling: weights derived from `w` (the sub-pixel filters), made on first use and kept for the
+   * passes after, so a sampler's 10–50 passes derive them once. Holds tensors for one `w` only.
+   */
+  derived?: DerivedWeights;
+}
+
+/** Tensors computed from a fixed set of weights, kept across U-Net passes; the owner disposes them. */
+export class DerivedWeights {
+  private readonly tensors = new Map<string, tf.Tensor>();
+
+  /** The tensor stored under `name`, made by `make` (and kept) the first time. */
+  get<T extends tf.Tensor>(name: string, make: () => T): T {
+    let t = this.tensors.get(name);
+    if (t === undefined) {
+      t = tf.keep(make());
+      this.tensors.set(name, t);
+    }
+    return t as T;
+  }
+
+  dispose(): void {
+    for (const t of this.tensors.values()) t.dispose();
+    this.tensors.clear();
+  }
 }
 /** Wu & He 2018 found 32 groups best for wide nets; 8 suits widths of 16–64 (lucidrains uses 8 too). */
 const MAX_GROUPS = 8;
@@ -138,7 +168,7 @@ export class UNet {
    * features are `timeFeatures` [n, timeFeatureDim]; classes is one-hot [n, numClasses] or null.
    * `fused` (sampling only: no gradient) runs each GroupNorm + SiLU as one kernel where the backend has it.
    */
-  forward(x: tf.Tensor4D, timeFeatures: tf.Tensor2D, classes: tf.Tensor2D | null, w: Weights, { fused = false }: ForwardOptions = {}): tf.Tensor4D {
+  forward(x: tf.Tensor4D, timeFeatures: tf.Tensor2D, classes: tf.Tensor2D | null, w: Weights, { fused = false, derived }: ForwardOptions = {}): tf.Tensor4D {
     const p = this.prefix;
     const levels = this.levelChannels.length;
     if ((classes !== null) !== this.spec.numClasses > 0)
@@ -156,9 +186,22 @@ export class UNet {
       if (i < levels - 1) h = conv(h, w(`${p}/down${i}/pool/w`), 2, w(`${p}/down${i}/pool/b`));
     }
     h = this.applyResBlock(h, embedding, `${p}/mid`, w, fused);
+    const subPixel = fused && hasInterleavePhases();
+    const keep = <T extends tf.Tensor>(name: string, make: () => T): T => (derived ? derived.get(name, make) : make());
+    // The next up level's input when the sub-pixel path has already concatenated it with its skip.
+    let merged: tf.Tensor4D | null = null;
     for (let i = levels - 1; i >= 0; i--) {
-      h = this.applyResBlock(tf.concat([h, skips[i]], 3), embedding, `${p}/up${i}`, w, fused);
-      if (i > 0) h = conv(upsample2x(h), w(`${p}/up${i}/upsample/w`), 1, w(`${p}/up${i}/upsample/b`));
+      h = this.applyResBlock(merged ?? tf.concat([h, skips[i]], 3), embedding, `${p}/up${i}`, w, fused);
+      merged = null;
+      if (i === 0) break;
+      const name = `${p}/up${i}/upsample`;
+      if (subPixel) {
+        const filter = keep(`${name}/subPixel/w`, () => subPixelFilter(w(`${name}/w`) as tf.Tensor4D));
+        const bias = keep(`${name}/subPixel/b`, () => subPixelBias(w(`${name}/b`)));
+        merged = upsampleConvConcat(h, filter, bias, skips[i - 1]);
+      } else {
+        h = conv(upsample2x(h), w(`${name}/w`), 1, w(`${name}/b`));
+      }
     }
     h = this.normSilu(h, `${p}/out/norm`, w, fused);
     return conv(h, w(`${p}/out/w`), 1, w(`${p}/out/b`));
@@ -166,22 +209,28 @@ export class UNet {
 
   /** Pre-activation residual block of the DDPM code: norm → SiLU → conv, + time, norm → SiLU → conv, + skip. */
   private applyResBlock(x: tf.Tensor4D, embedding: tf.Tensor2D, name: string, w: Weights, fused: boolean): tf.Tensor4D {
-    const n = x.shape[0];
     let h = conv(this.normSilu(x, `${name}/norm1`, w, fused), w(`${name}/conv1/w`), 1, w(`${name}/conv1/b`));
     const cout = h.shape[3];
-    h = h.add(dense(embedding, w(`${name}/time/w`), w(`${name}/time/b`)).reshape([n, 1, 1, cout]));
-    h = conv(this.normSilu(h, `${name}/norm2`, w, fused), w(`${name}/conv2/w`), 1, w(`${name}/conv2/b`));
+    // The time embedding is added to h only to be normalised: the fused kernel adds it itself.
+    const time = dense(embedding, w(`${name}/time/w`), w(`${name}/time/b`));
+    h = conv(this.normSilu(h, `${name}/norm2`, w, fused, time), w(`${name}/conv2/w`), 1, w(`${name}/conv2/b`));
     const shortcut = x.shape[3] === cout ? x : conv(x, w(`${name}/skip/w`), 1, w(`${name}/skip/b`));
     return h.add(shortcut);
   }
 
-  /** SiLU(GroupNorm(x)): one fused kernel when asked for and the backend has it, else the composed ops. */
-  private normSilu(x: tf.Tensor4D, name: string, w: Weights, fused: boolean): tf.Tensor4D {
+  /**
+   * SiLU(GroupNorm(x + offset)), offset [n, channels] per image (the time embedding) or none: one
+   * fused kernel when asked for and the backend has it, else the composed ops.
+   */
+  private normSilu(x: tf.Tensor4D, name: string, w: Weights, fused: boolean, offset?: tf.Tensor2D): tf.Tensor4D {
     const gamma = w(`${name}/gamma`);
     const beta = w(`${name}/beta`);
     const groups = groupsFor(x.shape[3]);
-    const out = fused ? fusedGroupNormSilu(x, gamma, beta, { groups, epsilon: GROUP_NORM_EPSILON, silu: true }) : null;
-    return out ?? (silu(groupNorm(x, gamma, beta, groups)) as tf.Tensor4D);
+    const out = fused ? fusedGroupNormSilu(x, gamma, beta, { groups, epsilon: GROUP_NORM_EPSILON, silu: true }, offset) : null;
+    if (out) return out;
+    const [n, , , c] = x.shape;
+    const input = offset ? (x.add(offset.reshape([n, 1, 1, c])) as tf.Tensor4D) : x;
+    return silu(groupNorm(input, gamma, beta, groups)) as tf.Tensor4D;
   }
 
   private resBlock(name: string, cin: number, cout: number): void {

@@ -5,6 +5,8 @@ import { fusedGroupNormSilu } from '../../../models/kernels/groupNormSilu';
 import { groupNorm, silu } from '../../../models/nets/unet';
 import { createModel } from '../../../models/index';
 import type { Ddpm } from '../../../models/ddpm';
+import { setGroupNormSiluSimd } from './groupNormSiluKernel';
+import { simdFor } from './groupNormSiluSimd';
 
 beforeAll(async () => {
   await useWasmBackend();
@@ -28,6 +30,57 @@ describe('fused GroupNorm + SiLU on wasm', () => {
         expect(maxDiff(plain, groupNorm(x, gamma, beta, groups))).toBeLessThan(2e-5);
       });
     }
+  });
+
+  it('with an offset per image and channel (the time embedding), equals GroupNorm(x + offset) then SiLU', () => {
+    // Two or more channels per group: a per-channel offset on a one-channel group is normalised away.
+    for (const [shape, groups] of [[[2, 5, 5, 8], 2], [[3, 4, 4, 16], 4]] as const) {
+      tf.tidy(() => {
+        const x = tf.randomNormal([...shape], 0.3, 2, 'float32', 1) as tf.Tensor4D;
+        const gamma = tf.randomUniform([shape[3]], 0.5, 1.5, 'float32', 2);
+        const beta = tf.randomNormal([shape[3]], 0, 0.5, 'float32', 3);
+        // Offsets of the size of x's spread, different per image, so a misplaced one shows.
+        const offset = tf.randomNormal([shape[0], shape[3]], 0, 3, 'float32', 4) as tf.Tensor2D;
+        const fused = fusedGroupNormSilu(x, gamma, beta, { groups, epsilon: 1e-5, silu: true }, offset)!;
+        const shifted = x.add(offset.reshape([shape[0], 1, 1, shape[3]])) as tf.Tensor4D;
+        expect(maxDiff(fused, silu(groupNorm(shifted, gamma, beta, groups)))).toBeLessThan(2e-5);
+        expect(maxDiff(fused, silu(groupNorm(x, gamma, beta, groups)))).toBeGreaterThan(0.1);
+        expect(() => fusedGroupNormSilu(x, gamma, beta, { groups, epsilon: 1e-5, silu: true }, offset.slice([0, 0], [1, -1]))).toThrow(/offset \[1,\d+\] does not match/);
+      });
+    }
+  });
+
+  it('runs as WebAssembly SIMD on the wasm heap, matching its JS loops and the composed ops, with and without offsets', () => {
+    const memory = (tf.backend() as unknown as { wasm: { asm: { memory: WebAssembly.Memory } } }).wasm.asm.memory;
+    expect(simdFor(memory)).not.toBeNull();
+    // Sizes past one 64-pixel block of the sums, channel counts of 4 to 64, odd pixel counts.
+    for (const [shape, groups] of [[[2, 9, 9, 4], 1], [[3, 16, 16, 32], 8], [[2, 5, 13, 64], 8], [[1, 1, 1, 8], 2]] as const) {
+      tf.tidy(() => {
+        const x = tf.randomNormal([...shape], 0.5, 2, 'float32', 5) as tf.Tensor4D;
+        const gamma = tf.randomUniform([shape[3]], 0.5, 1.5, 'float32', 6);
+        const beta = tf.randomNormal([shape[3]], 0, 0.5, 'float32', 7);
+        const offset = tf.randomNormal([shape[0], shape[3]], 0, 2, 'float32', 8) as tf.Tensor2D;
+        for (const o of [undefined, offset]) {
+          const attrs = { groups, epsilon: 1e-5, silu: true };
+          const simd = fusedGroupNormSilu(x, gamma, beta, attrs, o)!;
+          setGroupNormSiluSimd(false);
+          const js = fusedGroupNormSilu(x, gamma, beta, attrs, o)!;
+          setGroupNormSiluSimd(true);
+          const input = o ? (x.add(o.reshape([shape[0], 1, 1, shape[3]])) as tf.Tensor4D) : x;
+          // Float32 arithmetic in the SIMD loop against float64 in JS: a few units in the last place.
+          expect(maxDiff(simd, js)).toBeLessThan(1e-5);
+          expect(maxDiff(simd, silu(groupNorm(input, gamma, beta, groups)))).toBeLessThan(2e-5);
+        }
+      });
+    }
+    // Large inputs reach the clamped ends of e^{−v}: SiLU is then 0 or v itself, never NaN or ∞.
+    tf.tidy(() => {
+      const x = tf.tensor4d([-1e4, -200, -90, -20, 0, 20, 90, 1e4], [1, 2, 1, 4]);
+      const out = fusedGroupNormSilu(x, tf.fill([4], 300), tf.zeros([4]), { groups: 1, epsilon: 1e-5, silu: true })!;
+      const reference = silu(groupNorm(x, tf.fill([4], 300), tf.zeros([4]), 1));
+      expect(Array.from(out.dataSync()).every(Number.isFinite)).toBe(true);
+      expect(maxDiff(out, reference)).toBeLessThan(1e-3);
+    });
   });
 
   it('refuses channels that do not split into the groups, and is absent on backends that lack it', async () => {

@@ -10,7 +10,8 @@
  * (downsampling with half-pixel centres) and OneHot with a float dtype. ./fastPaths wraps five stock kernels (BatchMatMul, Identity, Cast, Sum, Mean)
  * whose generic paths dominated a training step, and ./sliceFromHeap Slice and SplitV (which copied
  * their whole input per piece). ./groupNormSiluKernel adds the fused GroupNorm + SiLU
- * of models/kernels that diffusion sampling uses.
+ * of models/kernels that diffusion sampling uses, ./interleavePhasesKernel the gather of its
+ * sub-pixel upsampling convolutions.
  *
  * Call once after importing '@tensorflow/tfjs-backend-wasm' and before training; calling again
  * is harmless. Works whether or not 'wasm' is the active backend yet.
@@ -31,6 +32,7 @@ import { maxPoolGradWasmConfig } from './maxPoolGrad';
 import { resizeNearestNeighborGradWasmConfig } from './resizeNearestNeighborGrad';
 import { unsortedSegmentSumWasmConfig } from './unsortedSegmentSum';
 import { groupNormSiluWasmConfig } from './groupNormSiluKernel';
+import { interleavePhasesWasmConfig } from './interleavePhasesKernel';
 import { adamUpdateWasmConfig } from './adamUpdateKernel';
 import { batchNormActGradWasmConfig, batchNormActWasmConfig } from './batchNormActKernel';
 import { WASM_BACKEND } from './wasmKernelScope';
@@ -43,6 +45,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   resizeNearestNeighborGradWasmConfig,
   maxPoolGradWasmConfig,
   groupNormSiluWasmConfig,
+  interleavePhasesWasmConfig,
 ];
 
 /**

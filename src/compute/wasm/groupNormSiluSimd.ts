@@ -161,7 +161,7 @@ function body(locals: [number, number][], code: number[]): number[] {
 }
 
 /** The module's bytes, importing env.memory as shared (threaded tfjs build) or not. */
-export function groupNormSiluModuleBytes(sharedMemory: boolean): Uint8Array {
+export function groupNormSiluModuleBytes(sharedMemory: boolean): Uint8Array<ArrayBuffer> {
   const funcType = [0x60, 5, I32, I32, I32, I32, I32, 0];
   const limits = sharedMemory ? [0x03, ...uleb(1), ...uleb(65536)] : [0x00, ...uleb(1)];
   return new Uint8Array([

@@ -5,7 +5,7 @@ import { fusedGroupNormSilu } from '../../../models/kernels/groupNormSilu';
 import { groupNorm, silu } from '../../../models/nets/unet';
 import { createModel } from '../../../models/index';
 import type { Ddpm } from '../../../models/ddpm';
-import { setGroupNormSiluSimd } from './groupNormSiluKernel';
+import { heapMemory, setGroupNormSiluSimd } from './groupNormSiluKernel';
 import { simdFor } from './groupNormSiluSimd';
 
 beforeAll(async () => {
@@ -81,6 +81,28 @@ describe('fused GroupNorm + SiLU on wasm', () => {
       expect(Array.from(out.dataSync()).every(Number.isFinite)).toBe(true);
       expect(maxDiff(out, reference)).toBeLessThan(1e-3);
     });
+  });
+
+  it('finds the heap of the single-threaded and the threaded tfjs builds, and binds to shared memory too', () => {
+    const plain = new WebAssembly.Memory({ initial: 1 });
+    const shared = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+    expect(heapMemory({ asm: { memory: plain } })).toBe(plain);
+    expect(heapMemory({ asm: {}, wasmMemory: shared })).toBe(shared);
+    expect(heapMemory({})).toBeUndefined();
+    // The threaded build's heap is shared (SharedArrayBuffer): the module must import it as shared.
+    const simd = simdFor(shared)!;
+    expect(simd).not.toBeNull();
+    const f32 = new Float32Array(shared.buffer);
+    // One image of 2 pixels × 4 channels at byte 64; scales and shifts at byte 256; output at byte 512.
+    f32.set([1, -2, 3, 0, -1, 2, -3, 4], 16);
+    f32.set([1, 1, 1, 1, 0, 0.5, 0, 0], 64);
+    simd.apply(64, 512, 256, 2, 4);
+    const sigmoidTimes = (v: number) => v / (1 + Math.exp(-v));
+    const expected = [1, -1.5, 3, 0, -1, 2.5, -3, 4].map(sigmoidTimes);
+    Array.from(f32.subarray(128, 136)).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 6));
+    new Float64Array(shared.buffer).fill(0, 128, 136);
+    simd.sums(64, 1024, 2, 4, 0);
+    expect(Array.from(new Float64Array(shared.buffer, 1024, 8))).toEqual([0, 0, 0, 4, 2, 8, 18, 16]);
   });
 
   it('refuses channels that do not split into the groups, and is absent on backends that lack it', async () => {

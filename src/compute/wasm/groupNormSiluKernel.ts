@@ -12,7 +12,10 @@ import { requireInput, WASM_BACKEND } from './wasmKernelScope';
 
 /** The emscripten module behind the wasm backend: its heap and allocator. */
 interface WasmModule {
+  /** The single-threaded builds export their memory... */
   asm?: { memory?: WebAssembly.Memory };
+  /** ...the threaded build (cross-origin isolated pages) creates it in JS, shared, and keeps it here. */
+  wasmMemory?: WebAssembly.Memory;
   _malloc(bytes: number): number;
   _free(pointer: number): void;
 }
@@ -23,8 +26,14 @@ export function setGroupNormSiluSimd(enabled: boolean): void {
   simdEnabled = enabled;
 }
 
+/** The wasm backend's heap, whichever tfjs build runs (undefined if neither place has it). */
+export function heapMemory(module: object): WebAssembly.Memory | undefined {
+  const m = module as WasmModule;
+  return m.asm?.memory ?? m.wasmMemory;
+}
+
 function simdOf(backend: BackendWasm): GroupNormSiluSimd | null {
-  const memory = (backend.wasm as unknown as WasmModule).asm?.memory;
+  const memory = heapMemory(backend.wasm);
   return simdEnabled && memory ? simdFor(memory) : null;
 }
 
@@ -50,7 +59,7 @@ function runSimd(
   const params = module._malloc(channels * 8);
   try {
     // Views after the mallocs (which may grow the heap); nothing below allocates.
-    const memory = module.asm!.memory!.buffer;
+    const memory = heapMemory(module)!.buffer;
     const sums = new Float64Array(memory, acc, 2 * channels);
     const coefficients = new Float32Array(memory, params, 2 * channels);
     const xAt = offsetOf(backend, x);

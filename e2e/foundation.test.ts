@@ -56,6 +56,8 @@ describe('studio foundation', () => {
       // tfjs's threaded build with its default count: half the logical cores, 1 to 4.
       const expected = await page.evaluate(() => Math.min(4, Math.max(1, Math.floor(navigator.hardwareConcurrency / 2))));
       await expect.poll(() => page.getByTestId('wasm-threads').textContent()).toMatch(new RegExp(`× ${expected} threads?$`));
+      // The count comes with its reason, in words (here: isolated, so half the cores).
+      expect(await page.getByTestId('wasm-threads').getAttribute('title')).toMatch(new RegExp(`^${expected} wasm threads?: half of this machine's`));
     }
     // Under SwiftShader the adapter is a software fallback and must be marked as such.
     await expect.poll(() => page.getByTestId('adapter').textContent()).toMatch(/\(software\)/);

@@ -4,6 +4,7 @@
  * cpu is always there at the end, so the studio never goes blank.
  */
 import { tf, activateBackend, timeTrainingProbe, wasmThreadCount } from './tfBackends';
+import { wasmThreadsNote } from './wasmThreadsNote';
 import { adapterFingerprint, queryAdapter } from './adapterInfo';
 import { backendOrder, needsProbe, probeCandidates } from './backendOrder';
 import type { AdapterInfo, BackendChoice, BackendName, BackendProbeResult, BackendReport, ProbeMeasurement } from './backendTypes';
@@ -29,7 +30,10 @@ export class BackendManager {
   report(): BackendReport {
     if (!this.current) throw new Error('No backend has been started yet');
     const report: BackendReport = { backend: this.current, adapter: this.adapter, reason: this.reason, probe: this.probe, notices: [...this.notices] };
-    if (this.current === 'wasm') report.wasmThreads = wasmThreadCount();
+    if (this.current === 'wasm') {
+      report.wasmThreads = wasmThreadCount();
+      report.wasmThreadsNote = wasmThreadsNote(report.wasmThreads, globalThis.crossOriginIsolated === true, navigator.hardwareConcurrency);
+    }
     return report;
   }
 

@@ -35,4 +35,6 @@ export interface BackendReport {
   notices: string[];
   /** Threads of the wasm backend (1 = its single-threaded build); absent on other backends. */
   wasmThreads?: number;
+  /** Plain-language reason for that count (e.g. the page is not cross-origin isolated); with wasmThreads. */
+  wasmThreadsNote?: string;
 }

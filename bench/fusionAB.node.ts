@@ -3,7 +3,7 @@
  * activation) on the studio's own models (createModel, as the bench and the Train stage use).
  *
  *   npx tsx bench/fusionAB.node.ts [--models dcgan28,dcgan64,vae64] [--rounds 4] [--steps 5]
- *        [--profile] [--only-profile]
+ *        [--profile] [--only-profile] [--top 18] [--a-kernels K1,K2] [--b-kernels K1,K2]
  *
  * A is wasm with every kernel of registerWasmTrainingKernels() except the training fusions
  * (they are unregistered, so models/ composes the ops as before); B is with them. The two run
@@ -83,6 +83,9 @@ async function main(): Promise<void> {
   const showProfile = argv.includes('--profile');
   // --b-kernels PhantomAdamUpdate,...: arm B with only these fusions (default: all of them).
   const bKernels = argv.includes('--b-kernels') ? option(argv, '--b-kernels', '').split(',') : true;
+  // --a-kernels PhantomAdamUpdate,...: arm A with these fusions (default: none), to A/B one fusion on top of the others.
+  const aKernels = argv.includes('--a-kernels') ? option(argv, '--a-kernels', '').split(',') : false;
+  const topCount = Number(option(argv, '--top', '18'));
   trainingKernels.registerWasmTrainingKernels();
   const wasmDist = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'));
   setWasmPaths(`${wasmDist}/`);
@@ -95,7 +98,7 @@ async function main(): Promise<void> {
     const tensorsBefore = tf.memory().numTensors;
     for (let r = 0; r < (argv.includes('--only-profile') ? 0 : rounds); r++) {
       for (const arm of (r % 2 === 0 ? ['A', 'B'] : ['B', 'A']) as ('A' | 'B')[]) {
-        setWasmTrainingFusions(arm === 'B' ? bKernels : false);
+        setWasmTrainingFusions(arm === 'B' ? bKernels : aKernels);
         step(subjects[arm]);
         for (let i = 0; i < steps; i++) times[arm].push(step(subjects[arm]));
       }
@@ -103,7 +106,7 @@ async function main(): Promise<void> {
     const tensorsAfter = tf.memory().numTensors;
     const profiles: Record<string, Awaited<ReturnType<typeof profile>>> = {};
     for (const arm of ['A', 'B'] as const) {
-      setWasmTrainingFusions(arm === 'B' ? bKernels : false);
+      setWasmTrainingFusions(arm === 'B' ? bKernels : aKernels);
       step(subjects[arm]);
       profiles[arm] = await profile(subjects[arm]);
     }
@@ -112,7 +115,7 @@ async function main(): Promise<void> {
       `${profiles.B.calls} kernel calls (${times.A.length} steps each; tensors ${tensorsBefore} → ${tensorsAfter}; load ${load()})`);
     if (showProfile) {
       for (const arm of ['A', 'B'] as const) {
-        console.log(`  ${arm}: ${profiles[arm].top.slice(0, 18).map((k) => `${k.name} ${k.ms.toFixed(1)}ms/${k.calls}`).join(', ')}`);
+        console.log(`  ${arm}: ${profiles[arm].top.slice(0, topCount).map((k) => `${k.name} ${k.ms.toFixed(1)}ms/${k.calls}`).join(', ')}`);
       }
     }
     for (const s of Object.values(subjects)) { s.model.dispose(); tf.dispose([s.real, ...(s.labels ? [s.labels] : [])]); }

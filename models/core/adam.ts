@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { fusedAdamUpdate } from '../kernels/adamUpdate';
+import { fusedSumOfSquares } from '../kernels/sumOfSquares';
 import type { AdamOptions } from '../types';
 import type { ParamStore } from './params';
 
@@ -215,5 +216,10 @@ function assignSplit(targets: tf.Variable[], flat: tf.Tensor): void {
  * ~100 gradients exceed every adapter's per-shader limit (its concat splits by the limit instead).
  */
 export function globalNorm(grads: tf.NamedTensorMap): tf.Scalar {
-  return tf.tidy(() => tf.stack(Object.values(grads).map((g) => g.square().sum())).sum().sqrt() as tf.Scalar);
+  return tf.tidy(() => {
+    // One kernel for the sum over every gradient where the backend has it (models/kernels/sumOfSquares.ts).
+    const fused = fusedSumOfSquares(Object.values(grads));
+    if (fused !== null) return fused.sqrt() as tf.Scalar;
+    return tf.stack(Object.values(grads).map((g) => g.square().sum())).sum().sqrt() as tf.Scalar;
+  });
 }

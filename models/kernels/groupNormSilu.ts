@@ -10,7 +10,7 @@
  * that can run it registers it under GROUP_NORM_SILU (the wasm backend does, in
  * src/compute/wasm/groupNormSiluKernel.ts). Where no backend registered it, fusedGroupNormSilu
  * returns null and the caller composes the ops as before. It has no gradient: it is for sampling
- * (UNet.forward with fused: true); training keeps the composed ops and their exact gradients.
+ * (UNet.forward with fused: true); training uses ./groupNormSiluGrad.ts, which has a gradient.
  */
 import * as tf from '@tensorflow/tfjs';
 

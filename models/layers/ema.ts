@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ParamStore, Weights } from '../core/params';
+import { fusedEmaUpdate } from '../kernels/emaUpdate';
 
 export class Ema {
   constructor(
@@ -23,6 +24,13 @@ export class Ema {
   update(t: number): void {
     const d = Math.min(this.decay, (1 + t) / (10 + t));
     tf.tidy(() => {
+      const shadows = this.names.map((name) => this.store.get(this.shadowName(name)));
+      // One kernel for every weight where the backend has it (models/kernels/emaUpdate.ts).
+      const updated = fusedEmaUpdate(shadows, this.names.map((name) => this.store.get(name)), d);
+      if (updated !== null) {
+        shadows.forEach((shadow, i) => shadow.assign(updated[i]));
+        return;
+      }
       for (const name of this.names) {
         const shadow = this.store.get(this.shadowName(name));
         shadow.assign(shadow.mul(d).add(this.store.get(name).mul(1 - d)));

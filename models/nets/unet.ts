@@ -8,12 +8,15 @@
  * Ops are chosen to train on every tfjs backend: GroupNorm as reshape + moments, SiLU as
  * x·sigmoid(x), class embeddings as one-hot · matrix (gather's gradient fails on wasm) and
  * upsampling as broadcasts (the cpu backend's ResizeNearestNeighborGrad is wrong for batch > 1,
- * and depthToSpace has no gradient).
+ * and depthToSpace has no gradient). Where a backend registers fused GroupNorm + SiLU kernels
+ * (wasm does), each pair is one kernel instead: models/kernels/groupNormSilu.ts for sampling,
+ * models/kernels/groupNormSiluGrad.ts (with its gradient) for training.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Init, ParamStore, Weights } from '../core/params';
 import { fusedGroupNormSilu } from '../kernels/groupNormSilu';
 import { hasInterleavePhases, subPixelBias, subPixelFilter, upsampleConvConcat } from '../kernels/upsampleConv';
+import { fusedGroupNormSiluTrainable } from '../kernels/groupNormSiluGrad';
 import { conv, dense, upsample2x } from '../layers/basic';
 
 export interface UNetSpec {
@@ -219,18 +222,22 @@ export class UNet {
   }
 
   /**
-   * SiLU(GroupNorm(x + offset)), offset [n, channels] per image (the time embedding) or none: one
-   * fused kernel when asked for and the backend has it, else the composed ops.
+   * SiLU(GroupNorm(x + offset)), offset [n, channels] per image (the time embedding) or none, as
+   * one kernel where the backend has it: the gradient-free one when `fused` (sampling, the offset
+   * added inside it), else the training pair (forward + one gradient kernel, first order: the U-Net
+   * is differentiated once; the offset added before it). Where the backend has neither, the
+   * composed ops.
    */
   private normSilu(x: tf.Tensor4D, name: string, w: Weights, fused: boolean, offset?: tf.Tensor2D): tf.Tensor4D {
     const gamma = w(`${name}/gamma`);
     const beta = w(`${name}/beta`);
-    const groups = groupsFor(x.shape[3]);
-    const out = fused ? fusedGroupNormSilu(x, gamma, beta, { groups, epsilon: GROUP_NORM_EPSILON, silu: true }, offset) : null;
+    const attrs = { groups: groupsFor(x.shape[3]), epsilon: GROUP_NORM_EPSILON, silu: true };
+    const out = fused ? fusedGroupNormSilu(x, gamma, beta, attrs, offset) : null;
     if (out) return out;
     const [n, , , c] = x.shape;
     const input = offset ? (x.add(offset.reshape([n, 1, 1, c])) as tf.Tensor4D) : x;
-    return silu(groupNorm(input, gamma, beta, groups)) as tf.Tensor4D;
+    const trained = fused ? null : fusedGroupNormSiluTrainable(input, gamma, beta, attrs);
+    return trained ?? (silu(groupNorm(input, gamma, beta, attrs.groups)) as tf.Tensor4D);
   }
 
   private resBlock(name: string, cin: number, cout: number): void {

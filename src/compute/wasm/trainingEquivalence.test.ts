@@ -3,7 +3,7 @@
  * cpu backend: identical initial weights and data, 20 steps, per-step losses equal up to float
  * rounding. First a self-contained DCGAN written with functional ops, then the studio's own
  * models (models/), including WGAN-GP whose gradient penalty differentiates through conv
- * gradients a second time.
+ * gradients a second time, and a DDPM (fused GroupNorm + SiLU on wasm, composed ops on cpu).
  */
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
@@ -131,11 +131,13 @@ describe('20 training steps on wasm follow the cpu trajectory', () => {
     ['models/ DCGAN, conditional', { kind: 'dcgan', resolution: 32, width: 4, batchSize: 4, latentDim: 8, numClasses: 2 }, true, 20],
     ['models/ WGAN-GP (second-order gradient penalty)', { kind: 'wgan-gp', resolution: 32, width: 4, batchSize: 4, latentDim: 8 }, false, 20],
     ['models/ VAE', { kind: 'vae', resolution: 32, width: 4, batchSize: 4, latentDim: 8 }, false, 20],
+    // GroupNorm + SiLU is one fused kernel forward and one backward on wasm, composed ops on cpu.
+    ['models/ DDPM, conditional', { kind: 'ddpm', resolution: 16, width: 4, channelMultipliers: [1, 2], batchSize: 4, timesteps: 100, numClasses: 2 }, true, 20],
   ];
   for (const [name, config, conditional, steps] of studioModels) {
     it(name, async () => {
       const run = (): number[][] => {
-        const data = phantomBatches(32, 16);
+        const data = phantomBatches(config.resolution === 16 ? 16 : 32, 16);
         const model = createModel(config);
         const history = trainFor(model, data, steps, conditional).map((m) => Object.values(m));
         model.dispose();

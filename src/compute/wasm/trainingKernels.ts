@@ -35,6 +35,9 @@ import { groupNormSiluWasmConfig } from './groupNormSiluKernel';
 import { interleavePhasesWasmConfig } from './interleavePhasesKernel';
 import { adamUpdateWasmConfig } from './adamUpdateKernel';
 import { batchNormActGradWasmConfig, batchNormActWasmConfig } from './batchNormActKernel';
+import { groupNormSiluGradWasmConfig, groupNormSiluTrainWasmConfig } from './groupNormSiluGradKernel';
+import { emaUpdateWasmConfig } from './emaUpdateKernel';
+import { sumOfSquaresWasmConfig } from './sumOfSquaresKernel';
 import { WASM_BACKEND } from './wasmKernelScope';
 
 /** Kernels implemented here from scratch (replacing the stock one where it exists). */
@@ -50,13 +53,18 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
 
 /**
  * Kernels that fuse several training ops into one (models/kernels: Adam's update, batch norm with
- * its activation and that pair's gradient). models/ composes the ops where they are absent, so
+ * its activation and that pair's gradient, GroupNorm + SiLU with its statistics and their gradient,
+ * the EMA of the weights, the sum of squares behind the reported gradient norm). models/ composes the ops where they are absent, so
  * setWasmTrainingFusions can take them out to measure or to compare against.
  */
 export const WASM_TRAINING_FUSIONS: readonly KernelConfig[] = [
   adamUpdateWasmConfig,
   batchNormActWasmConfig,
   batchNormActGradWasmConfig,
+  groupNormSiluTrainWasmConfig,
+  groupNormSiluGradWasmConfig,
+  emaUpdateWasmConfig,
+  sumOfSquaresWasmConfig,
 ];
 
 /** Stock kernels wrapped for speed (./fastPaths) or to fix a wrong result (./oneHotFloat). */

@@ -69,6 +69,14 @@ describe('bad input: one clear line, before anything loads', () => {
     expect(existsSync(join(work, 'never-ddpm'))).toBe(false);
   });
 
+  it('train --config takes only a JSON object of known model settings', () => {
+    const typo = runScript('train', ['--config', '{"labelSmooting":0.1}', '--data', 'phantom:head-ct:32:8', '--out', join(work, 'never-config')]);
+    expectOneLineRefusal(typo, /^train: --config: .*unknown model setting labelSmooting/);
+    const notJson = runScript('train', ['--config', 'labelSmoothing=0.1', '--data', 'phantom:head-ct:32:8', '--out', join(work, 'never-config')]);
+    expectOneLineRefusal(notJson, /^train: --config: .*not JSON/);
+    expect(existsSync(join(work, 'never-config'))).toBe(false);
+  });
+
   it('unknown flags and bad values are refused by every tool', () => {
     expectOneLineRefusal(runScript('convert', ['x.png', '--bogus']), /^convert: unknown option --bogus; accepted: --size, /);
     expectOneLineRefusal(runScript('metrics', ['--real', 'a', '--fake', 'b', '--limit', 'ten']), /^metrics: --limit: "ten" is not accepted; expected a whole number >= 2$/);

@@ -17,6 +17,7 @@ import type { RunSettings } from '../src/training/runTypes';
 import { UsageError, type CommandSpec, type ParsedCommandLine } from './lib/args';
 import { CliError, startCommand } from './lib/runCommand';
 import { checkConditional, checkDataSpec, describeClasses, loadTrainingSet } from './lib/trainingSet';
+import { DEFAULT_CONFIGS } from '../models/config';
 
 /** Every model kind, checked against models/types.ts at compile time (no tfjs import at run time). */
 const MODEL_KINDS = ['dcgan', 'wgan-gp', 'pggan', 'vae', 'ddpm'] as const satisfies readonly ModelKind[];
@@ -44,6 +45,13 @@ const TRAIN_SPEC = {
     batch: { type: 'integer', min: 2, help: 'batch size (default: the model\'s)' },
     width: { type: 'integer', min: 1, help: 'network width (default: the model\'s)' },
     latent: { type: 'integer', min: 1, help: 'latent code size of a GAN or VAE (default: the model\'s; a DDPM\'s follows from the image size)' },
+    config: {
+      type: 'string',
+      placeholder: '<json>',
+      accepts: 'a JSON object of model settings',
+      check: checkConfigJson,
+      help: 'other model settings of models/config.ts, e.g. \'{"labelSmoothing":0.1,"adam":{"learningRate":1e-4}}\' (new runs)',
+    },
     seed: { type: 'integer', min: 0, default: 1, help: 'seeds weights, batches and the fixed sample noise (new runs)' },
     'sample-every': { type: 'integer', min: 1, default: 500, help: 'steps between sample grids and checkpoints (new runs)' },
     backend: { type: 'choice', choices: ['wasm', 'cpu', 'webgpu'], default: 'wasm', help: 'tfjs backend (webgpu: a GPU through Dawn\'s Node binding, Vulkan/Metal/D3D12)' },
@@ -59,7 +67,23 @@ const TRAIN_SPEC = {
 } as const satisfies CommandSpec;
 
 /** Options that define a run: fixed once it exists. */
-const RUN_DEFINING = ['data', 'model', 'conditional', 'batch', 'width', 'latent', 'seed', 'sample-every', 'out'] as const;
+const RUN_DEFINING = ['data', 'model', 'conditional', 'batch', 'width', 'latent', 'config', 'seed', 'sample-every', 'out'] as const;
+
+/** Keys --config may set: any model setting (of any kind; the model's own check refuses what does not fit). */
+const CONFIG_KEYS = new Set(Object.values(DEFAULT_CONFIGS).flatMap((c) => Object.keys(c)).filter((k) => k !== 'kind'));
+
+/** --config must be a JSON object of known model settings; returns what is wrong, or null. */
+function checkConfigJson(text: string): string | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return `not JSON (${error instanceof Error ? error.message : String(error)})`;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
+  const unknown = Object.keys(value).filter((k) => !CONFIG_KEYS.has(k));
+  return unknown.length ? `unknown model setting ${unknown.join(', ')} (known: ${[...CONFIG_KEYS].join(', ')})` : null;
+}
 
 async function train({ options: args, given }: ParsedCommandLine<typeof TRAIN_SPEC>): Promise<void> {
   const commandLine = process.argv.slice(2);
@@ -77,7 +101,8 @@ async function train({ options: args, given }: ParsedCommandLine<typeof TRAIN_SP
     const data = loadTrainingSet(args.data);
     console.log(`data: ${args.data}: ${data.labels.length} training images at ${data.size} px; ${describeClasses(data)}`);
     if (args.conditional) checkConditional(data, args.data);
-    const model: Record<string, unknown> = { kind: args.model, seed: args.seed };
+    // --config first: the dedicated flags (--batch, --width, --latent, --seed) win over it.
+    const model: Record<string, unknown> = { ...(args.config ? (JSON.parse(args.config) as Record<string, unknown>) : {}), kind: args.model, seed: args.seed };
     if (args.batch !== undefined) model.batchSize = args.batch;
     if (args.width !== undefined) model.width = args.width;
     if (args.latent !== undefined) {

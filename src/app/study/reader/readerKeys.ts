@@ -19,53 +19,36 @@ export type ReaderAction =
   | { kind: 'windowWider' }
   | { kind: 'windowNarrower' };
 
+/**
+ * Which keys do what: each action once, with every key that triggers it (letters in both cases, so
+ * Caps Lock changes nothing; the digits 1–5 are the confidence levels).
+ */
+const BINDINGS: readonly (readonly [keys: readonly string[], action: ReaderAction])[] = [
+  [['r', 'R'], { kind: 'real' }],
+  [['s', 'S'], { kind: 'synthetic' }],
+  ...[1, 2, 3, 4, 5].map((level) => [[String(level)], { kind: 'confidence', level }] as const),
+  [['ArrowRight', 'Enter'], { kind: 'next' }],
+  [['ArrowLeft'], { kind: 'previous' }],
+  [['p', 'P', ' '], { kind: 'pause' }],
+  [['Escape'], { kind: 'exit' }],
+  [['?'], { kind: 'help' }],
+  [['+', '='], { kind: 'zoomIn' }],
+  [['-', '_'], { kind: 'zoomOut' }],
+  [['0'], { kind: 'resetView' }],
+  [['ArrowUp'], { kind: 'brighter' }],
+  [['ArrowDown'], { kind: 'darker' }],
+  [[']'], { kind: 'windowWider' }],
+  [['['], { kind: 'windowNarrower' }],
+];
+
+/** A Map, not an object: a key such as "constructor" or "toString" must find nothing. */
+const ACTION_OF_KEY = new Map<string, ReaderAction>(BINDINGS.flatMap(([keys, action]) => keys.map((key) => [key, action] as const)));
+
 /** The action for a key (KeyboardEvent.key), or null for keys the reader does not use. */
 export function actionOfKey(key: string): ReaderAction | null {
-  switch (key) {
-    case 'r':
-    case 'R':
-      return { kind: 'real' };
-    case 's':
-    case 'S':
-      return { kind: 'synthetic' };
-    case '1':
-    case '2':
-    case '3':
-    case '4':
-    case '5':
-      return { kind: 'confidence', level: Number(key) };
-    case 'ArrowRight':
-    case 'Enter':
-      return { kind: 'next' };
-    case 'ArrowLeft':
-      return { kind: 'previous' };
-    case 'p':
-    case 'P':
-    case ' ':
-      return { kind: 'pause' };
-    case 'Escape':
-      return { kind: 'exit' };
-    case '?':
-      return { kind: 'help' };
-    case '+':
-    case '=':
-      return { kind: 'zoomIn' };
-    case '-':
-    case '_':
-      return { kind: 'zoomOut' };
-    case '0':
-      return { kind: 'resetView' };
-    case 'ArrowUp':
-      return { kind: 'brighter' };
-    case 'ArrowDown':
-      return { kind: 'darker' };
-    case ']':
-      return { kind: 'windowWider' };
-    case '[':
-      return { kind: 'windowNarrower' };
-    default:
-      return null;
-  }
+  const action = ACTION_OF_KEY.get(key);
+  // A copy: the caller may keep or change it without touching the table.
+  return action ? { ...action } : null;
 }
 
 /** The help overlay's rows: keys and what they do. Answer rows are shown only for the questions asked. */

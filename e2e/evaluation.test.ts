@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { launchBrowser } from './browser';
-import { openStudio, waitForBackend, waitForGrid } from './studio';
+import { generatePhantomSet, openStudio, trainTinyRun, waitForBackend, waitForGrid } from './studio';
 
 let browser: Browser;
 
@@ -13,22 +13,13 @@ afterAll(async () => {
   await browser?.close();
 });
 
-async function generate(page: Page, modality: string, count: number, seed: number) {
-  await page.locator('select[name="modality"]').selectOption(modality);
-  await page.locator('select[name="size"]').selectOption('32');
-  await page.locator('input[name="count"]').fill(String(count));
-  await page.locator('input[name="seed"]').fill(String(seed));
-  await page.getByRole('button', { name: 'Generate' }).click();
-  await page.getByText(new RegExp(`Created .*\\(${count} images\\)`)).waitFor({ timeout: 60_000 });
-}
-
 describe('evaluation in the browser', () => {
   it('compares two datasets with the real floor beside each metric and runs the memorisation audit', async () => {
     const { page, consoleErrors } = await openStudio(browser);
     await waitForBackend(page);
     await waitForGrid(page);
-    await generate(page, 'head-ct', 300, 7);
-    await generate(page, 'chest-xray', 100, 8);
+    await generatePhantomSet(page, { modality: 'head-ct', count: 300, seed: 7 });
+    await generatePhantomSet(page, { modality: 'chest-xray', count: 100, seed: 8 });
 
     await page.getByRole('link', { name: 'Evaluate' }).click();
     await page.locator('select[name="eval-real"]').selectOption({ label: 'head-ct phantoms 32px ×300 (300 × 32px)' });
@@ -127,19 +118,8 @@ describe('evaluation in the browser', () => {
     const { page, consoleErrors } = await openStudio(browser);
     await waitForBackend(page);
     await waitForGrid(page);
-    await generate(page, 'head-ct', 64, 9);
-
     // A two-step VAE is enough: the test is about the plumbing, not the model's quality.
-    await page.getByRole('link', { name: 'Train' }).click();
-    await page.locator('select[name="run-dataset"]').selectOption({ label: 'head-ct phantoms 32px ×64 (64 × 32px)' });
-    await page.locator('select[name="run-model"]').selectOption('vae');
-    for (const [name, value] of [['model-batchSize', 4], ['model-latentDim', 8], ['model-width', 4], ['run-totalSteps', 2], ['run-readbackEvery', 1], ['run-sampleEvery', 2], ['run-checkpointEvery', 2], ['run-samplesPerClass', 1]] as const) {
-      const input = page.locator(`input[name="${name}"]`);
-      await input.fill(String(value));
-      await input.dispatchEvent('change');
-    }
-    await page.getByRole('button', { name: 'Create and train' }).click();
-    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 180_000, interval: 1000 }).toBe('finished');
+    await trainTinyRun(page, await generatePhantomSet(page, { modality: 'head-ct', count: 64, seed: 9 }), 'vae');
 
     await page.getByRole('link', { name: 'Evaluate' }).click();
     await page.locator('input[name="recon-count"]').fill('8');

@@ -53,26 +53,63 @@ export async function waitForBackend(page: Page, timeout = 120_000): Promise<str
   return (await backend.textContent())!.trim();
 }
 
+/** Counts entries in the studio's IndexedDB store, from the page. */
+export function storedKeyCount(page: Page): Promise<number> {
+  return page.evaluate(
+    () =>
+      new Promise<number>((resolve, reject) => {
+        const open = indexedDB.open('phantom-studio');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          if (!db.objectStoreNames.contains('kv')) return resolve(0);
+          const request = db.transaction('kv').objectStore('kv').count();
+          request.onsuccess = () => resolve(request.result);
+          request.onerror = () => reject(request.error);
+        };
+      }),
+  );
+}
+
 /** Waits until the dataset grid shows painted thumbnails. */
 export async function waitForGrid(page: Page, timeout = 120_000): Promise<number> {
   await page.getByTestId('image-grid').locator('canvas').first().waitFor({ timeout });
   return page.getByTestId('image-grid').locator('canvas').count();
 }
 
-/**
- * A 64-image head-CT phantom set at 32 px and a tiny DCGAN trained on it for 2 steps, from the
- * Data stage; resolves when the Train stage shows the run finished.
- */
-export async function trainTinyDcgan(page: Page): Promise<void> {
-  await page.locator('select[name="modality"]').selectOption('head-ct');
-  await page.locator('select[name="size"]').selectOption('32');
-  await page.locator('input[name="count"]').fill('64');
-  await page.getByRole('button', { name: 'Generate' }).click();
-  await page.getByText(/Created .*\(64 images\)/).waitFor({ timeout: 60_000 });
+/** A phantom set as the Data stage's form makes it (size 32 px unless said). */
+export interface PhantomSetForm {
+  modality: 'head-ct' | 'chest-xray';
+  count: number;
+  size?: 32 | 64 | 128;
+  /** Left as the form has it when absent. */
+  seed?: number;
+}
 
+/**
+ * Generates a phantom set from the Data stage's form and waits until the studio says it was
+ * created; returns its label in the other stages' dataset lists.
+ */
+export async function generatePhantomSet(page: Page, { modality, count, size = 32, seed }: PhantomSetForm): Promise<string> {
+  await page.locator('select[name="modality"]').selectOption(modality);
+  await page.locator('select[name="size"]').selectOption(String(size));
+  await page.locator('input[name="count"]').fill(String(count));
+  if (seed !== undefined) await page.locator('input[name="seed"]').fill(String(seed));
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await page.getByText(new RegExp(`Created .*\\(${count} images\\)`)).waitFor({ timeout: 60_000 });
+  return `${modality} phantoms ${size}px ×${count} (${count} × ${size}px)`;
+}
+
+/**
+ * Trains a tiny run (2 steps, batch 4, width 4, latent 8: the plumbing, not the model's quality)
+ * on the dataset with that label, from the Train stage; resolves when the run shows finished.
+ * `checkForm` runs once the model is chosen, before the form is filled in and sent.
+ */
+export async function trainTinyRun(page: Page, datasetLabel: string, model: 'dcgan' | 'vae', checkForm?: () => Promise<void>): Promise<void> {
   await page.getByRole('link', { name: 'Train' }).click();
-  await page.locator('select[name="run-dataset"]').selectOption({ label: 'head-ct phantoms 32px ×64 (64 × 32px)' });
-  await page.locator('select[name="run-model"]').selectOption('dcgan');
+  await page.locator('select[name="run-dataset"]').selectOption({ label: datasetLabel });
+  await page.locator('select[name="run-model"]').selectOption(model);
+  await checkForm?.();
   for (const [name, value] of [['model-batchSize', 4], ['model-latentDim', 8], ['model-width', 4], ['run-totalSteps', 2], ['run-readbackEvery', 1], ['run-sampleEvery', 2], ['run-checkpointEvery', 2], ['run-samplesPerClass', 1]] as const) {
     const input = page.locator(`input[name="${name}"]`);
     await input.fill(String(value));
@@ -80,4 +117,12 @@ export async function trainTinyDcgan(page: Page): Promise<void> {
   }
   await page.getByRole('button', { name: 'Create and train' }).click();
   await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 180_000, interval: 1000 }).toBe('finished');
+}
+
+/**
+ * A 64-image head-CT phantom set at 32 px and a tiny DCGAN trained on it for 2 steps, from the
+ * Data stage; resolves when the Train stage shows the run finished.
+ */
+export async function trainTinyDcgan(page: Page, checkForm?: () => Promise<void>): Promise<void> {
+  await trainTinyRun(page, await generatePhantomSet(page, { modality: 'head-ct', count: 64 }), 'dcgan', checkForm);
 }

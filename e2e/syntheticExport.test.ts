@@ -13,7 +13,7 @@ import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from './browser';
-import { openStudio, waitForBackend, waitForGrid } from './studio';
+import { openStudio, trainTinyDcgan, waitForBackend, waitForGrid } from './studio';
 import { imageSeed } from '../src/generation/imageSeeds';
 
 let browser: Browser;
@@ -51,23 +51,7 @@ describe('synthetic export in the browser', () => {
     const { page, consoleErrors } = await openStudio(browser);
     await waitForBackend(page);
     await waitForGrid(page);
-    await page.locator('select[name="modality"]').selectOption('head-ct');
-    await page.locator('select[name="size"]').selectOption('32');
-    await page.locator('input[name="count"]').fill('64');
-    await page.getByRole('button', { name: 'Generate' }).click();
-    await page.getByText(/Created .*\(64 images\)/).waitFor({ timeout: 60_000 });
-
-    await page.getByRole('link', { name: 'Train' }).click();
-    await page.locator('select[name="run-dataset"]').selectOption({ label: 'head-ct phantoms 32px ×64 (64 × 32px)' });
-    await page.locator('select[name="run-model"]').selectOption('dcgan');
-    expect(await page.locator('input[name="conditional"]').isChecked()).toBe(true);
-    for (const [name, value] of [['model-batchSize', 4], ['model-latentDim', 8], ['model-width', 4], ['run-totalSteps', 2], ['run-readbackEvery', 1], ['run-sampleEvery', 2], ['run-checkpointEvery', 2], ['run-samplesPerClass', 1]] as const) {
-      const input = page.locator(`input[name="${name}"]`);
-      await input.fill(String(value));
-      await input.dispatchEvent('change');
-    }
-    await page.getByRole('button', { name: 'Create and train' }).click();
-    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 180_000, interval: 1000 }).toBe('finished');
+    await trainTinyDcgan(page, async () => expect(await page.locator('input[name="conditional"]').isChecked()).toBe(true));
 
     await page.getByRole('link', { name: 'Generate' }).click();
     await page.getByRole('button', { name: 'Open', exact: true }).click();

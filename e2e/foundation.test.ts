@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from './browser';
-import { openStudio, waitForBackend, waitForGrid, type StudioSession } from './studio';
+import { openStudio, storedKeyCount, waitForBackend, waitForGrid, type StudioSession } from './studio';
 
 let browser: Browser;
 const sessions: StudioSession[] = [];
@@ -17,24 +17,6 @@ async function session(path = '/'): Promise<StudioSession> {
   const s = await openStudio(browser, path);
   sessions.push(s);
   return s;
-}
-
-/** Counts entries in the studio's IndexedDB store, from the page. */
-function storedKeyCount(page: Page): Promise<number> {
-  return page.evaluate(
-    () =>
-      new Promise<number>((resolve, reject) => {
-        const open = indexedDB.open('phantom-studio');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const db = open.result;
-          if (!db.objectStoreNames.contains('kv')) return resolve(0);
-          const request = db.transaction('kv').objectStore('kv').count();
-          request.onsuccess = () => resolve(request.result);
-          request.onerror = () => reject(request.error);
-        };
-      }),
-  );
 }
 
 async function generatePhantoms(page: Page, modality: string, size: string, count: number) {

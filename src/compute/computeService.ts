@@ -7,8 +7,8 @@ import { BackendManager } from './backendManager';
 import type { BackendListener, ComputeApi } from './computeApi';
 import type { BackendReport } from './backendTypes';
 import { createSettingsApi, type SettingsApi } from './settingsApi';
-import { openIdbStore, type KeyValueStore } from '../storage/keyValueStore';
-import { removeOrphanChunks } from '../storage/datasetStore';
+import { openIdbStore, wipeStore, type KeyValueStore } from '../storage/keyValueStore';
+import { datasetSavesInOtherTabs, removeOrphanChunks } from '../storage/datasetStore';
 import { withLock } from '../core/tabLocks';
 import { migrateStore, type MigrationReport } from '../storage/migrateStore';
 import { createDatasetsApi, type DatasetsApi } from '../datasets/datasetsApi';
@@ -99,9 +99,15 @@ export class ComputeService implements ComputeApi {
   async deleteAllData(): Promise<void> {
     // Another tab's training would keep writing checkpoints into the emptied store: refuse, and say which run.
     await this.runManager.refuseIfAnyTrainedElsewhere('deleted');
+    // Likewise a dataset another tab is saving: its late chunks and pointer would stand as a damaged dataset.
+    const saving = await datasetSavesInOtherTabs();
+    if (saving > 0) {
+      throw new Error(`Another tab of Phantom Studio is saving ${saving === 1 ? 'a dataset' : `${saving} datasets`}; let it finish (or cancel it there), then delete again. Nothing was deleted.`);
+    }
     await this.runManager.stopActive();
     this.classroomModels.stop();
     this.sampler.close();
-    await this.store.clear();
+    // Saves under way in this tab (the built-in phantoms at first start, an import in its preview) stop at their next write.
+    await wipeStore(this.store);
   }
 }

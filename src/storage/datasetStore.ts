@@ -9,8 +9,12 @@
  * Chunks without a pointer are also what a save under way looks like, possibly in another tab. A
  * save therefore holds a lock named after its dataset (core/tabLocks.ts) from its first chunk to its
  * commit or discard, and the start-up sweep of orphans leaves alone every dataset whose lock is held.
+ *
+ * "Delete all my data" (wipeStore) may come in the middle of a save: every write here first checks
+ * that the store was not wiped since the save began (throwIfWiped), so a wiped studio is empty, not
+ * left holding the late half of a dataset.
  */
-import { deleteKeysWithPrefix, isQuotaError, StorageFullError, type KeyValueStore, type StoredValue } from './keyValueStore';
+import { deleteKeysWithPrefix, isQuotaError, StorageFullError, throwIfWiped, wipeCount, type KeyValueStore, type StoredValue } from './keyValueStore';
 import { recordCollection } from './recordCollection';
 import { newId, ownerIdOfKey, shapeOfKey, storageKeys, storagePrefixes } from './schema';
 import { heldLockNames, tryHoldLock, type ReleaseLock } from '../core/tabLocks';
@@ -141,13 +145,16 @@ export async function stageChunks(
   const perImage = imageBytes(meta);
   let chunkCount = 0;
   let count = 0;
-  await holdSaveLock(meta.id, meta.name);
+  // Noted before the first await: a wipe while the lock is being taken counts too.
+  const began = wipeCount(store);
+  await holdSaveLock(meta.id, meta.name, began);
   try {
     for await (const chunk of chunks) {
       const images = chunk.pixels.length / perImage;
       if (!Number.isInteger(images) || images < 1 || images > meta.chunkSize) {
         throw new Error(`Dataset "${meta.name}": chunk ${chunkCount} holds ${chunk.pixels.length} bytes, not a whole number of ${meta.width}×${meta.height}×${meta.channels} images up to ${meta.chunkSize}`);
       }
+      throwIfWiped(store, began, savingWhat(meta));
       await store.setMany([[chunkKey(meta.id, chunkCount), chunk.pixels]]);
       chunkCount++;
       count += images;
@@ -175,6 +182,7 @@ export async function commitDataset(
   }
   const full: DatasetMeta = { ...meta, chunkCount, byteLength: meta.count * imageBytes(meta) };
   try {
+    throwIfWiped(store, saveBegan(store, meta.id), savingWhat(meta));
     await store.setMany([
       indexes.entry(indexKey(meta.id), index),
       ...(attributes ? ([[attributesKey(meta.id), attributes]] as [string, StoredValue][]) : []),
@@ -201,6 +209,11 @@ export async function compactStaged(
   keep: (index: number) => boolean,
 ): Promise<{ chunkCount: number; count: number }> {
   const perImage = imageBytes(meta);
+  const began = saveBegan(store, meta.id);
+  const write = async (entries: [string, StoredValue][]) => {
+    throwIfWiped(store, began, savingWhat(meta));
+    await store.setMany(entries);
+  };
   let out = new Uint8Array(meta.chunkSize * perImage);
   let filled = 0;
   let written = 0;
@@ -214,13 +227,13 @@ export async function compactStaged(
       out.set(chunk.subarray(i * perImage, (i + 1) * perImage), filled * perImage);
       count++;
       if (++filled === meta.chunkSize) {
-        await store.setMany([[chunkKey(meta.id, written++), out]]);
+        await write([[chunkKey(meta.id, written++), out]]);
         out = new Uint8Array(meta.chunkSize * perImage);
         filled = 0;
       }
     }
   }
-  if (filled > 0) await store.setMany([[chunkKey(meta.id, written++), out.slice(0, filled * perImage)]]);
+  if (filled > 0) await write([[chunkKey(meta.id, written++), out.slice(0, filled * perImage)]]);
   if (written < chunkCount) await store.delMany(Array.from({ length: chunkCount - written }, (_, n) => chunkKey(meta.id, written + n)));
   return { chunkCount: written, count };
 }
@@ -234,6 +247,7 @@ export const MAX_CLASS_NAME_LENGTH = 64;
  * them from the dataset. Refuses an empty, too long or duplicate name, naming the problem.
  */
 export async function renameClass(store: KeyValueStore, id: string, classIndex: number, name: string): Promise<DatasetMeta> {
+  const began = wipeCount(store);
   const meta = await getDatasetMeta(store, id);
   const trimmed = name.trim();
   if (!Number.isInteger(classIndex) || classIndex < 0 || classIndex >= meta.classNames.length) {
@@ -244,6 +258,8 @@ export async function renameClass(store: KeyValueStore, id: string, classIndex: 
   const clash = meta.classNames.findIndex((c, i) => i !== classIndex && c === trimmed);
   if (clash >= 0) throw new Error(`"${meta.name}" already has a class named "${trimmed}"; class names must differ`);
   const renamed: DatasetMeta = { ...meta, classNames: meta.classNames.map((c, i) => (i === classIndex ? trimmed : c)) };
+  // A pointer written back into a wiped store would list a dataset with no images.
+  throwIfWiped(store, began, `Renaming a class of "${meta.name}"`);
   await store.setMany([metas.entry(metaKey(id), renamed)]);
   return renamed;
 }
@@ -255,19 +271,38 @@ export async function discardStaged(store: KeyValueStore, id: string, chunkCount
 
 const SAVE_LOCK_PREFIX = 'phantom-studio/dataset-save/';
 const saveLockName = (id: string) => `${SAVE_LOCK_PREFIX}${id}`;
-/** The save locks this worker holds, by dataset id: staging (an import's preview) may last minutes. */
-const saveLocks = new Map<string, ReleaseLock>();
+/**
+ * The saves under way in this worker, by dataset id: the lock each holds (staging, an import's
+ * preview, may last minutes) and the store's wipe count when it began.
+ */
+const saves = new Map<string, { release: ReleaseLock; began: number }>();
 
-async function holdSaveLock(id: string, name: string): Promise<void> {
-  if (saveLocks.has(id)) return;
+async function holdSaveLock(id: string, name: string, began: number): Promise<void> {
+  if (saves.has(id)) return;
   const release = await tryHoldLock(saveLockName(id));
   if (!release) throw new Error(`Dataset "${name}" is being saved by another tab; wait for that save to finish`);
-  saveLocks.set(id, release);
+  saves.set(id, { release, began });
 }
 
 function releaseSaveLock(id: string): void {
-  saveLocks.get(id)?.();
-  saveLocks.delete(id);
+  saves.get(id)?.release();
+  saves.delete(id);
+}
+
+/** The wipe count a staged save began under; for a write outside one, the count now (nothing to compare). */
+function saveBegan(store: KeyValueStore, id: string): number {
+  return saves.get(id)?.began ?? wipeCount(store);
+}
+
+const savingWhat = (meta: Pick<DatasetMeta, 'name'>) => `Saving dataset "${meta.name}"`;
+
+/**
+ * How many datasets other tabs are saving right now. Their writes go on after a wipe done here,
+ * so "Delete all my data" waits for them (it refuses, and says why).
+ */
+export async function datasetSavesInOtherTabs(): Promise<number> {
+  const held = await heldLockNames(SAVE_LOCK_PREFIX);
+  return [...held].filter((name) => !saves.has(name.slice(SAVE_LOCK_PREFIX.length))).length;
 }
 
 /** A listed dataset; `damage` says what is missing when its stored parts are incomplete. */
@@ -320,6 +355,7 @@ export async function getImageAttributes(store: KeyValueStore, id: string, index
  */
 export async function replaceImage(store: KeyValueStore, meta: DatasetMeta, index: number, pixels: Uint8Array, provenance: DatasetProvenance | undefined): Promise<DatasetMeta> {
   const perImage = imageBytes(meta);
+  const began = wipeCount(store);
   if (!Number.isInteger(index) || index < 0 || index >= meta.count) throw new RangeError(`Image ${index} is outside dataset "${meta.name}" (${meta.count} images)`);
   if (pixels.length !== perImage) throw new Error(`Dataset "${meta.name}": a replacement image must hold ${perImage} bytes, not ${pixels.length}`);
   const key = chunkKey(meta.id, Math.floor(index / meta.chunkSize));
@@ -329,6 +365,7 @@ export async function replaceImage(store: KeyValueStore, meta: DatasetMeta, inde
   next.set(pixels, (index % meta.chunkSize) * perImage);
   const updated: DatasetMeta = { ...meta, ...(provenance ? { provenance } : {}) };
   try {
+    throwIfWiped(store, began, `Replacing image ${index} of "${meta.name}"`);
     await store.setMany([[key, next], metas.entry(metaKey(meta.id), updated)]);
   } catch (error) {
     if (isQuotaError(error)) throw new StorageFullError(`dataset "${meta.name}"`, error);

@@ -1,9 +1,11 @@
 /**
  * The one storage seam of the studio: a small key-value interface over IndexedDB. Everything
  * (datasets, runs, checkpoints, settings) lives in one object store under path-like keys, so
- * "delete all my data" is a single clear() and tests can swap in a store that runs out of space.
+ * "delete all my data" is a single clear() (through wipeStore) and tests can swap in a store that
+ * runs out of space.
  */
 import { clear, createStore, delMany, get, getMany, keys, promisifyRequest, setMany, type UseStore } from 'idb-keyval';
+import { CancelledError } from '../core/jobControl';
 
 export type StoredValue = unknown;
 
@@ -51,6 +53,43 @@ function prefixRange(prefix: string): IDBKeyRange | undefined {
   const last = prefix.charCodeAt(prefix.length - 1);
   if (last === 0xffff) return IDBKeyRange.lowerBound(prefix); // too wide; keysWithPrefix filters what it returns
   return IDBKeyRange.bound(prefix, prefix.slice(0, -1) + String.fromCharCode(last + 1), false, true);
+}
+
+/** How many times each store was wiped (wipeStore) in this worker. */
+const wipes = new WeakMap<KeyValueStore, number>();
+
+/** How many times `store` was wiped in this worker: a save notes it when it begins (see throwIfWiped). */
+export function wipeCount(store: KeyValueStore): number {
+  return wipes.get(store) ?? 0;
+}
+
+/**
+ * "Delete all my data": empties the store. The count goes up before the clear is issued, so a save
+ * still under way (the built-in phantoms being made at first start, an import waiting in its
+ * preview) stops at its next write instead of writing into the emptied store, where its late chunks
+ * and pointer would stand as a dataset with its first chunks missing. A write it issued before
+ * the wipe is ordered before the clear (one object store, transactions run in the order they
+ * were opened) and goes with everything else.
+ */
+export function wipeStore(store: KeyValueStore): Promise<void> {
+  wipes.set(store, wipeCount(store) + 1);
+  return store.clear();
+}
+
+/** Raised by a save whose store was wiped after it began: a cancellation, as the user asked for everything to go. */
+export class StoreWipedError extends CancelledError {
+  constructor(what: string) {
+    super(what);
+    this.message = `${what} was cancelled: all data was deleted while it was being saved, and nothing of it was kept`;
+  }
+}
+
+/**
+ * Call right before a write (with no await between the two): throws StoreWipedError when `store`
+ * was wiped after `began` (the save's wipeCount when it started).
+ */
+export function throwIfWiped(store: KeyValueStore, began: number, what: string): void {
+  if (wipeCount(store) !== began) throw new StoreWipedError(what);
 }
 
 /** Deletes every key under `prefix` (a run and all it owns, say). */

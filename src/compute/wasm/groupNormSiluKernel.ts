@@ -20,7 +20,7 @@ interface WasmModule {
   _free(pointer: number): void;
 }
 
-/** Off by default only in tests that compare the SIMD loops with the JS ones. */
+/** Off only in tests and A/B benches that compare the SIMD loops with the JS ones (inference and training kernels). */
 let simdEnabled = true;
 export function setGroupNormSiluSimd(enabled: boolean): void {
   simdEnabled = enabled;
@@ -32,7 +32,8 @@ export function heapMemory(module: object): WebAssembly.Memory | undefined {
   return m.asm?.memory ?? m.wasmMemory;
 }
 
-function simdOf(backend: BackendWasm): GroupNormSiluSimd | null {
+/** The SIMD loops on this backend's heap, or null where switched off or missing (also used by ./groupNormSiluGradKernel.ts). */
+export function simdEnabledFor(backend: BackendWasm): GroupNormSiluSimd | null {
   const memory = heapMemory(backend.wasm);
   return simdEnabled && memory ? simdFor(memory) : null;
 }
@@ -103,7 +104,7 @@ const groupNormSilu: KernelFunc = (args) => {
   const [images, height, width, channels] = x.shape;
   const kernelAttrs = attrs as unknown as GroupNormSiluAttrs;
   const out = backend.makeOutput([...x.shape], 'float32');
-  const simd = kernelAttrs.silu && channels % 4 === 0 && images > 0 && height * width > 0 ? simdOf(backend) : null;
+  const simd = kernelAttrs.silu && channels % 4 === 0 && images > 0 && height * width > 0 ? simdEnabledFor(backend) : null;
   if (simd) {
     // Copies of the small inputs: the mallocs in runSimd may grow (and so detach) the heap.
     const copy = (t: TensorInfo) => Float32Array.from(backend.typedArrayFromHeap(t) as Float32Array);

@@ -147,6 +147,92 @@ const APPLY_BODY = [
   ...END,
 ];
 
+/**
+ * e^{−z} + 1 for v128 local z into local `out` (t, k scratch), exactly as in APPLY_BODY above and
+ * the JS sigmoid of models/kernels/groupNormSiluGrad.ts.
+ */
+const onePlusExpNeg = (z: number, t: number, k: number, out: number) => [
+  ...get(z), ...splat(-Math.LOG2E), ...F32_MUL, ...splat(-126), ...F32_MAX, ...splat(126), ...F32_MIN, ...set(t),
+  ...get(t), ...F32_NEAREST, ...set(k),
+  ...get(t), ...get(k), ...F32_SUB, ...splat(Math.LN2), ...F32_MUL, ...set(t),
+  ...splat(1 / 720), ...get(t), ...F32_MUL, ...splat(1 / 120), ...F32_ADD,
+  ...get(t), ...F32_MUL, ...splat(1 / 24), ...F32_ADD,
+  ...get(t), ...F32_MUL, ...splat(1 / 6), ...F32_ADD,
+  ...get(t), ...F32_MUL, ...splat(0.5), ...F32_ADD,
+  ...get(t), ...F32_MUL, ...splat(1), ...F32_ADD,
+  ...get(t), ...F32_MUL, ...splat(1), ...F32_ADD,
+  ...get(k), ...TRUNC_SAT, ...i32(127), ...I32X4_SPLAT, ...I32X4_ADD, ...i32(23), ...I32X4_SHL,
+  ...F32_MUL, ...splat(1), ...F32_ADD, ...set(out),
+];
+
+/**
+ * The per-element loop shared by the training loops: `off` walks the image's bytes in steps of 16,
+ * `cb` the channel bytes (wrapping at the end of a pixel). Locals off, end, cb, chBytes as given.
+ */
+const elementLoop = (pixels: number, channels: number, off: number, end: number, cb: number, chBytes: number, step: number[]) => [
+  ...get(channels), ...i32(2), ...SHL, ...set(chBytes),
+  ...get(pixels), ...get(chBytes), ...MUL, ...set(end),
+  ...LOOP,
+  ...step,
+  ...get(off), ...i32(16), ...ADD, ...set(off),
+  ...get(cb), ...i32(16), ...ADD, ...set(cb),
+  ...i32(0), ...get(cb), ...get(cb), ...get(chBytes), ...EQ, ...SELECT, ...set(cb),
+  ...get(off), ...get(end), ...LT_U, ...BR_IF_LOOP,
+  ...END,
+];
+/** v128.load of params + cb + k·chBytes (params local p, cb, chBytes). */
+const paramAt = (p: number, cb: number, chBytes: number, k: number) =>
+  [...get(p), ...get(cb), ...ADD, ...(k > 0 ? [...get(chBytes), ...i32(k), ...MUL, ...ADD] : []), ...LOAD];
+
+/**
+ * trainApply(x 0, out 1, params 2, pixels 3, channels 4): out = SiLU((x − m_c)·s_c + β_c), params
+ * m, s, β (channels float32 each). Centred on the group mean so that a mean far from zero costs no
+ * precision in float32. Locals off 5, end 6, cb 7, chBytes 8; z 9, t 10, k 11, e 12.
+ */
+const TRAIN_APPLY_BODY = elementLoop(3, 4, 5, 6, 7, 8, [
+  ...get(0), ...get(5), ...ADD, ...LOAD, ...paramAt(2, 7, 8, 0), ...F32_SUB,
+  ...paramAt(2, 7, 8, 1), ...F32_MUL, ...paramAt(2, 7, 8, 2), ...F32_ADD, ...set(9),
+  ...onePlusExpNeg(9, 10, 11, 12),
+  ...get(1), ...get(5), ...ADD, ...get(9), ...get(12), ...F32_DIV, ...store(0),
+]);
+
+/**
+ * gradDz(dy 0, x 1, dz 2, params 3, acc 4, pixels 5, channels 6): with xc = x − m_c and
+ * z = xc·s_c + β_c (params m, s, β), dz = dy·σ(z)·(1 + z·(1 − σ(z))) is stored and, per channel in
+ * float64, Σdz and Σdz·xc added into acc (channels doubles each). Locals off 7, end 8, cb 9,
+ * chBytes 10, a 11; xc 12, z 13, t 14, k 15, s 16, d 17.
+ */
+const accAdd = (offsetCode: number[], value: number[]) => [
+  ...get(4), ...get(9), ...i32(1), ...SHL, ...ADD, ...offsetCode, ...tee(11), ...get(11), ...LOAD, ...value, ...F64_ADD, ...store(0),
+];
+const lowOf = (v: number) => [...get(v), ...PROMOTE_LOW];
+const highOf = (v: number) => [...get(v), ...get(v), ...HIGH_HALF, ...PROMOTE_LOW];
+const GRAD_DZ_BODY = elementLoop(5, 6, 7, 8, 9, 10, [
+  ...get(1), ...get(7), ...ADD, ...LOAD, ...paramAt(3, 9, 10, 0), ...F32_SUB, ...tee(12),
+  ...paramAt(3, 9, 10, 1), ...F32_MUL, ...paramAt(3, 9, 10, 2), ...F32_ADD, ...set(13),
+  ...onePlusExpNeg(13, 14, 15, 16),
+  ...splat(1), ...get(16), ...F32_DIV, ...set(16),
+  // d = dy·s·(1 + z·(1 − s))
+  ...get(0), ...get(7), ...ADD, ...LOAD, ...get(16), ...F32_MUL,
+  ...splat(1), ...get(13), ...splat(1), ...get(16), ...F32_SUB, ...F32_MUL, ...F32_ADD, ...F32_MUL, ...set(17),
+  ...get(2), ...get(7), ...ADD, ...get(17), ...store(0),
+  ...accAdd([], lowOf(17)),
+  ...accAdd([...i32(16), ...ADD], highOf(17)),
+  ...accAdd([...get(10), ...i32(1), ...SHL, ...ADD], [...lowOf(17), ...lowOf(12), ...F64_MUL]),
+  ...accAdd([...get(10), ...i32(1), ...SHL, ...ADD, ...i32(16), ...ADD], [...highOf(17), ...highOf(12), ...F64_MUL]),
+]);
+
+/**
+ * gradDx(x 0, d 1, params 2, pixels 3, channels 4): in place, d = a_c·d + b_c·(x − m_c) + c_c
+ * (params m, a, b, c). Locals off 5, end 6, cb 7, chBytes 8.
+ */
+const GRAD_DX_BODY = elementLoop(3, 4, 5, 6, 7, 8, [
+  ...get(1), ...get(5), ...ADD,
+  ...get(1), ...get(5), ...ADD, ...LOAD, ...paramAt(2, 7, 8, 1), ...F32_MUL,
+  ...get(0), ...get(5), ...ADD, ...LOAD, ...paramAt(2, 7, 8, 0), ...F32_SUB, ...paramAt(2, 7, 8, 2), ...F32_MUL, ...F32_ADD,
+  ...paramAt(2, 7, 8, 3), ...F32_ADD, ...store(0),
+]);
+
 function section(id: number, content: number[]): number[] {
   return [id, ...uleb(content.length), ...content];
 }
@@ -163,16 +249,21 @@ function body(locals: [number, number][], code: number[]): number[] {
 /** The module's bytes, importing env.memory as shared (threaded tfjs build) or not. */
 export function groupNormSiluModuleBytes(sharedMemory: boolean): Uint8Array<ArrayBuffer> {
   const funcType = [0x60, 5, I32, I32, I32, I32, I32, 0];
+  const funcType7 = [0x60, 7, I32, I32, I32, I32, I32, I32, I32, 0];
   const limits = sharedMemory ? [0x03, ...uleb(1), ...uleb(65536)] : [0x00, ...uleb(1)];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [1, ...funcType]),
+    ...section(1, [2, ...funcType, ...funcType7]),
     ...section(2, [1, ...name('env'), ...name('memory'), 0x02, ...limits]),
-    ...section(3, [2, 0, 0]),
-    ...section(7, [2, ...name('sums'), 0x00, 0, ...name('apply'), 0x00, 1]),
-    ...section(10, [2,
+    ...section(3, [5, 0, 0, 0, 1, 0]),
+    ...section(7, [5, ...name('sums'), 0x00, 0, ...name('apply'), 0x00, 1,
+      ...name('trainApply'), 0x00, 2, ...name('gradDz'), 0x00, 3, ...name('gradDx'), 0x00, 4]),
+    ...section(10, [5,
       ...body([[4, I32], [7, V128]], SUMS_BODY),
       ...body([[4, I32], [3, V128]], APPLY_BODY),
+      ...body([[4, I32], [4, V128]], TRAIN_APPLY_BODY),
+      ...body([[5, I32], [6, V128]], GRAD_DZ_BODY),
+      ...body([[4, I32]], GRAD_DX_BODY),
     ]),
   ]);
 }
@@ -182,6 +273,12 @@ export interface GroupNormSiluSimd {
   sums(x: number, acc: number, pixels: number, channels: number, firstChannel: number): void;
   /** out = SiLU(x·scale + shift) for one image; params: channels scales then channels shifts (float32). */
   apply(x: number, out: number, params: number, pixels: number, channels: number): void;
+  /** Training forward, one image: out = SiLU((x − m)·s + β); params: channels m, s, β (float32). */
+  trainApply(x: number, out: number, params: number, pixels: number, channels: number): void;
+  /** Gradient pass 1, one image: dz = dy·SiLU'(z) stored; Σdz, Σdz·(x − m) added into acc (2·channels doubles); params m, s, β. */
+  gradDz(dy: number, x: number, dz: number, params: number, acc: number, pixels: number, channels: number): void;
+  /** Gradient pass 2, one image, in place: d = a·d + b·(x − m) + c; params: channels m, a, b, c (float32). */
+  gradDx(x: number, d: number, params: number, pixels: number, channels: number): void;
 }
 
 const instances = new WeakMap<WebAssembly.Memory, GroupNormSiluSimd | null>();

@@ -3,7 +3,7 @@
  * activation) on the studio's own models (createModel, as the bench and the Train stage use).
  *
  *   npx tsx bench/fusionAB.node.ts [--models dcgan28,dcgan64,vae64] [--rounds 4] [--steps 5]
- *        [--profile] [--only-profile] [--top 18] [--a-kernels K1,K2] [--b-kernels K1,K2]
+ *        [--profile] [--only-profile] [--top 18] [--a-kernels K1,K2] [--b-kernels K1,K2] [--a-js-loops]
  *
  * A is wasm with every kernel of registerWasmTrainingKernels() except the training fusions
  * (they are unregistered, so models/ composes the ops as before); B is with them. The two run
@@ -11,6 +11,8 @@
  * two models built with the same seed, so both see the same machine state. Reported per model:
  * median CPU ms/step of A and of B over all their steps, and the kernel calls of one step of each
  * (tf.profile). --profile also lists the top kernels of one step of each by time.
+ * --a-js-loops: arm A has the same fusions as B but runs the GroupNorm + SiLU kernels' JS loops
+ * instead of their WebAssembly SIMD ones (src/compute/wasm/groupNormSiluSimd.ts).
  * The load average is printed before and after: the machine may be shared.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -23,11 +25,14 @@ import type { GenerativeModel } from '../models';
 import { BENCH_MODELS } from '../src/bench/benchModels';
 import type { BenchModelId } from '../src/bench/types';
 import * as trainingKernels from '../src/compute/wasm/trainingKernels';
+import * as groupNormSiluKernel from '../src/compute/wasm/groupNormSiluKernel';
 
 // Looked up rather than imported by name, so the script also profiles a checkout from before the
 // fusions (where both arms are then the same).
 type SetFusions = (enabled: boolean | readonly string[]) => void;
 const setWasmTrainingFusions: SetFusions = (trainingKernels as { setWasmTrainingFusions?: SetFusions }).setWasmTrainingFusions ?? (() => {});
+type SetSimd = (enabled: boolean) => void;
+const setGroupNormSiluSimd: SetSimd = (groupNormSiluKernel as { setGroupNormSiluSimd?: SetSimd }).setGroupNormSiluSimd ?? (() => {});
 
 function option(argv: string[], flag: string, fallback: string): string {
   const i = argv.indexOf(flag);
@@ -84,7 +89,13 @@ async function main(): Promise<void> {
   // --b-kernels PhantomAdamUpdate,...: arm B with only these fusions (default: all of them).
   const bKernels = argv.includes('--b-kernels') ? option(argv, '--b-kernels', '').split(',') : true;
   // --a-kernels PhantomAdamUpdate,...: arm A with these fusions (default: none), to A/B one fusion on top of the others.
-  const aKernels = argv.includes('--a-kernels') ? option(argv, '--a-kernels', '').split(',') : false;
+  const aJsLoops = argv.includes('--a-js-loops');
+  const aKernels = argv.includes('--a-kernels') ? option(argv, '--a-kernels', '').split(',') : aJsLoops ? bKernels : false;
+  /** Both arms' settings: which fusions, and SIMD or JS loops in the GroupNorm + SiLU kernels. */
+  const use = (arm: 'A' | 'B') => {
+    setWasmTrainingFusions(arm === 'B' ? bKernels : aKernels);
+    setGroupNormSiluSimd(!(arm === 'A' && aJsLoops));
+  };
   const topCount = Number(option(argv, '--top', '18'));
   trainingKernels.registerWasmTrainingKernels();
   const wasmDist = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'));
@@ -98,7 +109,7 @@ async function main(): Promise<void> {
     const tensorsBefore = tf.memory().numTensors;
     for (let r = 0; r < (argv.includes('--only-profile') ? 0 : rounds); r++) {
       for (const arm of (r % 2 === 0 ? ['A', 'B'] : ['B', 'A']) as ('A' | 'B')[]) {
-        setWasmTrainingFusions(arm === 'B' ? bKernels : aKernels);
+        use(arm);
         step(subjects[arm]);
         for (let i = 0; i < steps; i++) times[arm].push(step(subjects[arm]));
       }
@@ -106,12 +117,12 @@ async function main(): Promise<void> {
     const tensorsAfter = tf.memory().numTensors;
     const profiles: Record<string, Awaited<ReturnType<typeof profile>>> = {};
     for (const arm of ['A', 'B'] as const) {
-      setWasmTrainingFusions(arm === 'B' ? bKernels : aKernels);
+      use(arm);
       step(subjects[arm]);
       profiles[arm] = await profile(subjects[arm]);
     }
-    console.log(`${BENCH_MODELS[id].label}: A (composed) median ${times.A.length ? median(times.A).toFixed(1) : '-'} CPU ms/step, ` +
-      `${profiles.A.calls} kernel calls; B (fused) median ${times.B.length ? median(times.B).toFixed(1) : '-'} CPU ms/step, ` +
+    console.log(`${BENCH_MODELS[id].label}: A (${aJsLoops ? 'JS loops' : 'composed'}) median ${times.A.length ? median(times.A).toFixed(1) : '-'} CPU ms/step, ` +
+      `${profiles.A.calls} kernel calls; B (${aJsLoops ? 'SIMD loops' : 'fused'}) median ${times.B.length ? median(times.B).toFixed(1) : '-'} CPU ms/step, ` +
       `${profiles.B.calls} kernel calls (${times.A.length} steps each; tensors ${tensorsBefore} → ${tensorsAfter}; load ${load()})`);
     if (showProfile) {
       for (const arm of ['A', 'B'] as const) {
@@ -121,6 +132,7 @@ async function main(): Promise<void> {
     for (const s of Object.values(subjects)) { s.model.dispose(); tf.dispose([s.real, ...(s.labels ? [s.labels] : [])]); }
   }
   setWasmTrainingFusions(true);
+  setGroupNormSiluSimd(true);
 }
 
 await main();

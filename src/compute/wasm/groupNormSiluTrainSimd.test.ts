@@ -22,7 +22,7 @@ afterEach(() => {
 interface Result { y: Float32Array; dx: Float32Array; dGamma: Float32Array; dBeta: Float32Array }
 
 /** y and the gradients of Σ y·w (w random, so dy varies per element) with the SIMD loops on or off. */
-function run(shape: number[], groups: number, mean: number, simd: boolean): Result {
+function run(shape: [number, number, number, number], groups: number, mean: number, simd: boolean): Result {
   setGroupNormSiluSimd(simd);
   return tf.tidy(() => {
     const x = tf.randomNormal(shape, mean, 1.7, 'float32', 21) as tf.Tensor4D;
@@ -52,7 +52,7 @@ describe('training GroupNorm + SiLU: WebAssembly SIMD loops against the JS loops
     expect(simdFor(memory!)).not.toBeNull();
   });
 
-  const cases: Array<[number[], number, number]> = [
+  const cases: Array<[[number, number, number, number], number, number]> = [
     [[2, 9, 9, 4], 1, 0.5], [[3, 16, 16, 32], 8, 0.5], [[2, 5, 13, 64], 8, -0.3], [[1, 1, 1, 8], 2, 0.5],
     [[2, 8, 8, 16], 4, 30], [[2, 6, 6, 8], 4, -250],
   ];

@@ -7,7 +7,7 @@
  * - DPM-Solver++(2M) (Lu et al. 2022, "DPM-Solver++: Fast Solver for Guided Sampling of Diffusion
  *   Probabilistic Models", Algorithm 2): the same ODE, second order by reusing the previous step's
  *   x_0 estimate (multistep, so one network pass per step), in the data-prediction form, which
- *   keeps clipping x_0 to the data range valid. It reaches DDIM-50 quality in 10–20 steps.
+ *   keeps clipping x_0 to the data range valid, on Lu et al.'s logSNR-uniform path (dpmSolverTimesteps).
  *
  * With the x_0 estimate D_s at level s and h = λ_t − λ_s, one step is
  *   x_t = (σ_t / σ_s) x_s + α_t (1 − e^{−h}) D,
@@ -29,20 +29,34 @@ const sigmaAt = (alphaBar: Float64Array, t: number) => (t < 0 ? 0 : Math.sqrt(1 
 const lambdaAt = (alphaBar: Float64Array, t: number) => Math.log(alphaAt(alphaBar, t) / sigmaAt(alphaBar, t));
 
 /**
- * The path DPM-Solver++ takes for `steps` network passes: evenly spaced in λ from level T−1 down to
- * level 0 (Lu et al.'s "logSNR" spacing, which spends the steps where the image changes), then −1.
- * Each λ is rounded to the nearest trained level, kept strictly decreasing.
+ * The lowest λ the DPM-Solver++ path starts from. Lu et al.'s reference code clips λ near t = T at −5.1
+ * (dpm_solver_pytorch.py, NoiseScheduleVP.numerical_clip_alpha; diffusers' `lambda_min_clipped`,
+ * "critical for the cosine schedule"): the clipped cosine schedule's last levels lie far below it
+ * (λ_999 = −9.9, λ_998 = −6.5), where x_0's estimate is the data mean whatever the step, so a grid
+ * spread from λ_999 spends passes there that the levels that shape the image then lack. Starting at
+ * the first level above −5.1 treats the starting noise as x at that level, where α ≤ e^−5.1 = 0.006.
+ */
+export const DPM_SOLVER_LAMBDA_MIN = -5.1;
+
+/**
+ * The path DPM-Solver++ takes for `steps` network passes, as Lu et al.'s reference samples a discrete-time
+ * model at low resolution (skip_type 'logSNR', t_0 = 1/N, denoise_to_zero): `steps` levels evenly
+ * spaced in λ from the first level with λ ≥ DPM_SOLVER_LAMBDA_MIN (T−1 for the linear schedule) down to
+ * level 0, then −1 (x_0 is the last estimate, as DDIM ends). Each λ is rounded to the nearest trained
+ * level, kept strictly decreasing.
  */
 export function dpmSolverTimesteps(alphaBar: Float64Array, steps: number): number[] {
   const T = alphaBar.length;
-  if (!(Number.isInteger(steps) && steps >= 1 && steps <= T))
-    throw new Error(`models/diffusionSamplers.ts: DPM-Solver++ needs 1 ≤ steps ≤ T, got ${steps} of ${T}`);
-  if (steps === 1) return [T - 1, -1];
   const lambdas = Array.from({ length: T }, (_, t) => lambdaAt(alphaBar, t));
-  const first = lambdas[T - 1];
+  let start = T - 1;
+  while (start > 0 && lambdas[start] < DPM_SOLVER_LAMBDA_MIN) start--;
+  if (!(Number.isInteger(steps) && steps >= 1 && steps <= start + 1))
+    throw new Error(`models/diffusionSamplers.ts: DPM-Solver++ needs 1 ≤ steps ≤ ${start + 1} (the levels with λ ≥ ${DPM_SOLVER_LAMBDA_MIN}), got ${steps}`);
+  if (steps === 1) return [start, -1];
+  const first = lambdas[start];
   const last = lambdas[0];
   const path: number[] = [];
-  let t = T - 1;
+  let t = start;
   for (let i = 0; i < steps; i++) {
     const target = first + ((last - first) * i) / (steps - 1);
     // λ rises as t falls: walk down to the level nearest the target, leaving room for the steps after.

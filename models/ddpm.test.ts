@@ -113,9 +113,10 @@ describe('DDPM', () => {
     const ddim10 = model.generate(z, null, { sampler: 'ddim', samplingSteps: 10 });
     const dpm10 = model.generate(z, null, { sampler: 'dpm-solver++', samplingSteps: 10 });
     const errors = { ddim10: distance(ddim10, reference), dpm10: distance(dpm10, reference) };
-    // Measured on cpu: RMS distance 0.020 (DPM-Solver++) against 0.030 (DDIM). The Gaussian test in
-    // diffusionSamplers.test.ts, whose exact answer is known, shows the gap at its full size.
-    expect(errors.dpm10).toBeLessThan(errors.ddim10);
+    // Measured on cpu: RMS distance 0.009 (DPM-Solver++) against 0.030 (DDIM); 0.020 on the earlier path
+    // spread in λ from λ_99 = −7.6, and 0.033 on a path that started at the first level above −5.1 (λ_98 =
+    // −4.2) without stepping there from level 99, where the starting noise lives.
+    expect(errors.dpm10).toBeLessThan(errors.ddim10 / 2);
     tf.dispose([z, reference, ddim10, dpm10]);
     model.dispose();
   });

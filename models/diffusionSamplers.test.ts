@@ -52,27 +52,33 @@ describe('diffusion samplers on a Gaussian, whose exact answer is known', () => 
     xT.dispose();
   });
 
-  it('DPM-Solver++ spaces its steps evenly in log-SNR from the first level above λ = −5.1 down to 0, then x_0 (Lu et al.)', () => {
+  it('DPM-Solver++ steps from T−1 to the first level above λ = −5.1, then evenly in log-SNR down to 0, then x_0', () => {
     const lambda = (t: number) => 0.5 * Math.log(alphaBar[t] / (1 - alphaBar[t]));
     // The clipped cosine schedule's last levels lie far below −5.1 (λ_999 = −9.9, λ_998 = −6.5): Lu et al.'s
-    // reference clips them off, and so does the path (a grid spread from λ_999 spent 3 of 10 passes there).
+    // reference clips them off, and the path crosses them in one pass (a grid spread from λ_999 spent 3 of 10
+    // passes there).
     const start = T - 1 - [...Array(T).keys()].reverse().findIndex((t) => lambda(t) >= DPM_SOLVER_LAMBDA_MIN);
     expect(lambda(start)).toBeGreaterThanOrEqual(-5.1);
     expect(lambda(start + 1)).toBeLessThan(-5.1);
     expect(start).toBeLessThan(T - 1);
     const path = dpmSolverTimesteps(alphaBar, 10);
     expect(path).toHaveLength(11);
-    expect(path[0]).toBe(start);
+    expect(path.slice(0, 2)).toEqual([T - 1, start]);
     expect(path.slice(-2)).toEqual([0, -1]);
-    const ideal = (lambda(0) - lambda(start)) / 9;
-    for (let i = 1; i < path.length - 1; i++) expect(Math.abs(lambda(path[i]) - lambda(path[i - 1]) - ideal) / ideal).toBeLessThan(0.05);
-    expect(dpmSolverTimesteps(alphaBar, 1)).toEqual([start, -1]);
-    // The linear schedule stays above −5.1 (λ_999 = −5.06): its path starts at T − 1.
-    const linear = alphaBars('linear', T);
-    expect(dpmSolverTimesteps(linear, 10)[0]).toBe(T - 1);
+    const ideal = (lambda(0) - lambda(start)) / 8;
+    for (let i = 2; i < path.length - 1; i++) expect(Math.abs(lambda(path[i]) - lambda(path[i - 1]) - ideal) / ideal).toBeLessThan(0.05);
+    expect(dpmSolverTimesteps(alphaBar, 1)).toEqual([T - 1, -1]);
+    expect(dpmSolverTimesteps(alphaBar, 2)).toEqual([T - 1, start, -1]);
+    // The linear schedule stays above −5.1 (λ_999 = −5.06): its grid starts at T − 1 itself.
+    const linearBar = alphaBars('linear', T);
+    const lambdaLinear = (t: number) => 0.5 * Math.log(linearBar[t] / (1 - linearBar[t]));
+    const linear = dpmSolverTimesteps(linearBar, 10);
+    expect(linear[0]).toBe(T - 1);
+    const idealLinear = (lambdaLinear(0) - lambdaLinear(T - 1)) / 9;
+    for (let i = 1; i < linear.length - 1; i++) expect(Math.abs(lambdaLinear(linear[i]) - lambdaLinear(linear[i - 1]) - idealLinear) / idealLinear).toBeLessThan(0.05);
     // T = 8 (linear): λ = 2.2, 0.25, −0.78, −4.3, −7.8, …: only levels 3 … 0 lie above −5.1.
-    expect(dpmSolverTimesteps(alphaBars('linear', 8), 4)).toEqual([3, 2, 1, 0, -1]);
-    expect(() => dpmSolverTimesteps(alphaBars('linear', 8), 5)).toThrow(/1 ≤ steps ≤ 4/);
+    expect(dpmSolverTimesteps(alphaBars('linear', 8), 5)).toEqual([7, 3, 2, 1, 0, -1]);
+    expect(() => dpmSolverTimesteps(alphaBars('linear', 8), 6)).toThrow(/1 ≤ steps ≤ 5/);
     expect(() => dpmSolverTimesteps(alphaBar, 0)).toThrow(/1 ≤ steps ≤/);
     expect(() => dpmSolverTimesteps(alphaBar, T)).toThrow(/λ ≥ -5.1/);
   });

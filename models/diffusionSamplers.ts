@@ -34,33 +34,40 @@ const lambdaAt = (alphaBar: Float64Array, t: number) => Math.log(alphaAt(alphaBa
  * "critical for the cosine schedule"): the clipped cosine schedule's last levels lie far below it
  * (λ_999 = −9.9, λ_998 = −6.5), where x_0's estimate is the data mean whatever the step, so a grid
  * spread from λ_999 spends passes there that the levels that shape the image then lack. Starting at
- * the first level above −5.1 treats the starting noise as x at that level, where α ≤ e^−5.1 = 0.006.
+ * the first level above −5.1 (Lu et al. treat the starting noise as x there) is not enough where the
+ * cut is coarse (T = 100: λ_99 = −7.6, λ_98 = −4.2), so dpmSolverTimesteps steps there from T−1 first.
  */
 export const DPM_SOLVER_LAMBDA_MIN = -5.1;
 
 /**
  * The path DPM-Solver++ takes for `steps` network passes, as Lu et al.'s reference samples a discrete-time
- * model at low resolution (skip_type 'logSNR', t_0 = 1/N, denoise_to_zero): `steps` levels evenly
- * spaced in λ from the first level with λ ≥ DPM_SOLVER_LAMBDA_MIN (T−1 for the linear schedule) down to
- * level 0, then −1 (x_0 is the last estimate, as DDIM ends). Each λ is rounded to the nearest trained
- * level, kept strictly decreasing.
+ * model at low resolution (skip_type 'logSNR', t_0 = 1/N, denoise_to_zero): levels evenly spaced in λ
+ * from the first level with λ ≥ DPM_SOLVER_LAMBDA_MIN down to level 0, then −1 (x_0 is the last estimate,
+ * as DDIM ends), led by T−1 where the clip cut levels off (the cosine schedule; the linear one stays
+ * above −5.1 at T = 1000), since the starting noise is x at T−1. Each λ is rounded to the nearest
+ * trained level, kept strictly decreasing.
  */
 export function dpmSolverTimesteps(alphaBar: Float64Array, steps: number): number[] {
   const T = alphaBar.length;
   const lambdas = Array.from({ length: T }, (_, t) => lambdaAt(alphaBar, t));
   let start = T - 1;
   while (start > 0 && lambdas[start] < DPM_SOLVER_LAMBDA_MIN) start--;
-  if (!(Number.isInteger(steps) && steps >= 1 && steps <= start + 1))
-    throw new Error(`models/diffusionSamplers.ts: DPM-Solver++ needs 1 ≤ steps ≤ ${start + 1} (the levels with λ ≥ ${DPM_SOLVER_LAMBDA_MIN}), got ${steps}`);
-  if (steps === 1) return [start, -1];
+  // The starting noise is x at level T−1: when the clip cuts levels off, the first pass steps from there
+  // to the clip (first order, exact enough where x_0's estimate barely changes), the rest follow the grid.
+  const lead = start < T - 1 ? [T - 1] : [];
+  const gridSteps = steps - lead.length;
+  if (!(Number.isInteger(steps) && steps >= 1 && gridSteps <= start + 1))
+    throw new Error(`models/diffusionSamplers.ts: DPM-Solver++ needs 1 ≤ steps ≤ ${start + 1 + lead.length} (the levels with λ ≥ ${DPM_SOLVER_LAMBDA_MIN}, and T − 1), got ${steps}`);
+  if (gridSteps === 0) return [T - 1, -1];
+  if (gridSteps === 1) return [...lead, start, -1];
   const first = lambdas[start];
   const last = lambdas[0];
-  const path: number[] = [];
+  const path: number[] = [...lead];
   let t = start;
-  for (let i = 0; i < steps; i++) {
-    const target = first + ((last - first) * i) / (steps - 1);
+  for (let i = 0; i < gridSteps; i++) {
+    const target = first + ((last - first) * i) / (gridSteps - 1);
     // λ rises as t falls: walk down to the level nearest the target, leaving room for the steps after.
-    while (t > steps - 1 - i && Math.abs(lambdas[t - 1] - target) <= Math.abs(lambdas[t] - target)) t--;
+    while (t > gridSteps - 1 - i && Math.abs(lambdas[t - 1] - target) <= Math.abs(lambdas[t] - target)) t--;
     path.push(t);
     t--;
   }

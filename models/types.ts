@@ -161,10 +161,17 @@ export interface ModelState {
   extra: Record<string, number>;
 }
 
+/**
+ * The Generate stage's DPM-Solver++ passes: on the mixture tests (models/diffusionSamplers.test.ts,
+ * models/dpmSolverReference.test.ts) 15 passes land 2.5× nearer the exact sample than DDIM-50, in under
+ * a third of its passes.
+ */
+export const DPM_SOLVER_DEFAULT_STEPS = 15;
+
 export interface GenerateOptions {
   /** Use the EMA copy of G (if the model keeps one). */
   ema?: boolean;
-  /** Diffusion models only: the sampler (default 'ddim'; 'dpm-solver++' needs 10–20 steps for DDIM-50 quality). */
+  /** Diffusion models only: the sampler (default 'ddim'; 'dpm-solver++' passes DDIM-50's accuracy at 15 steps). */
   sampler?: DiffusionSampler;
   /** Diffusion models only: network passes per image (default: the config's samplingSteps). */
   samplingSteps?: number;

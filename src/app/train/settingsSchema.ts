@@ -45,7 +45,7 @@ export const MODEL_KINDS: { kind: ModelKind; title: string; help: string }[] = [
   { kind: 'wgan-gp', title: 'WGAN-GP', help: 'Gulrajani et al. 2017: Wasserstein critic with a gradient penalty; stable, with a loss that tracks quality. Conditional by default (projection critic).' },
   { kind: 'pggan', title: 'Progressive GAN', help: 'Karras et al. 2018: grows from 4 px, fading in each resolution; minibatch stddev, equalised LR, pixel norm.' },
   { kind: 'vae', title: 'VAE', help: 'Kingma & Welling 2014: an encoder–decoder trained on reconstruction plus a KL term; blurrier than GANs, never mode-collapses.' },
-  { kind: 'ddpm', title: 'Diffusion (DDPM)', help: 'Ho et al. 2020: a small U-Net learns to remove noise; sampled with 50 deterministic DDIM steps. Slow to sample, stable to train.' },
+  { kind: 'ddpm', title: 'Diffusion (DDPM)', help: 'Ho et al. 2020: a small U-Net learns to remove noise; its sample grids use 50 deterministic DDIM steps, Generate 15 DPM-Solver++ passes. Slow to sample, stable to train.' },
 ];
 
 export const MODEL_FIELDS: Field[] = [

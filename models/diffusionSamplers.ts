@@ -11,7 +11,7 @@
  *
  * With the x_0 estimate D_s at level s and h = λ_t − λ_s, one step is
  *   x_t = (σ_t / σ_s) x_s + α_t (1 − e^{−h}) D,
- * where D = D_s for DDIM (and for the first DPM-Solver++ step), and
+ * where D = D_s for DDIM (and for the first DPM-Solver++ step, and the one after a step from λ < −5.1), and
  *   D = (1 + 1/(2r)) D_s − 1/(2r) D_prev,  r = h_prev / h
  * for the second-order steps. The last step (to t = −1) returns the x_0 estimate itself, as DDIM
  * does (σ = 0, h = ∞).
@@ -113,8 +113,11 @@ export function sampleDiffusion(
       // next and x0 are the same tensor here.
       return next;
     }
-    previous = sampler === 'dpm-solver++' ? { x0, h } : null;
-    if (sampler !== 'dpm-solver++') x0.dispose();
+    // An x_0 estimate made below λ = −5.1 (x_t divided by α < 0.006: the network's error blown up, then
+    // clipped) is not extrapolated from: the step after dpmSolverTimesteps' first pass stays first order.
+    const reuse = sampler === 'dpm-solver++' && lambdaAt(alphaBar, s) >= DPM_SOLVER_LAMBDA_MIN;
+    previous = reuse ? { x0, h } : null;
+    if (!reuse) x0.dispose();
     current = next;
   }
   previous?.x0.dispose();

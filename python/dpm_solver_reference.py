@@ -15,7 +15,8 @@ E[x_0 | x_t] is known in closed form at every noise level, and starting noise x.
   'logSNR', t_0 = 1/N, multistep order 2, denoise_to_zero), in continuous time: nfe - 1 solver steps
   evenly spaced in lambda, not rounded to trained levels, then one denoising pass;
 - path_<name>: DPM-Solver++(2M) on the given integer levels (-1 = x_0), written from Lu et al. 2022,
-  Algorithm 2, in float64, to check models/diffusionSamplers.ts's update to round-off.
+  Algorithm 2, in float64 (an estimate made below lambda = -5.1 is not extrapolated from, as the studio
+  does after its first pass from level T - 1), to check models/diffusionSamplers.ts's update to round-off.
 
 Needs numpy only; without it, writes {"skipped": reason}.
 """
@@ -64,11 +65,12 @@ def from_lambda(lam):
     return math.sqrt(1 / (1 + math.exp(-2 * lam))), math.sqrt(1 / (1 + math.exp(2 * lam)))
 
 
-def dpm_solver_pp_2m(x, lambdas, model):
+def dpm_solver_pp_2m(x, lambdas, model, restart_below=-math.inf):
     """Algorithm 2 of Lu et al. 2022 (DPM-Solver++(2M)) over the lambda grid; a last +inf returns the x_0 estimate.
 
     x_{t_i} = (sigma_i / sigma_{i-1}) x - alpha_i (e^{-h_i} - 1) D_i, with D_1 = x_theta(t_0) and, after it,
     D_i = (1 + 1/(2 r_i)) x_theta(t_{i-1}) - 1/(2 r_i) x_theta(t_{i-2}), r_i = h_{i-1} / h_i.
+    An estimate made at lambda < restart_below is not reused (the studio's rule for its first pass from T - 1).
     """
     prev_model, prev_h = None, None
     for i in range(1, len(lambdas)):
@@ -84,7 +86,7 @@ def dpm_solver_pp_2m(x, lambdas, model):
             r = prev_h / h
             d = (1 + 1 / (2 * r)) * m - (1 / (2 * r)) * prev_model
         x = (s_t / s_s) * x - a_t * np.expm1(-h) * d
-        prev_model, prev_h = m, h
+        prev_model, prev_h = (m, h) if lambdas[i - 1] >= restart_below else (None, None)
     return x
 
 
@@ -116,7 +118,7 @@ def main():
 
     for name, levels in job["paths"].items():
         grid = [math.inf if t < 0 else float(lam_level[t]) for t in levels]
-        out[f"path_{name}"] = dpm_solver_pp_2m(x, grid, model).tolist()
+        out[f"path_{name}"] = dpm_solver_pp_2m(x, grid, model, LAMBDA_CLIP).tolist()
 
     with open(os.path.join(job_dir, "out.json"), "w") as f:
         json.dump(out, f)

@@ -12,6 +12,7 @@ to [-1, 1] at every pass as models/ddpm.ts does. Prints each sampler's per-pixel
 (median and mean over images) in grey levels of 255.
 """
 import math
+import os
 import sys
 import time
 
@@ -93,8 +94,9 @@ def train(model, images):
     return step
 
 
-def sample(model, x, path, second_order):
-    """The studio's sampleDiffusion: DDIM (first order) or DPM-Solver++(2M) over integer levels, −1 = x_0."""
+def sample(model, x, path, second_order, restart_below=-math.inf):
+    """The studio's sampleDiffusion: DDIM (first order) or DPM-Solver++(2M) over integer levels, −1 = x_0.
+    An x_0 estimate made at λ < restart_below is not reused by the next step (it stays first order)."""
     prev = None
     with torch.no_grad():
         for s, t in zip(path[:-1], path[1:]):
@@ -110,7 +112,7 @@ def sample(model, x, path, second_order):
                 r = prev[1] / h
                 d = (1 + 1 / (2 * r)) * x0 - (1 / (2 * r)) * prev[0]
             x = (s_t / s_s) * x - a_t * math.expm1(-h) * d
-            prev = (x0, h)
+            prev = (x0, h) if LAM[s] >= restart_below else None
     return x
 
 
@@ -135,21 +137,35 @@ def main():
     data = np.load(DATA)["train_images"].astype(np.float32) / 127.5 - 1
     images = F.pad(torch.from_numpy(data)[:, None], (2, 2, 2, 2), value=-1.0)
     model = UNet()
-    steps = train(model, images)
+    cache = os.environ.get("DPM_CHECK_CACHE")
+    if cache and os.path.exists(cache):
+        model.load_state_dict(torch.load(cache))
+        steps = "cached"
+    else:
+        steps = train(model, images)
+        if cache:
+            torch.save(model.state_dict(), cache)
     model.eval()
     x = torch.randn(64, 1, 32, 32, generator=torch.Generator().manual_seed(1))
     t0 = time.time()
-    ref = sample(model, x, ddim_path(1000), False)
+    ref_cache = cache + ".ref" if cache else None
+    if ref_cache and os.path.exists(ref_cache):
+        ref = torch.load(ref_cache)
+    else:
+        ref = sample(model, x, ddim_path(1000), False)
+        if ref_cache:
+            torch.save(ref, ref_cache)
     print(f"trained {steps} steps; DDIM-1000 reference in {time.time() - t0:.0f} s")
     clipped_start = max(t for t in range(T) if LAM[t] >= -5.1)
     runs = {"DDIM-50": (ddim_path(50), False)}
     for n in (10, 15, 20):
-        runs[f"DPM-Solver++ {n} (studio path)"] = ([T - 1] + logsnr_path(n - 1, clipped_start), True)
+        runs[f"DPM-Solver++ {n} (studio path)"] = ([T - 1] + logsnr_path(n - 1, clipped_start), True, -5.1)
+        runs[f"DPM-Solver++ {n} (lead, 2M reusing it)"] = ([T - 1] + logsnr_path(n - 1, clipped_start), True)
         runs[f"DPM-Solver++ {n} (grid from the clip, no lead)"] = (logsnr_path(n, clipped_start), True)
         runs[f"DPM-Solver++ {n} (earlier grid from level 999)"] = (logsnr_path(n, T - 1), True)
     runs["DDIM-15"] = (ddim_path(15), False)
-    for name, (path, second) in runs.items():
-        out = sample(model, x, path, second)
+    for name, (path, second, *restart) in runs.items():
+        out = sample(model, x, path, second, *restart)
         per = ((out - ref) ** 2).mean((1, 2, 3)).sqrt() * 127.5
         print(f"{name:48s} RMS to DDIM-1000: median {per.median():.2f}, mean {per.mean():.2f} grey levels")
 

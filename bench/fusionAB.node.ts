@@ -13,6 +13,10 @@
  * (tf.profile). --profile also lists the top kernels of one step of each by time.
  * --a-js-loops: arm A has the same fusions as B but runs the GroupNorm + SiLU kernels' JS loops
  * instead of their WebAssembly SIMD ones (src/compute/wasm/groupNormSiluSimd.ts).
+ * --a-conv MODE / --b-conv MODE (auto, simd, off; default auto): which direct convolution loops of
+ * src/compute/wasm/convFilterGradSimd.ts each arm uses ('off': the XNNPACK route; 'simd': no
+ * relaxed SIMD). With only these flags both arms have every fusion. Relaxed SIMD needs
+ * `node --experimental-wasm-relaxed-simd` on Node 20 (tsx passes node flags through).
  * The load average is printed before and after: the machine may be shared.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -26,6 +30,7 @@ import { BENCH_MODELS } from '../src/bench/benchModels';
 import type { BenchModelId } from '../src/bench/types';
 import * as trainingKernels from '../src/compute/wasm/trainingKernels';
 import * as groupNormSiluKernel from '../src/compute/wasm/groupNormSiluKernel';
+import * as convSimd from '../src/compute/wasm/convFilterGradSimd';
 
 // Looked up rather than imported by name, so the script also profiles a checkout from before the
 // fusions (where both arms are then the same).
@@ -33,6 +38,8 @@ type SetFusions = (enabled: boolean | readonly string[]) => void;
 const setWasmTrainingFusions: SetFusions = (trainingKernels as { setWasmTrainingFusions?: SetFusions }).setWasmTrainingFusions ?? (() => {});
 type SetSimd = (enabled: boolean) => void;
 const setGroupNormSiluSimd: SetSimd = (groupNormSiluKernel as { setGroupNormSiluSimd?: SetSimd }).setGroupNormSiluSimd ?? (() => {});
+type ConvMode = 'auto' | 'simd' | 'off';
+const setConvSimdMode = (convSimd as { setConvSimdMode?: (mode: ConvMode) => void }).setConvSimdMode ?? (() => {});
 
 function option(argv: string[], flag: string, fallback: string): string {
   const i = argv.indexOf(flag);
@@ -90,12 +97,16 @@ async function main(): Promise<void> {
   const bKernels = argv.includes('--b-kernels') ? option(argv, '--b-kernels', '').split(',') : true;
   // --a-kernels PhantomAdamUpdate,...: arm A with these fusions (default: none), to A/B one fusion on top of the others.
   const aJsLoops = argv.includes('--a-js-loops');
-  const aKernels = argv.includes('--a-kernels') ? option(argv, '--a-kernels', '').split(',') : aJsLoops ? bKernels : false;
-  /** Both arms' settings: which fusions, and SIMD or JS loops in the GroupNorm + SiLU kernels. */
+  const convModes = { A: option(argv, '--a-conv', 'auto') as ConvMode, B: option(argv, '--b-conv', 'auto') as ConvMode };
+  const convAB = argv.includes('--a-conv') || argv.includes('--b-conv');
+  const aKernels = argv.includes('--a-kernels') ? option(argv, '--a-kernels', '').split(',') : aJsLoops || convAB ? bKernels : false;
+  /** Both arms' settings: which fusions, SIMD or JS loops in the GroupNorm + SiLU kernels, which conv loops. */
   const use = (arm: 'A' | 'B') => {
     setWasmTrainingFusions(arm === 'B' ? bKernels : aKernels);
     setGroupNormSiluSimd(!(arm === 'A' && aJsLoops));
+    setConvSimdMode(convModes[arm]);
   };
+  const armLabel = (arm: 'A' | 'B') => (convAB ? `conv ${convModes[arm]}` : aJsLoops ? (arm === 'A' ? 'JS loops' : 'SIMD loops') : arm === 'A' ? 'composed' : 'fused');
   const topCount = Number(option(argv, '--top', '18'));
   trainingKernels.registerWasmTrainingKernels();
   const wasmDist = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'));
@@ -121,8 +132,8 @@ async function main(): Promise<void> {
       step(subjects[arm]);
       profiles[arm] = await profile(subjects[arm]);
     }
-    console.log(`${BENCH_MODELS[id].label}: A (${aJsLoops ? 'JS loops' : 'composed'}) median ${times.A.length ? median(times.A).toFixed(1) : '-'} CPU ms/step, ` +
-      `${profiles.A.calls} kernel calls; B (${aJsLoops ? 'SIMD loops' : 'fused'}) median ${times.B.length ? median(times.B).toFixed(1) : '-'} CPU ms/step, ` +
+    console.log(`${BENCH_MODELS[id].label}: A (${armLabel('A')}) median ${times.A.length ? median(times.A).toFixed(1) : '-'} CPU ms/step, ` +
+      `${profiles.A.calls} kernel calls; B (${armLabel('B')}) median ${times.B.length ? median(times.B).toFixed(1) : '-'} CPU ms/step, ` +
       `${profiles.B.calls} kernel calls (${times.A.length} steps each; tensors ${tensorsBefore} → ${tensorsAfter}; load ${load()})`);
     if (showProfile) {
       for (const arm of ['A', 'B'] as const) {
@@ -133,6 +144,7 @@ async function main(): Promise<void> {
   }
   setWasmTrainingFusions(true);
   setGroupNormSiluSimd(true);
+  setConvSimdMode('auto');
 }
 
 await main();

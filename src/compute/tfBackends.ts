@@ -20,10 +20,8 @@ setWasmPaths({
 });
 // Threads need SharedArrayBuffer, i.e. a cross-origin isolated page (COOP/COEP, see vite.config.ts).
 // Where the host does not send those headers the single-threaded SIMD build runs instead.
-tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', globalThis.crossOriginIsolated === true);
-// Thread count: tfjs's default, half the logical cores (hyper-threads share a core), capped at 4 —
-// so 1 on a 2-core machine. On a quiet 2-core machine 2 threads measured 5–34 % faster per training
-// step (BENCHMARKS.md, "wasm threads"), under load slower; the default is kept until a setting exists.
+tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', globalThis.crossOriginIsolated === true);// Thread count: tfjs's default, half the logical cores (hyper-threads share a core), capped at 4 —
+// so 1 on a 2-core machine, where 2 threads measured no faster (BENCHMARKS.md, "wasm threads").
 // The stock wasm backend lacks the convolution gradients; ours make it the fastest CPU path.
 registerWasmTrainingKernels();
 

@@ -17,5 +17,5 @@ export function wasmThreadsNote(threads: number, isolated: boolean, logicalCores
   const cores = Number.isFinite(logicalCores) && logicalCores > 0 ? Math.floor(logicalCores) : 0;
   const coresText = cores > 0 ? `${cores} logical core${cores === 1 ? '' : 's'}` : 'an unknown number of cores';
   const plural = threads === 1 ? '' : 's';
-  return `${threads} wasm thread${plural}: half of this machine's ${coresText}, 1 to 4 (tfjs's default, which leaves cores for the page and the rest of the machine).`;
+  return `${threads} wasm thread${plural}: half of this machine's ${coresText}, 1 to 4 (tfjs's default; a second thread per core measured no faster).`;
 }

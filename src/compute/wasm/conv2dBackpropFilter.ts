@@ -7,11 +7,17 @@
  * is itself a convolution once batch and channels swap roles: the input is x transposed to
  * [Ci, H, W, N] (Ci is the batch, N the channels), the filter is dy transposed to [OH, OW, N, Co]
  * applied with dilation = the forward stride, and the output [Ci, KH, KW, Co] is dW up to one
- * transpose. XNNPACK runs that as one GEMM of size (Ci·KH·KW) × (OH·OW·N) × Co.
+ * transpose. XNNPACK runs that as one GEMM of size (Ci·KH·KW) × (OH·OW·N) × Co, but its inner
+ * runs are only N values long: where the channels allow (multiples of 4) and WebAssembly SIMD is
+ * there, the direct loops of ./convFilterGradSimd.ts run instead, straight on x and dy.
  */
 import { backend_util } from '@tensorflow/tfjs';
 import type { Conv2DBackpropFilterAttrs, KernelBackend, KernelConfig, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { requireInput, WASM_BACKEND, withWasmScope } from './wasmKernelScope';
+import { convFilterGradFor } from './convFilterGradSimd';
+import type { ConvFilterGradSimd } from './convFilterGradSimd';
+import { heapMemory } from './groupNormSiluKernel';
 
 type Shape4D = [number, number, number, number];
 
@@ -32,6 +38,11 @@ export function conv2dBackpropFilterWasm(args: {
   );
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
   const { strideHeight, strideWidth, filterHeight, filterWidth, padInfo } = info;
+
+  const memory = heapMemory((backend as BackendWasm).wasm);
+  const simd = memory && x.dtype === 'float32' && dy.dtype === 'float32' && inChannels % 4 === 0 && outChannels % 4 === 0
+    ? convFilterGradFor(memory) : null;
+  if (simd) return filterGradSimd(simd, backend as BackendWasm, x, dy, info);
 
   return withWasmScope(backend, (scope) => {
     // Input rows the forward conv actually read, padding included; rows beyond are dropped by
@@ -59,6 +70,58 @@ export function conv2dBackpropFilterWasm(args: {
     }
     return dw;
   });
+}
+
+interface WasmModule {
+  _malloc(bytes: number): number;
+  _free(pointer: number): void;
+}
+
+function offsetOf(backend: BackendWasm, t: TensorInfo): number {
+  return (backend.dataIdMap.get(t.dataId) as unknown as { memoryOffset: number }).memoryOffset;
+}
+
+/**
+ * dW by the SIMD loops: zeroed, then per (output row, filter row) whose input row lies inside x,
+ * one call that adds that row pair's contribution for every kw, channel tile and image.
+ */
+function filterGradSimd(simd: ConvFilterGradSimd, backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
+  const { strideHeight, strideWidth, filterHeight, filterWidth, padInfo } = info;
+  const dw = backend.makeOutput([filterHeight, filterWidth, inChannels, outChannels], 'float32');
+  const module = backend.wasm as unknown as WasmModule;
+  const table = module._malloc(filterWidth * 12);
+  try {
+    // Views after the allocations (which may grow, and so detach, the heap); nothing below allocates.
+    (backend.typedArrayFromHeap(dw) as Float32Array).fill(0);
+    const entries = new Int32Array(heapMemory(module)!.buffer, table, filterWidth * 3);
+    for (let kw = 0; kw < filterWidth; kw++) {
+      // Output columns ow whose input column ow·sw + kw − left lies in [0, inWidth).
+      const first = Math.max(0, Math.ceil((padInfo.left - kw) / strideWidth));
+      const last = Math.min(outWidth - 1, Math.floor((inWidth - 1 + padInfo.left - kw) / strideWidth));
+      entries[3 * kw] = (first * strideWidth + kw - padInfo.left) * inChannels * 4;
+      entries[3 * kw + 1] = first * outChannels * 4;
+      entries[3 * kw + 2] = Math.max(0, last - first + 1);
+    }
+    const loop = outChannels % 8 === 0 ? simd.filterGrad8 : simd.filterGrad4;
+    const xAt = offsetOf(backend, x);
+    const dyAt = offsetOf(backend, dy);
+    const dwAt = offsetOf(backend, dw);
+    const xRow = inWidth * inChannels * 4;
+    const dyRow = outWidth * outChannels * 4;
+    const tapRow = filterWidth * inChannels * outChannels * 4;
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let kh = 0; kh < filterHeight; kh++) {
+        const ih = oh * strideHeight + kh - padInfo.top;
+        if (ih < 0 || ih >= inHeight) continue;
+        loop(xAt + ih * xRow, dyAt + oh * dyRow, dwAt + kh * tapRow, table, filterWidth, inChannels * 4, outChannels * 4,
+          batchSize, inHeight * xRow, outHeight * dyRow, strideWidth * inChannels * 4);
+      }
+    }
+  } finally {
+    module._free(table);
+  }
+  return dw;
 }
 
 export const conv2dBackpropFilterWasmConfig: KernelConfig = {

@@ -1,0 +1,88 @@
+/**
+ * Just enough of the WebAssembly binary format to assemble small SIMD kernels in TS (no toolchain):
+ * LEB128, the instructions the conv kernels use, sections and function bodies. Encodings from the
+ * WebAssembly core spec 2.0 and the relaxed-SIMD proposal (phase 5; Chromium 114+, Node ≥ 22 or
+ * Node 20 with --experimental-wasm-relaxed-simd).
+ */
+
+/** Unsigned LEB128. */
+export function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+/** Signed LEB128 (i32.const). */
+export function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+export const I32 = 0x7f;
+export const V128 = 0x7b;
+
+export const get = (i: number): number[] => [0x20, ...uleb(i)];
+export const set = (i: number): number[] => [0x21, ...uleb(i)];
+export const tee = (i: number): number[] => [0x22, ...uleb(i)];
+export const i32 = (n: number): number[] => [0x41, ...sleb(n)];
+const simd = (op: number): number[] => [0xfd, ...uleb(op)];
+
+/** Structured control: `loop` and `if` with an empty block type; `br_if 0` jumps back to the loop head. */
+export const LOOP = [0x03, 0x40];
+export const IF = [0x04, 0x40];
+export const END = [0x0b];
+export const BR_IF_LOOP = [0x0d, 0x00];
+
+export const I32_ADD = [0x6a];
+export const I32_SUB = [0x6b];
+export const I32_MUL = [0x6c];
+export const I32_SHR_U = [0x76];
+export const I32_LT_U = [0x49];
+export const I32_LT_S = [0x48];
+export const I32_GT_S = [0x4a];
+/** i32.load with alignment 4 and a constant byte offset. */
+export const i32Load = (offset: number): number[] => [0x28, 2, ...uleb(offset)];
+/** v128.load / v128.store with alignment hint 1 (tensor data need not be 16-aligned) and a constant byte offset. */
+export const v128Load = (offset: number): number[] => [...simd(0x00), 0, ...uleb(offset)];
+export const v128Store = (offset: number): number[] => [...simd(0x0b), 0, ...uleb(offset)];
+/** v128.load32_splat: one float32 from memory into all four lanes. */
+export const load32Splat = (offset: number): number[] => [...simd(0x09), 2, ...uleb(offset)];
+export const F32X4_ADD = simd(0xe4);
+export const F32X4_MUL = simd(0xe6);
+/** f32x4.relaxed_madd(a, b, c) = a·b + c, fused where the CPU has FMA (relaxed SIMD). */
+export const F32X4_RELAXED_MADD = simd(0x105);
+
+export function section(id: number, content: number[]): number[] {
+  return [id, ...uleb(content.length), ...content];
+}
+
+export function name(s: string): number[] {
+  return [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
+}
+
+/** A function body: local declarations (count, type) then code, with its size prefix. */
+export function body(locals: [number, number][], code: number[]): number[] {
+  const content = [...uleb(locals.length), ...locals.flatMap(([count, type]) => [...uleb(count), type]), ...code, ...END];
+  return [...uleb(content.length), ...content];
+}
+
+/** The import of env.memory: shared for the threaded tfjs build, else plain. */
+export function memoryImport(sharedMemory: boolean): number[] {
+  const limits = sharedMemory ? [0x03, ...uleb(1), ...uleb(65536)] : [0x00, ...uleb(1)];
+  return [...name('env'), ...name('memory'), 0x02, ...limits];
+}
+
+export const WASM_HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];

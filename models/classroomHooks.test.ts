@@ -110,6 +110,27 @@ describe('classroom hooks on the models', () => {
     expect(() => gan().setLearningRates({ d: 0, g: 1e-4 })).toThrow(/learning rate/);
   });
 
+  it('discriminatorLearningRateScale: D learns at that multiple of G’s rate, from the config', () => {
+    const moved = (scale: number | undefined) => {
+      const model = createModel({ kind: 'dcgan', resolution: 32, width: 4, latentDim: 8, batchSize: 4, seed: 3, ...(scale === undefined ? {} : { discriminatorLearningRateScale: scale }) }) as Dcgan;
+      const before = snapshot(model);
+      partStep(model, { d: true, g: true });
+      const after = snapshot(model);
+      const delta = (name: string) => before.get(name)!.reduce((s, x, i) => s + Math.abs(x - after.get(name)![i]), 0);
+      const result = { d: delta('D/out/w'), g: delta('G/out/w') };
+      model.dispose();
+      return result;
+    };
+    const base = moved(undefined);
+    const slowD = moved(0.1);
+    // Adam's first step moves each weight by ≈ lr: D's change is ≈ 10× smaller, G's the same.
+    expect(slowD.d).toBeLessThan(0.2 * base.d);
+    expect(slowD.d).toBeGreaterThan(0.05 * base.d);
+    expect(slowD.g).toBeCloseTo(base.g, 5);
+    expect(moved(1)).toEqual(base);
+    expect(() => createModel({ kind: 'dcgan', resolution: 32, width: 4, latentDim: 8, batchSize: 4, discriminatorLearningRateScale: 0 })).toThrow(/discriminatorLearningRateScale must be in \(0, 100\]/);
+  });
+
   it('the VAE’s KL per dimension sums to its kl metric on the same batch', () => {
     const model = createModel({ kind: 'vae', resolution: 32, width: 4, latentDim: 6, batchSize: 4 }) as Vae;
     trainFor(model, data, 3, false);

@@ -44,6 +44,7 @@ export const DEFAULT_CONFIGS = {
     width: 64,
     labelSmoothing: 0,
     discriminatorBatchNorm: true,
+    discriminatorLearningRateScale: 1,
     adam: { learningRate: 2e-4, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 },
   } satisfies DcganConfig,
   'wgan-gp': {
@@ -143,6 +144,8 @@ export function validateConfig(config: ModelConfig): void {
   switch (config.kind) {
     case 'dcgan':
       if (!(config.labelSmoothing >= 0 && config.labelSmoothing < 0.5)) fail('labelSmoothing must be in [0, 0.5)');
+      if (!((config.discriminatorLearningRateScale ?? 1) > 0 && (config.discriminatorLearningRateScale ?? 1) <= 100))
+        fail(`discriminatorLearningRateScale must be in (0, 100], got ${config.discriminatorLearningRateScale}`);
       break;
     case 'wgan-gp':
       positiveInt('nCritic', config.nCritic);

@@ -37,10 +37,15 @@ export abstract class ConvGan<C extends DcganConfig | WganGpConfig> extends Mode
       init,
     });
     this.gOpt = new Adam(this.store, 'adamG', this.generator.trainableNames(), config.adam);
-    this.dOpt = new Adam(this.store, 'adamD', this.discriminator.trainableNames(), config.adam);
+    this.dOpt = new Adam(this.store, 'adamD', this.discriminator.trainableNames(), { ...config.adam, learningRate: config.adam.learningRate * this.discriminatorRateScale(config) });
     this.optimisers.push(this.gOpt, this.dOpt);
     this.spectralNorm = config.spectralNorm ? new SpectralNorm(this.store, this.discriminator.matrixNames()) : null;
     this.ema = config.emaDecay !== null ? new Ema(this.store, this.generator.trainableNames(), config.emaDecay) : null;
+  }
+
+  /** D's learning rate over G's (DCGAN's discriminatorLearningRateScale; 1 for WGAN-GP). */
+  private discriminatorRateScale(config: C): number {
+    return config.kind === 'dcgan' ? (config.discriminatorLearningRateScale ?? 1) : 1;
   }
 
   generate(z: tf.Tensor2D, labels: tf.Tensor1D | null, opts: GenerateOptions = {}): tf.Tensor4D {

@@ -57,6 +57,12 @@ export interface DcganConfig extends CommonConfig, GanOptions {
   /** One-sided label smoothing: real targets become 1 − labelSmoothing. */
   labelSmoothing: number;
   discriminatorBatchNorm: boolean;
+  /**
+   * D's learning rate as a multiple of adam.learningRate (G's): below 1 slows a discriminator that
+   * wins too early. A multiple, so the trainer's rollback (which halves adam.learningRate) slows both.
+   * Absent on configs stored before it existed: 1.
+   */
+  discriminatorLearningRateScale?: number;
   adam: AdamOptions;
 }
 

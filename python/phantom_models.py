@@ -950,7 +950,9 @@ class StudioModel(nn.Module):
         self._opts = {}
         for label, names in groups.items():
             params = [by_name[n] for n in names]
-            opt = torch.optim.Adam(params, lr=a["learningRate"], betas=(a["beta1"], a["beta2"]), eps=a["epsilon"])
+            # A DCGAN's D may learn at a multiple of G's rate (models/types.ts: discriminatorLearningRateScale).
+            scale = (self.cfg.get("discriminatorLearningRateScale") or 1) if label == "adamD" and self.cfg["kind"] == "dcgan" else 1
+            opt = torch.optim.Adam(params, lr=a["learningRate"] * scale, betas=(a["beta1"], a["beta2"]), eps=a["epsilon"])
             self._opts[label] = (opt, list(zip(names, params)))
         if self.cfg.get("emaDecay") is not None:
             self.ema = {n: by_name[n].detach().clone() for n in self.ema_names}

@@ -8,7 +8,8 @@
  *   npm run build-pretrained -- dcgan        (one model)
  *
  * The networks have the Learn stage's classroom shape (width 16, batch 16, GAN latent 32, VAE latent
- * 16, 64 px), so the classroom can start from them as well as the Generate stage generate from them.
+ * 16, the DDPM's U-Net at width 16, 64 px), so the classroom can start from them as well as the
+ * Generate stage generate from them.
  * Run folders stay in runs/pretrained/<id> (ignored by git): delete one to train it again.
  */
 import { spawn } from 'node:child_process';
@@ -30,6 +31,7 @@ const dataAt = (resolution: number) => `phantom:head-ct:${resolution}:2000`;
  */
 const DCGAN_STEPS = 874;
 const VAE_STEPS = 4000;
+const DDPM_STEPS = 3000;
 
 interface Spec {
   id: string;
@@ -52,6 +54,8 @@ interface Spec {
 export const PRETRAINED_SPECS: Spec[] = [
   { id: 'dcgan-head-ct-64', title: 'Built-in DCGAN: head CT phantoms, 64 px', model: 'dcgan', resolution: 64, latent: 32, steps: DCGAN_STEPS },
   { id: 'vae-head-ct-64', title: 'Built-in VAE: head CT phantoms, 64 px', model: 'vae', resolution: 64, latent: 16, steps: VAE_STEPS },
+  // The studio's DDPM defaults (cosine schedule, T = 1000, 50 DDIM passes, EMA 0.999) at the classroom's width and batch.
+  { id: 'ddpm-head-ct-64', title: 'Built-in DDPM: head CT phantoms, 64 px', model: 'ddpm', resolution: 64, steps: DDPM_STEPS },
 ];
 
 const OUT = join('public', 'pretrained');

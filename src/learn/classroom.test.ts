@@ -94,7 +94,7 @@ describe('the classroom', () => {
     classroom.stop();
   }, 400_000);
 
-  it('starts its GAN and VAE from stored runs (the built-in models) and refuses one that does not fit', async () => {
+  it('starts its GAN, VAE and DDPM from stored runs (the built-in models) and refuses one that does not fit', async () => {
     const hooks: TrainerHooks = { emit: () => undefined, replaceBackend: async () => tf.getBackend(), backendName: () => tf.getBackend() };
     const trainRun = async (id: string, model: RunSettings['model']) => {
       const trainer = await Trainer.create(store, id, { name: `pretrained ${model.kind}`, datasetId, model, totalSteps: 3, readbackEvery: 1, sampleEvery: 100, checkpointEvery: 100, keepCheckpoints: 1, samplesPerClass: 1, seed: 4 }, hooks);
@@ -103,19 +103,30 @@ describe('the classroom', () => {
     };
     await trainRun('pre-gan', { kind: 'dcgan', resolution: 32, width: 2, latentDim: 12, batchSize: 16 });
     await trainRun('pre-vae', { kind: 'vae', resolution: 32, width: 2, latentDim: 6, batchSize: 16, beta: 2 });
+    // Its own sampling steps (50) are Generate's; the classroom's grid keeps its own passes.
+    await trainRun('pre-ddpm', { kind: 'ddpm', resolution: 32, width: 2, batchSize: 16, samplingSteps: 50 });
     const classroom = new Classroom(store, 2, 2);
     const fresh = await classroom.start(datasetId);
-    expect(fresh.startedFrom).toEqual({ gan: null, vae: null });
-    const first = await classroom.start(datasetId, DEFAULT_SETTINGS, { ganRunId: 'pre-gan', vaeRunId: 'pre-vae' });
-    expect(first.startedFrom).toEqual({ gan: { name: 'pretrained dcgan', step: 3 }, vae: { name: 'pretrained vae', step: 3 } });
+    expect(fresh.startedFrom).toEqual({ gan: null, vae: null, ddpm: null });
+    const first = await classroom.start(datasetId, DEFAULT_SETTINGS, { ganRunId: 'pre-gan', vaeRunId: 'pre-vae', ddpmRunId: 'pre-ddpm' });
+    expect(first.startedFrom).toEqual({ gan: { name: 'pretrained dcgan', step: 3 }, vae: { name: 'pretrained vae', step: 3 }, ddpm: { name: 'pretrained ddpm', step: 3 } });
+    expect(first.ddpmGrid).not.toEqual(fresh.ddpmGrid);
+    expect(first.ddpmSteps).toBe(0);
     // The runs' own code sizes and β replace the settings'.
     expect([first.settings.ganLatent, first.settings.vaeLatent, first.settings.beta]).toEqual([12, 6, 2]);
     expect(first.klPerDimension).toHaveLength(6);
     expect(first.ganGrid).not.toEqual(fresh.ganGrid);
     const stepped = await classroom.step(1);
     expect([stepped.step, stepped.vaeSteps]).toEqual([1, 1]);
+    expect(stepped.ddpmSteps).toBe(1);
     expect((await classroom.current())?.update.startedFrom.gan?.step).toBe(3);
+    const reverse = await classroom.reverse();
+    expect(reverse.frames).toHaveLength(REVERSE_STEPS + 1);
     await expect(classroom.start(datasetId, DEFAULT_SETTINGS, { ganRunId: 'pre-vae' })).rejects.toThrow(/start its GAN from a dcgan of 32 px .* "pretrained vae" is a vae/);
+    // No session now: a refused DDPM frees the GAN and the VAE opened before it.
+    const held = tf.memory().numTensors;
+    await expect(classroom.start(datasetId, DEFAULT_SETTINGS, { ganRunId: 'pre-gan', ddpmRunId: 'pre-vae' })).rejects.toThrow(/start its DDPM from a ddpm of 32 px .* "pretrained vae" is a vae/);
+    expect(tf.memory().numTensors).toBe(held);
     classroom.stop();
   }, 400_000);
 

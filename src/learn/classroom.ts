@@ -88,10 +88,11 @@ export const PRESETS: readonly Preset[] = [
   },
 ];
 
-/** Stored runs (e.g. the built-in pretrained models) the classroom's GAN and VAE start from, instead of random weights. */
+/** Stored runs (e.g. the built-in pretrained models) the classroom's GAN, VAE and DDPM start from, instead of random weights. */
 export interface PretrainedStart {
   ganRunId?: string;
   vaeRunId?: string;
+  ddpmRunId?: string;
 }
 
 /** A model the session started from: the run's name and the step its weights come from. */
@@ -102,8 +103,8 @@ export interface StartedFrom {
 
 export interface ClassroomUpdate {
   datasetId: string;
-  /** Where the GAN and the VAE started (null: random weights). The DDPM always starts from random weights. */
-  startedFrom: { gan: StartedFrom | null; vae: StartedFrom | null };
+  /** Where the GAN, the VAE and the DDPM started (null: random weights). */
+  startedFrom: { gan: StartedFrom | null; vae: StartedFrom | null; ddpm: StartedFrom | null };
   datasetName: string;
   settings: ClassroomSettings;
   /** Steps (rounds) taken, of any kind. */
@@ -111,7 +112,7 @@ export interface ClassroomUpdate {
   dUpdates: number;
   gUpdates: number;
   vaeSteps: number;
-  /** Full steps of the diffusion model (the same as vaeSteps). */
+  /** Full steps of the diffusion model in this session (the same as vaeSteps). */
   ddpmSteps: number;
   /** The last step's numbers; empty before the first. */
   gan: Record<string, number>;
@@ -187,7 +188,7 @@ export interface QualityReading {
 
 /** The reverse (denoising) process of the classroom's DDPM, frame by frame, from fixed noise. */
 export interface ReverseView {
-  /** Full steps the DDPM had taken when this was drawn. */
+  /** Full steps the DDPM had taken in this session when this was drawn (a pretrained one had more before). */
   ddpmSteps: number;
   frames: { t: number; alphaBar: number; grid: Uint8Array; x0Grid: Uint8Array }[];
   count: number;
@@ -268,8 +269,8 @@ export class Classroom {
   }
 
   /**
-   * A new session on a dataset. With `from`, the GAN and/or the VAE start from a stored run's newest
-   * checkpoint (its latent size and β then replace the settings'); the DDPM and the 2-D toy start fresh.
+   * A new session on a dataset. With `from`, the GAN, the VAE and/or the DDPM start from a stored run's
+   * newest checkpoint (its latent size and β then replace the settings'); the 2-D toy starts fresh.
    */
   start(datasetId: string, settings: ClassroomSettings = DEFAULT_SETTINGS, from: PretrainedStart = {}): Promise<ClassroomUpdate> {
     checkSettings(settings);
@@ -282,31 +283,39 @@ export class Classroom {
       if (width > 64) throw new Error(`The classroom trains at 64 px at most, for speed; "${name}" is ${width} px`);
       // Small enough to take a step in well under a second on a laptop CPU, big enough to learn shapes.
       const common = { resolution: width, channels: 1 as const, numClasses: 0, batchSize: 16, seed: SEED, width: this.width };
-      const startedFrom: Session['startedFrom'] = { gan: null, vae: null };
-      const pretrained = async (runId: string, kind: 'dcgan' | 'vae') => {
+      const startedFrom: Session['startedFrom'] = { gan: null, vae: null, ddpm: null };
+      const role = { dcgan: 'gan', vae: 'vae', ddpm: 'ddpm' } as const;
+      const pretrained = async (runId: string, kind: 'dcgan' | 'vae' | 'ddpm') => {
         const opened = await openRunModel(this.store, runId, 'latest');
         const c = opened.config;
         if (c.kind !== kind || c.resolution !== width || c.channels !== 1 || c.numClasses !== 0 || c.batchSize !== common.batchSize) {
           opened.model.dispose();
           throw new Error(
-            `The classroom can start its ${kind === 'dcgan' ? 'GAN' : 'VAE'} from a ${kind} of ${width} px grey images without classes and batch ${common.batchSize}; "${opened.record.settings.name}" is a ${c.kind} of ${c.resolution} px${c.numClasses ? ` with ${c.numClasses} classes` : ''}, batch ${c.batchSize}`,
+            `The classroom can start its ${role[kind].toUpperCase()} from a ${kind} of ${width} px grey images without classes and batch ${common.batchSize}; "${opened.record.settings.name}" is a ${c.kind} of ${c.resolution} px${c.numClasses ? ` with ${c.numClasses} classes` : ''}, batch ${c.batchSize}`,
           );
         }
-        startedFrom[kind === 'dcgan' ? 'gan' : 'vae'] = { name: opened.record.settings.name, step: opened.step };
+        startedFrom[role[kind]] = { name: opened.record.settings.name, step: opened.step };
         return opened.model;
       };
       const gan = (from.ganRunId ? await pretrained(from.ganRunId, 'dcgan') : createModel({ kind: 'dcgan', ...common, latentDim: settings.ganLatent })) as Dcgan;
       let vae: Vae;
+      let ddpm: Ddpm;
       try {
         vae = (from.vaeRunId ? await pretrained(from.vaeRunId, 'vae') : createModel({ kind: 'vae', ...common, latentDim: settings.vaeLatent, beta: settings.beta })) as Vae;
+        try {
+          // The studio's DDPM (cosine schedule, T = 1000), as narrow as the others. Its grid always
+          // samples in gridPasses DDIM passes (a pretrained one's own samplingSteps is for Generate).
+          ddpm = (from.ddpmRunId ? await pretrained(from.ddpmRunId, 'ddpm') : createModel({ kind: 'ddpm', ...common, samplingSteps: this.gridPasses })) as Ddpm;
+        } catch (error) {
+          vae.dispose();
+          throw error;
+        }
       } catch (error) {
         gan.dispose();
         throw error;
       }
       // A pretrained model keeps its own code size and β: the settings say what is running.
       settings = { ...settings, ganLatent: gan.config.latentDim, vaeLatent: vae.config.latentDim, beta: vae.config.beta };
-      // The studio's DDPM (cosine schedule, T = 1000), as narrow as the others.
-      const ddpm = createModel({ kind: 'ddpm', ...common, samplingSteps: this.gridPasses }) as Ddpm;
       gan.setLearningRates({ d: settings.lrD, g: settings.lrG });
       const realImages = data.batch(0, GRID, SEED + 1, false).images;
       const realGrid = await downloadBytes(() => realImages.clone());
@@ -545,7 +554,7 @@ export class Classroom {
     const labels = new Int32Array(QUALITY_SAMPLES);
     // Noise of its own (not the grid's), the same at every measurement: differences are the models'.
     const kid = async (model: Dcgan | Vae | Ddpm) => {
-      const pixels = await downloadBytes(() => model.generate(model.sampleLatent(QUALITY_SAMPLES, SEED + 5), null));
+      const pixels = await downloadBytes(() => model.generate(model.sampleLatent(QUALITY_SAMPLES, SEED + 5), null, this.samplingOptions(model)));
       return qualityKid(s.heldOut!, qualityFeatures({ pixels, labels, side: width, channels }));
     };
     const [gan, vae, ddpm] = [await kid(s.gan), await kid(s.vae), await kid(s.ddpm)];
@@ -573,7 +582,7 @@ export class Classroom {
     const r = s.data.meta.width;
     const ganGrid = await downloadBytes(() => gan.generate(gan.sampleLatent(GRID, SEED), null));
     const vaeGrid = await downloadBytes(() => vae.generate(vae.sampleLatent(GRID, SEED), null));
-    const ddpmGrid = await downloadBytes(() => ddpm.generate(ddpm.sampleLatent(GRID, SEED), null));
+    const ddpmGrid = await downloadBytes(() => ddpm.generate(ddpm.sampleLatent(GRID, SEED), null, this.samplingOptions(ddpm)));
     const interpolation = await this.interpolation(s);
     const reconGrid = await downloadBytes(() => vae.reconstruct(realImages, null));
     const scores = tf.tidy(() => {
@@ -618,7 +627,7 @@ export class Classroom {
       dUpdates: toy.dUpdates,
       gUpdates: toy.gUpdates,
       vaeSteps: s.vaeSteps,
-      ddpmSteps: ddpm.step,
+      ddpmSteps: s.vaeSteps,
       gan: ganValues,
       vae: vaeValues,
       ddpm: ddpmValues,
@@ -644,6 +653,11 @@ export class Classroom {
     };
     s.last = update;
     return update;
+  }
+
+  /** The DDPM samples in gridPasses DDIM passes whatever its config says (a pretrained one's says 50). */
+  private samplingOptions(model: Dcgan | Vae | Ddpm): { samplingSteps?: number } {
+    return model.config.kind === 'ddpm' ? { samplingSteps: this.gridPasses } : {};
   }
 
   private require(): Session {

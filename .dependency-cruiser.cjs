@@ -3,7 +3,7 @@
  *
  * Arrows point down only:
  *   models/            networks and training steps, pure TypeScript over tfjs
- *   src/core           job control and error text (a leaf: imports nothing of ours)
+ *   src/core           job control, error text, the WebAssembly encoder (a leaf: imports nothing of ours)
  *   src/data, storage  phantoms, seeded randomness; IndexedDB storage and its schema
  *   src/metrics        the metrics themselves (pure TypeScript)
  *   domains            src/importers, datasets, training, evaluation, generation, augment, learn, runfiles, export, readerStudy

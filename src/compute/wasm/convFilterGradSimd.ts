@@ -20,7 +20,7 @@ import {
   BR_IF_LOOP, body, END, F32X4_ADD, F32X4_MUL, F32X4_RELAXED_MADD, get, I32, i32, I32_ADD, I32_GT_S, I32_LT_U, I32_MUL,
   I32_SHR_U, I32_SUB, i32Load, IF, load32Splat, LOOP, memoryImport, name, section, set, tee, V128, v128Load, v128Store,
   WASM_HEADER,
-} from './wasmAssembly';
+} from '../../core/wasmAssembly';
 
 // Parameters of filterGrad8 / filterGrad4 (all i32; addresses and sizes in bytes).
 const X = 0; // x[0, ih, 0, 0]

@@ -15,50 +15,11 @@
  * Where WebAssembly SIMD is missing, simdFor returns null and the kernel keeps its JS loops.
  */
 
-/** Unsigned LEB128. */
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
+import {
+  BR_IF_LOOP, body, END, get, I32, i32, I32_ADD as ADD, I32_EQ as EQ, I32_LT_U as LT_U, I32_MUL as MUL, I32_SHL as SHL, LOOP,
+  memoryImport, name, section, SELECT, set, simd, tee, uleb, V128, WASM_HEADER,
+} from '../../core/wasmAssembly';
 
-/** Signed LEB128 (i32.const). */
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
-  }
-}
-
-const I32 = 0x7f;
-const V128 = 0x7b;
-
-// Core and SIMD (0xfd-prefixed) instructions used below.
-const get = (i: number) => [0x20, ...uleb(i)];
-const set = (i: number) => [0x21, ...uleb(i)];
-const tee = (i: number) => [0x22, ...uleb(i)];
-const i32 = (n: number) => [0x41, ...sleb(n)];
-const simd = (op: number) => [0xfd, ...uleb(op)];
-const LOOP = [0x03, 0x40];
-const END = [0x0b];
-const BR_IF_LOOP = [0x0d, 0x00];
-const ADD = [0x6a];
-const MUL = [0x6c];
-const SHL = [0x74];
-const LT_U = [0x49];
-const EQ = [0x46];
-const SELECT = [0x1b];
 const LOAD = [...simd(0x00), 0, 0]; // v128.load align=1 offset=0 (heap offsets need not be 16-aligned)
 const store = (offset: number) => [...simd(0x0b), 0, ...uleb(offset)];
 const ZERO = [...simd(0x0c), ...new Array<number>(16).fill(0)];
@@ -233,28 +194,17 @@ const GRAD_DX_BODY = elementLoop(3, 4, 5, 6, 7, 8, [
   ...paramAt(2, 7, 8, 3), ...F32_ADD, ...store(0),
 ]);
 
-function section(id: number, content: number[]): number[] {
-  return [id, ...uleb(content.length), ...content];
-}
 
-function name(s: string): number[] {
-  return [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
-}
 
-function body(locals: [number, number][], code: number[]): number[] {
-  const content = [...uleb(locals.length), ...locals.flatMap(([count, type]) => [...uleb(count), type]), ...code, ...END];
-  return [...uleb(content.length), ...content];
-}
 
 /** The module's bytes, importing env.memory as shared (threaded tfjs build) or not. */
 export function groupNormSiluModuleBytes(sharedMemory: boolean): Uint8Array<ArrayBuffer> {
   const funcType = [0x60, 5, I32, I32, I32, I32, I32, 0];
   const funcType7 = [0x60, 7, I32, I32, I32, I32, I32, I32, I32, 0];
-  const limits = sharedMemory ? [0x03, ...uleb(1), ...uleb(65536)] : [0x00, ...uleb(1)];
   return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...WASM_HEADER,
     ...section(1, [2, ...funcType, ...funcType7]),
-    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, ...limits]),
+    ...section(2, [1, ...memoryImport(sharedMemory)]),
     ...section(3, [5, 0, 0, 0, 1, 0]),
     ...section(7, [5, ...name('sums'), 0x00, 0, ...name('apply'), 0x00, 1,
       ...name('trainApply'), 0x00, 2, ...name('gradDz'), 0x00, 3, ...name('gradDx'), 0x00, 4]),

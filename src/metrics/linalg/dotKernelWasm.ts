@@ -17,52 +17,20 @@
  * at the end: a fixed, deterministic order.
  */
 
-const I32 = 0x7f;
-const V128 = 0x7b;
+import { body, get, I32, i32, name, section, set, simd, uleb, V128, vector, WASM_HEADER } from '../../core/wasmAssembly';
+
 const OP = {
   loop: 0x03,
   brIf: 0x0d,
   end: 0x0b,
-  localGet: 0x20,
-  localSet: 0x21,
   localTee: 0x22,
   f64Store: 0x39,
-  i32Const: 0x41,
   i32LtU: 0x49,
   i32Add: 0x6a,
   i32Mul: 0x6c,
   f64Add: 0xa0,
 } as const;
-const SIMD = 0xfd;
 const SIMD_OP = { load: 0x00, const: 0x0c, f64x2ExtractLane: 0x21, f64x2Add: 0xf0, f64x2Mul: 0xf2 } as const;
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-function simd(op: number): number[] {
-  return [SIMD, ...uleb(op)];
-}
-
-function section(id: number, body: number[]): number[] {
-  return [id, ...uleb(body.length), ...body];
-}
-
-function vector(items: number[][]): number[] {
-  return [...uleb(items.length), ...items.flat()];
-}
-
-function name(s: string): number[] {
-  const bytes = [...new TextEncoder().encode(s)];
-  return [...uleb(bytes.length), ...bytes];
-}
 
 // Parameters.
 const A = 0, B = 1, OUT = 2, M = 3, N = 4, ROW_BYTES = 5, OUT_STRIDE = 6;
@@ -71,25 +39,10 @@ const I = 7, J = 8, K = 9, PA0 = 10, PA1 = 11, PB0 = 12, PB1 = 13, PB2 = 14, PB3
 // v128 locals: 8 accumulators acc[r][c] = ACC + 4r + c, then x0, x1, y.
 const ACC = 17, X0 = 25, X1 = 26, Y = 27;
 
-const get = (l: number) => [OP.localGet, ...uleb(l)];
-const set = (l: number) => [OP.localSet, ...uleb(l)];
-const i32 = (v: number) => [OP.i32Const, ...sleb(v)];
 const add = (dst: number, x: number, y: number) => [...get(x), ...get(y), OP.i32Add, ...set(dst)];
 // v128.load with alignment 2^3 (8 bytes: f64 rows are only 8-byte aligned in general) and offset 0.
 const loadV = (ptr: number) => [...get(ptr), ...get(K), OP.i32Add, ...simd(SIMD_OP.load), 3, 0];
 
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
-  }
-}
 
 function multiplyAccumulate(acc: number, x: number): number[] {
   return [...get(acc), ...get(x), ...get(Y), ...simd(SIMD_OP.f64x2Mul), ...simd(SIMD_OP.f64x2Add), ...set(acc)];
@@ -140,13 +93,8 @@ function dotsBody(): number[] {
     ...get(I), ...i32(2), OP.i32Add, OP.localTee, ...uleb(I), ...get(M), OP.i32LtU, OP.brIf, 0,
     OP.end,
   ];
-  const locals = vector([
-    [...uleb(PO - I + 1), I32],
-    [...uleb(Y - ACC + 1), V128],
-  ]);
   // The loops are do-while: callers never pass an empty tile (m, n > 0, rowBytes >= 16).
-  const code = [...locals, ...i32(0), ...set(I), ...iLoop, OP.end];
-  return [...uleb(code.length), ...code];
+  return body([[PO - I + 1, I32], [Y - ACC + 1, V128]], [...i32(0), ...set(I), ...iLoop]);
 }
 
 /** The assembled module: imports env.memory, exports dots. */
@@ -156,7 +104,7 @@ export function dotKernelModuleBytes(): Uint8Array<ArrayBuffer> {
   const functions = section(3, vector([[0]]));
   const exports = section(7, vector([[...name('dots'), 0x00, 0]]));
   const code = section(10, vector([dotsBody()]));
-  return Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...type, ...imports, ...functions, ...exports, ...code]);
+  return Uint8Array.from([...WASM_HEADER, ...type, ...imports, ...functions, ...exports, ...code]);
 }
 
 export type DotsFunction = (a: number, b: number, out: number, m: number, n: number, rowBytes: number, outStride: number) => void;

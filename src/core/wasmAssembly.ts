@@ -1,6 +1,9 @@
 /**
- * Just enough of the WebAssembly binary format to assemble small SIMD kernels in TS (no toolchain):
- * LEB128, the instructions the conv kernels use, sections and function bodies. Encodings from the
+ * Just enough of the WebAssembly binary format to assemble small SIMD kernels in TS (no toolchain,
+ * no binary blob to trust): LEB128, locals and integer instructions, the SIMD opcode prefix, sections,
+ * vectors, names and function bodies. Every hand-assembled kernel (src/compute/wasm's training
+ * kernels, src/metrics/linalg's dot kernel) builds on these, so it lives in src/core, below both.
+ * Kernel-specific SIMD opcodes are spelt where they are used, as simd(opcode). Encodings from the
  * WebAssembly core spec 2.0 and the relaxed-SIMD proposal (phase 5; Chromium 114+, Node ≥ 22 or
  * Node 20 with --experimental-wasm-relaxed-simd).
  */
@@ -38,7 +41,8 @@ export const get = (i: number): number[] => [0x20, ...uleb(i)];
 export const set = (i: number): number[] => [0x21, ...uleb(i)];
 export const tee = (i: number): number[] => [0x22, ...uleb(i)];
 export const i32 = (n: number): number[] => [0x41, ...sleb(n)];
-const simd = (op: number): number[] => [0xfd, ...uleb(op)];
+/** A SIMD instruction: the 0xfd prefix and its opcode as unsigned LEB128. */
+export const simd = (op: number): number[] => [0xfd, ...uleb(op)];
 
 /** Structured control: `loop` and `if` with an empty block type; `br_if 0` jumps back to the loop head. */
 export const LOOP = [0x03, 0x40];
@@ -53,6 +57,9 @@ export const I32_SHR_U = [0x76];
 export const I32_LT_U = [0x49];
 export const I32_LT_S = [0x48];
 export const I32_GT_S = [0x4a];
+export const I32_EQ = [0x46];
+export const I32_SHL = [0x74];
+export const SELECT = [0x1b];
 /** i32.load with alignment 4 and a constant byte offset. */
 export const i32Load = (offset: number): number[] => [0x28, 2, ...uleb(offset)];
 /** v128.load / v128.store with alignment hint 1 (tensor data need not be 16-aligned) and a constant byte offset. */
@@ -69,8 +76,15 @@ export function section(id: number, content: number[]): number[] {
   return [id, ...uleb(content.length), ...content];
 }
 
+/** A vector: its length, then its items. */
+export function vector(items: number[][]): number[] {
+  return [...uleb(items.length), ...items.flat()];
+}
+
+/** A name (UTF-8 bytes with their length). */
 export function name(s: string): number[] {
-  return [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
+  const bytes = [...new TextEncoder().encode(s)];
+  return [...uleb(bytes.length), ...bytes];
 }
 
 /** A function body: local declarations (count, type) then code, with its size prefix. */

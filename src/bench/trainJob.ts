@@ -7,7 +7,7 @@
  */
 import { createModel } from '../../models';
 import type { GenerativeModel } from '../../models';
-import { activateBackend, tf, forceWasmThreadsForBench, wasmThreadCount } from '../compute/tfBackends';
+import { activateBackend, tf, setWasmThreads, wasmThreadCount } from '../compute/tfBackends';
 import { BENCH_MODELS } from './benchModels';
 import { peakOf, readWorkerMemory } from './memory';
 import { imagesPerSecond, median, stepStats } from './stats';
@@ -32,7 +32,7 @@ export async function runTrainJob(job: TrainJob, post: Post): Promise<TrainResul
   if (job.wasmThreads !== undefined) {
     if (job.backend !== 'wasm') return { ...result, status: 'failed', note: 'wasmThreads is for the wasm backend only' };
     if (!self.crossOriginIsolated) return { ...result, status: 'failed', note: 'wasm threads need a cross-origin isolated page (COOP/COEP headers)' };
-    forceWasmThreadsForBench(job.wasmThreads);
+    setWasmThreads(job.wasmThreads);
   }
   const activation = await activateBackend(job.backend);
   if (!activation.ok) return { ...result, status: 'failed', note: `backend did not start: ${activation.error}` };

@@ -3,8 +3,8 @@
  * adapter, lost device, missing kernel) hands over to the next candidate with a visible notice;
  * cpu is always there at the end, so the studio never goes blank.
  */
-import { tf, activateBackend, timeTrainingProbe, wasmThreadCount } from './tfBackends';
-import { wasmThreadsNote } from './wasmThreadsNote';
+import { tf, activateBackend, LOGICAL_CORES, timeTrainingProbe, wasmThreadCount } from './tfBackends';
+import { wasmThreadsNote } from './wasmThreads';
 import { adapterFingerprint, queryAdapter } from './adapterInfo';
 import { backendOrder, needsProbe, probeCandidates } from './backendOrder';
 import type { AdapterInfo, BackendChoice, BackendName, BackendProbeResult, BackendReport, ProbeMeasurement } from './backendTypes';
@@ -32,7 +32,7 @@ export class BackendManager {
     const report: BackendReport = { backend: this.current, adapter: this.adapter, reason: this.reason, probe: this.probe, notices: [...this.notices] };
     if (this.current === 'wasm') {
       report.wasmThreads = wasmThreadCount();
-      report.wasmThreadsNote = wasmThreadsNote(report.wasmThreads, globalThis.crossOriginIsolated === true, navigator.hardwareConcurrency);
+      report.wasmThreadsNote = wasmThreadsNote(report.wasmThreads, globalThis.crossOriginIsolated === true, LOGICAL_CORES);
     }
     return report;
   }

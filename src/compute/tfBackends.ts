@@ -11,6 +11,7 @@ import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-was
 import type { BackendName } from './backendTypes';
 import { registerWasmTrainingKernels } from './wasm/trainingKernels';
 import { errorMessage } from '../core/errorMessage';
+import { defaultWasmThreads } from './wasmThreads';
 
 // Served from our own origin (and precached by the service worker), never from a CDN.
 setWasmPaths({
@@ -20,28 +21,32 @@ setWasmPaths({
 });
 // Threads need SharedArrayBuffer, i.e. a cross-origin isolated page (COOP/COEP, see vite.config.ts).
 // Where the host does not send those headers the single-threaded SIMD build runs instead.
-tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', globalThis.crossOriginIsolated === true);// Thread count: tfjs's default, half the logical cores (hyper-threads share a core), capped at 4 —
-// so 1 on a 2-core machine, where 2 threads measured no faster (BENCHMARKS.md, "wasm threads").
+tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', globalThis.crossOriginIsolated === true);
 // The stock wasm backend lacks the convolution gradients; ours make it the fastest CPU path.
 registerWasmTrainingKernels();
 
 export { tf };
 
+/** This machine's logical cores, read before setWasmThreads changes what the worker reports. */
+export const LOGICAL_CORES = globalThis.navigator?.hardwareConcurrency ?? 1;
+
 /**
- * For the bench only: forces `threads` wasm threads before the backend's first activation (0: the
- * single-threaded build).
- * tfjs caps the count at navigator.hardwareConcurrency / 2 (read by its wasm module when it starts
- * the pool), so the cap is lifted by reporting twice the count to this worker. Never used by the app.
+ * Sets the wasm thread count before the backend's first activation (0: tfjs's single-threaded SIMD
+ * build, as on a page without cross-origin isolation). tfjs's threaded build caps its XNNPACK pool at
+ * navigator.hardwareConcurrency / 2 (its wasm module reads that when it starts), so the cap is lifted
+ * by reporting twice the count to this worker; LOGICAL_CORES keeps the true figure.
  */
-export function forceWasmThreadsForBench(threads: number): void {
+export function setWasmThreads(threads: number): void {
   if (threads === 0) {
-    // 0 = tfjs's single-threaded SIMD build, as on a page without cross-origin isolation.
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     return;
   }
   setThreadsCount(threads);
   Object.defineProperty(globalThis.navigator, 'hardwareConcurrency', { value: threads * 2, configurable: true });
 }
+
+// The studio's thread count (./wasmThreads.ts): every logical core up to 4, not tfjs's half.
+if (globalThis.crossOriginIsolated === true && globalThis.navigator) setWasmThreads(defaultWasmThreads(LOGICAL_CORES));
 
 /** Threads the wasm backend runs with: 1 for the single-threaded build, or before it started. */
 export function wasmThreadCount(): number {

@@ -45,6 +45,7 @@ export const DEFAULT_CONFIGS = {
     labelSmoothing: 0,
     discriminatorBatchNorm: true,
     discriminatorLearningRateScale: 1,
+    r1Gamma: 0,
     adam: { learningRate: 2e-4, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 },
   } satisfies DcganConfig,
   'wgan-gp': {
@@ -146,6 +147,7 @@ export function validateConfig(config: ModelConfig): void {
       if (!(config.labelSmoothing >= 0 && config.labelSmoothing < 0.5)) fail('labelSmoothing must be in [0, 0.5)');
       if (!((config.discriminatorLearningRateScale ?? 1) > 0 && (config.discriminatorLearningRateScale ?? 1) <= 100))
         fail(`discriminatorLearningRateScale must be in (0, 100], got ${config.discriminatorLearningRateScale}`);
+      if (!((config.r1Gamma ?? 0) >= 0 && Number.isFinite(config.r1Gamma ?? 0))) fail(`r1Gamma must be a finite number ≥ 0, got ${config.r1Gamma}`);
       break;
     case 'wgan-gp':
       positiveInt('nCritic', config.nCritic);

@@ -1,7 +1,7 @@
 /**
  * DCGAN (Radford et al. 2016) with the non-saturating BCE loss, optional one-sided label
- * smoothing (Salimans et al. 2016), optional class conditioning (G: label embedding; D:
- * projection) and the shared GAN options. One trainStep = one D update then one G update on the
+ * smoothing (Salimans et al. 2016), an optional R1 penalty on D (Mescheder et al. 2018: r1Gamma),
+ * optional class conditioning (G: label embedding; D: projection) and the shared GAN options. One trainStep = one D update then one G update on the
  * same latents, as in the PyTorch DCGAN example. trainParts updates D alone or G alone (the
  * classroom's step mode); both together is trainStep.
  */
@@ -11,6 +11,7 @@ import { packMetrics } from './core/base';
 import { rawWeights } from './core/params';
 import { SeedPurpose, stepSeed } from './core/seeds';
 import { ConvGan, Kept } from './convGan';
+import { r1Penalty } from './layers/gradientPenalty';
 import type { DcganConfig, GenerativeModel, StepResult } from './types';
 
 export const DCGAN_METRICS = ['lossD', 'lossG', 'dReal', 'dFake', 'gradNormD', 'gradNormG'] as const;
@@ -24,7 +25,8 @@ export class Dcgan extends ConvGan<DcganConfig> implements GenerativeModel<Dcgan
   readonly metricNames = DCGAN_METRICS;
 
   constructor(config: DcganConfig) {
-    super(config, 'dcgan', config.discriminatorBatchNorm, false);
+    // The R1 penalty differentiates D twice.
+    super(config, 'dcgan', config.discriminatorBatchNorm, (config.r1Gamma ?? 0) > 0);
   }
 
   trainStep(real: tf.Tensor4D, labels: tf.Tensor1D | null): StepResult {
@@ -41,6 +43,7 @@ export class Dcgan extends ConvGan<DcganConfig> implements GenerativeModel<Dcgan
     this.checkBatch(real, labels);
     const step = this.currentStep;
     const { seed, batchSize, latentDim, labelSmoothing } = this.config;
+    const r1Gamma = this.config.r1Gamma ?? 0;
     const kept = new Kept();
     const metrics = tf.tidy(() => {
       const y = this.oneHot(labels);
@@ -54,12 +57,17 @@ export class Dcgan extends ConvGan<DcganConfig> implements GenerativeModel<Dcgan
 
       let dReal!: tf.Tensor;
       let dFake!: tf.Tensor;
+      let lossD!: tf.Scalar;
       const d = tf.variableGrads(() => {
         const realLogits = this.discriminator.forward(realSeen, y, dWeights);
         const fakeLogits = this.discriminator.forward(fakeSeen, y, dWeights);
         dReal = kept.keep(tf.sigmoid(realLogits).mean());
         dFake = kept.keep(tf.sigmoid(fakeLogits).mean());
-        return bceWithLogits(realLogits, 1 - labelSmoothing).add(bceWithLogits(fakeLogits, 0)) as tf.Scalar;
+        const loss = bceWithLogits(realLogits, 1 - labelSmoothing).add(bceWithLogits(fakeLogits, 0)) as tf.Scalar;
+        lossD = kept.keep(loss);
+        if (!(r1Gamma > 0)) return loss;
+        const penalty = r1Penalty((x) => this.discriminator.forward(x, y, dWeights), realSeen);
+        return loss.add(penalty.mul(r1Gamma / 2)) as tf.Scalar;
       }, this.dOpt.variables());
       if (parts.d) this.dOpt.apply(d.grads);
 
@@ -74,7 +82,8 @@ export class Dcgan extends ConvGan<DcganConfig> implements GenerativeModel<Dcgan
       }
 
       return packMetrics(this.metricNames, {
-        lossD: d.value,
+        // The BCE alone, so the curve means the same with and without the R1 penalty.
+        lossD,
         lossG: g.value,
         dReal,
         dFake,

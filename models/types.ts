@@ -63,6 +63,12 @@ export interface DcganConfig extends CommonConfig, GanOptions {
    * Absent on configs stored before it existed: 1.
    */
   discriminatorLearningRateScale?: number;
+  /**
+   * γ of the R1 penalty (Mescheder et al. 2018): D's loss gains γ/2 · mean ‖∇ₓD(x)‖² over the real
+   * batch, which keeps D from growing steep around the real images and so from winning outright.
+   * D is then differentiated twice (no fused first-order kernels in D). Absent or 0: off.
+   */
+  r1Gamma?: number;
   adam: AdamOptions;
 }
 

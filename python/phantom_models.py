@@ -1135,9 +1135,18 @@ class Dcgan(ConvGan):
             fake = self.G(z, onehot, "train-track")
         real_seen, fake_seen = self.augment(real, step, "augmentReal"), self.augment(fake, step, "augmentFake")
         d_opt.zero_grad(set_to_none=True)
+        r1_gamma = self.cfg.get("r1Gamma") or 0
+        if r1_gamma > 0:
+            real_seen = real_seen.detach().requires_grad_(True)
         real_logits, fake_logits = self.D_train(real_seen, onehot), self.D_train(fake_seen, onehot)
         loss_d = (bce_with_logits(real_logits, 1 - self.cfg["labelSmoothing"]) + bce_with_logits(fake_logits, 0))
-        loss_d.backward()
+        if r1_gamma > 0:
+            # R1 (models/layers/gradientPenalty.ts r1Penalty): gamma/2 * mean ||grad_x D(x)||^2 on the reals;
+            # the reported lossD stays the BCE alone.
+            grad, = torch.autograd.grad(real_logits.sum(), real_seen, create_graph=True)
+            (loss_d + r1_gamma / 2 * grad.square().sum((1, 2, 3)).mean()).backward()
+        else:
+            loss_d.backward()
         norm_d = global_norm(self.D.parameters())
         d_opt.step()
         g_opt.zero_grad(set_to_none=True)

@@ -76,6 +76,9 @@ def load_split(path: str, card: dict, cfg: dict):
 def wrap_for_ddp(model: pm.StudioModel, device) -> None:
     """Each trained network behind DistributedDataParallel; train_step calls these wrappers for the
     forward passes that are differentiated, the plain modules for the rest (no unused-parameter waits)."""
+    if isinstance(model, pm.Dcgan) and (model.cfg.get("r1Gamma") or 0) > 0:
+        # R1 differentiates D twice (torch.autograd.grad with create_graph), which DistributedDataParallel does not support.
+        raise SystemExit("this DCGAN trains with the R1 penalty (r1Gamma), which train.py does not support under torchrun yet; train it in one process")
     ids = [device.index] if device.type == "cuda" else None
     # PG-GAN's layers for resolutions not grown yet take no part in a step: DDP must not wait for them.
     unused = isinstance(model, pm.Progressive)

@@ -30,3 +30,14 @@ export function gradientPenalty(
   const norms = inputGradientNorms(critic, interpolate(real, fake, seed));
   return { penalty: norms.sub(1).square().mean() as tf.Scalar, norms };
 }
+
+/**
+ * The R1 penalty (Mescheder et al. 2018, "Which training methods for GANs do actually converge?"):
+ * mean over the batch of ‖∇ₓ D(x)ᵢ‖² at the real images, which the caller weights by γ/2. The
+ * gradient is of D's summed output, so with batch norm in D (batch statistics) it includes what
+ * each image does to the others' normalisation, as autograd gives it in PyTorch.
+ */
+export function r1Penalty(critic: (x: tf.Tensor4D) => tf.Tensor1D, real: tf.Tensor4D): tf.Scalar {
+  const gradient = tf.grad((xi) => critic(xi as tf.Tensor4D).sum())(real);
+  return gradient.square().sum([1, 2, 3]).mean() as tf.Scalar;
+}

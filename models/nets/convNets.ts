@@ -183,8 +183,9 @@ export interface DiscriminatorSpec {
   attentionResolution: number | null;
   init: InitScheme;
   /**
-   * A gradient penalty differentiates the critic twice (WGAN-GP): then every op must have a
-   * differentiable gradient. Otherwise the cheaper first-order leaky ReLU kernel is used.
+   * A gradient penalty differentiates the critic twice (WGAN-GP; DCGAN's R1): then every op must
+   * have a differentiable gradient. Otherwise the cheaper first-order leaky ReLU and fused batch-norm
+   * kernels are used.
    */
   differentiatedTwice: boolean;
 }
@@ -266,11 +267,13 @@ export class Discriminator {
 
   /**
    * leakyRelu(batch norm(x)) with batch statistics, fused where the backend has the kernel. The
-   * fused gradient is first-order only; batch-norm critics are never gradient-penalised (WGAN-GP's
-   * critic has no batch norm), so nothing differentiates this twice.
+   * fused gradient is first-order only, so a D that is differentiated twice (a DCGAN with the R1
+   * penalty; WGAN-GP's critic has no batch norm) composes the ops, whose gradients are differentiable.
    */
   private batchNormLeakyRelu(x: tf.Tensor4D, name: string, w: Weights): tf.Tensor4D {
-    const fused = fusedBatchNormAct(x, w(`${name}/gamma`), w(`${name}/beta`), { epsilon: BN_EPSILON, activation: 'leakyRelu' });
+    const fused = this.spec.differentiatedTwice
+      ? null
+      : fusedBatchNormAct(x, w(`${name}/gamma`), w(`${name}/beta`), { epsilon: BN_EPSILON, activation: 'leakyRelu' });
     if (fused !== null) return fused.y as tf.Tensor4D;
     const { mean, variance } = batchMoments(x);
     return leakyRelu(batchNormApply(x, mean, variance, w(`${name}/gamma`), w(`${name}/beta`))) as tf.Tensor4D;

@@ -33,9 +33,11 @@ const CHECK = resolve(import.meta.dirname, '../../python/parity_check.py');
 const STEPS = 3;
 const N = 4;
 
-/** Small configs with the options the mirror covers: labels, attention, spectral norm, DiffAugment, EMA, a PG-GAN fade. */
+/** Small configs with the options the mirror covers: labels, attention, spectral norm, R1, DiffAugment, EMA, a PG-GAN fade. */
 const CASES: Record<string, ModelConfigInput> = {
   dcgan: { kind: 'dcgan', resolution: 28, width: 4, batchSize: N, latentDim: 8, attentionResolution: 14, spectralNorm: true, seed: 5 },
+  // The R1 penalty through D's batch norm (batch statistics): a second-order gradient on both sides.
+  'dcgan-r1': { kind: 'dcgan', resolution: 32, width: 4, batchSize: N, latentDim: 8, r1Gamma: 10, seed: 13 },
   'cwgan-gp': { kind: 'wgan-gp', resolution: 32, width: 4, batchSize: N, latentDim: 8, numClasses: 3, nCritic: 2, emaDecay: 0.9, diffAugment: { color: true, translation: true, cutout: true }, seed: 6 },
   // Steps 0–1 at 4 px, step 2 fades 8 px in (α = 1/4): the forward pass runs mid-fade.
   pggan: { kind: 'pggan', resolution: 16, startResolution: 4, fadeSteps: 4, stableSteps: 2, fmapBase: 64, fmapMax: 8, batchSize: N, latentDim: 8, numClasses: 2, diffAugment: { color: true, translation: true, cutout: false }, seed: 7 },

@@ -53,6 +53,7 @@ describe('buildRunConfig', () => {
       beta1: 0.3,
       beta2: 0.95,
       labelSmoothing: 0.2,
+      r1Gamma: 5,
       nCritic: 3,
       gpWeight: 4,
       fadeSteps: 11,

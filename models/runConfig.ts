@@ -32,6 +32,8 @@ export interface RunChoices {
   beta1: number;
   beta2: number;
   labelSmoothing: number;
+  /** DCGAN: γ of the R1 penalty on D (0: off). */
+  r1Gamma: number;
   nCritic: number;
   gpWeight: number;
   fadeSteps: number;
@@ -67,6 +69,7 @@ export const RUN_CHOICE_KINDS: Record<RunChoiceKey, readonly ModelKind[]> = {
   beta1: ALL,
   beta2: ALL,
   labelSmoothing: ['dcgan'],
+  r1Gamma: ['dcgan'],
   nCritic: ['wgan-gp'],
   gpWeight: ['wgan-gp', 'pggan'],
   fadeSteps: ['pggan'],
@@ -97,6 +100,7 @@ export function defaultRunChoices(kind: ModelKind): RunChoices {
     beta1: d.adam.beta1,
     beta2: d.adam.beta2,
     labelSmoothing: dcgan.labelSmoothing,
+    r1Gamma: dcgan.r1Gamma ?? 0,
     nCritic: wgan.nCritic,
     gpWeight: 'gpWeight' in d ? d.gpWeight : wgan.gpWeight,
     fadeSteps: pggan.fadeSteps,
@@ -149,7 +153,7 @@ function choicesToInput(c: RunChoices): ModelConfigInput {
   const diffAugment = c.diffAugment ? FULL_DIFF_AUGMENT : null;
   switch (c.kind) {
     case 'dcgan':
-      return { kind: c.kind, ...common, latentDim: c.latentDim, width: c.width, labelSmoothing: c.labelSmoothing, spectralNorm: c.spectralNorm, diffAugment, emaDecay };
+      return { kind: c.kind, ...common, latentDim: c.latentDim, width: c.width, labelSmoothing: c.labelSmoothing, r1Gamma: c.r1Gamma, spectralNorm: c.spectralNorm, diffAugment, emaDecay };
     case 'wgan-gp':
       return { kind: c.kind, ...common, latentDim: c.latentDim, width: c.width, nCritic: c.nCritic, gpWeight: c.gpWeight, spectralNorm: c.spectralNorm, diffAugment, emaDecay };
     case 'pggan':

@@ -58,6 +58,7 @@ export const MODEL_FIELDS: Field[] = [
   { key: 'beta1', label: 'Adam β1', type: 'number', min: 0, max: 0.999, step: 0.05, help: 'Momentum. GANs use 0.5 (or 0) because high momentum destabilises the two-player game.' },
   { key: 'beta2', label: 'Adam β2', type: 'number', min: 0, max: 0.9999, step: 0.001, help: 'Second-moment decay. WGAN-GP uses 0.9.' },
   { key: 'labelSmoothing', label: 'Label smoothing', type: 'number', min: 0, max: 0.5, step: 0.05, help: 'One-sided: real targets become 1 − s. 0.1 often calms an overconfident discriminator.' },
+  { key: 'r1Gamma', label: 'R1 penalty γ', type: 'number', min: 0, max: 100, step: 1, help: 'Mescheder et al. 2018: penalises the discriminator’s gradient on real images (γ/2·‖∇D‖²), so it cannot win outright; against mode collapse on small or uniform data (the built-in DCGAN uses 10). 0 is off; on, a step takes about 2–3× as long.' },
   { key: 'nCritic', label: 'Critic steps (n_critic)', type: 'number', min: 1, max: 20, help: 'Critic updates per generator update. The WGAN-GP paper uses 5.' },
   { key: 'gpWeight', label: 'Gradient penalty λ', type: 'number', min: 0, max: 100, step: 1, help: 'Weight of the penalty pushing the critic’s input-gradient norm to 1 on interpolates. 10 in the paper.' },
   { key: 'fadeSteps', label: 'Fade-in steps', type: 'number', min: 1, max: 100000, help: 'Steps over which a new resolution fades in (α from 0 to 1).' },

@@ -15,7 +15,8 @@
  * instead of their WebAssembly SIMD ones (src/compute/wasm/groupNormSiluSimd.ts).
  * --a-conv MODE / --b-conv MODE (auto, simd, off; default auto): which direct convolution loops of
  * src/compute/wasm/convFilterGradSimd.ts each arm uses ('off': the XNNPACK route; 'simd': no
- * relaxed SIMD). With only these flags both arms have every fusion. Relaxed SIMD needs
+ * relaxed SIMD). --a-no-direct-forward: arm A runs forward convolutions and Conv2DBackpropInput on
+ * XNNPACK instead of src/compute/wasm/convForwardSimd.ts's loops. With only these flags both arms have every fusion. Relaxed SIMD needs
  * `node --experimental-wasm-relaxed-simd` on Node 20 (tsx passes node flags through).
  * The load average is printed before and after: the machine may be shared.
  */
@@ -31,6 +32,7 @@ import type { BenchModelId } from '../src/bench/types';
 import * as trainingKernels from '../src/compute/wasm/trainingKernels';
 import * as groupNormSiluKernel from '../src/compute/wasm/groupNormSiluKernel';
 import * as convSimd from '../src/compute/wasm/convFilterGradSimd';
+import * as convForward from '../src/compute/wasm/convForwardSimd';
 
 // Looked up rather than imported by name, so the script also profiles a checkout from before the
 // fusions (where both arms are then the same).
@@ -40,6 +42,7 @@ type SetSimd = (enabled: boolean) => void;
 const setGroupNormSiluSimd: SetSimd = (groupNormSiluKernel as { setGroupNormSiluSimd?: SetSimd }).setGroupNormSiluSimd ?? (() => {});
 type ConvMode = 'auto' | 'simd' | 'off';
 const setConvSimdMode = (convSimd as { setConvSimdMode?: (mode: ConvMode) => void }).setConvSimdMode ?? (() => {});
+const setDirectConvForward = (convForward as { setDirectConvForward?: (on: boolean) => void }).setDirectConvForward ?? (() => {});
 
 function option(argv: string[], flag: string, fallback: string): string {
   const i = argv.indexOf(flag);
@@ -98,15 +101,17 @@ async function main(): Promise<void> {
   // --a-kernels PhantomAdamUpdate,...: arm A with these fusions (default: none), to A/B one fusion on top of the others.
   const aJsLoops = argv.includes('--a-js-loops');
   const convModes = { A: option(argv, '--a-conv', 'auto') as ConvMode, B: option(argv, '--b-conv', 'auto') as ConvMode };
-  const convAB = argv.includes('--a-conv') || argv.includes('--b-conv');
+  const aNoForward = argv.includes('--a-no-direct-forward');
+  const convAB = argv.includes('--a-conv') || argv.includes('--b-conv') || aNoForward;
   const aKernels = argv.includes('--a-kernels') ? option(argv, '--a-kernels', '').split(',') : aJsLoops || convAB ? bKernels : false;
   /** Both arms' settings: which fusions, SIMD or JS loops in the GroupNorm + SiLU kernels, which conv loops. */
   const use = (arm: 'A' | 'B') => {
     setWasmTrainingFusions(arm === 'B' ? bKernels : aKernels);
     setGroupNormSiluSimd(!(arm === 'A' && aJsLoops));
     setConvSimdMode(convModes[arm]);
+    setDirectConvForward(!(arm === 'A' && aNoForward));
   };
-  const armLabel = (arm: 'A' | 'B') => (convAB ? `conv ${convModes[arm]}` : aJsLoops ? (arm === 'A' ? 'JS loops' : 'SIMD loops') : arm === 'A' ? 'composed' : 'fused');
+  const armLabel = (arm: 'A' | 'B') => (convAB ? `conv ${convModes[arm]}${arm === 'A' && aNoForward ? ', forward + input by XNNPACK' : ''}` : aJsLoops ? (arm === 'A' ? 'JS loops' : 'SIMD loops') : arm === 'A' ? 'composed' : 'fused');
   const topCount = Number(option(argv, '--top', '18'));
   trainingKernels.registerWasmTrainingKernels();
   const wasmDist = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'));

@@ -6,8 +6,10 @@
  *   npx tsx bench/hotKernels.node.ts [--repeats 10] [--shapes dcgan,ddpm] [--stock-input]
  *
  * --shapes ddpm adds the DDPM-32 U-Net's convolutions (3×3 'same' at stride 1 and 2, 1×1 skips;
- * batch 16). BackpropFilter is timed with the direct SIMD loops (src/compute/wasm/convFilterGradSimd.ts,
- * relaxed SIMD with `node --experimental-wasm-relaxed-simd`) and without them (the XNNPACK route).
+ * batch 16). Conv2D, BackpropInput and BackpropFilter are each timed with the direct SIMD loops
+ * (src/compute/wasm/convForwardSimd.ts, convFilterGradSimd.ts; relaxed SIMD with
+ * `node --experimental-wasm-relaxed-simd`) and without them (XNNPACK; for BackpropInput, its phases
+ * through XNNPACK's Conv2D).
  * The stock scalar BackpropInput is timed only with --stock-input (it takes seconds).
  *
  * Each figure is the best of `repeats` runs with a fresh filter tensor each time (as in
@@ -91,8 +93,18 @@ async function main(): Promise<void> {
     const flops = 2 * y.size * kh * kw * inChannels;
     const attrs = { strides: stride, pad: 'same', dataFormat: 'NHWC' };
 
-    const conv = best(repeats, (i) => tf.conv2d(x, filters[i], stride, 'same'));
-    const input = best(repeats, (i) => tf.conv2dTranspose(dy, filters[i], shape.x, stride, 'same'));
+    const inMode = (mode: 'auto' | 'off', run: () => number) => {
+      setConvSimdMode(mode);
+      const ms = run();
+      setConvSimdMode('auto');
+      return ms;
+    };
+    const convOf = () => best(repeats, (i) => tf.conv2d(x, filters[i], stride, 'same'));
+    const inputOf = () => best(repeats, (i) => tf.conv2dTranspose(dy, filters[i], shape.x, stride, 'same'));
+    const conv = inMode('auto', convOf);
+    const convXnnpack = inMode('off', convOf);
+    const input = inMode('auto', inputOf);
+    const inputXnnpack = inMode('off', inputOf);
     const stockInput = !stockInputToo ? Number.NaN : best(Math.min(repeats, 3), (i) => {
       const info = stockBackpropInput.kernelFunc({
         inputs: { dy, filter: filters[i] }, backend, attrs: { ...attrs, inputShape: shape.x },
@@ -110,8 +122,8 @@ async function main(): Promise<void> {
     const filterGradLoops = filterGradIn('auto');
     const filterGradXnnpack = filterGradIn('off');
     const rate = (ms: number): string => `${ms.toFixed(2)} ms (${(flops / ms / 1e6).toFixed(1)} GFLOP/s)`;
-    console.log(`${shape.name.padEnd(30)} ${(flops / 1e6).toFixed(0).padStart(4)} MFLOP | Conv2D ${rate(conv)} | ` +
-      `BackpropInput ours ${rate(input)}${stockInputToo ? `, stock ${rate(stockInput)}` : ''} | ` +
+    console.log(`${shape.name.padEnd(30)} ${(flops / 1e6).toFixed(0).padStart(4)} MFLOP | Conv2D loops ${rate(conv)}, XNNPACK ${rate(convXnnpack)} | ` +
+      `BackpropInput ours ${rate(input)}, XNNPACK phases ${rate(inputXnnpack)}${stockInputToo ? `, stock ${rate(stockInput)}` : ''} | ` +
       `BackpropFilter loops ${rate(filterGradLoops)}, XNNPACK route ${rate(filterGradXnnpack)}`);
     tf.dispose([x, y, dy, ...filters]);
   }

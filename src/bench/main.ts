@@ -138,7 +138,7 @@ async function run(plan: BenchPlan, numbering = { offset: 0, total: plan.jobs.le
     const result = await runJob(job, index, plan.graceMs);
     results.push(result);
     const rate = result.kind === 'train' && result.batchSize ? imagesPerSecond(result.batchSize, result.stepMs) : null;
-    const threads = result.kind === 'train' && result.wasmThreadsActual !== undefined ? `, ${result.wasmThreadsActual} wasm thread(s)` : '';
+    const threads = result.kind === 'train' && result.wasmThreadsActual !== undefined ? `, ${result.wasmThreadsActual} wasm thread(s)${result.simdHelpers ? ` + ${result.simdHelpers} SIMD helper(s)` : ''}` : '';
     emit({ type: 'job-end', jobIndex: index, result, text: `  → ${result.status}${rate ? `, ${rate.toFixed(1)} images/s` : ''}${threads}${result.note ? ` (${result.note})` : ''}` });
   }
   return { environment: await environment(), results };

@@ -8,6 +8,7 @@
 import { createModel } from '../../models';
 import type { GenerativeModel } from '../../models';
 import { activateBackend, tf, setWasmThreads, wasmThreadCount } from '../compute/tfBackends';
+import { simdHelperCount } from '../compute/wasm/simdHelpers';
 import { BENCH_MODELS } from './benchModels';
 import { peakOf, readWorkerMemory } from './memory';
 import { imagesPerSecond, median, stepStats } from './stats';
@@ -37,7 +38,10 @@ export async function runTrainJob(job: TrainJob, post: Post): Promise<TrainResul
   const activation = await activateBackend(job.backend);
   if (!activation.ok) return { ...result, status: 'failed', note: `backend did not start: ${activation.error}` };
   result.backendInitMs = performance.now() - started;
-  if (job.backend === 'wasm') result.wasmThreadsActual = wasmThreadCount();
+  if (job.backend === 'wasm') {
+    result.wasmThreadsActual = wasmThreadCount();
+    result.simdHelpers = simdHelperCount();
+  }
 
   let model: GenerativeModel;
   const built = performance.now();

@@ -140,6 +140,8 @@ export interface TrainResult {
   backendInitMs?: number;
   /** wasm: the thread count tfjs reports after starting (1 = single-threaded build or one thread). */
   wasmThreadsActual?: number;
+  /** wasm only: helper threads running the studio's own SIMD convolution loops (src/compute/wasm/simdHelpers.ts). */
+  simdHelpers?: number;
   modelBuildMs?: number;
   firstStepMs?: number;
   warmupMs?: number[];

@@ -10,6 +10,8 @@ import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-si
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { BackendName } from './backendTypes';
 import { registerWasmTrainingKernels } from './wasm/trainingKernels';
+import { heapMemory } from './wasm/groupNormSiluKernel';
+import { startSimdHelpers } from './wasm/simdHelpers';
 import { errorMessage } from '../core/errorMessage';
 import { defaultWasmThreads } from './wasmThreads';
 
@@ -62,6 +64,12 @@ export async function activateBackend(name: BackendName): Promise<{ ok: true } |
     const ok = await tf.setBackend(name);
     if (!ok) return { ok: false, error: `${name} backend failed to initialise` };
     await tf.ready();
+    if (name === 'wasm') {
+      // Threads for the studio's own SIMD convolution loops (XNNPACK has tfjs's pool); none where
+      // the heap is not shared (single-threaded build) or with one wasm thread.
+      const memory = heapMemory((tf.backend() as unknown as { wasm: object }).wasm);
+      if (memory) await startSimdHelpers(memory);
+    }
     return { ok: true };
   } catch (error) {
     return { ok: false, error: errorMessage(error) };

@@ -15,8 +15,11 @@ import { backend_util } from '@tensorflow/tfjs';
 import type { Conv2DBackpropFilterAttrs, KernelBackend, KernelConfig, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { requireInput, WASM_BACKEND, withWasmScope } from './wasmKernelScope';
-import { convFilterGradFor } from './convFilterGradSimd';
-import type { ConvFilterGradSimd } from './convFilterGradSimd';
+import { convFilterGradFor, filterGradRows } from './convFilterGradSimd';
+import type { ConvFilterGradSimd, FilterGradRows } from './convFilterGradSimd';
+import { filterGradTask } from './convTasks';
+import { MIN_SHARED_FLOPS } from './conv2dDirect';
+import { imageShares, readyHelpers, runShared } from './simdHelpers';
 import { heapMemory } from './groupNormSiluKernel';
 
 type Shape4D = [number, number, number, number];
@@ -82,19 +85,28 @@ function offsetOf(backend: BackendWasm, t: TensorInfo): number {
 }
 
 /**
- * dW by the SIMD loops: zeroed, then per (output row, filter row) whose input row lies inside x,
- * one call that adds that row pair's contribution for every kw, channel tile and image.
+ * dW by the SIMD loops (./convFilterGradSimd.ts's filterGradRows): zeroed, then every image's
+ * contribution added. Where helper threads run (./simdHelpers.ts), each takes a share of the images
+ * into a zeroed partial dW of its own, summed into dW at the end (dW is filter-sized: a few
+ * thousand floats).
  */
 function filterGradSimd(simd: ConvFilterGradSimd, backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
   const { strideHeight, strideWidth, filterHeight, filterWidth, padInfo } = info;
   const dw = backend.makeOutput([filterHeight, filterWidth, inChannels, outChannels], 'float32');
   const module = backend.wasm as unknown as WasmModule;
+  const memory = heapMemory(module)!;
+  const flops = 2 * batchSize * outHeight * outWidth * filterHeight * filterWidth * inChannels * outChannels;
+  const team = flops >= MIN_SHARED_FLOPS ? readyHelpers(memory) : [];
+  const shares = imageShares(batchSize, Math.min(team.length + 1, batchSize));
+  const dwFloats = filterHeight * filterWidth * inChannels * outChannels;
   const table = module._malloc(filterWidth * 12);
+  const partials = shares.slice(1).map(() => module._malloc(dwFloats * 4));
   try {
     // Views after the allocations (which may grow, and so detach, the heap); nothing below allocates.
     (backend.typedArrayFromHeap(dw) as Float32Array).fill(0);
-    const entries = new Int32Array(heapMemory(module)!.buffer, table, filterWidth * 3);
+    for (const p of partials) new Float32Array(memory.buffer, p, dwFloats).fill(0);
+    const entries = new Int32Array(memory.buffer, table, filterWidth * 3);
     for (let kw = 0; kw < filterWidth; kw++) {
       // Output columns ow whose input column ow·sw + kw − left lies in [0, inWidth).
       const first = Math.max(0, Math.ceil((padInfo.left - kw) / strideWidth));
@@ -103,23 +115,27 @@ function filterGradSimd(simd: ConvFilterGradSimd, backend: BackendWasm, x: Tenso
       entries[3 * kw + 1] = first * outChannels * 4;
       entries[3 * kw + 2] = Math.max(0, last - first + 1);
     }
-    const loop = outChannels % 8 === 0 ? simd.filterGrad8 : simd.filterGrad4;
-    const xAt = offsetOf(backend, x);
-    const dyAt = offsetOf(backend, dy);
-    const dwAt = offsetOf(backend, dw);
     const xRow = inWidth * inChannels * 4;
     const dyRow = outWidth * outChannels * 4;
-    const tapRow = filterWidth * inChannels * outChannels * 4;
-    for (let oh = 0; oh < outHeight; oh++) {
-      for (let kh = 0; kh < filterHeight; kh++) {
-        const ih = oh * strideHeight + kh - padInfo.top;
-        if (ih < 0 || ih >= inHeight) continue;
-        loop(xAt + ih * xRow, dyAt + oh * dyRow, dwAt + kh * tapRow, table, filterWidth, inChannels * 4, outChannels * 4,
-          batchSize, inHeight * xRow, outHeight * dyRow, strideWidth * inChannels * 4);
+    const rows = (dwAt: number, [first, count]: [number, number]): FilterGradRows => ({
+      x: offsetOf(backend, x) + first * inHeight * xRow, dy: offsetOf(backend, dy) + first * outHeight * dyRow, dw: dwAt, table,
+      filterWidth, ciBytes: inChannels * 4, coBytes: outChannels * 4, images: count, xImage: inHeight * xRow, dyImage: outHeight * dyRow,
+      xStep: strideWidth * inChannels * 4, outHeight, filterHeight, strideHeight, padTop: padInfo.top, inHeight, xRow, dyRow,
+      tapRow: filterWidth * inChannels * outChannels * 4,
+    });
+    if (shares.length === 1) {
+      filterGradRows(simd, rows(offsetOf(backend, dw), shares[0]));
+    } else {
+      runShared(memory, team, shares.map((share, i) => filterGradTask(simd.relaxed, rows(i === 0 ? offsetOf(backend, dw) : partials[i - 1], share))));
+      const sum = backend.typedArrayFromHeap(dw) as Float32Array;
+      for (const p of partials) {
+        const part = new Float32Array(memory.buffer, p, dwFloats);
+        for (let i = 0; i < dwFloats; i++) sum[i] += part[i];
       }
     }
   } finally {
     module._free(table);
+    for (const p of partials) module._free(p);
   }
   return dw;
 }

@@ -177,17 +177,48 @@ function instantiate(memory: WebAssembly.Memory, relaxed: boolean): ConvFilterGr
   }
 }
 
-/** The loops bound to `memory` (the tfjs wasm heap) in the current mode, or null (mode 'off', or no SIMD). */
-export function convFilterGradFor(memory: WebAssembly.Memory): ConvFilterGradSimd | null {
-  if (mode === 'off') return null;
+/** The loops bound to `memory`, relaxed SIMD or plain, or null where the engine refuses them (kept per heap). */
+export function filterGradLoops(memory: WebAssembly.Memory, relaxed: boolean): ConvFilterGradSimd | null {
   let byRelaxed = instances.get(memory);
   if (byRelaxed === undefined) {
     byRelaxed = new Map();
     instances.set(memory, byRelaxed);
   }
-  const loopsFor = (relaxed: boolean) => {
-    if (!byRelaxed.has(relaxed)) byRelaxed.set(relaxed, instantiate(memory, relaxed));
-    return byRelaxed.get(relaxed) ?? null;
-  };
-  return (mode === 'auto' ? loopsFor(true) : null) ?? loopsFor(false);
+  if (!byRelaxed.has(relaxed)) byRelaxed.set(relaxed, instantiate(memory, relaxed));
+  return byRelaxed.get(relaxed) ?? null;
+}
+
+/** The loops bound to `memory` (the tfjs wasm heap) in the current mode, or null (mode 'off', or no SIMD). */
+export function convFilterGradFor(memory: WebAssembly.Memory): ConvFilterGradSimd | null {
+  if (mode === 'off') return null;
+  return (mode === 'auto' ? filterGradLoops(memory, true) : null) ?? filterGradLoops(memory, false);
+}
+
+/** What filterGradRows needs besides the loops, all numbers (so a helper thread can be sent them). */
+export interface FilterGradRows {
+  x: number; dy: number; dw: number; table: number; filterWidth: number; ciBytes: number; coBytes: number;
+  images: number; xImage: number; dyImage: number; xStep: number;
+  outHeight: number; filterHeight: number; strideHeight: number; padTop: number; inHeight: number;
+  xRow: number; dyRow: number; tapRow: number;
+}
+
+export const FILTER_GRAD_ROWS_KEYS: readonly (keyof FilterGradRows)[] = [
+  'x', 'dy', 'dw', 'table', 'filterWidth', 'ciBytes', 'coBytes', 'images', 'xImage', 'dyImage', 'xStep',
+  'outHeight', 'filterHeight', 'strideHeight', 'padTop', 'inHeight', 'xRow', 'dyRow', 'tapRow',
+];
+
+/**
+ * Adds `images` images' share of dW: per (output row, filter row) whose input row lies inside x, one
+ * call of the loop for every kw, channel tile and image.
+ */
+export function filterGradRows(loops: ConvFilterGradSimd, a: FilterGradRows): void {
+  const loop = a.coBytes % 32 === 0 ? loops.filterGrad8 : loops.filterGrad4;
+  for (let oh = 0; oh < a.outHeight; oh++) {
+    for (let kh = 0; kh < a.filterHeight; kh++) {
+      const ih = oh * a.strideHeight + kh - a.padTop;
+      if (ih < 0 || ih >= a.inHeight) continue;
+      loop(a.x + ih * a.xRow, a.dy + oh * a.dyRow, a.dw + kh * a.tapRow, a.table, a.filterWidth, a.ciBytes, a.coBytes,
+        a.images, a.xImage, a.dyImage, a.xStep);
+    }
+  }
 }

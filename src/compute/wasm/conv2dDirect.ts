@@ -1,0 +1,164 @@
+/**
+ * Runs a convolution through the direct SIMD loops of ./convForwardSimd.ts where they apply, for
+ * the forward kernels (FusedConv2D and Conv2D, wrapped here; every other case goes to the stock
+ * XNNPACK kernel) and for Conv2DBackpropInput's phases (./conv2dBackpropInput.ts).
+ *
+ * Where helper threads are running (./simdHelpers.ts) the images are split between them and the
+ * calling thread.
+ *
+ * The loops read a padded input: x is copied into a zeroed buffer with the conv's padding around
+ * it (or cropped, where a padding is negative), a memcpy per row that costs ~2 % of the
+ * convolution. Without padding or cropping x is read in place.
+ */
+import { backend_util } from '@tensorflow/tfjs';
+import type { KernelBackend, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { convForwardFor } from './convForwardSimd';
+import { runConvTask, TASK_CONV } from './convTasks';
+import type { ConvTask } from './convTasks';
+import { imageShares, readyHelpers, runShared } from './simdHelpers';
+import type { WasmKernelOverride } from './fastPaths';
+import { heapMemory } from './groupNormSiluKernel';
+import { requireInput } from './wasmKernelScope';
+
+type Shape4D = [number, number, number, number];
+
+/** Below this many FLOPs (~0.1 ms on one core) a convolution is not split across helper threads. */
+export const MIN_SHARED_FLOPS = 4e6;
+
+interface WasmModule {
+  _malloc(bytes: number): number;
+  _free(pointer: number): void;
+}
+
+/** Where the output lies on the input: strides and the (possibly negative) padding before each axis. */
+export interface DirectConvGeometry {
+  strideHeight: number;
+  strideWidth: number;
+  /** Padding before row 0 / column 0 (negative: that many input rows / columns are skipped). */
+  padTop: number;
+  padLeft: number;
+  outHeight: number;
+  outWidth: number;
+}
+
+function offsetOf(backend: BackendWasm, t: TensorInfo): number {
+  return (backend.dataIdMap.get(t.dataId) as unknown as { memoryOffset: number }).memoryOffset;
+}
+
+/** Whether the direct loops take this convolution (the caller then gets a result, not null, from directConv2d). */
+function handles(x: TensorInfo, filter: TensorInfo, g: DirectConvGeometry): boolean {
+  const outChannels = filter.shape[3];
+  return x.dtype === 'float32' && filter.dtype === 'float32' && outChannels % 4 === 0 && g.outWidth % 4 === 0
+    && g.outWidth > 0 && g.outHeight > 0 && x.shape[3] === filter.shape[2];
+}
+
+/**
+ * y = conv(x, filter) + bias by the direct loops, x [N, H, W, Ci] and filter [KH, KW, Ci, Co]
+ * NHWC with dilation 1, or null where they do not apply (channels, width, dtype, no SIMD).
+ */
+export function directConv2d(
+  backend: BackendWasm, x: TensorInfo, filter: TensorInfo, bias: TensorInfo | null, g: DirectConvGeometry,
+): TensorInfo | null {
+  if (!handles(x, filter, g)) return null;
+  const [images, inHeight, inWidth, inChannels] = x.shape as Shape4D;
+  const [filterHeight, filterWidth, , outChannels] = filter.shape as Shape4D;
+  const memory = heapMemory(backend.wasm);
+  const pixelBytes = g.strideWidth * inChannels * 4;
+  const loops = memory ? convForwardFor(memory, pixelBytes) : null;
+  if (!loops) return null;
+  const paddedHeight = (g.outHeight - 1) * g.strideHeight + filterHeight;
+  const paddedWidth = (g.outWidth - 1) * g.strideWidth + filterWidth;
+  const inPlace = g.padTop === 0 && g.padLeft === 0 && paddedHeight === inHeight && paddedWidth === inWidth;
+  const module = backend.wasm as unknown as WasmModule;
+  const y = backend.makeOutput([images, g.outHeight, g.outWidth, outChannels], 'float32');
+  const paddedFloats = images * paddedHeight * paddedWidth * inChannels;
+  const padded = inPlace ? 0 : module._malloc(paddedFloats * 4);
+  const zeroBias = bias === null ? module._malloc(outChannels * 4) : 0;
+  try {
+    // Views after the allocations (which may grow, and so detach, the heap).
+    const heap = heapMemory(module)!.buffer;
+    if (zeroBias !== 0) new Float32Array(heap, zeroBias, outChannels).fill(0);
+    if (!inPlace) padInput(new Float32Array(heap, offsetOf(backend, x), x.shape.reduce((a, b) => a * b, 1)),
+      new Float32Array(heap, padded, paddedFloats), x.shape as Shape4D, paddedHeight, paddedWidth, g.padTop, g.padLeft);
+    const xRow = paddedWidth * inChannels * 4;
+    const xImage = paddedHeight * xRow;
+    const yImage = g.outHeight * g.outWidth * outChannels * 4;
+    const xAt = inPlace ? offsetOf(backend, x) : padded;
+    const yAt = offsetOf(backend, y);
+    const rest = [g.outHeight, g.outWidth / 4, outChannels * 4, g.strideHeight * xRow, xRow, filterHeight,
+      filterWidth * inChannels * 4, filterWidth * inChannels * outChannels * 4];
+    const share = ([first, count]: [number, number]): ConvTask => ({
+      kind: TASK_CONV, relaxed: loops.relaxed,
+      args: [pixelBytes, xAt + first * xImage, offsetOf(backend, filter), zeroBias || offsetOf(backend, bias!), yAt + first * yImage,
+        count, xImage, yImage, ...rest],
+    });
+    const flops = 2 * images * g.outHeight * g.outWidth * outChannels * filterHeight * filterWidth * inChannels;
+    const team = flops >= MIN_SHARED_FLOPS ? readyHelpers(memory!) : [];
+    const parts = Math.min(team.length + 1, images);
+    if (parts > 1) runShared(memory!, team, imageShares(images, parts).map(share));
+    else runConvTask(memory!, TASK_CONV, loops.relaxed, share([0, images]).args);
+  } finally {
+    if (padded !== 0) module._free(padded);
+    if (zeroBias !== 0) module._free(zeroBias);
+  }
+  return y;
+}
+
+/** x into a zeroed [N, paddedHeight, paddedWidth, C] buffer at (padTop, padLeft), cropped where those are negative or it overhangs. */
+function padInput(
+  source: Float32Array, target: Float32Array, [images, height, width, channels]: Shape4D,
+  paddedHeight: number, paddedWidth: number, padTop: number, padLeft: number,
+): void {
+  target.fill(0);
+  const firstColumn = Math.max(0, padLeft);
+  const sourceColumn = firstColumn - padLeft;
+  const columns = Math.min(paddedWidth - firstColumn, width - sourceColumn);
+  if (columns <= 0) return;
+  const firstRow = Math.max(0, padTop);
+  const lastRow = Math.min(paddedHeight, height + padTop);
+  const runLength = columns * channels;
+  for (let n = 0; n < images; n++) {
+    for (let r = firstRow; r < lastRow; r++) {
+      const from = ((n * height + r - padTop) * width + sourceColumn) * channels;
+      const to = ((n * paddedHeight + r) * paddedWidth + firstColumn) * channels;
+      target.set(source.subarray(from, from + runLength), to);
+    }
+  }
+}
+
+interface KernelArgs { inputs: NamedTensorInfoMap; backend: KernelBackend; attrs: NamedAttrMap }
+
+/** The direct loops for a forward conv kernel's attributes, or null to hand the call to the stock kernel. */
+function forwardConv(args: KernelArgs, kernelName: string, bias: TensorInfo | null): TensorInfo | null {
+  const { inputs, backend, attrs } = args;
+  const x = requireInput(inputs, 'x', kernelName);
+  const filter = requireInput(inputs, 'filter', kernelName);
+  if (attrs.dataFormat === 'NCHW' || x.shape.length !== 4 || filter.shape.length !== 4) return null;
+  const info = backend_util.computeConv2DInfo(x.shape as Shape4D, filter.shape as Shape4D,
+    attrs.strides as number | [number, number], (attrs.dilations ?? 1) as number | [number, number],
+    attrs.pad as backend_util.PadInfo['type'] & ('same' | 'valid'), attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined);
+  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
+  if (bias !== null && (bias.shape.length !== 1 || bias.shape[0] !== info.outChannels || bias.dtype !== 'float32')) return null;
+  return directConv2d(backend as BackendWasm, x, filter, bias, {
+    strideHeight: info.strideHeight, strideWidth: info.strideWidth, padTop: info.padInfo.top, padLeft: info.padInfo.left,
+    outHeight: info.outHeight, outWidth: info.outWidth,
+  });
+}
+
+/** FusedConv2D with a bias or none and no activation: the direct loops; anything else: stock (XNNPACK). */
+export const fusedConv2dOverride: WasmKernelOverride = {
+  kernelName: 'FusedConv2D',
+  make: (stock: KernelFunc) => (args) => {
+    const a = args as unknown as KernelArgs;
+    const linear = a.attrs.activation === undefined || a.attrs.activation === 'linear';
+    const direct = linear && a.inputs.preluActivationWeights == null ? forwardConv(a, 'FusedConv2D', a.inputs.bias ?? null) : null;
+    return direct ?? stock(args);
+  },
+};
+
+/** Conv2D: the direct loops where they apply, else stock (XNNPACK). */
+export const conv2dOverride: WasmKernelOverride = {
+  kernelName: 'Conv2D',
+  make: (stock: KernelFunc) => (args) => forwardConv(args as unknown as KernelArgs, 'Conv2D', null) ?? stock(args),
+};

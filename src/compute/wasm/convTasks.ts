@@ -1,0 +1,54 @@
+/**
+ * The convolution work one thread can be handed, as plain numbers: which loops, and their
+ * arguments. The compute worker runs a share itself and its helper threads (./simdHelpers.ts,
+ * workers/simdHelper.worker.ts) run the others through this same function, on the same heap.
+ */
+import { FILTER_GRAD_ROWS_KEYS, filterGradLoops, filterGradRows } from './convFilterGradSimd';
+import type { FilterGradRows } from './convFilterGradSimd';
+import { convForwardLoops } from './convForwardSimd';
+import type { ConvForwardLoop } from './convForwardSimd';
+
+/** Int32 slots of a helper thread's control block (./simdHelpers.ts). */
+export const CONTROL = { SEQ: 0, DONE: 1, READY: 2, FAILED: 3, KIND: 4, RELAXED: 5, ARGC: 6, ARGS: 8, SIZE: 64 } as const;
+
+/**
+ * Atomics.load checks (well under a millisecond) the caller spins before it sleeps in Atomics.wait
+ * for a helper's share. Helpers themselves sleep at once: a spinning helper took the core from
+ * tfjs's own pool thread and slowed the step (measured).
+ */
+export const SPIN_CHECKS = 200_000;
+
+/** args: pixelBytes, then the 15 arguments of ConvForwardLoop (conv8 where Co is a multiple of 8, else conv4). */
+export const TASK_CONV = 1;
+/** args: FilterGradRows's values in FILTER_GRAD_ROWS_KEYS order. */
+export const TASK_FILTER_GRAD = 2;
+
+export interface ConvTask {
+  kind: typeof TASK_CONV | typeof TASK_FILTER_GRAD;
+  relaxed: boolean;
+  args: number[];
+}
+
+export function filterGradTask(relaxed: boolean, rows: FilterGradRows): ConvTask {
+  return { kind: TASK_FILTER_GRAD, relaxed, args: FILTER_GRAD_ROWS_KEYS.map((k) => rows[k]) };
+}
+
+/** Runs `task` on `memory` (throws where the loops cannot be built: the engine lacks SIMD). */
+export function runConvTask(memory: WebAssembly.Memory, kind: number, relaxed: boolean, args: ArrayLike<number>): void {
+  if (kind === TASK_CONV) {
+    const loops = convForwardLoops(memory, relaxed, args[0]);
+    if (!loops) throw new Error('src/compute/wasm/convTasks.ts: no SIMD convolution loops on this engine');
+    const loopArgs = Array.from({ length: 15 }, (_, i) => args[i + 1]) as Parameters<ConvForwardLoop>;
+    // loopArgs[9] is Co · 4: conv8 takes Co a multiple of 8.
+    (loopArgs[9] % 32 === 0 ? loops.conv8 : loops.conv4)(...loopArgs);
+    return;
+  }
+  if (kind === TASK_FILTER_GRAD) {
+    const loops = filterGradLoops(memory, relaxed);
+    if (!loops) throw new Error('src/compute/wasm/convTasks.ts: no SIMD filter-gradient loops on this engine');
+    const rows = Object.fromEntries(FILTER_GRAD_ROWS_KEYS.map((k, i) => [k, args[i]])) as unknown as FilterGradRows;
+    filterGradRows(loops, rows);
+    return;
+  }
+  throw new Error(`src/compute/wasm/convTasks.ts: unknown task kind ${kind}`);
+}

@@ -1,0 +1,119 @@
+/**
+ * The helper-thread protocol of ./simdHelpers.ts with a real second thread (a Node worker_thread
+ * running the same loop as the browser's helper), on a shared WebAssembly.Memory of its own: a
+ * convolution and a filter gradient split by images between this thread and the helper must give
+ * what one thread gives (the same loops, so the same bits for the convolution; the filter gradient
+ * sums two partial dW, so within float rounding).
+ */
+import { setFlagsFromString } from 'node:v8';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONTROL, filterGradTask, runConvTask, TASK_CONV } from './convTasks';
+import type { ConvTask } from './convTasks';
+import { imageShares, runShared } from './simdHelpers';
+
+setFlagsFromString('--experimental-wasm-relaxed-simd');
+
+const memory = new WebAssembly.Memory({ initial: 256, maximum: 1024, shared: true });
+const control = new Int32Array(new SharedArrayBuffer(CONTROL.SIZE * 4));
+let worker: Worker;
+
+function bootstrap(): string {
+  const tsx = createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs');
+  const entry = new URL('../../../workers/simdHelper.node.ts', import.meta.url).href;
+  return `import(${JSON.stringify(pathToFileURL(tsx).href)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
+}
+
+beforeAll(async () => {
+  worker = new Worker(bootstrap(), { eval: true });
+  worker.postMessage({ memory, control: control.buffer });
+  const until = Date.now() + 20_000;
+  while (Atomics.load(control, CONTROL.READY) !== 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+}, 30_000);
+
+afterAll(async () => {
+  await worker.terminate();
+});
+
+const helper = () => [{ control, worker: worker as unknown as globalThis.Worker }];
+
+/** Floats at `at` (bytes) filled with deterministic values in [-1, 1). */
+function fill(at: number, count: number, seed: number): void {
+  const view = new Float32Array(memory.buffer, at, count);
+  let state = (seed * 2654435761) >>> 0;
+  for (let i = 0; i < count; i++) {
+    state ^= state << 13; state >>>= 0; state ^= state >>> 17; state ^= state << 5; state >>>= 0;
+    view[i] = state / 2147483648 - 1;
+  }
+}
+
+describe('SIMD helper threads', () => {
+  it('start and report ready', () => {
+    expect(Atomics.load(control, CONTROL.READY)).toBe(1);
+  });
+
+  it('split images evenly', () => {
+    expect(imageShares(16, 2)).toEqual([[0, 8], [8, 8]]);
+    expect(imageShares(5, 3)).toEqual([[0, 1], [1, 2], [3, 2]]);
+  });
+
+  it('give the one-thread convolution when it is split by images', () => {
+    // x padded [N, 10, 10, 8], filter [3, 3, 8, 16], y [N, 8, 8, 16], stride 1.
+    const [n, hp, ci, co, oh] = [6, 10, 8, 16, 8];
+    const xAt = 0;
+    const wAt = xAt + n * hp * hp * ci * 4;
+    const bAt = wAt + 9 * ci * co * 4;
+    const yAt = bAt + co * 4;
+    const y2At = yAt + n * oh * oh * co * 4;
+    fill(xAt, n * hp * hp * ci, 1);
+    fill(wAt, 9 * ci * co, 2);
+    fill(bAt, co, 3);
+    const xRow = hp * ci * 4;
+    const share = (yBase: number, [first, count]: [number, number]): ConvTask => ({
+      kind: TASK_CONV, relaxed: false,
+      args: [ci * 4, xAt + first * hp * xRow, wAt, bAt, yBase + first * oh * oh * co * 4, count, hp * xRow, oh * oh * co * 4,
+        oh, oh / 4, co * 4, xRow, xRow, 3, 3 * ci * 4, 3 * ci * co * 4],
+    });
+    runConvTask(memory, TASK_CONV, false, share(yAt, [0, n]).args);
+    runShared(memory, helper(), imageShares(n, 2).map((s) => share(y2At, s)));
+    const one = new Float32Array(memory.buffer, yAt, n * oh * oh * co);
+    const split = new Float32Array(memory.buffer, y2At, n * oh * oh * co);
+    expect(split.some((v) => v !== 0)).toBe(true);
+    expect(Array.from(split)).toEqual(Array.from(one));
+  });
+
+  it('give the one-thread filter gradient from two partial sums', () => {
+    // x [N, 8, 8, 8], dy [N, 8, 8, 8], 3×3 'same' stride 1 (pad 1): dW [3, 3, 8, 8].
+    const [n, h, c] = [4, 8, 8];
+    const xAt = 1 << 20;
+    const dyAt = xAt + n * h * h * c * 4;
+    const tableAt = dyAt + n * h * h * c * 4;
+    const dwFloats = 9 * c * c;
+    const [dwOne, dwMain, dwPart] = [0, 1, 2].map((i) => tableAt + 64 + i * dwFloats * 4);
+    fill(xAt, n * h * h * c, 4);
+    fill(dyAt, n * h * h * c, 5);
+    const table = new Int32Array(memory.buffer, tableAt, 9);
+    for (let kw = 0; kw < 3; kw++) {
+      const first = Math.max(0, 1 - kw);
+      const last = Math.min(h - 1, h - 1 + 1 - kw);
+      table.set([(first + kw - 1) * c * 4, first * c * 4, last - first + 1], 3 * kw);
+    }
+    for (const at of [dwOne, dwMain, dwPart]) new Float32Array(memory.buffer, at, dwFloats).fill(0);
+    const rows = (dw: number, [first, count]: [number, number]) => ({
+      x: xAt + first * h * h * c * 4, dy: dyAt + first * h * h * c * 4, dw, table: tableAt, filterWidth: 3, ciBytes: c * 4, coBytes: c * 4,
+      images: count, xImage: h * h * c * 4, dyImage: h * h * c * 4, xStep: c * 4, outHeight: h, filterHeight: 3, strideHeight: 1,
+      padTop: 1, inHeight: h, xRow: h * c * 4, dyRow: h * c * 4, tapRow: 3 * c * c * 4,
+    });
+    const one = filterGradTask(false, rows(dwOne, [0, n]));
+    runConvTask(memory, one.kind, one.relaxed, one.args);
+    const [mine, theirs] = imageShares(n, 2);
+    runShared(memory, helper(), [filterGradTask(false, rows(dwMain, mine)), filterGradTask(false, rows(dwPart, theirs))]);
+    const expected = new Float32Array(memory.buffer, dwOne, dwFloats);
+    const a = new Float32Array(memory.buffer, dwMain, dwFloats);
+    const b = new Float32Array(memory.buffer, dwPart, dwFloats);
+    expect(b.some((v) => v !== 0)).toBe(true);
+    for (let i = 0; i < dwFloats; i++) expect(Math.abs(a[i] + b[i] - expected[i])).toBeLessThan(1e-4);
+  });
+});

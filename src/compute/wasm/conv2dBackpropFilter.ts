@@ -8,10 +8,11 @@
  * [Ci, H, W, N] (Ci is the batch, N the channels), the filter is dy transposed to [OH, OW, N, Co]
  * applied with dilation = the forward stride, and the output [Ci, KH, KW, Co] is dW up to one
  * transpose. XNNPACK runs that as one GEMM of size (Ci·KH·KW) × (OH·OW·N) × Co, but its inner
- * runs are only N values long: where the channels allow (multiples of 4) and WebAssembly SIMD is
- * there, the direct loops of ./convFilterGradSimd.ts run instead, straight on x and dy.
+ * runs are only N values long: where WebAssembly SIMD is there, the direct loops of
+ * ./convFilterGradSimd.ts run instead, straight on x and dy (on channel-padded copies where the
+ * channels are not multiples of 4).
  */
-import { backend_util } from '@tensorflow/tfjs';
+import { backend_util, util } from '@tensorflow/tfjs';
 import type { Conv2DBackpropFilterAttrs, KernelBackend, KernelConfig, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { requireInput, WASM_BACKEND, withWasmScope } from './wasmKernelScope';
@@ -43,9 +44,9 @@ export function conv2dBackpropFilterWasm(args: {
   const { strideHeight, strideWidth, filterHeight, filterWidth, padInfo } = info;
 
   const memory = heapMemory((backend as BackendWasm).wasm);
-  const simd = memory && x.dtype === 'float32' && dy.dtype === 'float32' && inChannels % 4 === 0 && outChannels % 4 === 0
-    ? convFilterGradFor(memory) : null;
-  if (simd) return filterGradSimd(simd, backend as BackendWasm, x, dy, info);
+  const simd = memory && x.dtype === 'float32' && dy.dtype === 'float32' ? convFilterGradFor(memory) : null;
+  if (simd) return inChannels % 4 === 0 && outChannels % 4 === 0
+    ? filterGradSimd(simd, backend as BackendWasm, x, dy, info) : filterGradWidened(simd, backend as BackendWasm, x, dy, info);
 
   return withWasmScope(backend, (scope) => {
     // Input rows the forward conv actually read, padding included; rows beyond are dropped by
@@ -91,9 +92,60 @@ function offsetOf(backend: BackendWasm, t: TensorInfo): number {
  * thousand floats).
  */
 function filterGradSimd(simd: ConvFilterGradSimd, backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+  const dw = backend.makeOutput([info.filterHeight, info.filterWidth, info.inChannels, info.outChannels], 'float32');
+  filterGradAt(simd, backend, offsetOf(backend, x), offsetOf(backend, dy), offsetOf(backend, dw), info);
+  return dw;
+}
+
+/**
+ * In- or out-channels not a multiple of 4 (the U-Net's 1-channel input and output convs, whose
+ * XNNPACK route cost more than a 16-channel layer): x and dy copied with their channels
+ * zero-padded to multiples of 4 (a few hundred KB), the loops run on those, and dW's real
+ * channels copied out of the padded result.
+ */
+function filterGradWidened(simd: ConvFilterGradSimd, backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+  const { inChannels, outChannels, filterHeight, filterWidth } = info;
+  const ci = Math.ceil(inChannels / 4) * 4;
+  const co = Math.ceil(outChannels / 4) * 4;
+  const dw = backend.makeOutput([filterHeight, filterWidth, inChannels, outChannels], 'float32');
+  const module = backend.wasm as unknown as WasmModule;
+  const xPixels = util.sizeFromShape(x.shape) / inChannels;
+  const dyPixels = util.sizeFromShape(dy.shape) / outChannels;
+  const taps = filterHeight * filterWidth;
+  const xWide = module._malloc(xPixels * ci * 4);
+  const dyWide = module._malloc(dyPixels * co * 4);
+  const dwWide = module._malloc(taps * ci * co * 4);
+  try {
+    const heap = heapMemory(module)!.buffer;
+    widen(new Float32Array(heap, offsetOf(backend, x), xPixels * inChannels), new Float32Array(heap, xWide, xPixels * ci), xPixels, inChannels, ci);
+    widen(new Float32Array(heap, offsetOf(backend, dy), dyPixels * outChannels), new Float32Array(heap, dyWide, dyPixels * co), dyPixels, outChannels, co);
+    filterGradAt(simd, backend, xWide, dyWide, dwWide, { ...info, inChannels: ci, outChannels: co });
+    // Views again: filterGradAt allocates (its table), which may have grown the heap.
+    const wide = new Float32Array(heapMemory(module)!.buffer, dwWide, taps * ci * co);
+    const target = backend.typedArrayFromHeap(dw) as Float32Array;
+    for (let t = 0; t < taps; t++) {
+      for (let i = 0; i < inChannels; i++) {
+        for (let o = 0; o < outChannels; o++) target[(t * inChannels + i) * outChannels + o] = wide[(t * ci + i) * co + o];
+      }
+    }
+  } finally {
+    for (const pointer of [xWide, dyWide, dwWide]) module._free(pointer);
+  }
+  return dw;
+}
+
+/** `pixels` rows of `channels` floats into rows of `wide` floats, zero-filled beyond. */
+function widen(source: Float32Array, target: Float32Array, pixels: number, channels: number, wide: number): void {
+  target.fill(0);
+  for (let p = 0; p < pixels; p++) {
+    for (let c = 0; c < channels; c++) target[p * wide + c] = source[p * channels + c];
+  }
+}
+
+/** dW at `dwAt` (bytes) from x at `xAt` and dy at `dyAt`, all with `info`'s shapes (channels multiples of 4). */
+function filterGradAt(simd: ConvFilterGradSimd, backend: BackendWasm, xAt: number, dyAt: number, dwAt: number, info: backend_util.Conv2DInfo): void {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
   const { strideHeight, strideWidth, filterHeight, filterWidth, padInfo } = info;
-  const dw = backend.makeOutput([filterHeight, filterWidth, inChannels, outChannels], 'float32');
   const module = backend.wasm as unknown as WasmModule;
   const memory = heapMemory(module)!;
   const flops = 2 * batchSize * outHeight * outWidth * filterHeight * filterWidth * inChannels * outChannels;
@@ -104,7 +156,7 @@ function filterGradSimd(simd: ConvFilterGradSimd, backend: BackendWasm, x: Tenso
   const partials = shares.slice(1).map(() => module._malloc(dwFloats * 4));
   try {
     // Views after the allocations (which may grow, and so detach, the heap); nothing below allocates.
-    (backend.typedArrayFromHeap(dw) as Float32Array).fill(0);
+    new Float32Array(memory.buffer, dwAt, dwFloats).fill(0);
     for (const p of partials) new Float32Array(memory.buffer, p, dwFloats).fill(0);
     const entries = new Int32Array(memory.buffer, table, filterWidth * 3);
     for (let kw = 0; kw < filterWidth; kw++) {
@@ -117,17 +169,17 @@ function filterGradSimd(simd: ConvFilterGradSimd, backend: BackendWasm, x: Tenso
     }
     const xRow = inWidth * inChannels * 4;
     const dyRow = outWidth * outChannels * 4;
-    const rows = (dwAt: number, [first, count]: [number, number]): FilterGradRows => ({
-      x: offsetOf(backend, x) + first * inHeight * xRow, dy: offsetOf(backend, dy) + first * outHeight * dyRow, dw: dwAt, table,
+    const rows = (dw: number, [first, count]: [number, number]): FilterGradRows => ({
+      x: xAt + first * inHeight * xRow, dy: dyAt + first * outHeight * dyRow, dw, table,
       filterWidth, ciBytes: inChannels * 4, coBytes: outChannels * 4, images: count, xImage: inHeight * xRow, dyImage: outHeight * dyRow,
       xStep: strideWidth * inChannels * 4, outHeight, filterHeight, strideHeight, padTop: padInfo.top, inHeight, xRow, dyRow,
       tapRow: filterWidth * inChannels * outChannels * 4,
     });
     if (shares.length === 1) {
-      filterGradRows(simd, rows(offsetOf(backend, dw), shares[0]));
+      filterGradRows(simd, rows(dwAt, shares[0]));
     } else {
-      runShared(memory, team, shares.map((share, i) => filterGradTask(simd.relaxed, rows(i === 0 ? offsetOf(backend, dw) : partials[i - 1], share))));
-      const sum = backend.typedArrayFromHeap(dw) as Float32Array;
+      runShared(memory, team, shares.map((share, i) => filterGradTask(simd.relaxed, rows(i === 0 ? dwAt : partials[i - 1], share))));
+      const sum = new Float32Array(memory.buffer, dwAt, dwFloats);
       for (const p of partials) {
         const part = new Float32Array(memory.buffer, p, dwFloats);
         for (let i = 0; i < dwFloats; i++) sum[i] += part[i];
@@ -137,7 +189,6 @@ function filterGradSimd(simd: ConvFilterGradSimd, backend: BackendWasm, x: Tenso
     module._free(table);
     for (const p of partials) module._free(p);
   }
-  return dw;
 }
 
 export const conv2dBackpropFilterWasmConfig: KernelConfig = {

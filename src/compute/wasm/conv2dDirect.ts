@@ -48,14 +48,13 @@ function offsetOf(backend: BackendWasm, t: TensorInfo): number {
 
 /** Whether the direct loops take this convolution (the caller then gets a result, not null, from directConv2d). */
 function handles(x: TensorInfo, filter: TensorInfo, g: DirectConvGeometry): boolean {
-  const outChannels = filter.shape[3];
-  return x.dtype === 'float32' && filter.dtype === 'float32' && outChannels % 4 === 0 && g.outWidth % 4 === 0
+  return x.dtype === 'float32' && filter.dtype === 'float32' && g.outWidth % 4 === 0
     && g.outWidth > 0 && g.outHeight > 0 && x.shape[3] === filter.shape[2];
 }
 
 /**
  * y = conv(x, filter) + bias by the direct loops, x [N, H, W, Ci] and filter [KH, KW, Ci, Co]
- * NHWC with dilation 1, or null where they do not apply (channels, width, dtype, no SIMD).
+ * NHWC with dilation 1, or null where they do not apply (output width not a multiple of 4, dtype, no SIMD).
  */
 export function directConv2d(
   backend: BackendWasm, x: TensorInfo, filter: TensorInfo, bias: TensorInfo | null, g: DirectConvGeometry,
@@ -72,35 +71,61 @@ export function directConv2d(
   const inPlace = g.padTop === 0 && g.padLeft === 0 && paddedHeight === inHeight && paddedWidth === inWidth;
   const module = backend.wasm as unknown as WasmModule;
   const y = backend.makeOutput([images, g.outHeight, g.outWidth, outChannels], 'float32');
+  // Out-channels not a multiple of 4 (the U-Net's 1-channel output conv, which XNNPACK ran ~10×
+  // slower per FLOP): the loops run on a filter and bias zero-padded to a multiple of 4 channels,
+  // into a scratch output whose first channels are then copied out.
+  const co = Math.ceil(outChannels / 4) * 4;
+  const widened = co !== outChannels;
+  const pixels = images * g.outHeight * g.outWidth;
+  const filterFloats = filterHeight * filterWidth * inChannels;
   const paddedFloats = images * paddedHeight * paddedWidth * inChannels;
   const padded = inPlace ? 0 : module._malloc(paddedFloats * 4);
-  const zeroBias = bias === null ? module._malloc(outChannels * 4) : 0;
+  const ownBias = bias === null || widened ? module._malloc(co * 4) : 0;
+  const ownFilter = widened ? module._malloc(filterFloats * co * 4) : 0;
+  const scratch = widened ? module._malloc(pixels * co * 4) : 0;
   try {
     // Views after the allocations (which may grow, and so detach, the heap).
     const heap = heapMemory(module)!.buffer;
-    if (zeroBias !== 0) new Float32Array(heap, zeroBias, outChannels).fill(0);
+    if (ownBias !== 0) {
+      const target = new Float32Array(heap, ownBias, co).fill(0);
+      if (bias !== null) target.set(new Float32Array(heap, offsetOf(backend, bias), outChannels));
+    }
+    if (ownFilter !== 0) {
+      const source = new Float32Array(heap, offsetOf(backend, filter), filterFloats * outChannels);
+      const target = new Float32Array(heap, ownFilter, filterFloats * co).fill(0);
+      for (let r = 0; r < filterFloats; r++) {
+        for (let c = 0; c < outChannels; c++) target[r * co + c] = source[r * outChannels + c];
+      }
+    }
     if (!inPlace) padInput(new Float32Array(heap, offsetOf(backend, x), x.shape.reduce((a, b) => a * b, 1)),
       new Float32Array(heap, padded, paddedFloats), x.shape as Shape4D, paddedHeight, paddedWidth, g.padTop, g.padLeft);
     const xRow = paddedWidth * inChannels * 4;
     const xImage = paddedHeight * xRow;
-    const yImage = g.outHeight * g.outWidth * outChannels * 4;
+    const yImage = g.outHeight * g.outWidth * co * 4;
     const xAt = inPlace ? offsetOf(backend, x) : padded;
-    const yAt = offsetOf(backend, y);
-    const rest = [g.outHeight, g.outWidth / 4, outChannels * 4, g.strideHeight * xRow, xRow, filterHeight,
-      filterWidth * inChannels * 4, filterWidth * inChannels * outChannels * 4];
+    const yAt = widened ? scratch : offsetOf(backend, y);
+    const filterAt = widened ? ownFilter : offsetOf(backend, filter);
+    const biasAt = ownBias || offsetOf(backend, bias!);
+    const rest = [g.outHeight, g.outWidth / 4, co * 4, g.strideHeight * xRow, xRow, filterHeight,
+      filterWidth * inChannels * 4, filterWidth * inChannels * co * 4];
     const share = ([first, count]: [number, number]): ConvTask => ({
       kind: TASK_CONV, relaxed: loops.relaxed,
-      args: [pixelBytes, xAt + first * xImage, offsetOf(backend, filter), zeroBias || offsetOf(backend, bias!), yAt + first * yImage,
-        count, xImage, yImage, ...rest],
+      args: [pixelBytes, xAt + first * xImage, filterAt, biasAt, yAt + first * yImage, count, xImage, yImage, ...rest],
     });
-    const flops = 2 * images * g.outHeight * g.outWidth * outChannels * filterHeight * filterWidth * inChannels;
+    const flops = 2 * pixels * co * filterFloats;
     const team = flops >= MIN_SHARED_FLOPS ? readyHelpers(memory!) : [];
     const parts = Math.min(team.length + 1, images);
     if (parts > 1) runShared(memory!, team, imageShares(images, parts).map(share));
     else runConvTask(memory!, TASK_CONV, loops.relaxed, share([0, images]).args);
+    if (widened) {
+      const source = new Float32Array(heap, scratch, pixels * co);
+      const target = backend.typedArrayFromHeap(y) as Float32Array;
+      for (let p = 0; p < pixels; p++) {
+        for (let c = 0; c < outChannels; c++) target[p * outChannels + c] = source[p * co + c];
+      }
+    }
   } finally {
-    if (padded !== 0) module._free(padded);
-    if (zeroBias !== 0) module._free(zeroBias);
+    for (const pointer of [padded, ownBias, ownFilter, scratch]) if (pointer !== 0) module._free(pointer);
   }
   return y;
 }

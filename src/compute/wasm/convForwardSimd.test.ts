@@ -3,9 +3,9 @@
  * against the cpu backend: FusedConv2D with and without a bias, Conv2D, and Conv2DBackpropInput
  * (whose phases run through Conv2D), on shapes that stress the padding copy and the loop
  * bookkeeping: stride 1, 2 and 3, 'same', 'valid' and explicit padding, 1×1 and non-square
- * filters, non-square images, one in-channel, out-channels a multiple of 8 and of only 4, and
- * shapes the loops decline (out-channels or output width not a multiple of 4), which must still
- * match through XNNPACK. Each case runs in mode 'auto' (relaxed SIMD where validated), 'simd'
+ * filters, non-square images, one in-channel, out-channels a multiple of 8, of only 4 and of
+ * neither (1, 3, 6: run on a zero-padded filter), and shapes the loops decline (output width not a
+ * multiple of 4), which must still match through XNNPACK. Each case runs in mode 'auto' (relaxed SIMD where validated), 'simd'
  * and 'off' (stock XNNPACK), so every path stays checked.
  */
 import { setFlagsFromString } from 'node:v8';
@@ -31,7 +31,9 @@ const CASES: ConvCase[] = [
   { x: [2, 8, 8, 1], filter: [3, 3, 1, 16], stride: 1, pad: 'same', direct: true },
   { x: [1, 6, 9, 4], filter: [3, 3, 4, 8], stride: 2, pad: [[0, 0], [1, 2], [0, 1], [0, 0]], direct: true },
   { x: [2, 4, 4, 4], filter: [5, 5, 4, 4], stride: 1, pad: 'same', direct: true },
-  { x: [2, 8, 8, 16], filter: [3, 3, 16, 1], stride: 1, pad: 'same', direct: false },
+  { x: [2, 8, 8, 16], filter: [3, 3, 16, 1], stride: 1, pad: 'same', direct: true },
+  { x: [2, 8, 8, 4], filter: [3, 3, 4, 6], stride: 2, pad: 'same', direct: true },
+  { x: [1, 9, 8, 5], filter: [2, 3, 5, 3], stride: 1, pad: 'valid', direct: true },
   { x: [2, 7, 7, 8], filter: [3, 3, 8, 8], stride: 1, pad: 'same', direct: false },
   { x: [4, 16, 16, 32], filter: [3, 3, 32, 16], stride: 1, pad: 'same', direct: true },
 ];

@@ -29,6 +29,10 @@ const CASES: ConvCase[] = [
   { x: [1, 6, 7, 4], filter: [3, 3, 4, 8], stride: 2, pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
   { x: [2, 4, 3, 4], filter: [5, 5, 4, 4], stride: 1, pad: 'same' },
   { x: [4, 16, 16, 32], filter: [3, 3, 32, 16], stride: 1, pad: 'same' },
+  // Channels not multiples of 4 (zero-padded copies): the U-Net's 1-channel input and output convs, and odd ones.
+  { x: [3, 8, 8, 1], filter: [3, 3, 1, 16], stride: 1, pad: 'same' },
+  { x: [3, 8, 8, 16], filter: [3, 3, 16, 1], stride: 1, pad: 'same' },
+  { x: [2, 9, 7, 3], filter: [3, 2, 3, 5], stride: 2, pad: 'valid' },
 ];
 
 // Node 20 has relaxed SIMD behind a flag (Chromium ships it): on, mode 'auto' runs and tests the

@@ -53,7 +53,7 @@ STUDIO_CONFIGS = {
                       nCritic=5, gpWeight=10, adam=dict(learningRate=1e-4, beta1=0.5, beta2=0.9, epsilon=1e-8), **_GAN_OFF),
     "vae64": dict(kind="vae", resolution=64, channels=1, numClasses=0, latentDim=64, batchSize=16, width=32, beta=1,
                   adam=dict(learningRate=1e-3, beta1=0.9, beta2=0.999, epsilon=1e-8)),
-    "ddpm32": dict(kind="ddpm", resolution=32, channels=1, numClasses=0, latentDim=1024, batchSize=16, width=32,
+    "ddpm32": dict(kind="ddpm", resolution=32, channels=1, numClasses=0, latentDim=1024, batchSize=16, width=16,
                    channelMultipliers=[1, 2, 2], timesteps=1000, betaSchedule="cosine", samplingSteps=50, emaDecay=0.999,
                    adam=dict(learningRate=2e-4, beta1=0.9, beta2=0.999, epsilon=1e-8)),
 }

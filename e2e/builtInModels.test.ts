@@ -16,6 +16,7 @@ const SHOTS = 'test-results/built-in';
 const manifest = JSON.parse(readFileSync('public/pretrained/index.json', 'utf8')) as BuiltInManifest;
 const dcgan = manifest.models.find((m) => m.kind === 'dcgan')!;
 const vae = manifest.models.find((m) => m.kind === 'vae')!;
+const ddpm = manifest.models.find((m) => m.kind === 'ddpm')!;
 
 beforeAll(async () => {
   browser = await launchBrowser();
@@ -84,13 +85,13 @@ describe('built-in pretrained models', () => {
       expect(await card.getByRole('button', { name: 'Export run file' }).count()).toBe(1);
       await tab.screenshot({ path: `${SHOTS}/models-built-in.png`, fullPage: true });
 
-      // The classroom starts from the built-in GAN and VAE (the DDPM from random weights).
+      // The classroom starts its GAN, VAE and DDPM from the built-in models.
       await stage(tab, 'Learn');
       await expect.poll(() => tab.locator('select[name="learn-dataset"] option:checked').textContent(), { timeout: 120_000 }).toMatch(/Built-in head CT phantoms/);
       await tab.locator('input[name="learn-from-built-in"]').check();
       await tab.getByRole('button', { name: 'Start' }).click();
       await expect.poll(() => tab.getByTestId('learn-started-from').textContent(), { timeout: 240_000 }).toMatch(
-        new RegExp(`GAN “${dcgan.title}” \\(step ${dcgan.steps}\\) and VAE “${vae.title}” \\(step ${vae.steps}\\)`),
+        new RegExp(`GAN “${dcgan.title}” \\(step ${dcgan.steps}\\), VAE “${vae.title}” \\(step ${vae.steps}\\) and DDPM “${ddpm.title}” \\(step ${ddpm.steps}\\)\\.`),
       );
       await tab.getByRole('button', { name: 'Step', exact: true }).click();
       await expect.poll(() => tab.getByTestId('learn-step').textContent(), { timeout: 120_000 }).toMatch(/^\s*step 1 /);

@@ -68,7 +68,7 @@ describe('built-in pretrained models', () => {
     const indexPath = 'public/pretrained/index.json';
     expect(existsSync(indexPath)).toBe(true);
     const manifest = parseBuiltInManifest(JSON.parse(readFileSync(indexPath, 'utf8')), indexPath);
-    expect(manifest.models.map((m) => m.kind).sort()).toEqual(['dcgan', 'vae']);
+    expect(manifest.models.map((m) => m.kind).sort()).toEqual(['dcgan', 'ddpm', 'vae']);
     let total = 0;
     const store = openMemoryStore();
     for (const m of manifest.models) {

@@ -6,14 +6,16 @@
  * Slice once per piece. Adam's batched update (models/core/adam.ts) splits one flat vector of
  * every small parameter back into ~100 pieces, three times a step: on DDPM-32 that was ~300 whole
  * copies and the largest item of a training step's profile (SplitV 774 ms of 972). Here a
- * contiguous piece is copied straight from a view of the heap; any other case goes to the stock
- * kernel unchanged.
+ * contiguous piece is copied straight from a view of the heap; a split along an inner axis (the
+ * gradient of the U-Net's channel concatenations) by ./concatSplitRows's SIMD row copy; any other
+ * case goes to the stock kernel unchanged.
  */
 import { backend_util, slice_util, util } from '@tensorflow/tfjs';
 import type { KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { WasmKernelOverride } from './fastPaths';
 import { requireInput } from './wasmKernelScope';
+import { splitRows } from './concatSplitRows';
 
 interface KernelArgs { inputs: NamedTensorInfoMap; backend: BackendWasm; attrs: NamedAttrMap }
 
@@ -47,9 +49,11 @@ export const splitVOverride: WasmKernelOverride = {
     const { inputs, backend, attrs } = args as unknown as KernelArgs;
     const x = requireInput(inputs, 'x', 'SplitV');
     const axis = util.parseAxisParam(attrs.axis as number, x.shape)[0];
-    // Pieces are contiguous runs of memory only when every axis before the split axis has size 1.
-    if (x.dtype === 'string' || x.shape.slice(0, axis).some((d) => d !== 1)) return stock(args);
+    if (x.dtype === 'string') return stock(args);
     const sizes = backend_util.prepareSplitSize(x as unknown as Parameters<typeof backend_util.prepareSplitSize>[0], attrs.numOrSizeSplits as number | number[], axis);
+    // Pieces are contiguous runs of memory only when every axis before the split axis has size 1;
+    // otherwise each is a set of strided rows (./concatSplitRows.ts, or the stock kernel).
+    if (x.shape.slice(0, axis).some((d) => d !== 1)) return splitRows(backend, x, axis, sizes) ?? stock(args);
     const inner = util.sizeFromShape(x.shape.slice(axis + 1));
     let offset = 0;
     return sizes.map((pieceSize) => {

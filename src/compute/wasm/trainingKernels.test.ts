@@ -9,6 +9,8 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerWasmTrainingKernels, WASM_TRAINING_KERNEL_NAMES } from './trainingKernels';
+import { copyRowsFor } from './copyRowsSimd';
+import { heapMemory } from './groupNormSiluKernel';
 
 type Backend = 'cpu' | 'wasm';
 type Values = Float32Array | Int32Array | Uint8Array;
@@ -418,5 +420,71 @@ describe('Slice and SplitV on wasm (./sliceFromHeap)', () => {
     tf.dispose(pieces);
     expect(tf.backend().numDataIds()).toBe(before);
     big.dispose();
+  });
+});
+
+describe('Concat and strided SplitV on wasm (./concatSplitRows)', () => {
+  it('the SIMD row copy is available here, so the cases below run it', async () => {
+    await tf.setBackend('wasm');
+    const memory = heapMemory((tf.backend() as unknown as { wasm: object }).wasm);
+    expect(memory).toBeDefined();
+    expect(copyRowsFor(memory!)).not.toBeNull();
+    expect(WASM_TRAINING_KERNEL_NAMES).toContain('Concat');
+  });
+
+  it('match cpu along every axis, with row copies and stock fallbacks', async () => {
+    const [cpu, wasm] = await onBoth(() => {
+      const a = seeded([2, 3, 5, 8], 71);
+      const b = seeded([2, 3, 5, 4], 72);
+      const c = seeded([2, 3, 5, 12], 73);
+      const odd = seeded([2, 3, 5, 3], 74); // 3 channels: 12-byte rows, stock path
+      const wide = seeded([2, 4, 5, 8], 75);
+      return [
+        tf.concat([a, b], 3), // channels: rows of 32 and 16 bytes
+        tf.concat([a, b, c], 3), // three inputs
+        tf.concat([a, wide], 1), // rows of 3·5·8 and 4·5·8 floats
+        tf.concat([a, a], 2),
+        tf.concat([a, a], 0), // outer 1: stock path
+        tf.concat([a, odd], 3), // a 12-byte row: stock path
+        tf.concat([a, tf.zeros([2, 3, 5, 0])], 3), // an empty input: stock path
+        tf.concat([tf.range(0, 8, 1, 'int32').reshape([2, 4]), tf.range(8, 16, 1, 'int32').reshape([2, 4])], 1), // int32: stock
+        ...tf.split(c, [4, 8], 3), // strided pieces: row copies
+        ...tf.split(c, [8, -1], 3),
+        ...tf.split(c, 3, 3),
+        ...tf.split(wide, [1, 3], 1), // pieces of 1·5·8 and 3·5·8 floats per row
+        ...tf.split(c, [5, 7], 3), // 20- and 28-byte rows: stock path
+      ];
+    });
+    expect(wasm.length).toBe(cpu.length);
+    cpu.forEach((values, i) => expect(Array.from(wasm[i])).toEqual(Array.from(values)));
+  });
+
+  it('the U-Net skip concatenation and its gradient match cpu at the DDPM-32 shape', async () => {
+    const [cpu, wasm] = await onBoth(() => {
+      const up = seeded([4, 32, 32, 16], 76);
+      const skip = seeded([4, 32, 32, 16], 77);
+      const weight = seeded([4, 32, 32, 32], 78);
+      const loss = (u: tf.Tensor, s: tf.Tensor) => tf.concat([u, s], 3).mul(weight).sum();
+      return [tf.concat([up, skip], 3), ...tf.grads(loss)([up, skip])];
+    });
+    // Copies are exact; compared as one number (a 65k-element diff takes minutes to print).
+    expect(wasm.length).toBe(3);
+    cpu.forEach((values, i) => expect(relativeError(values, wasm[i])).toBe(0));
+  });
+
+  it('a concatenation whose output grows the heap is still correct and leaks nothing', async () => {
+    await tf.setBackend('wasm');
+    // 2 × 3M floats in, 6M out: allocating the output grows the heap under the inputs' offsets.
+    const [a, b] = tf.tidy(() => [tf.range(0, 3_000_000, 1, 'float32').reshape([750_000, 4]), tf.range(3_000_000, 6_000_000, 1, 'float32').reshape([750_000, 4])]);
+    const before = tf.backend().numDataIds();
+    const out = tf.concat([a, b], 1);
+    const values = out.dataSync();
+    expect(Array.from(values.subarray(0, 8))).toEqual([0, 1, 2, 3, 3_000_000, 3_000_001, 3_000_002, 3_000_003]);
+    expect(Array.from(values.subarray(values.length - 8))).toEqual([2_999_996, 2_999_997, 2_999_998, 2_999_999, 5_999_996, 5_999_997, 5_999_998, 5_999_999]);
+    const pieces = tf.split(out, 2, 1);
+    expect(pieces[1].dataSync()[4]).toBe(3_000_004);
+    tf.dispose([out, ...pieces]);
+    expect(tf.backend().numDataIds()).toBe(before);
+    tf.dispose([a, b]);
   });
 });

@@ -9,7 +9,7 @@
  * answers and are replaced or wrapped: MaxPoolGrad (all-negative windows), ResizeNearestNeighborGrad
  * (downsampling with half-pixel centres) and OneHot with a float dtype. ./fastPaths wraps five stock kernels (BatchMatMul, Identity, Cast, Sum, Mean)
  * whose generic paths dominated a training step, ./sliceFromHeap Slice and SplitV (which copied
- * their whole input per piece), and ./conv2dDirect FusedConv2D and Conv2D (direct SIMD loops where
+ * their whole input per piece), ./concatSplitRows Concat along inner axes (a JS copy per row), and ./conv2dDirect FusedConv2D and Conv2D (direct SIMD loops where
  * the channels and width allow, XNNPACK else). ./groupNormSiluKernel adds the fused GroupNorm + SiLU
  * of models/kernels that diffusion sampling uses, ./interleavePhasesKernel the gather of its
  * sub-pixel upsampling convolutions.
@@ -29,6 +29,7 @@ import {
 import type { WasmKernelOverride } from './fastPaths';
 import { oneHotOverride } from './oneHotFloat';
 import { sliceOverride, splitVOverride } from './sliceFromHeap';
+import { concatOverride } from './concatSplitRows';
 import { conv2dOverride, fusedConv2dOverride } from './conv2dDirect';
 import { maxPoolGradWasmConfig } from './maxPoolGrad';
 import { resizeNearestNeighborGradWasmConfig } from './resizeNearestNeighborGrad';
@@ -72,7 +73,7 @@ export const WASM_TRAINING_FUSIONS: readonly KernelConfig[] = [
 /** Stock kernels wrapped for speed (./fastPaths) or to fix a wrong result (./oneHotFloat). */
 export const WASM_KERNEL_OVERRIDES: readonly WasmKernelOverride[] = [
   identityOverride, castOverride, batchMatMulOverride, sumOverride, meanOverride, oneHotOverride,
-  sliceOverride, splitVOverride, fusedConv2dOverride, conv2dOverride,
+  sliceOverride, splitVOverride, concatOverride, fusedConv2dOverride, conv2dOverride,
 ];
 
 /** Names of every kernel registerWasmTrainingKernels installs or wraps. */

@@ -1,12 +1,13 @@
 /**
  * The convolution work one thread can be handed, as plain numbers: which loops, and their
- * arguments. The compute worker runs a share itself and its helper threads (./simdHelpers.ts,
+ * arguments (and, beside the convolutions, the training GroupNorm + SiLU's per-image passes). The compute worker runs a share itself and its helper threads (./simdHelpers.ts,
  * workers/simdHelper.worker.ts) run the others through this same function, on the same heap.
  */
 import { FILTER_GRAD_ROWS_KEYS, filterGradLoops, filterGradRows } from './convFilterGradSimd';
 import type { FilterGradRows } from './convFilterGradSimd';
 import { convForwardLoops } from './convForwardSimd';
 import type { ConvForwardLoop } from './convForwardSimd';
+import { runForwardShare, runGradShare } from './groupNormSiluShares';
 
 /** Int32 slots of a helper thread's control block (./simdHelpers.ts). */
 export const CONTROL = { SEQ: 0, DONE: 1, READY: 2, FAILED: 3, KIND: 4, RELAXED: 5, ARGC: 6, ARGS: 8, SIZE: 64 } as const;
@@ -22,9 +23,13 @@ export const SPIN_CHECKS = 200_000;
 export const TASK_CONV = 1;
 /** args: FilterGradRows's values in FILTER_GRAD_ROWS_KEYS order. */
 export const TASK_FILTER_GRAD = 2;
+/** args: ./groupNormSiluShares.ts forwardShareArgs (training GroupNorm + SiLU forward of some images). */
+export const TASK_GROUP_NORM_FORWARD = 3;
+/** args: ./groupNormSiluShares.ts gradShareArgs (its gradient). */
+export const TASK_GROUP_NORM_GRAD = 4;
 
 export interface ConvTask {
-  kind: typeof TASK_CONV | typeof TASK_FILTER_GRAD;
+  kind: typeof TASK_CONV | typeof TASK_FILTER_GRAD | typeof TASK_GROUP_NORM_FORWARD | typeof TASK_GROUP_NORM_GRAD;
   relaxed: boolean;
   args: number[];
 }
@@ -48,6 +53,14 @@ export function runConvTask(memory: WebAssembly.Memory, kind: number, relaxed: b
     if (!loops) throw new Error('src/compute/wasm/convTasks.ts: no SIMD filter-gradient loops on this engine');
     const rows = Object.fromEntries(FILTER_GRAD_ROWS_KEYS.map((k, i) => [k, args[i]])) as unknown as FilterGradRows;
     filterGradRows(loops, rows);
+    return;
+  }
+  if (kind === TASK_GROUP_NORM_FORWARD) {
+    runForwardShare(memory, args);
+    return;
+  }
+  if (kind === TASK_GROUP_NORM_GRAD) {
+    runGradShare(memory, args);
     return;
   }
   throw new Error(`src/compute/wasm/convTasks.ts: unknown task kind ${kind}`);

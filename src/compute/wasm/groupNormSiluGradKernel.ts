@@ -4,7 +4,9 @@
  * (gradient) composed kernels. With WebAssembly SIMD and channels a multiple of 4 (and SiLU on),
  * their full-size passes run as the SIMD loops of ./groupNormSiluSimd on the wasm heap (in JS they
  * were ~35 ms forward and ~77 ms backward of a ~260 ms DDPM-32 step); otherwise the JS loops of
- * models/ run there. No copies either way; the per-(image, group) arithmetic stays here in float64.
+ * models/ run there. No copies either way; the per-(image, group) arithmetic stays in float64.
+ * The SIMD path runs as shares of images (./groupNormSiluShares.ts) split between this thread and
+ * the SIMD helper threads where they run (./simdHelpers.ts), as the convolutions are.
  */
 import type { KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -13,6 +15,10 @@ import {
 } from '../../../models/kernels/groupNormSiluGrad';
 import { heapMemory, simdEnabledFor } from './groupNormSiluKernel';
 import type { GroupNormSiluSimd } from './groupNormSiluSimd';
+import { forwardScratchBytes, forwardShareArgs, gradScratchBytes, gradShareArgs } from './groupNormSiluShares';
+import { runConvTask, TASK_GROUP_NORM_FORWARD, TASK_GROUP_NORM_GRAD } from './convTasks';
+import type { ConvTask } from './convTasks';
+import { imageShares, readyHelpers, runShared } from './simdHelpers';
 import { requireInput, WASM_BACKEND } from './wasmKernelScope';
 
 interface WasmModule {
@@ -38,126 +44,42 @@ function simdFor(backend: BackendWasm, images: number, channels: number, attrs: 
   return attrs.silu && channels % 4 === 0 && images > 0 && channels % attrs.groups === 0 ? simdEnabledFor(backend) : null;
 }
 
-/** Copies of small inputs: the mallocs below may grow (and so detach) the heap. */
-const copyOf = (backend: BackendWasm, t: TensorInfo) => Float32Array.from(backend.typedArrayFromHeap(t) as Float32Array);
-
-/** Pixels per call of the SIMD sums (as in ./groupNormSiluKernel.ts: the block stays in L1). */
-const SUM_BLOCK = 64;
-
-/** Forward with SIMD: per image, channel sums in wasm, the group statistics here (float64), the output in wasm. */
-function trainForwardSimd(
-  simd: GroupNormSiluSimd, backend: BackendWasm, x: TensorInfo, gamma: Float32Array, beta: Float32Array,
-  y: TensorInfo, meanOut: TensorInfo, invStdOut: TensorInfo, images: number, pixels: number, channels: number, { groups, epsilon }: GroupNormSiluTrainAttrs,
-): void {
-  const module = backend.wasm as unknown as WasmModule;
-  const perGroup = channels / groups;
-  const count = pixels * perGroup;
-  const imageBytes = pixels * channels * 4;
-  const acc = module._malloc(channels * 16);
-  const params = module._malloc(channels * 12);
-  try {
-    // Views after the mallocs; nothing below allocates.
-    const memory = heapMemory(module)!.buffer;
-    const sums = new Float64Array(memory, acc, 2 * channels);
-    const coefficients = new Float32Array(memory, params, 3 * channels);
-    const mean = new Float32Array(memory, offsetOf(backend, meanOut), images * groups);
-    const invStd = new Float32Array(memory, offsetOf(backend, invStdOut), images * groups);
-    const xAt = offsetOf(backend, x);
-    const yAt = offsetOf(backend, y);
-    for (let n = 0; n < images; n++) {
-      sums.fill(0);
-      for (let p = 0; p < pixels; p += SUM_BLOCK) simd.sums(xAt + n * imageBytes + p * channels * 4, acc, Math.min(SUM_BLOCK, pixels - p), channels, 0);
-      for (let g = 0; g < groups; g++) {
-        let sum = 0;
-        let square = 0;
-        for (let c = g * perGroup; c < (g + 1) * perGroup; c++) {
-          sum += sums[c];
-          square += sums[channels + c];
-        }
-        // Float64 sums of float32 values and their (exact) squares: E[x²] − E[x]² keeps float32's
-        // precision for means far from zero too.
-        const groupMean = sum / count;
-        const m = Math.fround(groupMean);
-        const inv = Math.fround(1 / Math.sqrt(Math.fround(Math.max(0, square / count - groupMean * groupMean)) + epsilon));
-        mean[n * groups + g] = m;
-        invStd[n * groups + g] = inv;
-        for (let c = g * perGroup; c < (g + 1) * perGroup; c++) {
-          coefficients[c] = m;
-          coefficients[channels + c] = inv * gamma[c];
-          coefficients[2 * channels + c] = beta[c];
-        }
-      }
-      simd.trainApply(xAt + n * imageBytes, yAt + n * imageBytes, params, pixels, channels);
-    }
-  } finally {
-    module._free(acc);
-    module._free(params);
-  }
-}
+/**
+ * Below this many elements (~0.1 ms of both passes on one core) a call is not split across the
+ * SIMD helper threads: a hand-off costs tens of microseconds.
+ */
+export const MIN_SHARED_ELEMENTS = 1 << 16;
 
 /**
- * Gradient with SIMD: per image, dz and its per-channel sums Σdz, Σdz·(x − m) in wasm, the group
- * coefficients here (as groupNormSiluBackwardInto, centred on the mean), then dx in wasm in place.
+ * Runs one share per thread (this one and the ready SIMD helpers, split by images), each with its
+ * own scratch from `scratchBytes`, and returns after all are done. `shareFor` builds a share's task
+ * from its image range and its scratch pointers; `after` reads the scratch before it is freed.
  */
-function backwardSimd(
-  simd: GroupNormSiluSimd, backend: BackendWasm, dyT: TensorInfo, x: TensorInfo, gamma: Float32Array, beta: Float32Array,
-  mean: Float32Array, invStd: Float32Array, dxT: TensorInfo, dGammaT: TensorInfo, dBetaT: TensorInfo,
-  images: number, pixels: number, channels: number, { groups }: GroupNormSiluTrainAttrs,
+function runInShares<S extends Record<string, number>>(
+  backend: BackendWasm, images: number, elements: number, scratchBytes: S,
+  shareFor: (first: number, count: number, scratch: S) => ConvTask, after: (scratches: S[]) => void = () => {},
 ): void {
   const module = backend.wasm as unknown as WasmModule;
-  const perGroup = channels / groups;
-  const count = pixels * perGroup;
-  const imageBytes = pixels * channels * 4;
-  const totalDz = new Float64Array(channels);
-  const totalDzXhat = new Float64Array(channels);
-  const acc = module._malloc(channels * 16);
-  const params = module._malloc(channels * 16);
+  const memory = heapMemory(module)!;
+  const team = elements >= MIN_SHARED_ELEMENTS ? readyHelpers(memory) : [];
+  const ranges = imageShares(images, Math.min(team.length + 1, images));
+  const pointers: number[] = [];
   try {
-    const memory = heapMemory(module)!.buffer;
-    const sums = new Float64Array(memory, acc, 2 * channels);
-    const coefficients = new Float32Array(memory, params, 4 * channels);
-    const xAt = offsetOf(backend, x);
-    const dyAt = offsetOf(backend, dyT);
-    const dxAt = offsetOf(backend, dxT);
-    for (let n = 0; n < images; n++) {
-      sums.fill(0);
-      for (let c = 0; c < channels; c++) {
-        const g = n * groups + Math.floor(c / perGroup);
-        coefficients[c] = mean[g];
-        coefficients[channels + c] = invStd[g] * gamma[c];
-        coefficients[2 * channels + c] = beta[c];
-      }
-      const at = n * imageBytes;
-      simd.gradDz(dyAt + at, xAt + at, dxAt + at, params, acc, pixels, channels);
-      for (let g = 0; g < groups; g++) {
-        const m = mean[n * groups + g];
-        const inv = invStd[n * groups + g];
-        let sumA = 0;
-        let sumB = 0;
-        for (let c = g * perGroup; c < (g + 1) * perGroup; c++) {
-          const dzXhat = inv * sums[channels + c];
-          totalDz[c] += sums[c];
-          totalDzXhat[c] += dzXhat;
-          sumA += gamma[c] * sums[c];
-          sumB += gamma[c] * dzXhat;
-        }
-        // dx = invStd·γ·dz − invStd·A/M − invStd²·(x − mean)·B/M.
-        for (let c = g * perGroup; c < (g + 1) * perGroup; c++) {
-          coefficients[c] = m;
-          coefficients[channels + c] = inv * gamma[c];
-          coefficients[2 * channels + c] = (-inv * inv * sumB) / count;
-          coefficients[3 * channels + c] = (-inv * sumA) / count;
-        }
-      }
-      simd.gradDx(xAt + at, dxAt + at, params, pixels, channels);
-    }
-    const dGamma = new Float32Array(memory, offsetOf(backend, dGammaT), channels);
-    const dBeta = new Float32Array(memory, offsetOf(backend, dBetaT), channels);
-    dGamma.set(totalDzXhat);
-    dBeta.set(totalDz);
+    const scratches = ranges.map(() => {
+      const entries = Object.entries(scratchBytes).map(([key, bytes]) => {
+        const pointer = module._malloc(bytes);
+        pointers.push(pointer);
+        return [key, pointer] as const;
+      });
+      return Object.fromEntries(entries) as S;
+    });
+    // Every malloc is done before any share builds a view of the heap.
+    const tasks = ranges.map(([first, count], i) => shareFor(first, count, scratches[i]));
+    if (tasks.length > 1) runShared(memory, team, tasks);
+    else runConvTask(memory, tasks[0].kind, tasks[0].relaxed, tasks[0].args);
+    after(scratches);
   } finally {
-    module._free(acc);
-    module._free(params);
+    for (const pointer of pointers) module._free(pointer);
   }
 }
 
@@ -174,7 +96,14 @@ const groupNormSiluTrain: KernelFunc = (args) => {
   const kernelAttrs = attrs as unknown as GroupNormSiluTrainAttrs;
   const simd = simdFor(backend, images, channels, kernelAttrs);
   if (simd) {
-    trainForwardSimd(simd, backend, x, copyOf(backend, gamma), copyOf(backend, beta), y, mean, invStd, images, pixels, channels, kernelAttrs);
+    const at = (t: TensorInfo) => offsetOf(backend, t);
+    runInShares(backend, images, images * pixels * channels, forwardScratchBytes(channels), (firstImage, count, { acc, params }) => ({
+      kind: TASK_GROUP_NORM_FORWARD, relaxed: false,
+      args: forwardShareArgs({
+        x: at(x), y: at(y), gamma: at(gamma), beta: at(beta), mean: at(mean), invStd: at(invStd), acc, params,
+        firstImage, images: count, pixels, channels, groups, epsilon: kernelAttrs.epsilon,
+      }),
+    }));
     return [y, mean, invStd];
   }
   // Views are taken after allocating: makeOutput may grow (and so detach) the wasm heap.
@@ -195,8 +124,30 @@ const groupNormSiluGrad: KernelFunc = (args) => {
   const kernelAttrs = attrs as unknown as GroupNormSiluTrainAttrs;
   const simd = simdFor(backend, images, channels, kernelAttrs);
   if (simd) {
-    const copy = (t: TensorInfo) => copyOf(backend, t);
-    backwardSimd(simd, backend, dy, x, copy(gamma), copy(beta), copy(mean), copy(invStd), dx, dGamma, dBeta, images, pixels, channels, kernelAttrs);
+    const at = (t: TensorInfo) => offsetOf(backend, t);
+    runInShares(backend, images, images * pixels * channels, gradScratchBytes(channels), (firstImage, count, { acc, params, totals }) => ({
+      kind: TASK_GROUP_NORM_GRAD, relaxed: false,
+      args: gradShareArgs({
+        dy: at(dy), x: at(x), dx: at(dx), gamma: at(gamma), beta: at(beta), mean: at(mean), invStd: at(invStd), acc, params, totals,
+        firstImage, images: count, pixels, channels, groups: kernelAttrs.groups,
+      }),
+    }), (scratches) => {
+      // dβ = Σdz and dγ = Σdz·x̂ over every image: the shares' float64 partial sums, in image order.
+      const heap = heapMemory(backend.wasm)!.buffer;
+      const dBetaView = new Float32Array(heap, offsetOf(backend, dBeta), channels);
+      const dGammaView = new Float32Array(heap, offsetOf(backend, dGamma), channels);
+      for (let c = 0; c < channels; c++) {
+        let dzSum = 0;
+        let dzXhatSum = 0;
+        for (const { totals } of scratches) {
+          const partial = new Float64Array(heap, totals, 2 * channels);
+          dzSum += partial[c];
+          dzXhatSum += partial[channels + c];
+        }
+        dBetaView[c] = dzSum;
+        dGammaView[c] = dzXhatSum;
+      }
+    });
     return [dx, dGamma, dBeta];
   }
   const view = (t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;

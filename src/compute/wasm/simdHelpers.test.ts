@@ -3,14 +3,16 @@
  * running the same loop as the browser's helper), on a shared WebAssembly.Memory of its own: a
  * convolution and a filter gradient split by images between this thread and the helper must give
  * what one thread gives (the same loops, so the same bits for the convolution; the filter gradient
- * sums two partial dW, so within float rounding).
+ * sums two partial dW, so within float rounding), and so must the training GroupNorm + SiLU's
+ * forward and gradient shares (./groupNormSiluShares.ts).
  */
 import { setFlagsFromString } from 'node:v8';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTROL, filterGradTask, runConvTask, TASK_CONV } from './convTasks';
+import { CONTROL, filterGradTask, runConvTask, TASK_CONV, TASK_GROUP_NORM_FORWARD, TASK_GROUP_NORM_GRAD } from './convTasks';
+import { forwardShareArgs, gradShareArgs } from './groupNormSiluShares';
 import type { ConvTask } from './convTasks';
 import { imageShares, runShared } from './simdHelpers';
 
@@ -115,5 +117,49 @@ describe('SIMD helper threads', () => {
     const b = new Float32Array(memory.buffer, dwPart, dwFloats);
     expect(b.some((v) => v !== 0)).toBe(true);
     for (let i = 0; i < dwFloats; i++) expect(Math.abs(a[i] + b[i] - expected[i])).toBeLessThan(1e-4);
+  });
+
+  it('give the one-thread GroupNorm + SiLU forward and gradient when they are split by images', () => {
+    // x, dy [N, 6, 6, 16] in 4 groups; every pointer its own region of the heap.
+    const [n, pixels, c, groups] = [5, 36, 16, 4];
+    const floats = n * pixels * c;
+    let next = 4 << 20;
+    const take = (bytes: number) => { const at = next; next += Math.ceil(bytes / 64) * 64; return at; };
+    const [x, dy, gamma, beta] = [take(floats * 4), take(floats * 4), take(c * 4), take(c * 4)];
+    fill(x, floats, 6);
+    fill(dy, floats, 7);
+    fill(gamma, c, 8);
+    fill(beta, c, 9);
+    const outputs = () => ({ y: take(floats * 4), mean: take(n * groups * 4), invStd: take(n * groups * 4), dx: take(floats * 4) });
+    const scratch = () => ({ acc: take(c * 16), params: take(c * 16), totals: take(c * 16) });
+    const [one, split] = [outputs(), outputs()];
+    const scratches = [scratch(), scratch()];
+    const forward = (o: ReturnType<typeof outputs>, [first, count]: [number, number], s: ReturnType<typeof scratch>): ConvTask => ({
+      kind: TASK_GROUP_NORM_FORWARD, relaxed: false,
+      args: forwardShareArgs({ x, y: o.y, gamma, beta, mean: o.mean, invStd: o.invStd, acc: s.acc, params: s.params,
+        firstImage: first, images: count, pixels, channels: c, groups, epsilon: 1e-5 }),
+    });
+    const grad = (o: ReturnType<typeof outputs>, [first, count]: [number, number], s: ReturnType<typeof scratch>): ConvTask => ({
+      kind: TASK_GROUP_NORM_GRAD, relaxed: false,
+      args: gradShareArgs({ dy, x, dx: o.dx, gamma, beta, mean: o.mean, invStd: o.invStd, acc: s.acc, params: s.params, totals: s.totals,
+        firstImage: first, images: count, pixels, channels: c, groups }),
+    });
+    const whole = forward(one, [0, n], scratches[0]);
+    runConvTask(memory, whole.kind, whole.relaxed, whole.args);
+    const wholeGrad = grad(one, [0, n], scratches[0]);
+    runConvTask(memory, wholeGrad.kind, wholeGrad.relaxed, wholeGrad.args);
+    const oneTotals = Float64Array.from(new Float64Array(memory.buffer, scratches[0].totals, 2 * c));
+    const shares = imageShares(n, 2);
+    runShared(memory, helper(), shares.map((range, i) => forward(split, range, scratches[i])));
+    runShared(memory, helper(), shares.map((range, i) => grad(split, range, scratches[i])));
+    const f32 = (at: number, count: number) => Array.from(new Float32Array(memory.buffer, at, count));
+    expect(f32(split.y + shares[1][0] * pixels * c * 4, pixels * c).some((v) => v !== 0)).toBe(true);
+    expect(f32(split.y, floats)).toEqual(f32(one.y, floats));
+    expect(f32(split.mean, n * groups)).toEqual(f32(one.mean, n * groups));
+    expect(f32(split.invStd, n * groups)).toEqual(f32(one.invStd, n * groups));
+    expect(f32(split.dx, floats)).toEqual(f32(one.dx, floats));
+    const [a, b] = scratches.map((s) => new Float64Array(memory.buffer, s.totals, 2 * c));
+    expect(b.some((v) => v !== 0)).toBe(true);
+    for (let i = 0; i < 2 * c; i++) expect(Math.abs(a[i] + b[i] - oneTotals[i])).toBeLessThan(1e-9 * Math.max(1, Math.abs(oneTotals[i])));
   });
 });

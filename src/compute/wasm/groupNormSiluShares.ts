@@ -1,0 +1,156 @@
+/**
+ * The training GroupNorm + SiLU (./groupNormSiluGradKernel.ts), forward and gradient, as work on a
+ * range of images that any thread sharing the wasm heap can run: the kernel's own thread and the
+ * SIMD helper threads (./simdHelpers.ts, ./convTasks.ts). Every pointer is a byte offset into the
+ * heap; each share has its own scratch (acc, params, and for the gradient its partial Σdz and
+ * Σdz·x̂), so shares never write the same bytes. Per image the work is what the single-thread
+ * kernel did: channel sums in wasm, the (image, group) arithmetic here in float64, the full-size
+ * pass in wasm.
+ *
+ * The shares' arguments travel as Int32 (a helper's control block); epsilon goes as the two halves
+ * of its float64 bits, so every thread uses the kernel's exact value.
+ */
+import { simdFor } from './groupNormSiluSimd';
+import type { GroupNormSiluSimd } from './groupNormSiluSimd';
+
+/** Pixels per call of the SIMD sums: 64 pixels of up to 128 channels is 32 KB, in L1 across the channel blocks. */
+const SUM_BLOCK = 64;
+
+/** Bytes of scratch one forward share needs at `acc` (channels float64 sums and squares) and `params` (3 floats per channel). */
+export const forwardScratchBytes = (channels: number) => ({ acc: channels * 16, params: channels * 12 });
+/** Bytes of scratch one gradient share needs: acc, params (4 floats per channel), totals (2 float64 per channel). */
+export const gradScratchBytes = (channels: number) => ({ acc: channels * 16, params: channels * 16, totals: channels * 16 });
+
+export interface ForwardShare {
+  x: number; y: number; gamma: number; beta: number; mean: number; invStd: number; acc: number; params: number;
+  firstImage: number; images: number; pixels: number; channels: number; groups: number; epsilon: number;
+}
+
+export interface GradShare {
+  dy: number; x: number; dx: number; gamma: number; beta: number; mean: number; invStd: number; acc: number; params: number;
+  /** Where this share leaves Σdz (channels float64) then Σdz·x̂ (channels float64) over its images. */
+  totals: number;
+  firstImage: number; images: number; pixels: number; channels: number; groups: number;
+}
+
+const FORWARD_KEYS = ['x', 'y', 'gamma', 'beta', 'mean', 'invStd', 'acc', 'params', 'firstImage', 'images', 'pixels', 'channels', 'groups'] as const;
+const GRAD_KEYS = ['dy', 'x', 'dx', 'gamma', 'beta', 'mean', 'invStd', 'acc', 'params', 'totals', 'firstImage', 'images', 'pixels', 'channels', 'groups'] as const;
+
+const bits = new Float64Array(1);
+const halves = new Int32Array(bits.buffer);
+
+export function forwardShareArgs(share: ForwardShare): number[] {
+  bits[0] = share.epsilon;
+  return [...FORWARD_KEYS.map((k) => share[k]), halves[0], halves[1]];
+}
+
+export function gradShareArgs(share: GradShare): number[] {
+  return GRAD_KEYS.map((k) => share[k]);
+}
+
+function loopsOn(memory: WebAssembly.Memory): GroupNormSiluSimd {
+  const simd = simdFor(memory);
+  if (!simd) throw new Error('src/compute/wasm/groupNormSiluShares.ts: no WebAssembly SIMD on this engine');
+  return simd;
+}
+
+/** Forward of images [firstImage, firstImage + images): y, and the (image, group) mean and 1/σ. */
+export function runForwardShare(memory: WebAssembly.Memory, args: ArrayLike<number>): void {
+  const s = Object.fromEntries(FORWARD_KEYS.map((k, i) => [k, args[i]])) as unknown as ForwardShare;
+  halves[0] = args[FORWARD_KEYS.length];
+  halves[1] = args[FORWARD_KEYS.length + 1];
+  const epsilon = bits[0];
+  const simd = loopsOn(memory);
+  const { channels, groups, pixels } = s;
+  const perGroup = channels / groups;
+  const count = pixels * perGroup;
+  const imageBytes = pixels * channels * 4;
+  const heap = memory.buffer;
+  const sums = new Float64Array(heap, s.acc, 2 * channels);
+  const coefficients = new Float32Array(heap, s.params, 3 * channels);
+  const gamma = new Float32Array(heap, s.gamma, channels);
+  const beta = new Float32Array(heap, s.beta, channels);
+  const mean = new Float32Array(heap, s.mean, (s.firstImage + s.images) * groups);
+  const invStd = new Float32Array(heap, s.invStd, (s.firstImage + s.images) * groups);
+  for (let n = s.firstImage; n < s.firstImage + s.images; n++) {
+    sums.fill(0);
+    const xAt = s.x + n * imageBytes;
+    for (let p = 0; p < pixels; p += SUM_BLOCK) simd.sums(xAt + p * channels * 4, s.acc, Math.min(SUM_BLOCK, pixels - p), channels, 0);
+    for (let g = 0; g < groups; g++) {
+      let sum = 0;
+      let square = 0;
+      for (let c = g * perGroup; c < (g + 1) * perGroup; c++) {
+        sum += sums[c];
+        square += sums[channels + c];
+      }
+      // Float64 sums of float32 values and their (exact) squares: E[x²] − E[x]² keeps float32's
+      // precision for means far from zero too.
+      const groupMean = sum / count;
+      const m = Math.fround(groupMean);
+      const inv = Math.fround(1 / Math.sqrt(Math.fround(Math.max(0, square / count - groupMean * groupMean)) + epsilon));
+      mean[n * groups + g] = m;
+      invStd[n * groups + g] = inv;
+      for (let c = g * perGroup; c < (g + 1) * perGroup; c++) {
+        coefficients[c] = m;
+        coefficients[channels + c] = inv * gamma[c];
+        coefficients[2 * channels + c] = beta[c];
+      }
+    }
+    simd.trainApply(xAt, s.y + n * imageBytes, s.params, pixels, channels);
+  }
+}
+
+/**
+ * Gradient of images [firstImage, firstImage + images): dz and its per-channel sums Σdz, Σdz·(x − m)
+ * in wasm, the group coefficients here (centred on the mean), then dx in wasm in place; this share's
+ * Σdz and Σdz·x̂ (for dβ and dγ) at `totals`, which the kernel adds up over the shares.
+ */
+export function runGradShare(memory: WebAssembly.Memory, args: ArrayLike<number>): void {
+  const s = Object.fromEntries(GRAD_KEYS.map((k, i) => [k, args[i]])) as unknown as GradShare;
+  const simd = loopsOn(memory);
+  const { channels, groups, pixels } = s;
+  const perGroup = channels / groups;
+  const count = pixels * perGroup;
+  const imageBytes = pixels * channels * 4;
+  const heap = memory.buffer;
+  const sums = new Float64Array(heap, s.acc, 2 * channels);
+  const coefficients = new Float32Array(heap, s.params, 4 * channels);
+  const totals = new Float64Array(heap, s.totals, 2 * channels).fill(0);
+  const gamma = new Float32Array(heap, s.gamma, channels);
+  const beta = new Float32Array(heap, s.beta, channels);
+  const end = s.firstImage + s.images;
+  const mean = new Float32Array(heap, s.mean, end * groups);
+  const invStd = new Float32Array(heap, s.invStd, end * groups);
+  for (let n = s.firstImage; n < end; n++) {
+    sums.fill(0);
+    for (let c = 0; c < channels; c++) {
+      const g = n * groups + Math.floor(c / perGroup);
+      coefficients[c] = mean[g];
+      coefficients[channels + c] = invStd[g] * gamma[c];
+      coefficients[2 * channels + c] = beta[c];
+    }
+    const at = n * imageBytes;
+    simd.gradDz(s.dy + at, s.x + at, s.dx + at, s.params, s.acc, pixels, channels);
+    for (let g = 0; g < groups; g++) {
+      const m = mean[n * groups + g];
+      const inv = invStd[n * groups + g];
+      let sumA = 0;
+      let sumB = 0;
+      for (let c = g * perGroup; c < (g + 1) * perGroup; c++) {
+        const dzXhat = inv * sums[channels + c];
+        totals[c] += sums[c];
+        totals[channels + c] += dzXhat;
+        sumA += gamma[c] * sums[c];
+        sumB += gamma[c] * dzXhat;
+      }
+      // dx = invStd·γ·dz − invStd·A/M − invStd²·(x − mean)·B/M.
+      for (let c = g * perGroup; c < (g + 1) * perGroup; c++) {
+        coefficients[c] = m;
+        coefficients[channels + c] = inv * gamma[c];
+        coefficients[2 * channels + c] = (-inv * inv * sumB) / count;
+        coefficients[3 * channels + c] = (-inv * sumA) / count;
+      }
+    }
+    simd.gradDx(s.x + at, s.dx + at, s.params, pixels, channels);
+  }
+}

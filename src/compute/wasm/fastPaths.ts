@@ -13,11 +13,14 @@
  *   alias with a bumped reference count is safe; it is what the cpu backend does too.
  * - Sum and Mean over the leading axes (batch-norm statistics and bias gradients of NHWC data):
  *   stock wasm first transposes the reduced axes innermost, then reduces; XNNPACK's average
- *   pooling reads the data once instead (5–10× faster on [16,14,14,64] .. [16,32,32,32]).
+ *   pooling reads the data once instead (5–10× faster on [16,14,14,64] .. [16,32,32,32]). Other
+ *   contiguous blocks of axes (not the innermost; inner size a multiple of 4) go to the float64
+ *   SIMD column sums of ./sumAxesSimd (the DDPM time-embedding gradients: ~5× faster).
  */
 import { backend_util, util } from '@tensorflow/tfjs';
 import type { DataType, KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
 import { requireInput, WASM_BACKEND, withWasmScope } from './wasmKernelScope';
+import { sumContiguousAxes } from './sumAxesSimd';
 
 interface KernelArgs { inputs: NamedTensorInfoMap; backend: KernelBackend; attrs: NamedAttrMap }
 
@@ -113,14 +116,18 @@ function reduceLeadingAxes(args: KernelArgs, mean: boolean): TensorInfo | null {
   });
 }
 
+/** The XNNPACK pool for leading axes (threaded in the threaded build), else ./sumAxesSimd where it applies, else stock. */
+const reduce = (args: KernelArgs, mean: boolean): TensorInfo | null =>
+  reduceLeadingAxes(args, mean) ?? sumContiguousAxes(args as unknown as Parameters<typeof sumContiguousAxes>[0], mean);
+
 export const sumOverride: WasmKernelOverride = {
   kernelName: 'Sum',
-  make: (stock) => (args) => reduceLeadingAxes(args as unknown as KernelArgs, false) ?? stock(args),
+  make: (stock) => (args) => reduce(args as unknown as KernelArgs, false) ?? stock(args),
 };
 
 export const meanOverride: WasmKernelOverride = {
   kernelName: 'Mean',
-  make: (stock) => (args) => reduceLeadingAxes(args as unknown as KernelArgs, true) ?? stock(args),
+  make: (stock) => (args) => reduce(args as unknown as KernelArgs, true) ?? stock(args),
 };
 
 /** A KernelConfig for `override`, delegating to `stock`. */

@@ -243,6 +243,16 @@ describe('other training ops and their gradients on wasm match cpu', () => {
       return [x.sum([0, 1, 2]), x.mean([0, 1, 2], true), x.sum(0), x.mean([0, 1]), x.sum(-1), x.mean([1, 3]),
         x.sum(), seeded([40, 7], 34).mean(0, true), big.sum([0, 1, 2]), big.mean([2, 1, 0])];
     }],
+    ['sum/mean over a contiguous block of axes with inner size a multiple of 4 (./sumAxesSimd), and their grads', () => {
+      const x = seeded([3, 5, 7, 8], 35);
+      const wide = seeded([6, 3, 4, 1024], 36);
+      const embedding = seeded([3, 1, 1, 8], 37);
+      return [x.sum([0, 1, 2]), x.sum([1, 2]), x.mean([1, 2], true), x.sum(0), x.sum(1), x.mean(2), x.sum([0, 1], true),
+        wide.sum(2), wide.mean([1, 2]), seeded([16, 64], 38).sum(0), seeded([129, 4], 39).sum(0), x.sum([-3, -2]),
+        x.sum([1, 2]).sum(0), // [3, 8] over 3 rows: below MIN_REDUCED, the XNNPACK path
+        x.sum([0, 2]), // not contiguous: the XNNPACK or stock path
+        tf.grad((e: tf.Tensor) => x.add(e).square().sum())(embedding)];
+    }],
     ['oneHot in float32 (label embeddings) and its matMul gradient', () => {
       const labels = tf.tensor1d([2, 0, 4, 1, 4], 'int32');
       const table = seeded([5, 6], 45);
@@ -486,5 +496,24 @@ describe('Concat and strided SplitV on wasm (./concatSplitRows)', () => {
     tf.dispose([out, ...pieces]);
     expect(tf.backend().numDataIds()).toBe(before);
     tf.dispose([a, b]);
+  });
+});
+
+describe('Sum and Mean as float64 SIMD column sums on wasm (./sumAxesSimd)', () => {
+  it('a time-embedding gradient over 8k rows per image is the float64 sum rounded once', async () => {
+    await tf.setBackend('wasm');
+    // Values near 1 make float32 running sums drift: 8192 rows in float32 lose ~3 digits.
+    const x = tf.tidy(() => seeded([2, 128, 64, 16], 81).mul(0.01).add(1));
+    const values = x.dataSync();
+    const expected = new Float64Array(32);
+    for (let i = 0; i < values.length; i++) expected[Math.floor(i / (8192 * 16)) * 16 + (i % 16)] += values[i];
+    const [sum, mean] = [x.sum([1, 2]), x.mean([1, 2])];
+    const [sums, means] = [sum.dataSync(), mean.dataSync()];
+    expect(sum.shape).toEqual([2, 16]);
+    for (let c = 0; c < 32; c++) {
+      expect(sums[c]).toBe(Math.fround(expected[c]));
+      expect(means[c]).toBe(Math.fround(expected[c] / 8192));
+    }
+    tf.dispose([x, sum, mean]);
   });
 });

@@ -48,13 +48,13 @@ function offsetOf(backend: BackendWasm, t: TensorInfo): number {
 
 /** Whether the direct loops take this convolution (the caller then gets a result, not null, from directConv2d). */
 function handles(x: TensorInfo, filter: TensorInfo, g: DirectConvGeometry): boolean {
-  return x.dtype === 'float32' && filter.dtype === 'float32' && g.outWidth % 4 === 0
+  return x.dtype === 'float32' && filter.dtype === 'float32'
     && g.outWidth > 0 && g.outHeight > 0 && x.shape[3] === filter.shape[2];
 }
 
 /**
  * y = conv(x, filter) + bias by the direct loops, x [N, H, W, Ci] and filter [KH, KW, Ci, Co]
- * NHWC with dilation 1, or null where they do not apply (output width not a multiple of 4, dtype, no SIMD).
+ * NHWC with dilation 1, or null where they do not apply (dtype, no SIMD).
  */
 export function directConv2d(
   backend: BackendWasm, x: TensorInfo, filter: TensorInfo, bias: TensorInfo | null, g: DirectConvGeometry,
@@ -66,8 +66,16 @@ export function directConv2d(
   const pixelBytes = g.strideWidth * inChannels * 4;
   const loops = memory ? convForwardFor(memory, pixelBytes) : null;
   if (!loops) return null;
+  // The loops make 4 output pixels of a row at a time. Other widths (DCGAN-28's 7 and 14, a phase
+  // of a transposed conv) run on a row widened to a multiple of 4, read from zero-padded input
+  // columns, into a scratch output whose first columns are then copied out.
+  const outWidth = Math.ceil(g.outWidth / 4) * 4;
+  // Both widenings at once on a 1- or 2-channel output (a transposed conv's phases onto a
+  // grayscale image, 14 px wide in DCGAN-28) waste 2.3–4.6× the work: XNNPACK was faster there
+  // (1.3 against 1.7 ms, one thread). Declined before anything is allocated.
+  if (outWidth !== g.outWidth && Math.ceil(outChannels / 4) * 4 > 2 * outChannels) return null;
   const paddedHeight = (g.outHeight - 1) * g.strideHeight + filterHeight;
-  const paddedWidth = (g.outWidth - 1) * g.strideWidth + filterWidth;
+  const paddedWidth = (outWidth - 1) * g.strideWidth + filterWidth;
   const inPlace = g.padTop === 0 && g.padLeft === 0 && paddedHeight === inHeight && paddedWidth === inWidth;
   const module = backend.wasm as unknown as WasmModule;
   const y = backend.makeOutput([images, g.outHeight, g.outWidth, outChannels], 'float32');
@@ -75,13 +83,14 @@ export function directConv2d(
   // slower per FLOP): the loops run on a filter and bias zero-padded to a multiple of 4 channels,
   // into a scratch output whose first channels are then copied out.
   const co = Math.ceil(outChannels / 4) * 4;
-  const widened = co !== outChannels;
-  const pixels = images * g.outHeight * g.outWidth;
+  const widened = co !== outChannels || outWidth !== g.outWidth;
+  const pixels = images * g.outHeight * outWidth;
   const filterFloats = filterHeight * filterWidth * inChannels;
   const paddedFloats = images * paddedHeight * paddedWidth * inChannels;
   const padded = inPlace ? 0 : module._malloc(paddedFloats * 4);
-  const ownBias = bias === null || widened ? module._malloc(co * 4) : 0;
-  const ownFilter = widened ? module._malloc(filterFloats * co * 4) : 0;
+  const wideChannels = co !== outChannels;
+  const ownBias = bias === null || wideChannels ? module._malloc(co * 4) : 0;
+  const ownFilter = wideChannels ? module._malloc(filterFloats * co * 4) : 0;
   const scratch = widened ? module._malloc(pixels * co * 4) : 0;
   try {
     // Views after the allocations (which may grow, and so detach, the heap).
@@ -101,12 +110,12 @@ export function directConv2d(
       new Float32Array(heap, padded, paddedFloats), x.shape as Shape4D, paddedHeight, paddedWidth, g.padTop, g.padLeft);
     const xRow = paddedWidth * inChannels * 4;
     const xImage = paddedHeight * xRow;
-    const yImage = g.outHeight * g.outWidth * co * 4;
+    const yImage = g.outHeight * outWidth * co * 4;
     const xAt = inPlace ? offsetOf(backend, x) : padded;
     const yAt = widened ? scratch : offsetOf(backend, y);
-    const filterAt = widened ? ownFilter : offsetOf(backend, filter);
+    const filterAt = wideChannels ? ownFilter : offsetOf(backend, filter);
     const biasAt = ownBias || offsetOf(backend, bias!);
-    const rest = [g.outHeight, g.outWidth / 4, co * 4, g.strideHeight * xRow, xRow, filterHeight,
+    const rest = [g.outHeight, outWidth / 4, co * 4, g.strideHeight * xRow, xRow, filterHeight,
       filterWidth * inChannels * 4, filterWidth * inChannels * co * 4];
     const share = ([first, count]: [number, number]): ConvTask => ({
       kind: TASK_CONV, relaxed: loops.relaxed,
@@ -120,8 +129,19 @@ export function directConv2d(
     if (widened) {
       const source = new Float32Array(heap, scratch, pixels * co);
       const target = backend.typedArrayFromHeap(y) as Float32Array;
-      for (let p = 0; p < pixels; p++) {
-        for (let c = 0; c < outChannels; c++) target[p * outChannels + c] = source[p * co + c];
+      const rows = images * g.outHeight;
+      if (co === outChannels) {
+        // Only the width was widened: each output row is one contiguous run of the scratch row.
+        const run = g.outWidth * co;
+        for (let r = 0; r < rows; r++) target.set(source.subarray(r * outWidth * co, r * outWidth * co + run), r * run);
+      } else {
+        for (let r = 0; r < rows; r++) {
+          for (let p = 0; p < g.outWidth; p++) {
+            const from = (r * outWidth + p) * co;
+            const to = (r * g.outWidth + p) * outChannels;
+            for (let c = 0; c < outChannels; c++) target[to + c] = source[from + c];
+          }
+        }
       }
     }
   } finally {

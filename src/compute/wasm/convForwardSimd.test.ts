@@ -4,8 +4,9 @@
  * (whose phases run through Conv2D), on shapes that stress the padding copy and the loop
  * bookkeeping: stride 1, 2 and 3, 'same', 'valid' and explicit padding, 1×1 and non-square
  * filters, non-square images, one in-channel, out-channels a multiple of 8, of only 4 and of
- * neither (1, 3, 6: run on a zero-padded filter), and shapes the loops decline (output width not a
- * multiple of 4), which must still match through XNNPACK. Each case runs in mode 'auto' (relaxed SIMD where validated), 'simd'
+ * neither (1, 3, 6: run on a zero-padded filter), and output widths not a multiple of 4 (5, 7, 14:
+ * run on rows widened to a multiple of 4, alone and with widened channels; declined, to XNNPACK,
+ * where a 1- or 2-channel output would be widened too). Each case runs in mode 'auto' (relaxed SIMD where validated), 'simd'
  * and 'off' (stock XNNPACK), so every path stays checked.
  */
 import { setFlagsFromString } from 'node:v8';
@@ -25,7 +26,7 @@ const CASES: ConvCase[] = [
   { x: [2, 8, 8, 4], filter: [3, 3, 4, 8], stride: 1, pad: 'same', direct: true },
   { x: [3, 9, 10, 8], filter: [3, 3, 8, 16], stride: 1, pad: 'valid', direct: true },
   { x: [2, 16, 16, 16], filter: [3, 3, 16, 16], stride: 2, pad: 'same', direct: true },
-  { x: [2, 9, 9, 4], filter: [4, 4, 4, 8], stride: 2, pad: 'same', direct: false },
+  { x: [2, 9, 9, 4], filter: [4, 4, 4, 8], stride: 2, pad: 'same', direct: true },
   { x: [1, 11, 12, 12], filter: [3, 5, 12, 12], stride: [3, 2], pad: 'same', direct: true },
   { x: [1, 7, 8, 16], filter: [1, 1, 16, 8], stride: 1, pad: 'valid', direct: true },
   { x: [2, 8, 8, 1], filter: [3, 3, 1, 16], stride: 1, pad: 'same', direct: true },
@@ -34,7 +35,12 @@ const CASES: ConvCase[] = [
   { x: [2, 8, 8, 16], filter: [3, 3, 16, 1], stride: 1, pad: 'same', direct: true },
   { x: [2, 8, 8, 4], filter: [3, 3, 4, 6], stride: 2, pad: 'same', direct: true },
   { x: [1, 9, 8, 5], filter: [2, 3, 5, 3], stride: 1, pad: 'valid', direct: true },
-  { x: [2, 7, 7, 8], filter: [3, 3, 8, 8], stride: 1, pad: 'same', direct: false },
+  { x: [2, 7, 7, 8], filter: [3, 3, 8, 8], stride: 1, pad: 'same', direct: true },
+  { x: [2, 14, 14, 8], filter: [4, 4, 8, 16], stride: 2, pad: 'same', direct: true }, // DCGAN-28's D: 14 → 7
+  { x: [2, 28, 28, 1], filter: [4, 4, 1, 8], stride: 2, pad: 'same', direct: true }, // 28 → 14, one in-channel
+  { x: [1, 9, 11, 4], filter: [3, 3, 4, 6], stride: 2, pad: 'valid', direct: true }, // width 5, channels 6
+  { x: [1, 6, 6, 8], filter: [3, 3, 8, 8], stride: 1, pad: 'valid', direct: true }, // width 4 from 6: in place
+  { x: [2, 7, 7, 8], filter: [3, 3, 8, 1], stride: 1, pad: 'same', direct: false }, // width 7 and 1 channel: declined
   { x: [4, 16, 16, 32], filter: [3, 3, 32, 16], stride: 1, pad: 'same', direct: true },
 ];
 
@@ -123,19 +129,22 @@ describe('direct SIMD convolution loops', () => {
     // loops can show that the direct path, not the stock kernel, produced the output.
     const memory = heapMemory((tf.backend() as unknown as { wasm: object }).wasm)!;
     const relaxed = convForwardFor(memory, 64)?.relaxed ?? false;
-    const c = CASES[CASES.length - 1];
-    const auto = await run('wasm', c, 'fused', 'auto');
-    const stock = await run('wasm', c, 'fused', 'off');
-    expect(auto.every((v, i) => v === stock[i])).toBe(!relaxed);
+    // The last case, and a 7-pixel-wide output (run on rows widened to 8).
+    for (const c of [CASES[CASES.length - 1], CASES.find((k) => k.x[1] === 14 && k.filter[0] === 4)!]) {
+      const auto = await run('wasm', c, 'fused', 'auto');
+      const stock = await run('wasm', c, 'fused', 'off');
+      expect(auto.every((v, i) => v === stock[i]), describeCase(c)).toBe(!relaxed);
+    }
   });
 
-  it('leave no buffer behind', async () => {
+  it('leave no buffer behind (direct, widened and declined)', async () => {
     await tf.setBackend('wasm');
-    const c = CASES[0];
-    const once = () => tf.tidy(() => tf.fused.conv2d({ x: seeded(c.x, 1) as tf.Tensor4D, filter: seeded(c.filter, 2) as tf.Tensor4D, strides: 1, pad: 'same' })).dispose();
-    once();
-    const buffers = tf.backend().numDataIds();
-    once();
-    expect(tf.backend().numDataIds()).toBe(buffers);
+    for (const c of [CASES[0], CASES.find((k) => k.x[1] === 14)!, CASES.find((k) => !k.direct)!]) {
+      const once = () => tf.tidy(() => tf.fused.conv2d({ x: seeded(c.x, 1) as tf.Tensor4D, filter: seeded(c.filter, 2) as tf.Tensor4D, strides: c.stride, pad: c.pad as 'same' })).dispose();
+      once();
+      const buffers = tf.backend().numDataIds();
+      once();
+      expect(tf.backend().numDataIds(), describeCase(c)).toBe(buffers);
+    }
   });
 });

@@ -1,7 +1,8 @@
 /**
  * A 2-D convolution (NHWC, dilation 1) as a direct WebAssembly SIMD loop on the tfjs wasm heap,
  * over an input already padded (the caller copies x into a zero border, so the loop never tests
- * an edge), with the bias added, for out-channels a multiple of 4 and output widths a multiple of 4:
+ * an edge), with the bias added, for out-channels a multiple of 4 and output widths a multiple of 4
+ * (./conv2dDirect.ts widens other channel counts and widths to those, into scratch):
  *
  *   y[n, oh, ow, co] = b[co] + Σ_{kh, kw, ci} xPadded[n, oh·sh + kh, ow·sw + kw, ci] · w[kh, kw, ci, co]
  *

@@ -103,6 +103,22 @@ describe('DDPM', () => {
     model.dispose();
   });
 
+  it("draws the starting noise with each image's mean removed (a positive mean gave a white frame)", () => {
+    // Regression: x̂_0 at t = T − 1 multiplies what the U-Net cannot predict of x_T (its mean) by
+    // 1/√ᾱ_{T−1}, and the clip to [−1, 1] made a positive mean a saturated frame (ddpm.ts, centredNoise).
+    const model = createModel({ ...TINY, channels: 3 }) as Ddpm;
+    const z = model.sampleLatent(3, 11);
+    const perChannel = z.reshape([3, 16 * 16, 3]);
+    const means = perChannel.mean(1).arraySync() as number[][];
+    for (const image of means) for (const m of image) expect(Math.abs(m)).toBeLessThan(1e-6);
+    // Still unit spread, and still a function of the seed alone.
+    expect(Math.sqrt(z.square().mean().dataSync()[0])).toBeGreaterThan(0.9);
+    const again = model.sampleLatent(3, 11);
+    expect(Array.from(again.dataSync())).toEqual(Array.from(z.dataSync()));
+    tf.dispose([z, perChannel, again]);
+    model.dispose();
+  });
+
   it('DPM-Solver++ in 10 passes lands nearer the many-step answer (DDIM over all 100 levels) than DDIM in 10', () => {
     const adam = { learningRate: 5e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
     const model = createModel({ ...TINY, batchSize: 4, adam }) as Ddpm;

@@ -80,6 +80,10 @@ def run_case(case, arrays, out):
             z = torch.from_numpy(np.array(arrays[f"{name}/fwd/z"])).float()
             guided = {"guidance": fwd["guidance"]} if fwd.get("guidance") else {}
             out[f"{name}/out/generate"] = nhwc(model.generate(z, y, ema=fwd.get("ema", False), **guided))
+            if fwd.get("zCentred"):
+                # The studio's own DDPM noise (each image's mean removed); see scripts/pytorch/parity.test.ts.
+                zc = torch.from_numpy(np.array(arrays[f"{name}/fwd/zCentred"])).float()
+                out[f"{name}/out/generateCentred"] = nhwc(model.generate(zc, y, ema=fwd.get("ema", False), **guided))
         x = nchw(arrays[f"{name}/fwd/x"])
         kind = cfg["kind"]
         if kind in ("dcgan", "wgan-gp"):

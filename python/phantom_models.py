@@ -1315,6 +1315,9 @@ class Ddpm(StudioModel):
 
     def generate(self, z, onehot=None, ema=None, steps=None, guidance: float = 0.0):
         """Deterministic DDIM (eta = 0) from the starting noise z [n, r*r*c] (the studio's generate).
+        Draw z as the studio does, with each image's mean removed per channel (models/ddpm.ts,
+        centredNoise: a positive mean made DDIM's first pass clip to a white frame), e.g.
+        z = torch.randn(n, r, r, c); z = (z - z.mean(dim=(1, 2), keepdim=True)).reshape(n, -1).
         guidance w (class-conditional runs trained with label dropout): classifier-free guidance,
         eps = (1 + w) eps(x, c) - w eps(x, null), the null class being an all-zero one-hot row;
         0 is the conditional sample, -1 the unconditional one."""

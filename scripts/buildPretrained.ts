@@ -204,7 +204,8 @@ async function build(spec: Spec): Promise<BuiltInModel> {
     steps: record.step,
     trainedOn: `${spec.resolution} px head CT phantoms from the studio's phantom generator (2000 images, seed 1)`,
     trainingSeconds,
-    backend: record.backend,
+    // What the studio shows as "trained N min on <backend>": every engine that trained it.
+    backend: spec.pytorchSteps === undefined ? record.backend : `${record.backend} (first ${spec.steps} steps), then PyTorch on the CPU`,
     command,
     bytes: file.bytes.byteLength,
     sha256: createHash('sha256').update(file.bytes).digest('hex'),

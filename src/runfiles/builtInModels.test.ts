@@ -13,6 +13,7 @@ import { generateFromRun } from '../generation/generateFromRun';
 import { phantomRunStore } from '../testing/phantomRunStore';
 import { openMemoryStore } from '../storage/memoryStore';
 import { listRuns } from '../training/runStore';
+import { trainingSegments } from '../training/trainingSegments';
 import { RunManager } from '../training/runManager';
 import { Trainer, type TrainerHooks } from '../training/trainer';
 import { exportRunFile } from './exportRunFile';
@@ -77,6 +78,9 @@ describe('built-in pretrained models', () => {
       total += bytes.byteLength;
       const record = await installBuiltInModel(store, bytes, m);
       expect([record.step, record.resolution, record.builtIn?.steps]).toEqual([m.steps, m.resolution, m.steps]);
+      // The list says where it was trained: a model continued in PyTorch must not read "trained on wasm".
+      const engines = trainingSegments(record).map((s) => (s.where === 'pytorch' ? 'PyTorch' : s.engine));
+      for (const engine of new Set(engines)) expect(m.backend, `${m.id}: its backend names every engine that trained it`).toContain(engine);
     }
     // Small enough to ship and precache.
     expect(total).toBeLessThan(10e6);

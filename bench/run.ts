@@ -6,7 +6,8 @@
  *   npx tsx bench/run.ts [--backends webgpu,webgl,wasm,cpu] [--models dcgan28,dcgan64,cwgangp64,vae64,ddpm32]
  *     [--generate dcgan,wgan-gp,pggan,vae,ddpm (or '' for none)] [--generate-sizes 64,128] [--generate-count 64]
  *       [--steps 10] [--warmup 2] [--budget 30] [--cpu-budget 10] [--torch-budget 30] [--torch-threads 1,N]
- *       [--metrics-count 500] [--import-files 200] [--wasm-threads 1,2] [--webgpu-kernel-times] [--no-pytorch] [--no-markdown]
+ *       [--metrics-count 500] [--import-files 200] [--wasm-threads 1,2,2+1] [--webgpu-kernel-times] [--no-pytorch] [--no-markdown]
+ *     (--wasm-threads: extra wasm rows, N = an XNNPACK pool of N threads and N − 1 SIMD helpers, P+H = P and H)
  *   npx tsx bench/run.ts --render bench/out/bench-<time>.json   (rewrite BENCHMARKS.md from a saved run)
  *
  * Needs a production build (npm run bench runs vite build first). Budgets are seconds per
@@ -39,6 +40,13 @@ const ROOT = resolve(import.meta.dirname, '..');
 const PYTHON_WITH_TORCH = '/usr/bin/python3';
 /** How long the page may take, after a job's end, to report its environment before the row is kept without it. */
 const ENVIRONMENT_WAIT_MS = 20_000;
+
+/** One --wasm-threads entry: N (pool N, helpers N − 1) or P+H. */
+function wasmThreadsOption(entry: string): number | { poolThreads: number; simdHelpers: number } {
+  const match = /^(\d+)(?:\+(\d+))?$/.exec(entry.trim());
+  if (!match) throw new Error(`bench/run.ts: --wasm-threads takes N or P+H (pool threads + SIMD helpers), got '${entry}'`);
+  return match[2] === undefined ? Number(match[1]) : { poolThreads: Number(match[1]), simdHelpers: Number(match[2]) };
+}
 
 function listOption<T extends string>(value: string, allowed: readonly T[], name: string): T[] {
   const items = value.split(',').filter(Boolean);
@@ -104,7 +112,7 @@ function options() {
           firstCallLimitMs: Number(values['generate-first-limit']) * 1000,
         }
       : null,
-    wasmThreads: values['wasm-threads'].split(',').filter(Boolean).map(Number),
+    wasmThreads: values['wasm-threads'].split(',').filter(Boolean).map(wasmThreadsOption),
     webgpuKernelTimes: values['webgpu-kernel-times'],
   });
   return {

@@ -51,17 +51,21 @@ describe('studio foundation', () => {
     expect(consoleErrors).toEqual([]);
   });
 
-  it('runs the wasm backend with one thread per logical core (up to 4) and says why', async () => {
+  it('runs the wasm backend with one thread per logical core (XNNPACK pool + SIMD helpers) and says why', async () => {
     const { page, consoleErrors } = await session();
     await waitForBackend(page);
     await page.getByRole('button', { name: 'Settings' }).click();
     await page.getByRole('radio', { name: 'wasm' }).check();
     await page.getByRole('button', { name: 'Apply' }).click();
     await expect.poll(() => page.getByTestId('backend').textContent(), { timeout: 60_000 }).toBe('wasm');
-    // tfjs alone would use half the cores (one thread on a 2-core machine); the studio uses them all, 1 to 4.
-    const expected = await page.evaluate(() => Math.min(4, Math.max(1, Math.floor(navigator.hardwareConcurrency))));
-    await expect.poll(() => page.getByTestId('wasm-threads').textContent()).toMatch(new RegExp(`× ${expected} threads?$`));
-    expect(await page.getByTestId('wasm-threads').getAttribute('title')).toMatch(new RegExp(`^${expected} wasm threads?: one per logical core of this machine's`));
+    // One thread per logical core (src/compute/wasmThreads.ts): SIMD helpers on all but one, at most 3,
+    // and tfjs's XNNPACK pool on the rest, 1 to 4 (7 threads in all from 7 cores on).
+    const cores = await page.evaluate(() => Math.max(1, Math.floor(navigator.hardwareConcurrency)));
+    const helpers = Math.min(3, cores - 1);
+    const pool = Math.max(1, Math.min(4, cores - helpers));
+    await expect.poll(() => page.getByTestId('wasm-threads').textContent()).toMatch(new RegExp(`× ${pool + helpers} threads?$`));
+    expect(await page.getByTestId('wasm-threads').getAttribute('title')).toMatch(
+      new RegExp(`^${pool + helpers} wasm threads?: ${pool} for tfjs's XNNPACK kernels and ${helpers === 0 ? 'no helper threads' : `${helpers} helpers?`}.*one thread per logical core of this machine's ${cores} logical cores?`));
     expect(consoleErrors).toEqual([]);
   });
 

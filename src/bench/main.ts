@@ -27,7 +27,7 @@ function emit(event: PageEvent): void {
 function describeJob(job: BenchJob): string {
   switch (job.kind) {
     case 'train':
-      return `train ${job.model} on ${job.backend}${job.wasmThreads === undefined ? '' : ` (threaded, ${job.wasmThreads})`}`;
+      return `train ${job.model} on ${job.backend}${job.wasmThreads === undefined ? '' : ` (threaded, ${job.wasmThreads}${job.simdHelpers === undefined ? '' : ` + ${job.simdHelpers} helpers`})`}`;
     case 'metrics':
       return `metrics ${job.count} vs ${job.count} at ${job.size} px`;
     case 'import':

@@ -14,7 +14,10 @@ const mib = (bytes: number | null | undefined): string => (bytes === null || byt
 const load = (l: LoadSummary): string => `${l.mean1.toFixed(1)} mean (${l.min1.toFixed(1)}–${l.max1.toFixed(1)}, ${l.samples} samples)`;
 
 function backendLabel(job: TrainJob): string {
-  return job.wasmThreads === undefined ? job.backend : job.wasmThreads === 0 ? `${job.backend}, single-threaded build` : `${job.backend}, ${job.wasmThreads} thread${job.wasmThreads === 1 ? '' : 's'}`;
+  if (job.wasmThreads === undefined) return job.backend;
+  if (job.wasmThreads === 0) return `${job.backend}, single-threaded build`;
+  const pool = `${job.wasmThreads} thread${job.wasmThreads === 1 ? '' : 's'}`;
+  return job.simdHelpers === undefined ? `${job.backend}, ${pool}` : `${job.backend}, ${pool} + ${job.simdHelpers} helper${job.simdHelpers === 1 ? '' : 's'}`;
 }
 
 function statusCell(status: string, note: string | undefined): string {

@@ -26,8 +26,11 @@ export interface PlanOptions {
   graceMs: number;
   /** Per-kernel GPU times in the webgpu profile (slow: see TrainJob.webgpuKernelTimes). */
   webgpuKernelTimes?: boolean;
-  /** Thread counts for extra wasm rows (plain wasm rows use the studio's default: tfjs's, half the logical cores, at most 4). */
-  wasmThreads?: readonly number[];
+  /**
+   * Extra wasm rows (plain wasm rows use the studio's plan, src/compute/wasmThreads.ts): a pool size N
+   * (with N − 1 SIMD helpers), or an explicit pool size and helper count.
+   */
+  wasmThreads?: readonly (number | { poolThreads: number; simdHelpers: number })[];
 }
 
 export const DEFAULT_PLAN_OPTIONS: PlanOptions = {
@@ -74,9 +77,10 @@ export function buildPlan(options: PlanOptions = DEFAULT_PLAN_OPTIONS): BenchPla
     }
   }
   // wasm rows again with an explicit thread count each, to read the threads' gain off the table.
-  for (const wasmThreads of options.wasmThreads ?? []) {
+  for (const threads of options.wasmThreads ?? []) {
+    const extra = typeof threads === 'number' ? { wasmThreads: threads } : { wasmThreads: threads.poolThreads, simdHelpers: threads.simdHelpers };
     for (const job of [...jobs]) {
-      if (job.kind === 'train' && job.backend === 'wasm' && job.wasmThreads === undefined) jobs.push({ ...job, wasmThreads });
+      if (job.kind === 'train' && job.backend === 'wasm' && job.wasmThreads === undefined) jobs.push({ ...job, ...extra });
     }
   }
   for (const backend of options.generate ? options.backends : []) {

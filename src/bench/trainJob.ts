@@ -7,8 +7,7 @@
  */
 import { createModel } from '../../models';
 import type { GenerativeModel } from '../../models';
-import { activateBackend, tf, setWasmThreads, wasmThreadCount } from '../compute/tfBackends';
-import { simdHelperCount } from '../compute/wasm/simdHelpers';
+import { activateBackend, tf, setWasmThreads, wasmThreadCounts } from '../compute/tfBackends';
 import { BENCH_MODELS } from './benchModels';
 import { peakOf, readWorkerMemory } from './memory';
 import { imagesPerSecond, median, stepStats } from './stats';
@@ -33,14 +32,15 @@ export async function runTrainJob(job: TrainJob, post: Post): Promise<TrainResul
   if (job.wasmThreads !== undefined) {
     if (job.backend !== 'wasm') return { ...result, status: 'failed', note: 'wasmThreads is for the wasm backend only' };
     if (!self.crossOriginIsolated) return { ...result, status: 'failed', note: 'wasm threads need a cross-origin isolated page (COOP/COEP headers)' };
-    setWasmThreads(job.wasmThreads);
+    setWasmThreads(job.simdHelpers === undefined ? job.wasmThreads : { poolThreads: job.wasmThreads, simdHelpers: job.simdHelpers });
   }
   const activation = await activateBackend(job.backend);
   if (!activation.ok) return { ...result, status: 'failed', note: `backend did not start: ${activation.error}` };
   result.backendInitMs = performance.now() - started;
   if (job.backend === 'wasm') {
-    result.wasmThreadsActual = wasmThreadCount();
-    result.simdHelpers = simdHelperCount();
+    const threads = wasmThreadCounts();
+    result.wasmThreadsActual = threads.poolThreads;
+    result.simdHelpers = threads.simdHelpers;
   }
 
   let model: GenerativeModel;

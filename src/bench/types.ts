@@ -37,6 +37,11 @@ export interface TrainJob {
    * at most 4), lifting tfjs's cap; 1 = the threaded build on one thread; 0 = the single-threaded build.
    */
   wasmThreads?: number;
+  /**
+   * wasm only, with wasmThreads: this many SIMD helper threads (src/compute/wasm/simdHelpers.ts)
+   * beside the pool; without it, wasmThreads − 1 (as in every run before 2026-12-05 22:40 UTC).
+   */
+  simdHelpers?: number;
 }
 
 export interface MetricsJob {

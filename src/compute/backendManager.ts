@@ -3,7 +3,7 @@
  * adapter, lost device, missing kernel) hands over to the next candidate with a visible notice;
  * cpu is always there at the end, so the studio never goes blank.
  */
-import { tf, activateBackend, LOGICAL_CORES, timeTrainingProbe, wasmThreadCount } from './tfBackends';
+import { tf, activateBackend, LOGICAL_CORES, timeTrainingProbe, wasmThreadCounts } from './tfBackends';
 import { wasmThreadsNote } from './wasmThreads';
 import { adapterFingerprint, queryAdapter } from './adapterInfo';
 import { backendOrder, needsProbe, probeCandidates } from './backendOrder';
@@ -31,8 +31,9 @@ export class BackendManager {
     if (!this.current) throw new Error('No backend has been started yet');
     const report: BackendReport = { backend: this.current, adapter: this.adapter, reason: this.reason, probe: this.probe, notices: [...this.notices] };
     if (this.current === 'wasm') {
-      report.wasmThreads = wasmThreadCount();
-      report.wasmThreadsNote = wasmThreadsNote(report.wasmThreads, globalThis.crossOriginIsolated === true, LOGICAL_CORES);
+      const threads = wasmThreadCounts();
+      report.wasmThreads = threads.poolThreads + threads.simdHelpers;
+      report.wasmThreadsNote = wasmThreadsNote(threads, globalThis.crossOriginIsolated === true, LOGICAL_CORES);
     }
     return report;
   }

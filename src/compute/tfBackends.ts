@@ -11,9 +11,10 @@ import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-was
 import type { BackendName } from './backendTypes';
 import { registerWasmTrainingKernels } from './wasm/trainingKernels';
 import { heapMemory } from './wasm/groupNormSiluKernel';
-import { startSimdHelpers } from './wasm/simdHelpers';
+import { simdHelperCount, startSimdHelpers } from './wasm/simdHelpers';
 import { errorMessage } from '../core/errorMessage';
-import { defaultWasmThreads } from './wasmThreads';
+import { defaultWasmThreadPlan, poolWithHelpers } from './wasmThreads';
+import type { WasmThreadPlan } from './wasmThreads';
 
 // Served from our own origin (and precached by the service worker), never from a CDN.
 setWasmPaths({
@@ -32,27 +33,33 @@ export { tf };
 /** This machine's logical cores, read before setWasmThreads changes what the worker reports. */
 export const LOGICAL_CORES = globalThis.navigator?.hardwareConcurrency ?? 1;
 
+/** The threads planned for the wasm backend (./wasmThreads.ts); helpers start when it activates. */
+let threadPlan: WasmThreadPlan = { poolThreads: 1, simdHelpers: 0 };
+
 /**
- * Sets the wasm thread count before the backend's first activation (0: tfjs's single-threaded SIMD
- * build, as on a page without cross-origin isolation). tfjs's threaded build caps its XNNPACK pool at
- * navigator.hardwareConcurrency / 2 (its wasm module reads that when it starts), so the cap is lifted
- * by reporting twice the count to this worker; LOGICAL_CORES keeps the true figure.
+ * Sets the wasm threads before the backend's first activation: a plan, or a plain count N (the
+ * bench's rows: N pool threads and N − 1 helpers; 0: tfjs's single-threaded SIMD build, as on a
+ * page without cross-origin isolation). tfjs's threaded build caps its XNNPACK pool at
+ * navigator.hardwareConcurrency / 2 (its wasm module reads that when it starts), so the cap is
+ * lifted by reporting twice the pool size to this worker; LOGICAL_CORES keeps the true figure.
  */
-export function setWasmThreads(threads: number): void {
+export function setWasmThreads(threads: number | WasmThreadPlan): void {
   if (threads === 0) {
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    threadPlan = { poolThreads: 1, simdHelpers: 0 };
     return;
   }
-  setThreadsCount(threads);
-  Object.defineProperty(globalThis.navigator, 'hardwareConcurrency', { value: threads * 2, configurable: true });
+  threadPlan = typeof threads === 'number' ? poolWithHelpers(threads) : threads;
+  setThreadsCount(threadPlan.poolThreads);
+  Object.defineProperty(globalThis.navigator, 'hardwareConcurrency', { value: threadPlan.poolThreads * 2, configurable: true });
 }
 
-// The studio's thread count (./wasmThreads.ts): every logical core up to 4, not tfjs's half.
-if (globalThis.crossOriginIsolated === true && globalThis.navigator) setWasmThreads(defaultWasmThreads(LOGICAL_CORES));
+// The studio's threads (./wasmThreads.ts): one per logical core, helpers first, never more than cores.
+if (globalThis.crossOriginIsolated === true && globalThis.navigator) setWasmThreads(defaultWasmThreadPlan(LOGICAL_CORES));
 
-/** Threads the wasm backend runs with: 1 for the single-threaded build, or before it started. */
-export function wasmThreadCount(): number {
-  return tf.getBackend() === 'wasm' ? getThreadsCount() : 1;
+/** Threads the wasm backend runs with now: its XNNPACK pool (1 for the single-threaded build, or before it started) and the SIMD helpers ready. */
+export function wasmThreadCounts(): WasmThreadPlan {
+  return tf.getBackend() === 'wasm' ? { poolThreads: getThreadsCount(), simdHelpers: simdHelperCount() } : { poolThreads: 1, simdHelpers: 0 };
 }
 
 /**
@@ -65,10 +72,10 @@ export async function activateBackend(name: BackendName): Promise<{ ok: true } |
     if (!ok) return { ok: false, error: `${name} backend failed to initialise` };
     await tf.ready();
     if (name === 'wasm') {
-      // Threads for the studio's own SIMD convolution loops (XNNPACK has tfjs's pool); none where
-      // the heap is not shared (single-threaded build) or with one wasm thread.
+      // Threads for the studio's own SIMD loops (XNNPACK has tfjs's pool); none where the heap is
+      // not shared (single-threaded build) or the plan has none.
       const memory = heapMemory((tf.backend() as unknown as { wasm: object }).wasm);
-      if (memory) await startSimdHelpers(memory);
+      if (memory) await startSimdHelpers(memory, threadPlan.simdHelpers);
     }
     return { ok: true };
   } catch (error) {

@@ -3,24 +3,44 @@
  * settings dialog). Pure, so it is tested without a browser.
  *
  * Threads need SharedArrayBuffer, which a browser gives only to a cross-origin isolated page (the
- * host sends COOP: same-origin and COEP: require-corp, see README "Hosting"). tfjs's threaded build
- * would size its pool at half the logical cores (hyper-threads share a core), 1 to 4: one thread
- * on a 2-core machine. On the quiet bench machine (2 logical cores) two threads were faster for
- * every model, by 5 % (DDPM-32) to 34 % (cWGAN-GP-64) per step (BENCHMARKS.md, "wasm threads"), so
- * the studio uses every logical core up to tfjs's cap of 4. On 8 or more cores that is tfjs's own
- * choice.
+ * host sends COOP: same-origin and COEP: require-corp, see README "Hosting"). Two kinds of thread
+ * share the work:
+ * - tfjs's XNNPACK pool (tfjs would size it at half the logical cores, 1 to 4), for the kernels the
+ *   studio leaves to tfjs (matrix products, element-wise ops, the rare convolution its loops decline);
+ * - the studio's SIMD helpers (./wasm/simdHelpers.ts), which take shares of the convolutions, their
+ *   gradients and GroupNorm + SiLU: the bulk of every training step.
+ * The plan uses one thread per logical core and never more: helpers on all cores but one (at most
+ * 3), the XNNPACK pool on what is left (at least 1, at most 4). With more threads than cores, tfjs's
+ * pool threads, which spin between XNNPACK calls, took cores from the helpers: on the 2-core bench
+ * machine 2 pool threads + 1 helper ran DDPM-32 at 82–87 ms per step, 1 + 1 at 70–75 ms
+ * (BENCHMARKS.md, "wasm threads").
  */
 
 /** tfjs's largest thread pool for XNNPACK. */
 export const MAX_WASM_THREADS = 4;
+/** The most SIMD helper threads (./wasm/simdHelpers.ts). */
+export const MAX_SIMD_HELPERS = 3;
 
-/** The studio's thread count for a machine with `logicalCores` (navigator.hardwareConcurrency). */
-export function defaultWasmThreads(logicalCores: number): number {
-  const cores = Number.isFinite(logicalCores) && logicalCores >= 1 ? Math.floor(logicalCores) : 1;
-  return Math.min(MAX_WASM_THREADS, cores);
+export interface WasmThreadPlan {
+  /** tfjs's XNNPACK pool, the calling thread included. */
+  poolThreads: number;
+  /** The studio's SIMD helper threads beside it. */
+  simdHelpers: number;
 }
 
-export function wasmThreadsNote(threads: number, isolated: boolean, logicalCores: number): string {
+/** The studio's threads for a machine with `logicalCores` (navigator.hardwareConcurrency). */
+export function defaultWasmThreadPlan(logicalCores: number): WasmThreadPlan {
+  const cores = Number.isFinite(logicalCores) && logicalCores >= 1 ? Math.floor(logicalCores) : 1;
+  const simdHelpers = Math.min(MAX_SIMD_HELPERS, cores - 1);
+  return { poolThreads: Math.max(1, Math.min(MAX_WASM_THREADS, cores - simdHelpers)), simdHelpers };
+}
+
+/** `threads` pool threads and threads − 1 helpers: the bench's plain `--wasm-threads N` rows (N = 1: one core's worth). */
+export function poolWithHelpers(threads: number): WasmThreadPlan {
+  return { poolThreads: threads, simdHelpers: Math.max(0, Math.min(MAX_SIMD_HELPERS, threads - 1)) };
+}
+
+export function wasmThreadsNote(plan: WasmThreadPlan, isolated: boolean, logicalCores: number): string {
   if (!isolated) {
     return (
       'single-threaded: this page is not cross-origin isolated (the host does not send the ' +
@@ -30,6 +50,10 @@ export function wasmThreadsNote(threads: number, isolated: boolean, logicalCores
   }
   const cores = Number.isFinite(logicalCores) && logicalCores > 0 ? Math.floor(logicalCores) : 0;
   const coresText = cores > 0 ? `${cores} logical core${cores === 1 ? '' : 's'}` : 'an unknown number of cores';
-  const plural = threads === 1 ? '' : 's';
-  return `${threads} wasm thread${plural}: one per logical core of this machine's ${coresText}, at most ${MAX_WASM_THREADS} (on a 2-core machine two threads measured 5–34 % faster per training step than tfjs's default of one).`;
+  const total = plan.poolThreads + plan.simdHelpers;
+  const helpers = plan.simdHelpers === 0
+    ? 'no helper threads'
+    : `${plan.simdHelpers} helper${plan.simdHelpers === 1 ? '' : 's'} for the studio's convolution and normalisation loops`;
+  return `${total} wasm thread${total === 1 ? '' : 's'}: ${plan.poolThreads} for tfjs's XNNPACK kernels and ${helpers}, ` +
+    `one thread per logical core of this machine's ${coresText} (more threads than cores measured slower).`;
 }

@@ -6,15 +6,15 @@
  * Where helper threads are running (./simdHelpers.ts) the images are split between them and the
  * calling thread.
  *
- * The loops read a padded input: x is copied into a zeroed buffer with the conv's padding around
- * it (or cropped, where a padding is negative), a memcpy per row that costs ~2 % of the
- * convolution. Without padding or cropping x is read in place.
+ * The loops read a padded input: each thread copies its own images into a buffer with the conv's
+ * zero padding around them (or cropped, where a padding is negative), a memcpy per row
+ * (./convTasks.ts padImages). Without padding or cropping x is read in place.
  */
 import { backend_util } from '@tensorflow/tfjs';
 import type { KernelBackend, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { convForwardFor } from './convForwardSimd';
-import { runConvTask, TASK_CONV } from './convTasks';
+import { paddingArgs, runConvTask, TASK_CONV } from './convTasks';
 import type { ConvTask } from './convTasks';
 import { imageShares, readyHelpers, runShared } from './simdHelpers';
 import type { WasmKernelOverride } from './fastPaths';
@@ -106,8 +106,6 @@ export function directConv2d(
         for (let c = 0; c < outChannels; c++) target[r * co + c] = source[r * outChannels + c];
       }
     }
-    if (!inPlace) padInput(new Float32Array(heap, offsetOf(backend, x), x.shape.reduce((a, b) => a * b, 1)),
-      new Float32Array(heap, padded, paddedFloats), x.shape as Shape4D, paddedHeight, paddedWidth, g.padTop, g.padLeft);
     const xRow = paddedWidth * inChannels * 4;
     const xImage = paddedHeight * xRow;
     const yImage = g.outHeight * outWidth * co * 4;
@@ -117,9 +115,14 @@ export function directConv2d(
     const biasAt = ownBias || offsetOf(backend, bias!);
     const rest = [g.outHeight, outWidth / 4, co * 4, g.strideHeight * xRow, xRow, filterHeight,
       filterWidth * inChannels * 4, filterWidth * inChannels * co * 4];
+    const imageBytes = inHeight * inWidth * inChannels * 4;
+    const padding = (first: number): number[] => (inPlace ? [] : paddingArgs({
+      source: offsetOf(backend, x) + first * imageBytes, height: inHeight, width: inWidth, channels: inChannels,
+      paddedHeight, paddedWidth, padTop: g.padTop, padLeft: g.padLeft,
+    }));
     const share = ([first, count]: [number, number]): ConvTask => ({
       kind: TASK_CONV, relaxed: loops.relaxed,
-      args: [pixelBytes, xAt + first * xImage, filterAt, biasAt, yAt + first * yImage, count, xImage, yImage, ...rest],
+      args: [pixelBytes, xAt + first * xImage, filterAt, biasAt, yAt + first * yImage, count, xImage, yImage, ...rest, ...padding(first)],
     });
     const flops = 2 * pixels * co * filterFloats;
     const team = flops >= MIN_SHARED_FLOPS ? readyHelpers(memory!) : [];
@@ -148,28 +151,6 @@ export function directConv2d(
     for (const pointer of [padded, ownBias, ownFilter, scratch]) if (pointer !== 0) module._free(pointer);
   }
   return y;
-}
-
-/** x into a zeroed [N, paddedHeight, paddedWidth, C] buffer at (padTop, padLeft), cropped where those are negative or it overhangs. */
-function padInput(
-  source: Float32Array, target: Float32Array, [images, height, width, channels]: Shape4D,
-  paddedHeight: number, paddedWidth: number, padTop: number, padLeft: number,
-): void {
-  target.fill(0);
-  const firstColumn = Math.max(0, padLeft);
-  const sourceColumn = firstColumn - padLeft;
-  const columns = Math.min(paddedWidth - firstColumn, width - sourceColumn);
-  if (columns <= 0) return;
-  const firstRow = Math.max(0, padTop);
-  const lastRow = Math.min(paddedHeight, height + padTop);
-  const runLength = columns * channels;
-  for (let n = 0; n < images; n++) {
-    for (let r = firstRow; r < lastRow; r++) {
-      const from = ((n * height + r - padTop) * width + sourceColumn) * channels;
-      const to = ((n * paddedHeight + r) * paddedWidth + firstColumn) * channels;
-      target.set(source.subarray(from, from + runLength), to);
-    }
-  }
 }
 
 interface KernelArgs { inputs: NamedTensorInfoMap; backend: KernelBackend; attrs: NamedAttrMap }

@@ -1,8 +1,8 @@
 /**
  * Helper threads for the studio's own SIMD convolution loops. tfjs's threaded wasm build runs
  * XNNPACK on its own thread pool, but a kernel written in JS + hand-assembled wasm runs only on the
- * thread that calls it: with 2 wasm threads, the direct loops (faster than XNNPACK per core) left
- * the second core idle. Here the compute worker starts (wasm threads − 1) plain workers that share
+ * thread that calls it: on 2 cores the direct loops (faster than XNNPACK per core) left the second
+ * core idle. Here the compute worker starts plain workers (../wasmThreads.ts plans how many) that share
  * the wasm heap (a shared WebAssembly.Memory in the threaded build), and splits a convolution by
  * images: it runs one share itself while each helper runs another (./convTasks.ts), then waits.
  *
@@ -14,12 +14,12 @@
  * single-threaded build), the caller runs every share itself. src/compute/tfBackends.ts starts them
  * when it activates the wasm backend.
  */
-import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { MAX_SIMD_HELPERS } from '../wasmThreads';
 import type { ConvTask } from './convTasks';
 import { CONTROL, runConvTask, SPIN_CHECKS } from './convTasks';
 
-/** The most helpers started, whatever the thread count (tfjs itself caps its pool at 4 threads). */
-const MAX_HELPERS = 3;
+/** The most helpers started, whatever is asked. */
+const MAX_HELPERS = MAX_SIMD_HELPERS;
 /** How long the caller waits for a helper's share before it gives up on helpers (a hung or dead helper). */
 const HELPER_TIMEOUT_MS = 30_000;
 
@@ -43,9 +43,9 @@ function canStart(memory: WebAssembly.Memory): boolean {
     && globalThis.crossOriginIsolated === true;
 }
 
-function start(memory: WebAssembly.Memory): void {
+function start(memory: WebAssembly.Memory, wanted: number): void {
   pool = memory;
-  const count = Math.min(MAX_HELPERS, getThreadsCount() - 1);
+  const count = Math.min(MAX_HELPERS, wanted);
   for (let i = 0; i < count; i++) {
     try {
       const control = new Int32Array(new SharedArrayBuffer(CONTROL.SIZE * 4));
@@ -67,12 +67,12 @@ const START_WAIT_MS = 5_000;
  * a nested worker's script is fetched through its parent's event loop, which a training loop that
  * only awaits settled promises never yields, so helpers started mid-training would never arrive.
  */
-export async function startSimdHelpers(memory: WebAssembly.Memory): Promise<number> {
+export async function startSimdHelpers(memory: WebAssembly.Memory, wanted: number): Promise<number> {
   if (pool !== memory) {
     for (const h of helpers) h.worker.terminate();
     helpers = [];
     pool = null;
-    if (canStart(memory)) start(memory);
+    if (canStart(memory)) start(memory, wanted);
   }
   const ready = () => helpers.filter((h) => Atomics.load(h.control, CONTROL.READY) === 1).length;
   const until = Date.now() + START_WAIT_MS;

@@ -10,7 +10,7 @@ import type { ConvForwardLoop } from './convForwardSimd';
 import { runForwardShare, runGradShare } from './groupNormSiluShares';
 
 /** Int32 slots of a helper thread's control block (./simdHelpers.ts). */
-export const CONTROL = { SEQ: 0, DONE: 1, READY: 2, FAILED: 3, KIND: 4, RELAXED: 5, ARGC: 6, ARGS: 8, SIZE: 64 } as const;
+export const CONTROL = { SEQ: 0, DONE: 1, READY: 2, FAILED: 3, KIND: 4, RELAXED: 5, ARGC: 6, CLAIM: 7, ARGS: 8, SIZE: 64 } as const;
 
 /**
  * Atomics.load checks (well under a millisecond) the caller spins before it sleeps in Atomics.wait

@@ -84,6 +84,17 @@ describe('SIMD helper threads', () => {
     const split = new Float32Array(memory.buffer, y2At, n * oh * oh * co);
     expect(split.some((v) => v !== 0)).toBe(true);
     expect(Array.from(split)).toEqual(Array.from(one));
+
+    // A helper that never wakes (ready, but no thread behind its control block): its share must not
+    // be waited for. Before the caller claimed unstarted shares this waited 30 s and threw.
+    const asleep = new Int32Array(new SharedArrayBuffer(CONTROL.SIZE * 4));
+    Atomics.store(asleep, CONTROL.READY, 1);
+    const y3At = y2At + n * oh * oh * co * 4;
+    const started = Date.now();
+    runShared(memory, [{ control: asleep, worker: worker as unknown as globalThis.Worker }], imageShares(n, 2).map((s) => share(y3At, s)));
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(Atomics.load(asleep, CONTROL.CLAIM)).toBe(Atomics.load(asleep, CONTROL.SEQ));
+    expect(Array.from(new Float32Array(memory.buffer, y3At, n * oh * oh * co))).toEqual(Array.from(one));
   });
 
   it('give the one-thread filter gradient from two partial sums', () => {

@@ -69,6 +69,21 @@ describe('studio foundation', () => {
     expect(consoleErrors).toEqual([]);
   });
 
+  it('describes the backend chosen while the studio is still starting, helper threads included', async () => {
+    const { page, consoleErrors } = await session();
+    // Chosen before the startup probe ends: the probe activates each candidate in turn, and a choice
+    // applied meanwhile used to interleave with it (2 of 3 tries announced "× 1 thread", no helpers).
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    await page.getByRole('radio', { name: 'wasm' }).check();
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => page.getByTestId('backend').textContent(), { timeout: 120_000 }).toBe('wasm');
+    const cores = await page.evaluate(() => Math.max(1, Math.floor(navigator.hardwareConcurrency)));
+    const helpers = Math.min(3, cores - 1);
+    const pool = Math.max(1, Math.min(4, cores - helpers));
+    await expect.poll(() => page.getByTestId('wasm-threads').textContent(), { timeout: 15_000 }).toMatch(new RegExp(`× ${pool + helpers} threads?$`));
+    expect(consoleErrors).toEqual([]);
+  });
+
   it('generates a phantom dataset in the worker and the Data view shows its grid, filterable by class', async () => {
     const { page, consoleErrors } = await session();
     await waitForBackend(page);

@@ -42,7 +42,25 @@ export class BackendManager {
     return this.current;
   }
 
-  async start(forceProbe = false): Promise<BackendReport> {
+  /**
+   * Backend changes (start, a new choice, a fallback) run one at a time. Two at once interleaved
+   * their tf.setBackend calls: a choice applied while the startup probe was still activating each
+   * candidate announced wasm with no helper threads (the probe had switched tf to another backend
+   * under it), and the status bar kept saying so.
+   */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private oneAtATime<T>(change: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(change, change);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  start(forceProbe = false): Promise<BackendReport> {
+    return this.oneAtATime(() => this.startNow(forceProbe));
+  }
+
+  private async startNow(forceProbe: boolean): Promise<BackendReport> {
     this.adapter = await queryAdapter();
     const settings = await loadSettings(this.store);
     const choice = settings.backend;
@@ -62,14 +80,20 @@ export class BackendManager {
     return this.activateFrom(0, why);
   }
 
-  async setChoice(choice: BackendChoice): Promise<BackendReport> {
-    await updateSettings(this.store, { backend: choice });
-    this.notices = [];
-    return this.start();
+  setChoice(choice: BackendChoice): Promise<BackendReport> {
+    return this.oneAtATime(async () => {
+      await updateSettings(this.store, { backend: choice });
+      this.notices = [];
+      return this.startNow(false);
+    });
   }
 
   /** Called when work on the current backend failed in a way the backend is to blame for. */
-  async fallback(reason: string): Promise<BackendReport> {
+  fallback(reason: string): Promise<BackendReport> {
+    return this.oneAtATime(() => this.fallbackNow(reason));
+  }
+
+  private async fallbackNow(reason: string): Promise<BackendReport> {
     const failed = this.current;
     const index = failed ? this.order.indexOf(failed) : -1;
     if (failed === 'cpu' || index === this.order.length - 1) throw new Error(`The cpu backend failed: ${reason}`);

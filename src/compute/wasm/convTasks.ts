@@ -7,7 +7,7 @@ import { FILTER_GRAD_ROWS_KEYS, filterGradLoops, filterGradRows } from './convFi
 import type { FilterGradRows } from './convFilterGradSimd';
 import { convForwardLoops } from './convForwardSimd';
 import type { ConvForwardLoop } from './convForwardSimd';
-import { runForwardShare, runGradShare } from './groupNormSiluShares';
+import { runForwardShare, runGradShare, runInferenceShare } from './groupNormSiluShares';
 
 /** Int32 slots of a helper thread's control block (./simdHelpers.ts). */
 export const CONTROL = { SEQ: 0, DONE: 1, READY: 2, FAILED: 3, KIND: 4, RELAXED: 5, ARGC: 6, CLAIM: 7, ARGS: 8, SIZE: 64 } as const;
@@ -48,9 +48,11 @@ export const TASK_FILTER_GRAD = 2;
 export const TASK_GROUP_NORM_FORWARD = 3;
 /** args: ./groupNormSiluShares.ts gradShareArgs (its gradient). */
 export const TASK_GROUP_NORM_GRAD = 4;
+/** args: ./groupNormSiluShares.ts inferenceShareArgs (inference GroupNorm + SiLU of some images). */
+export const TASK_GROUP_NORM_INFERENCE = 5;
 
 export interface ConvTask {
-  kind: typeof TASK_CONV | typeof TASK_FILTER_GRAD | typeof TASK_GROUP_NORM_FORWARD | typeof TASK_GROUP_NORM_GRAD;
+  kind: typeof TASK_CONV | typeof TASK_FILTER_GRAD | typeof TASK_GROUP_NORM_FORWARD | typeof TASK_GROUP_NORM_GRAD | typeof TASK_GROUP_NORM_INFERENCE;
   relaxed: boolean;
   args: number[];
 }
@@ -87,6 +89,10 @@ export function runConvTask(memory: WebAssembly.Memory, kind: number, relaxed: b
   }
   if (kind === TASK_GROUP_NORM_GRAD) {
     runGradShare(memory, args);
+    return;
+  }
+  if (kind === TASK_GROUP_NORM_INFERENCE) {
+    runInferenceShare(memory, args);
     return;
   }
   throw new Error(`src/compute/wasm/convTasks.ts: unknown task kind ${kind}`);

@@ -16,15 +16,9 @@ import {
 import { heapMemory, simdEnabledFor } from './groupNormSiluKernel';
 import type { GroupNormSiluSimd } from './groupNormSiluSimd';
 import { forwardScratchBytes, forwardShareArgs, gradScratchBytes, gradShareArgs } from './groupNormSiluShares';
-import { runConvTask, TASK_GROUP_NORM_FORWARD, TASK_GROUP_NORM_GRAD } from './convTasks';
-import type { ConvTask } from './convTasks';
-import { imageShares, readyHelpers, runShared } from './simdHelpers';
+import { TASK_GROUP_NORM_FORWARD, TASK_GROUP_NORM_GRAD } from './convTasks';
+import { runInShares } from './imageShareRunner';
 import { requireInput, WASM_BACKEND } from './wasmKernelScope';
-
-interface WasmModule {
-  _malloc(bytes: number): number;
-  _free(pointer: number): void;
-}
 
 interface Args { inputs: NamedTensorInfoMap; backend: BackendWasm; attrs: NamedAttrMap }
 
@@ -44,45 +38,6 @@ function simdFor(backend: BackendWasm, images: number, channels: number, attrs: 
   return attrs.silu && channels % 4 === 0 && images > 0 && channels % attrs.groups === 0 ? simdEnabledFor(backend) : null;
 }
 
-/**
- * Below this many elements (~0.1 ms of both passes on one core) a call is not split across the
- * SIMD helper threads: a hand-off costs tens of microseconds.
- */
-export const MIN_SHARED_ELEMENTS = 1 << 16;
-
-/**
- * Runs one share per thread (this one and the ready SIMD helpers, split by images), each with its
- * own scratch from `scratchBytes`, and returns after all are done. `shareFor` builds a share's task
- * from its image range and its scratch pointers; `after` reads the scratch before it is freed.
- */
-function runInShares<S extends Record<string, number>>(
-  backend: BackendWasm, images: number, elements: number, scratchBytes: S,
-  shareFor: (first: number, count: number, scratch: S) => ConvTask, after: (scratches: S[]) => void = () => {},
-): void {
-  const module = backend.wasm as unknown as WasmModule;
-  const memory = heapMemory(module)!;
-  const team = elements >= MIN_SHARED_ELEMENTS ? readyHelpers(memory) : [];
-  const ranges = imageShares(images, Math.min(team.length + 1, images));
-  const pointers: number[] = [];
-  try {
-    const scratches = ranges.map(() => {
-      const entries = Object.entries(scratchBytes).map(([key, bytes]) => {
-        const pointer = module._malloc(bytes);
-        pointers.push(pointer);
-        return [key, pointer] as const;
-      });
-      return Object.fromEntries(entries) as S;
-    });
-    // Every malloc is done before any share builds a view of the heap.
-    const tasks = ranges.map(([first, count], i) => shareFor(first, count, scratches[i]));
-    if (tasks.length > 1) runShared(memory, team, tasks);
-    else runConvTask(memory, tasks[0].kind, tasks[0].relaxed, tasks[0].args);
-    after(scratches);
-  } finally {
-    for (const pointer of pointers) module._free(pointer);
-  }
-}
-
 const groupNormSiluTrain: KernelFunc = (args) => {
   const { inputs, backend, attrs } = args as unknown as Args;
   const x = requireInput(inputs, 'x', GROUP_NORM_SILU_TRAIN);
@@ -97,7 +52,7 @@ const groupNormSiluTrain: KernelFunc = (args) => {
   const simd = simdFor(backend, images, channels, kernelAttrs);
   if (simd) {
     const at = (t: TensorInfo) => offsetOf(backend, t);
-    runInShares(backend, images, images * pixels * channels, forwardScratchBytes(channels), (firstImage, count, { acc, params }) => ({
+    runInShares(backend, heapMemory(backend.wasm)!, images, images * pixels * channels, forwardScratchBytes(channels), (firstImage, count, { acc, params }) => ({
       kind: TASK_GROUP_NORM_FORWARD, relaxed: false,
       args: forwardShareArgs({
         x: at(x), y: at(y), gamma: at(gamma), beta: at(beta), mean: at(mean), invStd: at(invStd), acc, params,
@@ -125,7 +80,7 @@ const groupNormSiluGrad: KernelFunc = (args) => {
   const simd = simdFor(backend, images, channels, kernelAttrs);
   if (simd) {
     const at = (t: TensorInfo) => offsetOf(backend, t);
-    runInShares(backend, images, images * pixels * channels, gradScratchBytes(channels), (firstImage, count, { acc, params, totals }) => ({
+    runInShares(backend, heapMemory(backend.wasm)!, images, images * pixels * channels, gradScratchBytes(channels), (firstImage, count, { acc, params, totals }) => ({
       kind: TASK_GROUP_NORM_GRAD, relaxed: false,
       args: gradShareArgs({
         dy: at(dy), x: at(x), dx: at(dx), gamma: at(gamma), beta: at(beta), mean: at(mean), invStd: at(invStd), acc, params, totals,

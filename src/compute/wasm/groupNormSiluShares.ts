@@ -33,6 +33,16 @@ export interface GradShare {
   firstImage: number; images: number; pixels: number; channels: number; groups: number;
 }
 
+/** The inference kernel's share (./groupNormSiluKernel.ts): y only; `offset` ([images, channels], added to x before the norm) 0 when there is none. */
+export interface InferenceShare {
+  x: number; y: number; gamma: number; beta: number; offset: number; acc: number; params: number;
+  firstImage: number; images: number; pixels: number; channels: number; groups: number; epsilon: number;
+}
+
+/** Bytes of scratch one inference share needs: acc (channels float64 sums and squares), params (2 floats per channel). */
+export const inferenceScratchBytes = (channels: number) => ({ acc: channels * 16, params: channels * 8 });
+
+const INFERENCE_KEYS = ['x', 'y', 'gamma', 'beta', 'offset', 'acc', 'params', 'firstImage', 'images', 'pixels', 'channels', 'groups'] as const;
 const FORWARD_KEYS = ['x', 'y', 'gamma', 'beta', 'mean', 'invStd', 'acc', 'params', 'firstImage', 'images', 'pixels', 'channels', 'groups'] as const;
 const GRAD_KEYS = ['dy', 'x', 'dx', 'gamma', 'beta', 'mean', 'invStd', 'acc', 'params', 'totals', 'firstImage', 'images', 'pixels', 'channels', 'groups'] as const;
 
@@ -44,6 +54,11 @@ export function forwardShareArgs(share: ForwardShare): number[] {
   return [...FORWARD_KEYS.map((k) => share[k]), halves[0], halves[1]];
 }
 
+export function inferenceShareArgs(share: InferenceShare): number[] {
+  bits[0] = share.epsilon;
+  return [...INFERENCE_KEYS.map((k) => share[k]), halves[0], halves[1]];
+}
+
 export function gradShareArgs(share: GradShare): number[] {
   return GRAD_KEYS.map((k) => share[k]);
 }
@@ -52,6 +67,54 @@ function loopsOn(memory: WebAssembly.Memory): GroupNormSiluSimd {
   const simd = simdFor(memory);
   if (!simd) throw new Error('src/compute/wasm/groupNormSiluShares.ts: no WebAssembly SIMD on this engine');
   return simd;
+}
+
+/**
+ * Inference GroupNorm + SiLU of images [firstImage, firstImage + images): per image, channel sums in
+ * wasm, the (image, group) statistics here in float64 (with the per-image offset folded in), then y in wasm.
+ */
+export function runInferenceShare(memory: WebAssembly.Memory, args: ArrayLike<number>): void {
+  const s = Object.fromEntries(INFERENCE_KEYS.map((k, i) => [k, args[i]])) as unknown as InferenceShare;
+  halves[0] = args[INFERENCE_KEYS.length];
+  halves[1] = args[INFERENCE_KEYS.length + 1];
+  const epsilon = bits[0];
+  const simd = loopsOn(memory);
+  const { channels, groups, pixels } = s;
+  const perGroup = channels / groups;
+  const count = pixels * perGroup;
+  const imageBytes = pixels * channels * 4;
+  const heap = memory.buffer;
+  const sums = new Float64Array(heap, s.acc, 2 * channels);
+  const coefficients = new Float32Array(heap, s.params, 2 * channels);
+  const gamma = new Float32Array(heap, s.gamma, channels);
+  const beta = new Float32Array(heap, s.beta, channels);
+  const end = s.firstImage + s.images;
+  const offset = s.offset === 0 ? null : new Float32Array(heap, s.offset, end * channels);
+  for (let n = s.firstImage; n < end; n++) {
+    sums.fill(0);
+    const xAt = s.x + n * imageBytes;
+    // A block of pixels at a time, small enough to stay in the L1 cache while each group of four
+    // channels walks it (a whole 64 px image of 32 channels is 512 KB).
+    for (let p = 0; p < pixels; p += SUM_BLOCK) simd.sums(xAt + p * channels * 4, s.acc, Math.min(SUM_BLOCK, pixels - p), channels, 0);
+    for (let g = 0; g < groups; g++) {
+      let sum = 0;
+      let square = 0;
+      for (let c = g * perGroup; c < (g + 1) * perGroup; c++) {
+        // Σ(x + o) = Σx + P·o and Σ(x + o)² = Σx² + 2o·Σx + P·o² for the per-image offset o.
+        const o = offset ? offset[n * channels + c] : 0;
+        sum += sums[c] + pixels * o;
+        square += sums[channels + c] + 2 * o * sums[c] + pixels * o * o;
+      }
+      const mean = sum / count;
+      const inv = 1 / Math.sqrt(Math.max(0, square / count - mean * mean) + epsilon);
+      for (let c = g * perGroup; c < (g + 1) * perGroup; c++) {
+        const o = offset ? offset[n * channels + c] : 0;
+        coefficients[c] = inv * gamma[c];
+        coefficients[channels + c] = beta[c] + (o - mean) * inv * gamma[c];
+      }
+    }
+    simd.apply(xAt, s.y + n * imageBytes, s.params, pixels, channels);
+  }
 }
 
 /** Forward of images [firstImage, firstImage + images): y, and the (image, group) mean and 1/σ. */

@@ -11,8 +11,8 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTROL, filterGradTask, runConvTask, TASK_CONV, TASK_GROUP_NORM_FORWARD, TASK_GROUP_NORM_GRAD } from './convTasks';
-import { forwardShareArgs, gradShareArgs } from './groupNormSiluShares';
+import { CONTROL, filterGradTask, runConvTask, TASK_CONV, TASK_GROUP_NORM_FORWARD, TASK_GROUP_NORM_GRAD, TASK_GROUP_NORM_INFERENCE } from './convTasks';
+import { forwardShareArgs, gradShareArgs, inferenceShareArgs } from './groupNormSiluShares';
 import type { ConvTask } from './convTasks';
 import { imageShares, runShared } from './simdHelpers';
 
@@ -172,5 +172,34 @@ describe('SIMD helper threads', () => {
     const [a, b] = scratches.map((s) => new Float64Array(memory.buffer, s.totals, 2 * c));
     expect(b.some((v) => v !== 0)).toBe(true);
     for (let i = 0; i < 2 * c; i++) expect(Math.abs(a[i] + b[i] - oneTotals[i])).toBeLessThan(1e-9 * Math.max(1, Math.abs(oneTotals[i])));
+  });
+
+  it('give the one-thread inference GroupNorm + SiLU (with its per-image offset) when it is split by images', () => {
+    const [n, pixels, c, groups] = [5, 36, 16, 4];
+    const floats = n * pixels * c;
+    let next = 8 << 20;
+    const take = (bytes: number) => { const at = next; next += Math.ceil(bytes / 64) * 64; return at; };
+    const [x, gamma, beta, offset] = [take(floats * 4), take(c * 4), take(c * 4), take(n * c * 4)];
+    fill(x, floats, 16);
+    fill(gamma, c, 17);
+    fill(beta, c, 18);
+    fill(offset, n * c, 19);
+    const scratch = () => ({ acc: take(c * 16), params: take(c * 8) });
+    const scratches = [scratch(), scratch()];
+    for (const withOffset of [true, false]) {
+      const [one, split] = [take(floats * 4), take(floats * 4)];
+      const share = (y: number, [first, count]: [number, number], s: ReturnType<typeof scratch>): ConvTask => ({
+        kind: TASK_GROUP_NORM_INFERENCE, relaxed: false,
+        args: inferenceShareArgs({ x, y, gamma, beta, offset: withOffset ? offset : 0, acc: s.acc, params: s.params,
+          firstImage: first, images: count, pixels, channels: c, groups, epsilon: 1e-5 }),
+      });
+      const whole = share(one, [0, n], scratches[0]);
+      runConvTask(memory, whole.kind, whole.relaxed, whole.args);
+      const shares = imageShares(n, 2);
+      runShared(memory, helper(), shares.map((range, i) => share(split, range, scratches[i])));
+      const f32 = (at: number, count: number) => Array.from(new Float32Array(memory.buffer, at, count));
+      expect(f32(split + shares[1][0] * pixels * c * 4, pixels * c).some((v) => v !== 0)).toBe(true);
+      expect(f32(split, floats)).toEqual(f32(one, floats));
+    }
   });
 });

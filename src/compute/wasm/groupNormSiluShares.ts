@@ -69,33 +69,51 @@ function loopsOn(memory: WebAssembly.Memory): GroupNormSiluSimd {
   return simd;
 }
 
+/** A share's fields from its Int32 arguments (in `keys` order), and epsilon where the two halves of its bits follow them. */
+function decode<S>(keys: readonly string[], args: ArrayLike<number>): { share: S; epsilon: number } {
+  halves[0] = args[keys.length] ?? 0;
+  halves[1] = args[keys.length + 1] ?? 0;
+  return { share: Object.fromEntries(keys.map((k, i) => [k, args[i]])) as S, epsilon: bits[0] };
+}
+
+interface ShareCommon { gamma: number; beta: number; acc: number; params: number; firstImage: number; images: number; pixels: number; channels: number; groups: number }
+
+/** What every share works with: the loops, its geometry, and views of its scratch and of γ, β. */
+function shareViews(memory: WebAssembly.Memory, s: ShareCommon, paramsPerChannel: number) {
+  const { channels, groups, pixels } = s;
+  const heap = memory.buffer;
+  return {
+    simd: loopsOn(memory), heap, channels, groups, pixels,
+    perGroup: channels / groups,
+    count: pixels * (channels / groups),
+    imageBytes: pixels * channels * 4,
+    end: s.firstImage + s.images,
+    sums: new Float64Array(heap, s.acc, 2 * channels),
+    coefficients: new Float32Array(heap, s.params, paramsPerChannel * channels),
+    gamma: new Float32Array(heap, s.gamma, channels),
+    beta: new Float32Array(heap, s.beta, channels),
+  };
+}
+
+/** Σx and Σx² per channel of one image into `sums` (zeroed first), a block of pixels per call. */
+function imageChannelSums(simd: GroupNormSiluSimd, sums: Float64Array, acc: number, xAt: number, pixels: number, channels: number): void {
+  sums.fill(0);
+  // Small enough to stay in the L1 cache while each group of four channels walks it (a whole 64 px
+  // image of 32 channels is 512 KB).
+  for (let p = 0; p < pixels; p += SUM_BLOCK) simd.sums(xAt + p * channels * 4, acc, Math.min(SUM_BLOCK, pixels - p), channels, 0);
+}
+
 /**
  * Inference GroupNorm + SiLU of images [firstImage, firstImage + images): per image, channel sums in
  * wasm, the (image, group) statistics here in float64 (with the per-image offset folded in), then y in wasm.
  */
 export function runInferenceShare(memory: WebAssembly.Memory, args: ArrayLike<number>): void {
-  const s = Object.fromEntries(INFERENCE_KEYS.map((k, i) => [k, args[i]])) as unknown as InferenceShare;
-  halves[0] = args[INFERENCE_KEYS.length];
-  halves[1] = args[INFERENCE_KEYS.length + 1];
-  const epsilon = bits[0];
-  const simd = loopsOn(memory);
-  const { channels, groups, pixels } = s;
-  const perGroup = channels / groups;
-  const count = pixels * perGroup;
-  const imageBytes = pixels * channels * 4;
-  const heap = memory.buffer;
-  const sums = new Float64Array(heap, s.acc, 2 * channels);
-  const coefficients = new Float32Array(heap, s.params, 2 * channels);
-  const gamma = new Float32Array(heap, s.gamma, channels);
-  const beta = new Float32Array(heap, s.beta, channels);
-  const end = s.firstImage + s.images;
+  const { share: s, epsilon } = decode<InferenceShare>(INFERENCE_KEYS, args);
+  const { simd, heap, channels, groups, pixels, perGroup, count, imageBytes, end, sums, coefficients, gamma, beta } = shareViews(memory, s, 2);
   const offset = s.offset === 0 ? null : new Float32Array(heap, s.offset, end * channels);
   for (let n = s.firstImage; n < end; n++) {
-    sums.fill(0);
     const xAt = s.x + n * imageBytes;
-    // A block of pixels at a time, small enough to stay in the L1 cache while each group of four
-    // channels walks it (a whole 64 px image of 32 channels is 512 KB).
-    for (let p = 0; p < pixels; p += SUM_BLOCK) simd.sums(xAt + p * channels * 4, s.acc, Math.min(SUM_BLOCK, pixels - p), channels, 0);
+    imageChannelSums(simd, sums, s.acc, xAt, pixels, channels);
     for (let g = 0; g < groups; g++) {
       let sum = 0;
       let square = 0;
@@ -119,26 +137,13 @@ export function runInferenceShare(memory: WebAssembly.Memory, args: ArrayLike<nu
 
 /** Forward of images [firstImage, firstImage + images): y, and the (image, group) mean and 1/σ. */
 export function runForwardShare(memory: WebAssembly.Memory, args: ArrayLike<number>): void {
-  const s = Object.fromEntries(FORWARD_KEYS.map((k, i) => [k, args[i]])) as unknown as ForwardShare;
-  halves[0] = args[FORWARD_KEYS.length];
-  halves[1] = args[FORWARD_KEYS.length + 1];
-  const epsilon = bits[0];
-  const simd = loopsOn(memory);
-  const { channels, groups, pixels } = s;
-  const perGroup = channels / groups;
-  const count = pixels * perGroup;
-  const imageBytes = pixels * channels * 4;
-  const heap = memory.buffer;
-  const sums = new Float64Array(heap, s.acc, 2 * channels);
-  const coefficients = new Float32Array(heap, s.params, 3 * channels);
-  const gamma = new Float32Array(heap, s.gamma, channels);
-  const beta = new Float32Array(heap, s.beta, channels);
-  const mean = new Float32Array(heap, s.mean, (s.firstImage + s.images) * groups);
-  const invStd = new Float32Array(heap, s.invStd, (s.firstImage + s.images) * groups);
-  for (let n = s.firstImage; n < s.firstImage + s.images; n++) {
-    sums.fill(0);
+  const { share: s, epsilon } = decode<ForwardShare>(FORWARD_KEYS, args);
+  const { simd, heap, channels, groups, pixels, perGroup, count, imageBytes, end, sums, coefficients, gamma, beta } = shareViews(memory, s, 3);
+  const mean = new Float32Array(heap, s.mean, end * groups);
+  const invStd = new Float32Array(heap, s.invStd, end * groups);
+  for (let n = s.firstImage; n < end; n++) {
     const xAt = s.x + n * imageBytes;
-    for (let p = 0; p < pixels; p += SUM_BLOCK) simd.sums(xAt + p * channels * 4, s.acc, Math.min(SUM_BLOCK, pixels - p), channels, 0);
+    imageChannelSums(simd, sums, s.acc, xAt, pixels, channels);
     for (let g = 0; g < groups; g++) {
       let sum = 0;
       let square = 0;
@@ -169,19 +174,9 @@ export function runForwardShare(memory: WebAssembly.Memory, args: ArrayLike<numb
  * Σdz and Σdz·x̂ (for dβ and dγ) at `totals`, which the kernel adds up over the shares.
  */
 export function runGradShare(memory: WebAssembly.Memory, args: ArrayLike<number>): void {
-  const s = Object.fromEntries(GRAD_KEYS.map((k, i) => [k, args[i]])) as unknown as GradShare;
-  const simd = loopsOn(memory);
-  const { channels, groups, pixels } = s;
-  const perGroup = channels / groups;
-  const count = pixels * perGroup;
-  const imageBytes = pixels * channels * 4;
-  const heap = memory.buffer;
-  const sums = new Float64Array(heap, s.acc, 2 * channels);
-  const coefficients = new Float32Array(heap, s.params, 4 * channels);
+  const { share: s } = decode<GradShare>(GRAD_KEYS, args);
+  const { simd, heap, channels, groups, pixels, perGroup, count, imageBytes, end, sums, coefficients, gamma, beta } = shareViews(memory, s, 4);
   const totals = new Float64Array(heap, s.totals, 2 * channels).fill(0);
-  const gamma = new Float32Array(heap, s.gamma, channels);
-  const beta = new Float32Array(heap, s.beta, channels);
-  const end = s.firstImage + s.images;
   const mean = new Float32Array(heap, s.mean, end * groups);
   const invStd = new Float32Array(heap, s.invStd, end * groups);
   for (let n = s.firstImage; n < end; n++) {

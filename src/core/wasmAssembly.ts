@@ -68,6 +68,7 @@ export const v128Store = (offset: number): number[] => [...simd(0x0b), 0, ...ule
 /** v128.load32_splat: one float32 from memory into all four lanes. */
 export const load32Splat = (offset: number): number[] => [...simd(0x09), 2, ...uleb(offset)];
 export const F32X4_ADD = simd(0xe4);
+export const F32X4_SUB = simd(0xe5);
 export const F32X4_MUL = simd(0xe6);
 /** f32x4.relaxed_madd(a, b, c) = a·b + c, fused where the CPU has FMA (relaxed SIMD). */
 export const F32X4_RELAXED_MADD = simd(0x105);

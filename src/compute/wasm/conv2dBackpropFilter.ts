@@ -19,8 +19,7 @@ import { requireInput, WASM_BACKEND, withWasmScope } from './wasmKernelScope';
 import { convFilterGradFor, filterGradRows } from './convFilterGradSimd';
 import type { ConvFilterGradSimd, FilterGradRows } from './convFilterGradSimd';
 import { filterGradTask } from './convTasks';
-import { MIN_SHARED_FLOPS } from './conv2dDirect';
-import { imageShares, readyHelpers, runShared } from './simdHelpers';
+import { imageShares, MIN_SHARED_FLOPS, readyHelpers, runShared } from './simdHelpers';
 import { heapMemory } from './groupNormSiluKernel';
 
 type Shape4D = [number, number, number, number];

@@ -1,45 +1,35 @@
 /**
  * Runs a convolution through the direct SIMD loops of ./convForwardSimd.ts where they apply, for
  * the forward kernels (FusedConv2D and Conv2D, wrapped here; every other case goes to the stock
- * XNNPACK kernel) and for Conv2DBackpropInput's phases (./conv2dBackpropInput.ts).
+ * XNNPACK kernel) and for Conv2DBackpropInput's phases (./conv2dBackpropInput.ts). 3×3 stride-1
+ * convolutions with even outputs go to Winograd's F(2×2, 3×3) first (./conv2dWinograd.ts).
  *
  * Where helper threads are running (./simdHelpers.ts) the images are split between them and the
  * calling thread.
  *
  * The loops read a padded input: each thread copies its own images into a buffer with the conv's
  * zero padding around them (or cropped, where a padding is negative), a memcpy per row
- * (./convTasks.ts padImages). Without padding or cropping x is read in place.
+ * (./paddedImages.ts). Without padding or cropping x is read in place.
  */
 import { backend_util } from '@tensorflow/tfjs';
 import type { KernelBackend, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { convForwardFor } from './convForwardSimd';
-import { paddingArgs, runConvTask, TASK_CONV } from './convTasks';
+import { runConvTask, TASK_CONV } from './convTasks';
+import { paddingArgs } from './paddedImages';
 import type { ConvTask } from './convTasks';
-import { imageShares, readyHelpers, runShared } from './simdHelpers';
+import { imageShares, MIN_SHARED_FLOPS, readyHelpers, runShared } from './simdHelpers';
+import { winogradConv2d } from './conv2dWinograd';
+import type { DirectConvGeometry } from './convGeometry';
 import type { WasmKernelOverride } from './fastPaths';
 import { heapMemory } from './groupNormSiluKernel';
 import { requireInput } from './wasmKernelScope';
 
 type Shape4D = [number, number, number, number];
 
-/** Below this many FLOPs (~0.1 ms on one core) a convolution is not split across helper threads. */
-export const MIN_SHARED_FLOPS = 4e6;
-
 interface WasmModule {
   _malloc(bytes: number): number;
   _free(pointer: number): void;
-}
-
-/** Where the output lies on the input: strides and the (possibly negative) padding before each axis. */
-export interface DirectConvGeometry {
-  strideHeight: number;
-  strideWidth: number;
-  /** Padding before row 0 / column 0 (negative: that many input rows / columns are skipped). */
-  padTop: number;
-  padLeft: number;
-  outHeight: number;
-  outWidth: number;
 }
 
 function offsetOf(backend: BackendWasm, t: TensorInfo): number {
@@ -60,6 +50,8 @@ export function directConv2d(
   backend: BackendWasm, x: TensorInfo, filter: TensorInfo, bias: TensorInfo | null, g: DirectConvGeometry,
 ): TensorInfo | null {
   if (!handles(x, filter, g)) return null;
+  const winograd = winogradConv2d(backend, x, filter, bias, g);
+  if (winograd !== null) return winograd;
   const [images, inHeight, inWidth, inChannels] = x.shape as Shape4D;
   const [filterHeight, filterWidth, , outChannels] = filter.shape as Shape4D;
   const memory = heapMemory(backend.wasm);

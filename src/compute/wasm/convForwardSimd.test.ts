@@ -12,6 +12,7 @@
 import { setFlagsFromString } from 'node:v8';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { relativeError, seeded } from '../../testing/seededTensors';
 import { useWasmBackend } from '../../testing/wasmBackend';
 import { setConvSimdMode } from './convFilterGradSimd';
 import type { ConvSimdMode } from './convFilterGradSimd';
@@ -53,32 +54,6 @@ beforeAll(async () => {
 afterEach(() => {
   setConvSimdMode('auto');
 });
-
-/** Deterministic values in [-1, 1). */
-function seeded(shape: number[], seed: number): tf.Tensor {
-  const size = shape.reduce((a, b) => a * b, 1);
-  const values = new Float32Array(size);
-  let state = (seed * 2654435761) >>> 0;
-  for (let i = 0; i < size; i++) {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    values[i] = state / 2147483648 - 1;
-  }
-  return tf.tensor(values, shape);
-}
-
-/** Max |a − b| over the largest |expected| (floor 1). */
-function relativeError(expected: Float32Array, actual: Float32Array): number {
-  expect(actual.length).toBe(expected.length);
-  let scale = 1;
-  for (const v of expected) scale = Math.max(scale, Math.abs(v));
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
-  return worst / scale;
-}
 
 function describeCase(c: ConvCase): string {
   return `x ${c.x} filter ${c.filter} stride ${c.stride} pad ${JSON.stringify(c.pad)}`;

@@ -9,6 +9,7 @@
 import { setFlagsFromString } from 'node:v8';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { relativeError, seeded } from '../../testing/seededTensors';
 import { useWasmBackend } from '../../testing/wasmBackend';
 import { convFilterGradFor, convFilterGradModuleBytes, setConvSimdMode } from './convFilterGradSimd';
 import type { ConvSimdMode } from './convFilterGradSimd';
@@ -47,22 +48,6 @@ afterEach(() => {
   setConvSimdMode('auto');
 });
 
-/** Deterministic values in [-1, 1). */
-function seeded(shape: number[], seed: number): tf.Tensor {
-  const size = shape.reduce((a, b) => a * b, 1);
-  const values = new Float32Array(size);
-  let state = (seed * 2654435761) >>> 0;
-  for (let i = 0; i < size; i++) {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    values[i] = state / 2147483648 - 1;
-  }
-  return tf.tensor(values, shape);
-}
-
 function outputShape(c: ConvCase): Shape4D {
   return tf.tidy(() => tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(c.filter) as tf.Tensor4D, c.stride, c.pad).shape);
 }
@@ -73,16 +58,6 @@ async function filterGrad(backend: 'cpu' | 'wasm', c: ConvCase, mode: ConvSimdMo
   return tf.tidy(() => (tf.engine().runKernel('Conv2DBackpropFilter', { x: seeded(c.x, 1), dy: seeded(outputShape(c), 2) }, {
     strides: c.stride, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter,
   } as unknown as tf.NamedAttrMap) as tf.Tensor).dataSync() as Float32Array);
-}
-
-/** Max |a − b| over the largest |expected| (floor 1): sums of up to ~10⁴ products are judged at their own scale. */
-function relativeError(expected: Float32Array, actual: Float32Array): number {
-  expect(actual.length).toBe(expected.length);
-  let scale = 1;
-  for (const v of expected) scale = Math.max(scale, Math.abs(v));
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
-  return worst / scale;
 }
 
 function describeCase(c: ConvCase): string {

@@ -8,6 +8,9 @@ import type { FilterGradRows } from './convFilterGradSimd';
 import { convForwardLoops } from './convForwardSimd';
 import type { ConvForwardLoop } from './convForwardSimd';
 import { runForwardShare, runGradShare, runInferenceShare } from './groupNormSiluShares';
+import { padImages, PADDING_KEYS } from './paddedImages';
+import type { PaddingShare } from './paddedImages';
+import { runWinogradShare } from './winogradShare';
 
 /** Int32 slots of a helper thread's control block (./simdHelpers.ts). */
 export const CONTROL = { SEQ: 0, DONE: 1, READY: 2, FAILED: 3, KIND: 4, RELAXED: 5, ARGC: 6, CLAIM: 7, ARGS: 8, SIZE: 64 } as const;
@@ -25,23 +28,6 @@ export const SPIN_CHECKS = 200_000;
  * images into their zero border (so the copy, ~5 % of a DDPM step's convolution time, is split too).
  */
 export const TASK_CONV = 1;
-/** Where a conv share's unpadded images lie and how they sit in the padded buffer (bytes for addresses). */
-export interface PaddingShare {
-  /** x[first image, 0, 0, 0] of the unpadded input. */
-  source: number;
-  height: number;
-  width: number;
-  channels: number;
-  paddedHeight: number;
-  paddedWidth: number;
-  /** Padding before row 0 / column 0; negative: that many input rows / columns are skipped. */
-  padTop: number;
-  padLeft: number;
-}
-const PADDING_KEYS = ['source', 'height', 'width', 'channels', 'paddedHeight', 'paddedWidth', 'padTop', 'padLeft'] as const;
-export function paddingArgs(p: PaddingShare): number[] {
-  return PADDING_KEYS.map((k) => p[k]);
-}
 /** args: FilterGradRows's values in FILTER_GRAD_ROWS_KEYS order. */
 export const TASK_FILTER_GRAD = 2;
 /** args: ./groupNormSiluShares.ts forwardShareArgs (training GroupNorm + SiLU forward of some images). */
@@ -51,8 +37,12 @@ export const TASK_GROUP_NORM_GRAD = 4;
 /** args: ./groupNormSiluShares.ts inferenceShareArgs (inference GroupNorm + SiLU of some images). */
 export const TASK_GROUP_NORM_INFERENCE = 5;
 
+/** args: ./winogradShare.ts winogradShareArgs (a 3×3 stride-1 convolution of some images by F(2×2, 3×3)). */
+export const TASK_WINOGRAD = 6;
+
 export interface ConvTask {
-  kind: typeof TASK_CONV | typeof TASK_FILTER_GRAD | typeof TASK_GROUP_NORM_FORWARD | typeof TASK_GROUP_NORM_GRAD | typeof TASK_GROUP_NORM_INFERENCE;
+  kind: typeof TASK_CONV | typeof TASK_FILTER_GRAD | typeof TASK_GROUP_NORM_FORWARD | typeof TASK_GROUP_NORM_GRAD
+    | typeof TASK_GROUP_NORM_INFERENCE | typeof TASK_WINOGRAD;
   relaxed: boolean;
   args: number[];
 }
@@ -95,35 +85,9 @@ export function runConvTask(memory: WebAssembly.Memory, kind: number, relaxed: b
     runInferenceShare(memory, args);
     return;
   }
-  throw new Error(`src/compute/wasm/convTasks.ts: unknown task kind ${kind}`);
-}
-
-/**
- * Copies `images` images from p.source into the zeroed border of the padded buffer at `target`
- * (bytes). Only the border is zeroed: the interior is overwritten by the rows.
- */
-export function padImages(memory: WebAssembly.Memory, p: PaddingShare, target: number, images: number): void {
-  const { height, width, channels, paddedHeight, paddedWidth, padTop, padLeft } = p;
-  const paddedRow = paddedWidth * channels;
-  const source = new Float32Array(memory.buffer, p.source, images * height * width * channels);
-  const padded = new Float32Array(memory.buffer, target, images * paddedHeight * paddedRow);
-  const firstColumn = Math.max(0, padLeft);
-  const sourceColumn = firstColumn - padLeft;
-  const columns = Math.max(0, Math.min(paddedWidth - firstColumn, width - sourceColumn));
-  const firstRow = columns > 0 ? Math.max(0, padTop) : paddedHeight;
-  const lastRow = columns > 0 ? Math.min(paddedHeight, height + padTop) : paddedHeight;
-  const run = columns * channels;
-  const left = firstColumn * channels;
-  for (let n = 0; n < images; n++) {
-    const image = n * paddedHeight * paddedRow;
-    padded.fill(0, image, image + firstRow * paddedRow);
-    padded.fill(0, image + Math.max(firstRow, lastRow) * paddedRow, image + paddedHeight * paddedRow);
-    for (let r = firstRow; r < lastRow; r++) {
-      const to = image + r * paddedRow;
-      const from = ((n * height + r - padTop) * width + sourceColumn) * channels;
-      if (left > 0) padded.fill(0, to, to + left);
-      padded.set(source.subarray(from, from + run), to + left);
-      if (left + run < paddedRow) padded.fill(0, to + left + run, to + paddedRow);
-    }
+  if (kind === TASK_WINOGRAD) {
+    runWinogradShare(memory, relaxed, args);
+    return;
   }
+  throw new Error(`src/compute/wasm/convTasks.ts: unknown task kind ${kind}`);
 }

@@ -4,17 +4,22 @@
  * convolution and a filter gradient split by images between this thread and the helper must give
  * what one thread gives (the same loops, so the same bits for the convolution; the filter gradient
  * sums two partial dW, so within float rounding), and so must the training GroupNorm + SiLU's
- * forward and gradient shares (./groupNormSiluShares.ts).
+ * forward and gradient shares (./groupNormSiluShares.ts), and a Winograd convolution's shares
+ * (./winogradShare.ts: each pads its own images, with scratch of its own).
  */
 import { setFlagsFromString } from 'node:v8';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTROL, filterGradTask, runConvTask, TASK_CONV, TASK_GROUP_NORM_FORWARD, TASK_GROUP_NORM_GRAD, TASK_GROUP_NORM_INFERENCE } from './convTasks';
+import {
+  CONTROL, filterGradTask, runConvTask, TASK_CONV, TASK_GROUP_NORM_FORWARD, TASK_GROUP_NORM_GRAD, TASK_GROUP_NORM_INFERENCE, TASK_WINOGRAD,
+} from './convTasks';
 import { forwardShareArgs, gradShareArgs, inferenceShareArgs } from './groupNormSiluShares';
 import type { ConvTask } from './convTasks';
 import { imageShares, runShared } from './simdHelpers';
+import { transformFilter } from './conv2dWinograd';
+import { planeTiles, winogradShareArgs } from './winogradShare';
 
 setFlagsFromString('--experimental-wasm-relaxed-simd');
 
@@ -200,6 +205,55 @@ describe('SIMD helper threads', () => {
       const f32 = (at: number, count: number) => Array.from(new Float32Array(memory.buffer, at, count));
       expect(f32(split + shares[1][0] * pixels * c * 4, pixels * c).some((v) => v !== 0)).toBe(true);
       expect(f32(split, floats)).toEqual(f32(one, floats));
+    }
+  });
+
+  it('give the one-thread Winograd convolution when it is split by images', () => {
+    // x [N, 12, 12, 8] unpadded, 3×3 'same' to 8 channels: tiles 6 × 6, bands of 4 tile rows (the last of 2).
+    const [n, h, ci, co] = [5, 12, 8, 8];
+    let next = 12 << 20;
+    const take = (bytes: number) => { const at = next; next += Math.ceil(bytes / 64) * 64; return at; };
+    const pairs = ci * co;
+    const [x, filter, u, constants] = [take(n * h * h * ci * 4), take(9 * pairs * 4), take(16 * pairs * 4), take(2 * co * 4)];
+    fill(x, n * h * h * ci, 20);
+    fill(filter, 9 * pairs, 21);
+    fill(constants, co, 22);
+    new Float32Array(memory.buffer, constants + co * 4, co).fill(0);
+    transformFilter(new Float32Array(memory.buffer, filter, 9 * pairs), new Float32Array(memory.buffer, u, 16 * pairs), pairs);
+    const [tiles, bandRows] = [h / 2, 4];
+    const planeFloats = planeTiles(bandRows * tiles);
+    const padded = take(n * (h + 2) * (h + 2) * ci * 4);
+    const scratch = () => ({ v: take(16 * planeFloats * ci * 4), m: take(16 * planeFloats * co * 4) });
+    const scratches = [scratch(), scratch()];
+    const [one, split] = [take(n * h * h * co * 4), take(n * h * h * co * 4)];
+    const xImage = (h + 2) * (h + 2) * ci * 4;
+    const share = (y: number, [first, count]: [number, number], s: ReturnType<typeof scratch>): ConvTask => ({
+      kind: TASK_WINOGRAD, relaxed: false,
+      args: winogradShareArgs({
+        x: padded + first * xImage, xImage, xRow: (h + 2) * ci * 4, u, uPlane: pairs * 4, bias: constants, zeros: constants + co * 4,
+        y: y + first * h * h * co * 4, yImage: h * h * co * 4, yRow: h * co * 4, images: count, tilesHigh: tiles, tilesWide: tiles,
+        bandRows, inChannels: ci, outChannels: co, v: s.v, m: s.m, mPlane: planeFloats * co * 4,
+      }, { source: x + first * h * h * ci * 4, height: h, width: h, channels: ci, paddedHeight: h + 2, paddedWidth: h + 2, padTop: 1, padLeft: 1 }),
+    });
+    const whole = share(one, [0, n], scratches[0]);
+    runConvTask(memory, whole.kind, whole.relaxed, whole.args);
+    const shares = imageShares(n, 2);
+    runShared(memory, helper(), shares.map((range, i) => share(split, range, scratches[i])));
+    const f32 = (at: number, count: number) => Array.from(new Float32Array(memory.buffer, at, count));
+    expect(f32(split + shares[1][0] * h * h * co * 4, h * h * co).some((v) => v !== 0)).toBe(true);
+    expect(f32(split, n * h * h * co)).toEqual(f32(one, n * h * h * co));
+    // And the direct sum, at one output inside and one on the border.
+    const xs = new Float32Array(memory.buffer, x, n * h * h * ci);
+    const ws = new Float32Array(memory.buffer, filter, 9 * pairs);
+    const bias = new Float32Array(memory.buffer, constants, co);
+    const ys = new Float32Array(memory.buffer, split, n * h * h * co);
+    for (const [image, r, c, o] of [[4, 5, 6, 3], [2, 0, 11, 7]]) {
+      let sum = bias[o];
+      for (let kh = 0; kh < 3; kh++) for (let kw = 0; kw < 3; kw++) for (let k = 0; k < ci; k++) {
+        const [rr, cc] = [r + kh - 1, c + kw - 1];
+        if (rr >= 0 && rr < h && cc >= 0 && cc < h) sum += xs[((image * h + rr) * h + cc) * ci + k] * ws[((kh * 3 + kw) * ci + k) * co + o];
+      }
+      expect(ys[((image * h + r) * h + c) * co + o]).toBeCloseTo(sum, 4);
     }
   });
 });

@@ -18,6 +18,9 @@ import { MAX_SIMD_HELPERS } from '../wasmThreads';
 import type { ConvTask } from './convTasks';
 import { CONTROL, runConvTask, SPIN_CHECKS } from './convTasks';
 
+/** Below this many FLOPs (~0.1 ms on one core) a convolution is not split across helper threads. */
+export const MIN_SHARED_FLOPS = 4e6;
+
 /** The most helpers started, whatever is asked. */
 const MAX_HELPERS = MAX_SIMD_HELPERS;
 /** How long the caller waits for a helper's share before it gives up on helpers (a hung or dead helper). */

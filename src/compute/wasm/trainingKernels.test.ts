@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { relativeError, seeded } from '../../testing/seededTensors';
 import { registerWasmTrainingKernels, WASM_TRAINING_KERNEL_NAMES } from './trainingKernels';
 import { copyRowsFor } from './copyRowsSimd';
 import { heapMemory } from './groupNormSiluKernel';
@@ -38,36 +39,9 @@ async function onBoth<T extends tf.Tensor | tf.Tensor[]>(compute: () => T): Prom
   return [await on('cpu', compute), await on('wasm', compute)];
 }
 
-/** Max |a−b| relative to the largest |a| (1 floor), so big sums and small values are both judged fairly. */
-function relativeError(expected: Values, actual: Values): number {
-  expect(actual.length).toBe(expected.length);
-  let scale = 1;
-  for (const v of expected) scale = Math.max(scale, Math.abs(v));
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
-  return worst / scale;
-}
-
 function expectClose(expected: Values[], actual: Values[], tolerance = 1e-5): void {
   expect(actual.length).toBe(expected.length);
   expected.forEach((e, i) => expect(relativeError(e, actual[i])).toBeLessThan(tolerance));
-}
-
-/** Deterministic pseudo-random values in [-1, 1), without ties (max-pool tie-breaking differs by backend). */
-function seeded(shape: number[], seed: number): tf.Tensor {
-  const size = shape.reduce((a, b) => a * b, 1);
-  const values = new Float32Array(size);
-  let state = (seed * 2654435761) >>> 0;
-  for (let i = 0; i < size; i++) {
-    // xorshift32
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    values[i] = state / 2147483648 - 1;
-  }
-  return tf.tensor(values, shape);
 }
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { padImages } from './convTasks';
-import type { PaddingShare } from './convTasks';
+import { padImages } from './paddedImages';
+import type { PaddingShare } from './paddedImages';
 
 /** The padded buffer as a plain loop would fill it: zeros, then x[n, r − padTop, c − padLeft, ch] where that exists. */
 function reference(x: Float32Array, images: number, p: Omit<PaddingShare, 'source'>): Float32Array {

@@ -67,6 +67,7 @@ export const v128Load = (offset: number): number[] => [...simd(0x00), 0, ...uleb
 export const v128Store = (offset: number): number[] => [...simd(0x0b), 0, ...uleb(offset)];
 /** v128.load32_splat: one float32 from memory into all four lanes. */
 export const load32Splat = (offset: number): number[] => [...simd(0x09), 2, ...uleb(offset)];
+export const F32X4_NEG = simd(0xe1);
 export const F32X4_ADD = simd(0xe4);
 export const F32X4_SUB = simd(0xe5);
 export const F32X4_MUL = simd(0xe6);

@@ -10,7 +10,8 @@
  * transpose. XNNPACK runs that as one GEMM of size (Ci·KH·KW) × (OH·OW·N) × Co, but its inner
  * runs are only N values long: where WebAssembly SIMD is there, the direct loops of
  * ./convFilterGradSimd.ts run instead, straight on x and dy (on channel-padded copies where the
- * channels are not multiples of 4).
+ * channels are not multiples of 4), and 3×3 stride-1 ones by Winograd's F(2×2, 3×3)
+ * (./conv2dWinogradFilterGrad.ts).
  */
 import { backend_util, util } from '@tensorflow/tfjs';
 import type { Conv2DBackpropFilterAttrs, KernelBackend, KernelConfig, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
@@ -19,6 +20,7 @@ import { requireInput, WASM_BACKEND, withWasmScope } from './wasmKernelScope';
 import { convFilterGradFor, filterGradRows } from './convFilterGradSimd';
 import type { ConvFilterGradSimd, FilterGradRows } from './convFilterGradSimd';
 import { filterGradTask } from './convTasks';
+import { winogradFilterGrad } from './conv2dWinogradFilterGrad';
 import { imageShares, MIN_SHARED_FLOPS, readyHelpers, runShared } from './simdHelpers';
 import { heapMemory } from './groupNormSiluKernel';
 
@@ -44,8 +46,10 @@ export function conv2dBackpropFilterWasm(args: {
 
   const memory = heapMemory((backend as BackendWasm).wasm);
   const simd = memory && x.dtype === 'float32' && dy.dtype === 'float32' ? convFilterGradFor(memory) : null;
-  if (simd) return inChannels % 4 === 0 && outChannels % 4 === 0
-    ? filterGradSimd(simd, backend as BackendWasm, x, dy, info) : filterGradWidened(simd, backend as BackendWasm, x, dy, info);
+  if (simd) {
+    if (inChannels % 4 !== 0 || outChannels % 4 !== 0) return filterGradWidened(simd, backend as BackendWasm, x, dy, info);
+    return winogradFilterGrad(backend as BackendWasm, x, dy, info, simd.relaxed) ?? filterGradSimd(simd, backend as BackendWasm, x, dy, info);
+  }
 
   return withWasmScope(backend, (scope) => {
     // Input rows the forward conv actually read, padding included; rows beyond are dropped by

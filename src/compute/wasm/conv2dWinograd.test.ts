@@ -1,7 +1,8 @@
 /**
  * The Winograd F(2×2, 3×3) convolutions of ./conv2dWinograd.ts against the cpu backend, through the
- * tfjs ops a model calls (FusedConv2D with and without a bias, Conv2D, and Conv2DBackpropInput,
- * whose stride-1 case is a 3×3 convolution too), on shapes that stress the band and tile
+ * tfjs ops a model calls (FusedConv2D with and without a bias, Conv2D, Conv2DBackpropInput,
+ * whose stride-1 case is a 3×3 convolution too, and Conv2DBackpropFilter, by
+ * ./conv2dWinogradFilterGrad.ts), on shapes that stress the band and tile
  * bookkeeping: one band and several (with a short last band), tile rows of an odd width (the
  * GEMM rounds a band up to 4 tiles), out-channels a multiple of 8 and of only 4, 'same',
  * 'valid' (read in place) and uneven explicit padding. Each case checks that the Winograd path
@@ -13,6 +14,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { relativeError, seeded } from '../../testing/seededTensors';
 import { useWasmBackend } from '../../testing/wasmBackend';
 import { setWinogradConv, transformFilter, winogradApplies } from './conv2dWinograd';
+import { transformFilterGradient } from './conv2dWinogradFilterGrad';
 import { setConvSimdMode } from './convFilterGradSimd';
 import { winogradTransformsModuleBytes } from './winogradTransformsSimd';
 
@@ -40,7 +42,7 @@ afterEach(() => {
   setConvSimdMode('auto');
 });
 
-type Op = 'fused' | 'fused-no-bias' | 'conv2d' | 'backprop-input' | 'input-gradient';
+type Op = 'fused' | 'fused-no-bias' | 'conv2d' | 'backprop-input' | 'input-gradient' | 'filter-gradient';
 
 async function run(backend: 'cpu' | 'wasm', c: WinogradCase, op: Op, winograd = true): Promise<Float32Array> {
   await tf.setBackend(backend);
@@ -55,7 +57,8 @@ async function run(backend: 'cpu' | 'wasm', c: WinogradCase, op: Op, winograd = 
     const y = tf.conv2d(x, filter, 1, pad);
     const dy = seeded(y.shape, 4) as tf.Tensor4D;
     if (op === 'backprop-input') return tf.conv2dTranspose(dy, filter, c.x, 1, pad).dataSync() as Float32Array;
-    return tf.grad((input: tf.Tensor) => tf.conv2d(input as tf.Tensor4D, filter, 1, pad).mul(dy).sum())(x).dataSync() as Float32Array;
+    if (op === 'input-gradient') return tf.grad((input: tf.Tensor) => tf.conv2d(input as tf.Tensor4D, filter, 1, pad).mul(dy).sum())(x).dataSync() as Float32Array;
+    return tf.grad((w: tf.Tensor) => tf.conv2d(x, w as tf.Tensor4D, 1, pad).mul(dy).sum())(filter).dataSync() as Float32Array;
   });
 }
 
@@ -80,6 +83,20 @@ describe('Winograd F(2×2, 3×3) convolutions', () => {
     }
   });
 
+  it('transform a filter gradient to Gᵀ dU G', () => {
+    const du = Float32Array.from({ length: 16 }, (_, i) => (i * 7) % 5 - 2 + i / 10);
+    const dw = new Float32Array(9);
+    transformFilterGradient(du, dw, 1);
+    const G = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]];
+    for (let a = 0; a < 3; a++) {
+      for (let b = 0; b < 3; b++) {
+        let expected = 0;
+        for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) expected += G[i][a] * du[4 * i + j] * G[j][b];
+        expect(dw[3 * a + b], `dW[${a}, ${b}]`).toBeCloseTo(expected, 5);
+      }
+    }
+  });
+
   it('apply only to 3×3 stride-1 convolutions with even outputs and channels a multiple of 4', () => {
     const x = { dtype: 'float32', shape: [1, 8, 8, 4] } as unknown as tf.TensorInfo;
     const filter = (shape: number[]) => ({ dtype: 'float32', shape } as unknown as tf.TensorInfo);
@@ -93,7 +110,7 @@ describe('Winograd F(2×2, 3×3) convolutions', () => {
 
   for (const c of CASES) {
     it(`match cpu and run instead of the direct loops: ${c.note} (x ${c.x}, filter ${c.filter}, pad ${JSON.stringify(c.pad)})`, async () => {
-      for (const op of ['fused', 'fused-no-bias', 'conv2d', 'backprop-input', 'input-gradient'] as const) {
+      for (const op of ['fused', 'fused-no-bias', 'conv2d', 'backprop-input', 'input-gradient', 'filter-gradient'] as const) {
         const cpu = await run('cpu', c, op);
         const winograd = await run('wasm', c, op, true);
         const direct = await run('wasm', c, op, false);

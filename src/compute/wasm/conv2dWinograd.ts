@@ -36,15 +36,25 @@ interface WasmModule {
  * Floats added to the stride between planes of U and M: planes a multiple of 4 KB apart made
  * every access alias in the L1 cache (the filter transform of a 64 → 32 filter took 5× as long).
  */
-const PLANE_SKEW_FLOATS = 16;
+export const PLANE_SKEW_FLOATS = 16;
 
 /** Bytes of V and M planes a band may fill (both together): well inside a core's L2 (1–2 MB). */
 const BAND_BYTES = 64 * 1024;
 
 let enabled = true;
-/** For A/B benches and tests: false sends every convolution to the direct loops. */
+/** For A/B benches and tests: false sends every convolution and filter gradient to the direct loops. */
 export function setWinogradConv(on: boolean): void {
   enabled = on;
+}
+export function winogradEnabled(): boolean {
+  return enabled;
+}
+
+/** Tile rows per band, and the tiles a band's planes hold, for a layer of this size and these channels. */
+export function winogradBands(tilesHigh: number, tilesWide: number, inChannels: number, outChannels: number): { bandRows: number; tiles: number } {
+  const bandTiles = Math.max(4, Math.floor(BAND_BYTES / (16 * 4 * (inChannels + outChannels))));
+  const bandRows = Math.min(tilesHigh, Math.max(1, Math.ceil(bandTiles / tilesWide)));
+  return { bandRows, tiles: planeTiles(bandRows * tilesWide) };
 }
 
 function offsetOf(backend: BackendWasm, t: TensorInfo): number {
@@ -113,9 +123,7 @@ export function winogradConv2d(
   const inPlace = g.padTop === 0 && g.padLeft === 0 && paddedHeight === inHeight && paddedWidth === inWidth;
   const tilesHigh = g.outHeight / 2;
   const tilesWide = g.outWidth / 2;
-  const bandTiles = Math.max(4, Math.floor(BAND_BYTES / (16 * 4 * (inChannels + outChannels))));
-  const bandRows = Math.min(tilesHigh, Math.max(1, Math.ceil(bandTiles / tilesWide)));
-  const tiles = planeTiles(bandRows * tilesWide);
+  const { bandRows, tiles } = winogradBands(tilesHigh, tilesWide, inChannels, outChannels);
   const vFloats = 16 * tiles * inChannels;
   const scratchFloats = vFloats + 16 * (tiles * outChannels + PLANE_SKEW_FLOATS);
 

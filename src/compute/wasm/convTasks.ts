@@ -10,7 +10,7 @@ import type { ConvForwardLoop } from './convForwardSimd';
 import { runForwardShare, runGradShare, runInferenceShare } from './groupNormSiluShares';
 import { padImages, PADDING_KEYS } from './paddedImages';
 import type { PaddingShare } from './paddedImages';
-import { runWinogradShare } from './winogradShare';
+import { runWinogradFilterGradShare, runWinogradShare } from './winogradShare';
 
 /** Int32 slots of a helper thread's control block (./simdHelpers.ts). */
 export const CONTROL = { SEQ: 0, DONE: 1, READY: 2, FAILED: 3, KIND: 4, RELAXED: 5, ARGC: 6, CLAIM: 7, ARGS: 8, SIZE: 64 } as const;
@@ -39,10 +39,12 @@ export const TASK_GROUP_NORM_INFERENCE = 5;
 
 /** args: ./winogradShare.ts winogradShareArgs (a 3×3 stride-1 convolution of some images by F(2×2, 3×3)). */
 export const TASK_WINOGRAD = 6;
+/** args: ./winogradShare.ts winogradFilterGradShareArgs (some images' part of a 3×3 stride-1 filter gradient). */
+export const TASK_WINOGRAD_FILTER_GRAD = 7;
 
 export interface ConvTask {
   kind: typeof TASK_CONV | typeof TASK_FILTER_GRAD | typeof TASK_GROUP_NORM_FORWARD | typeof TASK_GROUP_NORM_GRAD
-    | typeof TASK_GROUP_NORM_INFERENCE | typeof TASK_WINOGRAD;
+    | typeof TASK_GROUP_NORM_INFERENCE | typeof TASK_WINOGRAD | typeof TASK_WINOGRAD_FILTER_GRAD;
   relaxed: boolean;
   args: number[];
 }
@@ -87,6 +89,10 @@ export function runConvTask(memory: WebAssembly.Memory, kind: number, relaxed: b
   }
   if (kind === TASK_WINOGRAD) {
     runWinogradShare(memory, relaxed, args);
+    return;
+  }
+  if (kind === TASK_WINOGRAD_FILTER_GRAD) {
+    runWinogradFilterGradShare(memory, relaxed, args);
     return;
   }
   throw new Error(`src/compute/wasm/convTasks.ts: unknown task kind ${kind}`);

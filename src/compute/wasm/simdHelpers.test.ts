@@ -5,7 +5,8 @@
  * what one thread gives (the same loops, so the same bits for the convolution; the filter gradient
  * sums two partial dW, so within float rounding), and so must the training GroupNorm + SiLU's
  * forward and gradient shares (./groupNormSiluShares.ts), and a Winograd convolution's shares
- * (./winogradShare.ts: each pads its own images, with scratch of its own).
+ * and filter gradient (./winogradShare.ts: each pads its own images, with scratch of its own; the
+ * filter gradient's two partial dU sum to the one-thread dU).
  */
 import { setFlagsFromString } from 'node:v8';
 import { createRequire } from 'node:module';
@@ -14,12 +15,13 @@ import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CONTROL, filterGradTask, runConvTask, TASK_CONV, TASK_GROUP_NORM_FORWARD, TASK_GROUP_NORM_GRAD, TASK_GROUP_NORM_INFERENCE, TASK_WINOGRAD,
+  TASK_WINOGRAD_FILTER_GRAD,
 } from './convTasks';
 import { forwardShareArgs, gradShareArgs, inferenceShareArgs } from './groupNormSiluShares';
 import type { ConvTask } from './convTasks';
 import { imageShares, runShared } from './simdHelpers';
 import { transformFilter } from './conv2dWinograd';
-import { planeTiles, winogradShareArgs } from './winogradShare';
+import { planeTiles, winogradFilterGradShareArgs, winogradShareArgs } from './winogradShare';
 
 setFlagsFromString('--experimental-wasm-relaxed-simd');
 
@@ -255,5 +257,39 @@ describe('SIMD helper threads', () => {
       }
       expect(ys[((image * h + r) * h + c) * co + o]).toBeCloseTo(sum, 4);
     }
+  });
+
+  it('give the one-thread Winograd filter gradient from two partial sums', () => {
+    // x [N, 8, 8, 4] unpadded, dy [N, 8, 8, 8], 3×3 'same': tiles 4 × 4, bands of 3 tile rows (the last of 1).
+    const [n, h, ci, co] = [5, 8, 4, 8];
+    let next = 13 << 20;
+    const take = (bytes: number) => { const at = next; next += Math.ceil(bytes / 64) * 64; return at; };
+    const [x, dy, padded] = [take(n * h * h * ci * 4), take(n * h * h * co * 4), take(n * (h + 2) * (h + 2) * ci * 4)];
+    fill(x, n * h * h * ci, 30);
+    fill(dy, n * h * h * co, 31);
+    const [tiles, bandRows] = [h / 2, 3];
+    const planeFloats = planeTiles(bandRows * tiles);
+    const scratch = () => ({ v: take(16 * planeFloats * ci * 4), g: take(16 * planeFloats * co * 4), du: take(16 * ci * co * 4), table: take(16) });
+    const [whole, mine, theirs] = [scratch(), scratch(), scratch()];
+    const xImage = (h + 2) * (h + 2) * ci * 4;
+    const share = (s: ReturnType<typeof scratch>, [first, count]: [number, number]): ConvTask => {
+      new Float32Array(memory.buffer, s.du, 16 * ci * co).fill(0);
+      return {
+        kind: TASK_WINOGRAD_FILTER_GRAD, relaxed: false,
+        args: winogradFilterGradShareArgs({
+          x: padded + first * xImage, xImage, xRow: (h + 2) * ci * 4, dy: dy + first * h * h * co * 4, dyImage: h * h * co * 4, dyRow: h * co * 4,
+          images: count, tilesHigh: tiles, tilesWide: tiles, bandRows, inChannels: ci, outChannels: co,
+          v: s.v, g: s.g, gPlane: planeFloats * co * 4, du: s.du, uPlane: ci * co * 4, table: s.table,
+        }, { source: x + first * h * h * ci * 4, height: h, width: h, channels: ci, paddedHeight: h + 2, paddedWidth: h + 2, padTop: 1, padLeft: 1 }),
+      };
+    };
+    const one = share(whole, [0, n]);
+    runConvTask(memory, one.kind, one.relaxed, one.args);
+    const shares = imageShares(n, 2);
+    runShared(memory, helper(), [share(mine, shares[0]), share(theirs, shares[1])]);
+    const f32 = (at: number) => new Float32Array(memory.buffer, at, 16 * ci * co);
+    const [expected, a, b] = [f32(whole.du), f32(mine.du), f32(theirs.du)];
+    expect(b.some((v) => v !== 0)).toBe(true);
+    for (let i = 0; i < expected.length; i++) expect(Math.abs(a[i] + b[i] - expected[i])).toBeLessThan(1e-4);
   });
 });

@@ -5,20 +5,23 @@
  *
  *   inputTiles:  V[ξ, t, c] = (Bᵀ d_t B)[ξ]  for each 4×4 input tile d_t (tiles 2 apart), channel c
  *   outputTiles: y_t = Aᵀ M_t A               for each tile's 16 GEMM results M_t[ξ, c]: 2×2 outputs
+ *   gradTiles:   G[ξ, t, c] = (A e_t Aᵀ)[ξ]   for each 2×2 tile e_t of an output gradient dy
+ *
+ * (the filter gradient is then dU[ξ] = Σ_t V[ξ, t]ᵀ G[ξ, t], see ./conv2dWinogradFilterGrad.ts).
  *
  *   Bᵀ = | 1  0 −1  0 |      Aᵀ = | 1  1  1  0 |
  *        | 0  1  1  0 |           | 0  1 −1 −1 |
  *        | 0 −1  1  0 |
  *        | 0  1  0 −1 |
  *
- * Both are additions only (32 and 24 per tile and channel); ξ = 4·row + column. Where the 16
+ * All three are additions only (32, 24 and 16 per tile and channel); ξ = 4·row + column. Where the 16
  * planes of a tile lie is given by two strides, `plane` (ξ to ξ + 1) and `tile` (tile to tile):
  * ./winogradShare.ts keeps V tile by tile ([tile, ξ, Ci]: the input transform writes one stream;
  * 16 streams a plane apart ran it 6× slower) and M plane by plane ([ξ, tile, Co], as the GEMM
  * writes it), and each GEMM reads its plane of V at a stride of 16 · Ci.
  */
 import {
-  BR_IF_LOOP, body, END, F32X4_ADD, F32X4_SUB, get, I32, i32, I32_ADD, I32_LT_U, I32_SHL, I32_SUB, LOOP,
+  BR_IF_LOOP, body, END, F32X4_ADD, F32X4_NEG, F32X4_SUB, get, I32, i32, I32_ADD, I32_LT_U, I32_SHL, I32_SUB, LOOP,
   memoryImport, name, section, set, tee, V128, v128Load, v128Store, WASM_HEADER,
 } from '../../core/wasmAssembly';
 
@@ -137,7 +140,37 @@ function outputVector(): number[] {
   return [...load, ...columns, ...store];
 }
 
-/** The module's bytes: inputTiles and outputTiles, on a shared heap (the threaded tfjs build) or a plain one. */
+/** Loads the 2×2 tile of dy at TILE_AT + C, stores its 16 planes A e Aᵀ (A = Aᵀ's transpose, 4 × 2). */
+function gradVector(): number[] {
+  const e = (i: number, j: number) => D + 2 * i + j;
+  const [c0, c1] = [T, T + 1];
+  const code: number[] = [
+    ...get(TILE_AT), ...get(C), ...I32_ADD, ...tee(A), ...v128Load(0), ...set(e(0, 0)),
+    ...get(A), ...get(CHANNEL_BYTES), ...I32_ADD, ...v128Load(0), ...set(e(0, 1)),
+    ...get(A), ...get(ROW), ...I32_ADD, ...tee(A), ...v128Load(0), ...set(e(1, 0)),
+    ...get(A), ...get(CHANNEL_BYTES), ...I32_ADD, ...v128Load(0), ...set(e(1, 1)),
+    ...get(PLANE_AT), ...get(C), ...I32_ADD, ...set(A),
+  ];
+  // Row r of A e: e0, e0 + e1, e0 − e1, −e1 (over the tile's two columns c0, c1) ...
+  const rows: number[][][] = [
+    [get(e(0, 0)), get(e(0, 1))],
+    [vec(F32X4_ADD, e(0, 0), e(1, 0)), vec(F32X4_ADD, e(0, 1), e(1, 1))],
+    [vec(F32X4_SUB, e(0, 0), e(1, 0)), vec(F32X4_SUB, e(0, 1), e(1, 1))],
+    [[...get(e(1, 0)), ...F32X4_NEG], [...get(e(1, 1)), ...F32X4_NEG]],
+  ];
+  rows.forEach(([first, second], r) => {
+    code.push(...first, ...set(c0), ...second, ...set(c1));
+    // ... then times Aᵀ: c0, c0 + c1, c0 − c1, −c1, each stored to its plane.
+    const values = [get(c0), vec(F32X4_ADD, c0, c1), vec(F32X4_SUB, c0, c1), [...get(c1), ...F32X4_NEG]];
+    values.forEach((value, j) => {
+      code.push(...get(A), ...value, ...v128Store(0));
+      if (r < 3 || j < 3) code.push(...get(A), ...get(PLANE), ...I32_ADD, ...set(A));
+    });
+  });
+  return code;
+}
+
+/** The module's bytes: inputTiles, outputTiles and gradTiles, on a shared heap (the threaded tfjs build) or a plain one. */
 export function winogradTransformsModuleBytes(sharedMemory: boolean): Uint8Array<ArrayBuffer> {
   const funcType = [0x60, PARAMS, ...new Array<number>(PARAMS).fill(I32), 0];
   const locals: [number, number][] = [[I32_LOCALS, I32], [V128_LOCALS, V128]];
@@ -145,15 +178,17 @@ export function winogradTransformsModuleBytes(sharedMemory: boolean): Uint8Array
     ...WASM_HEADER,
     ...section(1, [1, ...funcType]),
     ...section(2, [1, ...memoryImport(sharedMemory)]),
-    ...section(3, [2, 0, 0]),
-    ...section(7, [2, ...name('inputTiles'), 0x00, 0, ...name('outputTiles'), 0x00, 1]),
-    ...section(10, [2, ...body(locals, tileLoops(inputVector(), true)), ...body(locals, tileLoops(outputVector(), false))]),
+    ...section(3, [3, 0, 0, 0]),
+    ...section(7, [3, ...name('inputTiles'), 0x00, 0, ...name('outputTiles'), 0x00, 1, ...name('gradTiles'), 0x00, 2]),
+    ...section(10, [3, ...body(locals, tileLoops(inputVector(), true)), ...body(locals, tileLoops(outputVector(), false)),
+      ...body(locals, tileLoops(gradVector(), true))]),
   ]);
 }
 
 /**
- * src: padded x at the first input row of the band (inputTiles) or M's first tile (outputTiles);
- * dst: V's first tile or y at the band's first output row. Channels a multiple of 4.
+ * src: padded x at the first input row of the band (inputTiles), M's first tile (outputTiles) or
+ * dy at the band's first row (gradTiles); dst: V's first tile, y at the band's first output row, or
+ * G's first tile. Channels a multiple of 4.
  */
 export type WinogradTransform = (
   src: number, dst: number, tileRows: number, tilesWide: number, rowBytes: number, channelBytes: number,
@@ -163,6 +198,7 @@ export type WinogradTransform = (
 export interface WinogradTransforms {
   inputTiles: WinogradTransform;
   outputTiles: WinogradTransform;
+  gradTiles: WinogradTransform;
 }
 
 const instances = new WeakMap<WebAssembly.Memory, WinogradTransforms | null>();

@@ -1,0 +1,139 @@
+/**
+ * The filter gradient of a 3×3 stride-1 convolution by Winograd's F(2×2, 3×3), the forward pass of
+ * ./conv2dWinograd.ts turned around. With y_t = Aᵀ [Σ_ci U ⊙ V_t] A per 2×2 output tile t:
+ *
+ *   dU[ξ, ci, co] = Σ_t V_t[ξ, ci] · (A dy_t Aᵀ)[ξ, co]        dW = Gᵀ dU G   (per ci, co)
+ *
+ * so each of the 16 planes is a [Ci, Co] sum of outer products over the tiles, 16 multiply-adds per
+ * tile and channel pair where the direct loops spend 36. The images are split across the helper
+ * threads, each into a dU of its own (./winogradShare.ts); the caller sums them and transforms
+ * dU to dW.
+ */
+import type { backend_util, TensorInfo } from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { PLANE_SKEW_FLOATS, winogradBands, winogradEnabled } from './conv2dWinograd';
+import { filterGradLoops } from './convFilterGradSimd';
+import { runConvTask, TASK_WINOGRAD_FILTER_GRAD } from './convTasks';
+import type { ConvTask } from './convTasks';
+import { heapMemory } from './groupNormSiluKernel';
+import { imageShares, MIN_SHARED_FLOPS, readyHelpers, runShared } from './simdHelpers';
+import { winogradFilterGradShareArgs } from './winogradShare';
+import { winogradTransforms } from './winogradTransformsSimd';
+
+interface WasmModule {
+  _malloc(bytes: number): number;
+  _free(pointer: number): void;
+}
+
+function offsetOf(backend: BackendWasm, t: TensorInfo): number {
+  return (backend.dataIdMap.get(t.dataId) as unknown as { memoryOffset: number }).memoryOffset;
+}
+
+/** Whether the filter gradient of this convolution can run as F(2×2, 3×3) tiles. */
+export function winogradFilterGradApplies(info: backend_util.Conv2DInfo): boolean {
+  return info.filterHeight === 3 && info.filterWidth === 3 && info.strideHeight === 1 && info.strideWidth === 1
+    && info.dilationHeight === 1 && info.dilationWidth === 1 && info.outHeight % 2 === 0 && info.outWidth % 2 === 0
+    && info.outHeight > 0 && info.outWidth > 0 && info.inChannels % 4 === 0 && info.outChannels % 4 === 0;
+}
+
+/**
+ * dW[kh, kw, ci, co] = (Gᵀ dU G)[kh, kw] for one (ci, co) pair k, from dU's 16 planes (`plane`
+ * floats apart) into `target` [3, 3, Ci, Co]:
+ *   Gᵀ = | 1  ½   ½  0 |
+ *        | 0  ½  −½  0 |
+ *        | 0  ½   ½  1 |
+ */
+export function transformFilterGradient(du: Float32Array, target: Float32Array, pairs: number, plane = pairs): void {
+  const h = new Float64Array(12); // du · G: 4 rows × 3 columns
+  for (let k = 0; k < pairs; k++) {
+    for (let i = 0; i < 4; i++) {
+      const at = 4 * i * plane + k;
+      const [a, b, c, d] = [du[at], du[at + plane], du[at + 2 * plane], du[at + 3 * plane]];
+      h[3 * i] = a + 0.5 * (b + c);
+      h[3 * i + 1] = 0.5 * (b - c);
+      h[3 * i + 2] = 0.5 * (b + c) + d;
+    }
+    for (let j = 0; j < 3; j++) {
+      const [a, b, c, d] = [h[j], h[3 + j], h[6 + j], h[9 + j]];
+      target[j * pairs + k] = a + 0.5 * (b + c);
+      target[(3 + j) * pairs + k] = 0.5 * (b - c);
+      target[(6 + j) * pairs + k] = 0.5 * (b + c) + d;
+    }
+  }
+}
+
+/**
+ * dW for x [N, H, W, Ci] and dy [N, OH, OW, Co] by F(2×2, 3×3), or null where it does not apply
+ * (winogradFilterGradApplies), is switched off or the engine lacks the loops; the caller then runs
+ * the direct loops.
+ */
+export function winogradFilterGrad(
+  backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo, relaxed: boolean,
+): TensorInfo | null {
+  if (!winogradEnabled() || !winogradFilterGradApplies(info) || x.dtype !== 'float32' || dy.dtype !== 'float32') return null;
+  const { batchSize: images, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, padInfo } = info;
+  const memory = heapMemory(backend.wasm);
+  if (!memory || !winogradTransforms(memory) || !filterGradLoops(memory, relaxed)) return null;
+
+  const paddedHeight = outHeight + 2;
+  const paddedWidth = outWidth + 2;
+  const inPlace = padInfo.top === 0 && padInfo.left === 0 && paddedHeight === inHeight && paddedWidth === inWidth;
+  const tilesHigh = outHeight / 2;
+  const tilesWide = outWidth / 2;
+  const { bandRows, tiles } = winogradBands(tilesHigh, tilesWide, inChannels, outChannels);
+  const pairs = inChannels * outChannels;
+  const uPlane = pairs + PLANE_SKEW_FLOATS;
+  const gPlane = tiles * outChannels + PLANE_SKEW_FLOATS;
+  // Per share: V, G, dU, and the loop's 3-int table (rounded to 4 floats).
+  const shareFloats = 16 * tiles * inChannels + 16 * gPlane + 16 * uPlane + 4;
+
+  const flops = 2 * images * outHeight * outWidth * 9 * pairs;
+  const team = flops >= MIN_SHARED_FLOPS ? readyHelpers(memory) : [];
+  const parts = Math.min(team.length + 1, images);
+
+  const module = backend.wasm as unknown as WasmModule;
+  const dw = backend.makeOutput([3, 3, inChannels, outChannels], 'float32');
+  const padded = inPlace ? 0 : module._malloc(images * paddedHeight * paddedWidth * inChannels * 4);
+  const scratch = module._malloc(parts * shareFloats * 4);
+  try {
+    // Views after the allocations (which may grow, and so detach, the heap).
+    const heap = memory.buffer;
+    const xRow = paddedWidth * inChannels * 4;
+    const xImage = paddedHeight * xRow;
+    const dyRow = outWidth * outChannels * 4;
+    const dyImage = outHeight * dyRow;
+    const xAt = inPlace ? offsetOf(backend, x) : padded;
+    const imageBytes = inHeight * inWidth * inChannels * 4;
+    const duOf = (part: number) => scratch + (part * shareFloats + 16 * tiles * inChannels + 16 * gPlane) * 4;
+    for (let part = 0; part < parts; part++) new Float32Array(heap, duOf(part), 16 * uPlane).fill(0);
+    const task = ([first, count]: [number, number], part: number): ConvTask => {
+      const v = scratch + part * shareFloats * 4;
+      const g = v + 16 * tiles * inChannels * 4;
+      const du = duOf(part);
+      const padding = inPlace ? null : {
+        source: offsetOf(backend, x) + first * imageBytes, height: inHeight, width: inWidth, channels: inChannels,
+        paddedHeight, paddedWidth, padTop: padInfo.top, padLeft: padInfo.left,
+      };
+      return {
+        kind: TASK_WINOGRAD_FILTER_GRAD, relaxed,
+        args: winogradFilterGradShareArgs({
+          x: xAt + first * xImage, xImage, xRow, dy: offsetOf(backend, dy) + first * dyImage, dyImage, dyRow, images: count,
+          tilesHigh, tilesWide, bandRows, inChannels, outChannels, v, g, gPlane: gPlane * 4, du, uPlane: uPlane * 4,
+          table: du + 16 * uPlane * 4,
+        }, padding),
+      };
+    };
+    const tasks = imageShares(images, parts).map(task);
+    if (tasks.length > 1) runShared(memory, team, tasks);
+    else runConvTask(memory, tasks[0].kind, tasks[0].relaxed, tasks[0].args);
+    const total = new Float32Array(heap, duOf(0), 16 * uPlane);
+    for (let part = 1; part < parts; part++) {
+      const partial = new Float32Array(heap, duOf(part), 16 * uPlane);
+      for (let i = 0; i < total.length; i++) total[i] += partial[i];
+    }
+    transformFilterGradient(total, new Float32Array(heap, offsetOf(backend, dw), 9 * pairs), pairs, uPlane);
+  } finally {
+    for (const pointer of [padded, scratch]) if (pointer !== 0) module._free(pointer);
+  }
+  return dw;
+}

@@ -137,6 +137,20 @@ describe('DDPM', () => {
     model.dispose();
   });
 
+  it("a train step computes no gradient for the noisy images (only the weights' are needed)", async () => {
+    // The U-Net's first conv was a FusedConv2D, whose gradient computes the input's too: a full
+    // Conv2DBackpropInput onto the image channels, thrown away every step.
+    const model = createModel({ ...TINY, batchSize: 2 }) as Ddpm;
+    const { resolution, channels } = model.config;
+    const real = tf.randomUniform([2, resolution, resolution, channels], -1, 1, 'float32', 5) as tf.Tensor4D;
+    const info = await tf.profile(() => { model.trainStep(real, null).metrics.dispose(); });
+    const ontoImages = info.kernels.filter((k) => k.name === 'Conv2DBackpropInput' && k.inputShapes[1]?.[2] === channels);
+    expect(ontoImages.map((k) => k.inputShapes)).toEqual([]);
+    expect(info.kernels.filter((k) => k.name === 'Conv2DBackpropFilter').length).toBeGreaterThan(0);
+    real.dispose();
+    model.dispose();
+  });
+
   it('noise-prediction loss is finite and falls on phantoms', () => {
     // A learning rate 25× the default so that 25 steps of a 2-channel net show it learning.
     const adam = { learningRate: 5e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };

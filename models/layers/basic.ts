@@ -34,6 +34,16 @@ export function conv(x: tf.Tensor4D, w: tf.Tensor, stride: number, b?: tf.Tensor
   return tf.conv2d(x, w as tf.Tensor4D, stride, 'same');
 }
 
+/**
+ * conv() for a network's input, data whose gradient no one asks for (the U-Net's noisy images):
+ * Conv2D, then the bias added. FusedConv2D's gradient computes the gradients of x, filter and bias
+ * together, so the input gradient (a full convolution, 2 % of a DDPM-32 step on wasm) was made and
+ * thrown away; Conv2D's gradient computes each input's only where the tape needs it.
+ */
+export function convOfInput(x: tf.Tensor4D, w: tf.Tensor, stride: number, b: tf.Tensor): tf.Tensor4D {
+  return tf.conv2d(x, w as tf.Tensor4D, stride, 'same').add(b);
+}
+
 /** Stride-2 transposed convolution doubling H and W; w is [k, k, out, in] as tfjs expects. */
 export function convTransposeUp(x: tf.Tensor4D, w: tf.Tensor, b?: tf.Tensor): tf.Tensor4D {
   const [n, h, wd] = x.shape;

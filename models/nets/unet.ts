@@ -17,7 +17,7 @@ import type { Init, ParamStore, Weights } from '../core/params';
 import { fusedGroupNormSilu } from '../kernels/groupNormSilu';
 import { hasInterleavePhases, subPixelBias, subPixelFilter, upsampleConvConcat } from '../kernels/upsampleConv';
 import { fusedGroupNormSiluTrainable } from '../kernels/groupNormSiluGrad';
-import { conv, dense, upsample2x } from '../layers/basic';
+import { conv, convOfInput, dense, upsample2x } from '../layers/basic';
 
 export interface UNetSpec {
   resolution: number;
@@ -181,7 +181,7 @@ export class UNet {
     // Every block reads SiLU(emb); computing it once saves a kernel pair per block.
     const embedding = silu(emb) as tf.Tensor2D;
 
-    let h = conv(x, w(`${p}/in/w`), 1, w(`${p}/in/b`));
+    let h = convOfInput(x, w(`${p}/in/w`), 1, w(`${p}/in/b`));
     const skips: tf.Tensor4D[] = [];
     for (let i = 0; i < levels; i++) {
       h = this.applyResBlock(h, embedding, `${p}/down${i}`, w, fused);

@@ -121,6 +121,19 @@ describe('Winograd F(2×2, 3×3) convolutions', () => {
     });
   }
 
+  it('take a 1-channel output conv (the U-Net’s last) and its filter gradient on channel-widened copies', async () => {
+    for (const c of [{ x: [2, 8, 12, 8], filter: [3, 3, 8, 1], pad: 'same', note: 'one out-channel' }] as WinogradCase[]) {
+      for (const op of ['filter-gradient', 'fused', 'fused-no-bias'] as const) {
+        const cpu = await run('cpu', c, op);
+        const winograd = await run('wasm', c, op, true);
+        const direct = await run('wasm', c, op, false);
+        expect(relativeError(cpu, winograd), `${c.note} ${op}`).toBeLessThan(1e-5);
+        expect(relativeError(cpu, direct), `${c.note} ${op}`).toBeLessThan(1e-5);
+        expect(winograd.some((v, i) => v !== direct[i]), `${c.note} ${op}: the Winograd path ran`).toBe(true);
+      }
+    }
+  });
+
   it('run on plain SIMD too (no relaxed multiply-add)', async () => {
     setConvSimdMode('simd');
     const c = CASES[2];

@@ -61,13 +61,44 @@ function offsetOf(backend: BackendWasm, t: TensorInfo): number {
   return (backend.dataIdMap.get(t.dataId) as unknown as { memoryOffset: number }).memoryOffset;
 }
 
+/** Whether a conv of this filter shape [KH, KW, Ci, Co] and geometry can run as F(2×2, 3×3) tiles. */
+export function winogradFits(filterShape: readonly number[], g: DirectConvGeometry): boolean {
+  const [filterHeight, filterWidth, inChannels, outChannels] = filterShape;
+  return filterHeight === 3 && filterWidth === 3 && g.strideHeight === 1 && g.strideWidth === 1
+    && g.outHeight % 2 === 0 && g.outWidth % 2 === 0 && g.outHeight > 0 && g.outWidth > 0
+    && inChannels % 4 === 0 && outChannels % 4 === 0;
+}
+
 /** Whether a conv of this input, filter and geometry can run as F(2×2, 3×3) tiles. */
 export function winogradApplies(x: TensorInfo, filter: TensorInfo, g: DirectConvGeometry): boolean {
-  const [filterHeight, filterWidth, inChannels, outChannels] = filter.shape as Shape4D;
-  return x.dtype === 'float32' && filter.dtype === 'float32' && x.shape.length === 4
-    && filterHeight === 3 && filterWidth === 3 && g.strideHeight === 1 && g.strideWidth === 1
-    && g.outHeight % 2 === 0 && g.outWidth % 2 === 0 && g.outHeight > 0 && g.outWidth > 0
-    && inChannels === x.shape[3] && inChannels % 4 === 0 && outChannels % 4 === 0;
+  return x.dtype === 'float32' && filter.dtype === 'float32' && x.shape.length === 4 && x.shape[3] === filter.shape[2]
+    && winogradFits(filter.shape, g);
+}
+
+/**
+ * Whether the GEMMs run relaxed-SIMD loops, for `inChannels` on this heap; null where Winograd is
+ * switched off or the engine lacks the loops (the mode of setConvSimdMode applies, as for the direct loops).
+ */
+export function winogradRelaxed(memory: WebAssembly.Memory, inChannels: number): boolean | null {
+  if (!enabled || !winogradTransforms(memory)) return null;
+  return convForwardFor(memory, 16 * inChannels * 4)?.relaxed ?? null;
+}
+
+/** Where a Winograd convolution's operands lie on the heap (bytes) and their shapes. */
+export interface WinogradOperands {
+  /** x [images, inHeight, inWidth, inChannels]. */
+  x: number;
+  images: number;
+  inHeight: number;
+  inWidth: number;
+  inChannels: number;
+  /** [3, 3, inChannels, outChannels]. */
+  filter: number;
+  /** outChannels floats, or 0 for no bias. */
+  bias: number;
+  /** y [images, g.outHeight, g.outWidth, outChannels]. */
+  y: number;
+  outChannels: number;
 }
 
 /**
@@ -110,14 +141,27 @@ function row(target: Float32Array, plane: number, k: number, i: number, a: numbe
 export function winogradConv2d(
   backend: BackendWasm, x: TensorInfo, filter: TensorInfo, bias: TensorInfo | null, g: DirectConvGeometry,
 ): TensorInfo | null {
-  if (!enabled || !winogradApplies(x, filter, g)) return null;
-  const [images, inHeight, inWidth, inChannels] = x.shape as Shape4D;
-  const outChannels = filter.shape[3];
   const memory = heapMemory(backend.wasm);
-  // The GEMM's loops (see ./winogradShare.ts): whether they exist in the current mode, and whether relaxed.
-  const loops = memory ? convForwardFor(memory, 16 * inChannels * 4) : null;
-  if (!memory || !loops || !winogradTransforms(memory)) return null;
+  if (!memory || !winogradApplies(x, filter, g)) return null;
+  const [images, inHeight, inWidth, inChannels] = x.shape as Shape4D;
+  const relaxed = winogradRelaxed(memory, inChannels);
+  if (relaxed === null) return null;
+  const outChannels = filter.shape[3];
+  const y = backend.makeOutput([images, g.outHeight, g.outWidth, outChannels], 'float32');
+  winogradConvAt(backend, {
+    x: offsetOf(backend, x), images, inHeight, inWidth, inChannels, filter: offsetOf(backend, filter),
+    bias: bias === null ? 0 : offsetOf(backend, bias), y: offsetOf(backend, y), outChannels,
+  }, g, relaxed);
+  return y;
+}
 
+/**
+ * The convolution of `o` by F(2×2, 3×3), where winogradFits and winogradRelaxed allow it; also for
+ * ./conv2dDirect.ts's filters widened to a multiple of 4 out-channels (the U-Net's 1-channel output).
+ */
+export function winogradConvAt(backend: BackendWasm, o: WinogradOperands, g: DirectConvGeometry, relaxed: boolean): void {
+  const { images, inHeight, inWidth, inChannels, outChannels } = o;
+  const memory = heapMemory(backend.wasm)!;
   const paddedHeight = g.outHeight + 2;
   const paddedWidth = g.outWidth + 2;
   const inPlace = g.padTop === 0 && g.padLeft === 0 && paddedHeight === inHeight && paddedWidth === inWidth;
@@ -132,7 +176,6 @@ export function winogradConv2d(
   const parts = Math.min(team.length + 1, images);
 
   const module = backend.wasm as unknown as WasmModule;
-  const y = backend.makeOutput([images, g.outHeight, g.outWidth, outChannels], 'float32');
   const pairs = inChannels * outChannels;
   const uPlane = pairs + PLANE_SKEW_FLOATS;
   const padded = inPlace ? 0 : module._malloc(images * paddedHeight * paddedWidth * inChannels * 4);
@@ -142,29 +185,29 @@ export function winogradConv2d(
   try {
     // Views after the allocations (which may grow, and so detach, the heap).
     const heap = memory.buffer;
-    transformFilter(new Float32Array(heap, offsetOf(backend, filter), 9 * pairs), new Float32Array(heap, u, 16 * uPlane), pairs, uPlane);
+    transformFilter(new Float32Array(heap, o.filter, 9 * pairs), new Float32Array(heap, u, 16 * uPlane), pairs, uPlane);
     const biasAndZeros = new Float32Array(heap, constants, 2 * outChannels).fill(0);
-    if (bias !== null) biasAndZeros.set(new Float32Array(heap, offsetOf(backend, bias), outChannels));
+    if (o.bias !== 0) biasAndZeros.set(new Float32Array(heap, o.bias, outChannels));
 
     const xRow = paddedWidth * inChannels * 4;
     const xImage = paddedHeight * xRow;
     const yRow = g.outWidth * outChannels * 4;
     const yImage = g.outHeight * yRow;
-    const xAt = inPlace ? offsetOf(backend, x) : padded;
+    const xFrom = inPlace ? o.x : padded;
     const imageBytes = inHeight * inWidth * inChannels * 4;
     const task = ([first, count]: [number, number], part: number): ConvTask => {
       const share: WinogradShare = {
-        x: xAt + first * xImage, xImage, xRow, u, uPlane: uPlane * 4, bias: constants, zeros: constants + outChannels * 4,
-        y: offsetOf(backend, y) + first * yImage, yImage, yRow, images: count, tilesHigh, tilesWide, bandRows,
+        x: xFrom + first * xImage, xImage, xRow, u, uPlane: uPlane * 4, bias: constants, zeros: constants + outChannels * 4,
+        y: o.y + first * yImage, yImage, yRow, images: count, tilesHigh, tilesWide, bandRows,
         inChannels, outChannels,
         v: scratch + part * scratchFloats * 4, m: scratch + (part * scratchFloats + vFloats) * 4,
         mPlane: (tiles * outChannels + PLANE_SKEW_FLOATS) * 4,
       };
       const padding = inPlace ? null : {
-        source: offsetOf(backend, x) + first * imageBytes, height: inHeight, width: inWidth, channels: inChannels,
+        source: o.x + first * imageBytes, height: inHeight, width: inWidth, channels: inChannels,
         paddedHeight, paddedWidth, padTop: g.padTop, padLeft: g.padLeft,
       };
-      return { kind: TASK_WINOGRAD, relaxed: loops.relaxed, args: winogradShareArgs(share, padding) };
+      return { kind: TASK_WINOGRAD, relaxed, args: winogradShareArgs(share, padding) };
     };
     const tasks = imageShares(images, parts).map(task);
     if (tasks.length > 1) runShared(memory, team, tasks);
@@ -172,5 +215,4 @@ export function winogradConv2d(
   } finally {
     for (const pointer of [padded, u, constants, scratch]) if (pointer !== 0) module._free(pointer);
   }
-  return y;
 }

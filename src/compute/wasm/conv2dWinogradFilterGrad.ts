@@ -77,10 +77,28 @@ export function transformFilterGradient(du: Float32Array, target: Float32Array, 
 export function winogradFilterGrad(
   backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo, relaxed: boolean,
 ): TensorInfo | null {
-  if (!winogradEnabled() || !winogradFilterGradApplies(info) || x.dtype !== 'float32' || dy.dtype !== 'float32') return null;
-  const { batchSize: images, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, padInfo } = info;
+  if (x.dtype !== 'float32' || dy.dtype !== 'float32' || !winogradFilterGradReady(backend, info, relaxed)) return null;
+  const dw = backend.makeOutput([3, 3, info.inChannels, info.outChannels], 'float32');
+  winogradFilterGradAt(backend, offsetOf(backend, x), offsetOf(backend, dy), offsetOf(backend, dw), info, relaxed);
+  return dw;
+}
+
+/** Whether winogradFilterGradAt can run this filter gradient now (shape, switch, engine). */
+export function winogradFilterGradReady(backend: BackendWasm, info: backend_util.Conv2DInfo, relaxed: boolean): boolean {
   const memory = heapMemory(backend.wasm);
-  if (!memory || !winogradTransforms(memory) || !filterGradLoops(memory, relaxed)) return null;
+  return winogradEnabled() && winogradFilterGradApplies(info) && memory !== undefined
+    && winogradTransforms(memory) !== null && filterGradLoops(memory, relaxed) !== null;
+}
+
+/**
+ * dW at `dwAt` from x at `xAt` and dy at `dyAt` (bytes on the heap, `info`'s shapes), where
+ * winogradFilterGradReady; also for ./conv2dBackpropFilter.ts's copies with channels widened to 4.
+ */
+export function winogradFilterGradAt(
+  backend: BackendWasm, xAt: number, dyAt: number, dwAt: number, info: backend_util.Conv2DInfo, relaxed: boolean,
+): void {
+  const { batchSize: images, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, padInfo } = info;
+  const memory = heapMemory(backend.wasm)!;
 
   const paddedHeight = outHeight + 2;
   const paddedWidth = outWidth + 2;
@@ -99,7 +117,6 @@ export function winogradFilterGrad(
   const parts = Math.min(team.length + 1, images);
 
   const module = backend.wasm as unknown as WasmModule;
-  const dw = backend.makeOutput([3, 3, inChannels, outChannels], 'float32');
   const padded = inPlace ? 0 : module._malloc(images * paddedHeight * paddedWidth * inChannels * 4);
   const scratch = module._malloc(parts * shareFloats * 4);
   try {
@@ -109,7 +126,7 @@ export function winogradFilterGrad(
     const xImage = paddedHeight * xRow;
     const dyRow = outWidth * outChannels * 4;
     const dyImage = outHeight * dyRow;
-    const xAt = inPlace ? offsetOf(backend, x) : padded;
+    const xFrom = inPlace ? xAt : padded;
     const imageBytes = inHeight * inWidth * inChannels * 4;
     const duOf = (part: number) => scratch + (part * shareFloats + 16 * tiles * inChannels + 16 * gPlane) * 4;
     for (let part = 0; part < parts; part++) new Float32Array(heap, duOf(part), 16 * uPlane).fill(0);
@@ -118,13 +135,13 @@ export function winogradFilterGrad(
       const g = v + 16 * tiles * inChannels * 4;
       const du = duOf(part);
       const padding = inPlace ? null : {
-        source: offsetOf(backend, x) + first * imageBytes, height: inHeight, width: inWidth, channels: inChannels,
+        source: xAt + first * imageBytes, height: inHeight, width: inWidth, channels: inChannels,
         paddedHeight, paddedWidth, padTop: padInfo.top, padLeft: padInfo.left,
       };
       return {
         kind: TASK_WINOGRAD_FILTER_GRAD, relaxed,
         args: winogradFilterGradShareArgs({
-          x: xAt + first * xImage, xImage, xRow, dy: offsetOf(backend, dy) + first * dyImage, dyImage, dyRow, images: count,
+          x: xFrom + first * xImage, xImage, xRow, dy: dyAt + first * dyImage, dyImage, dyRow, images: count,
           tilesHigh, tilesWide, bandRows, inChannels, outChannels, v, g, gPlane: gPlane * 4, du, uPlane: uPlane * 4,
           table: du + 16 * uPlane * 4,
         }, padding),
@@ -138,9 +155,8 @@ export function winogradFilterGrad(
       const partial = new Float32Array(heap, duOf(part), 16 * uPlane);
       for (let i = 0; i < total.length; i++) total[i] += partial[i];
     }
-    transformFilterGradient(total, new Float32Array(heap, offsetOf(backend, dw), 9 * pairs), pairs, uPlane);
+    transformFilterGradient(total, new Float32Array(heap, dwAt, 9 * pairs), pairs, uPlane);
   } finally {
     for (const pointer of [padded, scratch]) if (pointer !== 0) module._free(pointer);
   }
-  return dw;
 }

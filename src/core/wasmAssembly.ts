@@ -35,6 +35,7 @@ export function sleb(n: number): number[] {
 }
 
 export const I32 = 0x7f;
+export const F32 = 0x7d;
 export const V128 = 0x7b;
 
 export const get = (i: number): number[] => [0x20, ...uleb(i)];
@@ -71,6 +72,10 @@ export const F32X4_NEG = simd(0xe1);
 export const F32X4_ADD = simd(0xe4);
 export const F32X4_SUB = simd(0xe5);
 export const F32X4_MUL = simd(0xe6);
+export const F32X4_DIV = simd(0xe7);
+export const F32X4_SQRT = simd(0xe3);
+/** f32x4.splat: the f32 on the stack into all four lanes. */
+export const F32X4_SPLAT = simd(0x13);
 /** f32x4.relaxed_madd(a, b, c) = a·b + c, fused where the CPU has FMA (relaxed SIMD). */
 export const F32X4_RELAXED_MADD = simd(0x105);
 

@@ -1,12 +1,31 @@
 /**
- * The fused Adam update of models/kernels/adamUpdate.ts on the wasm backend: its loop runs in JS
- * straight on the wasm heap (no copies), one call for all of an optimiser's parameters in place
- * of a dozen element-wise kernels (and the concat/split that batched them) per group.
+ * The fused Adam update of models/kernels/adamUpdate.ts on the wasm backend: one call for all of an
+ * optimiser's parameters in place of a dozen element-wise kernels (and the concat/split that
+ * batched them) per group, straight on the wasm heap (no copies): by the SIMD loop of
+ * ./optimizerUpdatesSimd.ts where the engine has SIMD (the last 0–3 floats of a tensor, and
+ * everything without SIMD, by the JS loop).
  */
+import { util } from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { ADAM_UPDATE, adamUpdateInto, type AdamUpdateAttrs } from '../../../models/kernels/adamUpdate';
+import { heapMemory } from './groupNormSiluKernel';
+import { optimizerUpdatesFor } from './optimizerUpdatesSimd';
 import { requireInput, WASM_BACKEND } from './wasmKernelScope';
+
+let simdEnabled = true;
+/** For tests and A/B benches: false runs the Adam and EMA updates by their JS loops only. */
+export function setOptimizerUpdatesSimd(on: boolean): void {
+  simdEnabled = on;
+}
+export function optimizerUpdatesSimdEnabled(): boolean {
+  return simdEnabled;
+}
+
+/** The heap byte offset of a tensor's data. */
+export function offsetOf(backend: BackendWasm, t: TensorInfo): number {
+  return (backend.dataIdMap.get(t.dataId) as unknown as { memoryOffset: number }).memoryOffset;
+}
 
 const adamUpdate: KernelFunc = (args) => {
   const { inputs, backend, attrs } = args as unknown as { inputs: NamedTensorInfoMap; backend: BackendWasm; attrs: NamedAttrMap };
@@ -23,11 +42,21 @@ const adamUpdate: KernelFunc = (args) => {
   }
   // Every output first: makeOutput may grow (and so detach) the wasm heap, so views come after.
   const outputs: TensorInfo[] = params.flatMap((p) => [p.w, p.m, p.v].map((t) => backend.makeOutput([...t.shape], 'float32')));
-  const view = (t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
+  const view = (t: TensorInfo, from: number) => (backend.typedArrayFromHeap(t) as Float32Array).subarray(from);
+  const memory = heapMemory(backend.wasm);
+  const loops = simdEnabled && memory ? optimizerUpdatesFor(memory) : null;
   params.forEach((p, i) => {
+    const [wOut, mOut, vOut] = outputs.slice(3 * i, 3 * i + 3);
+    // Whole vectors of 4 floats by SIMD, the rest in JS.
+    const vectors = loops ? Math.floor(util.sizeFromShape(p.w.shape) / 4) * 4 : 0;
+    if (vectors > 0) {
+      const at = (t: TensorInfo) => offsetOf(backend, t);
+      loops!.adam(at(p.w), at(p.m), at(p.v), at(p.g), at(wOut), at(mOut), at(vOut), vectors * 4,
+        beta1, 1 - beta1, beta2, 1 - beta2, stepSizes[i], epsilonHats[i]);
+    }
     adamUpdateInto(
-      view(p.w), view(p.m), view(p.v), view(p.g),
-      view(outputs[3 * i]), view(outputs[3 * i + 1]), view(outputs[3 * i + 2]),
+      view(p.w, vectors), view(p.m, vectors), view(p.v, vectors), view(p.g, vectors),
+      view(wOut, vectors), view(mOut, vectors), view(vOut, vectors),
       beta1, beta2, stepSizes[i], epsilonHats[i],
     );
   });

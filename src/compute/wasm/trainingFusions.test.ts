@@ -20,6 +20,7 @@ import { batchMoments, batchNormApply, BN_EPSILON, leakyRelu } from '../../../mo
 import { createModel } from '../../../models/index';
 import type { AdamOptions } from '../../../models/types';
 import { setWasmTrainingFusions } from './trainingKernels';
+import { setOptimizerUpdatesSimd } from './adamUpdateKernel';
 
 beforeAll(async () => {
   await useWasmBackend();
@@ -89,6 +90,19 @@ describe('fused Adam update on wasm', () => {
         const expected = composed[slot][i];
         if (Math.abs(value - expected) > 1e-6 * Math.abs(expected) + absolute) expect.fail(`${slot}[${i}]: fused ${value}, composed ${expected}`);
       });
+    }
+  });
+
+  it('runs by its SIMD loop where the engine has SIMD (its float32 sums differ from the JS loop in the last bit)', async () => {
+    const simd = await on('wasm', () => trainAdam(3));
+    setOptimizerUpdatesSimd(false);
+    try {
+      const js = await on('wasm', () => trainAdam(3));
+      const slots = Object.keys(js);
+      expect(slots.some((slot) => simd[slot].some((value, i) => value !== js[slot][i]))).toBe(true);
+      for (const slot of slots) simd[slot].forEach((value, i) => expect(Math.abs(value - js[slot][i])).toBeLessThan(1e-6 * Math.abs(js[slot][i]) + 1e-9));
+    } finally {
+      setOptimizerUpdatesSimd(true);
     }
   });
 

@@ -24,6 +24,7 @@ import {
   BR_IF_LOOP, body, END, F32X4_ADD, F32X4_NEG, F32X4_SUB, get, I32, i32, I32_ADD, I32_LT_U, I32_SHL, I32_SUB, LOOP,
   memoryImport, name, section, set, tee, V128, v128Load, v128Store, WASM_HEADER,
 } from '../../core/wasmAssembly';
+import { perHeap } from './heapModules';
 
 // Parameters of inputTiles and outputTiles (i32; addresses and sizes in bytes).
 const SRC = 0; // inputTiles: padded x at the band's first row; outputTiles: M plane 0
@@ -201,22 +202,5 @@ export interface WinogradTransforms {
   gradTiles: WinogradTransform;
 }
 
-const instances = new WeakMap<WebAssembly.Memory, WinogradTransforms | null>();
-
 /** The transforms bound to `memory`, or null where the engine refuses SIMD (kept per heap). */
-export function winogradTransforms(memory: WebAssembly.Memory): WinogradTransforms | null {
-  if (!instances.has(memory)) {
-    let made: WinogradTransforms | null = null;
-    try {
-      const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-      const bytes = winogradTransformsModuleBytes(shared);
-      if (WebAssembly.validate(bytes)) {
-        made = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as unknown as WinogradTransforms;
-      }
-    } catch {
-      made = null;
-    }
-    instances.set(memory, made);
-  }
-  return instances.get(memory) ?? null;
-}
+export const winogradTransforms = perHeap<WinogradTransforms>(winogradTransformsModuleBytes);

@@ -181,7 +181,8 @@ export class UNet {
     // Every block reads SiLU(emb); computing it once saves a kernel pair per block.
     const embedding = silu(emb) as tf.Tensor2D;
 
-    let h = convOfInput(x, w(`${p}/in/w`), 1, w(`${p}/in/b`));
+    // Training: no gradient for the noisy images (convOfInput). Sampling keeps the fused bias.
+    let h = fused ? conv(x, w(`${p}/in/w`), 1, w(`${p}/in/b`)) : convOfInput(x, w(`${p}/in/w`), 1, w(`${p}/in/b`));
     const skips: tf.Tensor4D[] = [];
     for (let i = 0; i < levels; i++) {
       h = this.applyResBlock(h, embedding, `${p}/down${i}`, w, fused);

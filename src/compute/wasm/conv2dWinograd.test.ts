@@ -142,6 +142,18 @@ describe('Winograd F(2×2, 3×3) convolutions', () => {
     expect(relativeError(cpu, await run('wasm', c, 'fused', true))).toBeLessThan(1e-5);
   });
 
+  it('take an empty batch (no share to run; the filter gradient is zero)', async () => {
+    await tf.setBackend('wasm');
+    const filter = seeded([3, 3, 4, 8], 2) as tf.Tensor4D;
+    const x = tf.zeros([0, 8, 8, 4]) as tf.Tensor4D;
+    const y = tf.conv2d(x, filter, 1, 'same');
+    expect(y.shape).toEqual([0, 8, 8, 8]);
+    const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: tf.zeros([0, 8, 8, 8]) },
+      { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 4, 8] } as unknown as tf.NamedAttrMap) as tf.Tensor;
+    expect(Array.from(dw.dataSync()).every((v) => v === 0)).toBe(true);
+    tf.dispose([filter, x, y, dw]);
+  });
+
   it('leave no buffer behind', async () => {
     await tf.setBackend('wasm');
     const c = CASES[3];

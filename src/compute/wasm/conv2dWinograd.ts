@@ -161,6 +161,7 @@ export function winogradConv2d(
  */
 export function winogradConvAt(backend: BackendWasm, o: WinogradOperands, g: DirectConvGeometry, relaxed: boolean): void {
   const { images, inHeight, inWidth, inChannels, outChannels } = o;
+  if (images === 0) return; // an empty batch: y is empty too, and there is no share to run
   const memory = heapMemory(backend.wasm)!;
   const paddedHeight = g.outHeight + 2;
   const paddedWidth = g.outWidth + 2;

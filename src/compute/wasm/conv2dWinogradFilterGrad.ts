@@ -99,6 +99,11 @@ export function winogradFilterGradAt(
 ): void {
   const { batchSize: images, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, padInfo } = info;
   const memory = heapMemory(backend.wasm)!;
+  if (images === 0) {
+    // An empty batch contributes nothing: dW = 0, and there is no share to run.
+    new Float32Array(memory.buffer, dwAt, 9 * inChannels * outChannels).fill(0);
+    return;
+  }
 
   const paddedHeight = outHeight + 2;
   const paddedWidth = outWidth + 2;

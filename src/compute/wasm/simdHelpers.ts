@@ -21,8 +21,6 @@ import { CONTROL, runConvTask, SPIN_CHECKS } from './convTasks';
 /** Below this many FLOPs (~0.1 ms on one core) a convolution is not split across helper threads. */
 export const MIN_SHARED_FLOPS = 4e6;
 
-/** The most helpers started, whatever is asked. */
-const MAX_HELPERS = MAX_SIMD_HELPERS;
 /** How long the caller waits for a helper's share before it gives up on helpers (a hung or dead helper). */
 const HELPER_TIMEOUT_MS = 30_000;
 
@@ -48,7 +46,8 @@ function canStart(memory: WebAssembly.Memory): boolean {
 
 function start(memory: WebAssembly.Memory, wanted: number): void {
   pool = memory;
-  const count = Math.min(MAX_HELPERS, wanted);
+  // Never more than the plan's most, whatever is asked.
+  const count = Math.min(MAX_SIMD_HELPERS, wanted);
   for (let i = 0; i < count; i++) {
     try {
       const control = new Int32Array(new SharedArrayBuffer(CONTROL.SIZE * 4));

@@ -188,7 +188,11 @@ export function runGradShare(memory: WebAssembly.Memory, args: ArrayLike<number>
       coefficients[2 * channels + c] = beta[c];
     }
     const at = n * imageBytes;
-    simd.gradDz(s.dy + at, s.x + at, s.dx + at, s.params, s.acc, pixels, channels);
+    // A block of pixels per call: gradDz's float32 sums stay short, its rows in the L1 cache.
+    for (let p = 0; p < pixels; p += SUM_BLOCK) {
+      const from = at + p * channels * 4;
+      simd.gradDz(s.dy + from, s.x + from, s.dx + from, s.params, s.acc, Math.min(SUM_BLOCK, pixels - p), channels);
+    }
     for (let g = 0; g < groups; g++) {
       const m = mean[n * groups + g];
       const inv = invStd[n * groups + g];

@@ -12,6 +12,7 @@ import { ADAM_UPDATE, adamUpdateInto, type AdamUpdateAttrs } from '../../../mode
 import { heapMemory } from './groupNormSiluKernel';
 import { optimizerUpdatesFor } from './optimizerUpdatesSimd';
 import { requireInput, WASM_BACKEND } from './wasmKernelScope';
+import { heapOffset } from './wasmHeap';
 
 let simdEnabled = true;
 /** For tests and A/B benches: false runs the Adam and EMA updates by their JS loops only. */
@@ -20,11 +21,6 @@ export function setOptimizerUpdatesSimd(on: boolean): void {
 }
 export function optimizerUpdatesSimdEnabled(): boolean {
   return simdEnabled;
-}
-
-/** The heap byte offset of a tensor's data. */
-export function offsetOf(backend: BackendWasm, t: TensorInfo): number {
-  return (backend.dataIdMap.get(t.dataId) as unknown as { memoryOffset: number }).memoryOffset;
 }
 
 const adamUpdate: KernelFunc = (args) => {
@@ -50,7 +46,7 @@ const adamUpdate: KernelFunc = (args) => {
     // Whole vectors of 4 floats by SIMD, the rest in JS.
     const vectors = loops ? Math.floor(util.sizeFromShape(p.w.shape) / 4) * 4 : 0;
     if (vectors > 0) {
-      const at = (t: TensorInfo) => offsetOf(backend, t);
+      const at = (t: TensorInfo) => heapOffset(backend, t);
       loops!.adam(at(p.w), at(p.m), at(p.v), at(p.g), at(wOut), at(mOut), at(vOut), vectors * 4,
         beta1, 1 - beta1, beta2, 1 - beta2, stepSizes[i], epsilonHats[i]);
     }

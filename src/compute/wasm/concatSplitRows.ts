@@ -12,6 +12,7 @@ import { copyRowsFor } from './copyRowsSimd';
 import type { CopyRowsSimd } from './copyRowsSimd';
 import type { WasmKernelOverride } from './fastPaths';
 import { heapMemory } from './groupNormSiluKernel';
+import { heapOffset } from './wasmHeap';
 
 interface KernelArgs { inputs: NamedTensorInfoMap | TensorInfo[]; backend: BackendWasm; attrs: NamedAttrMap }
 
@@ -24,10 +25,6 @@ export function setRowCopyConcat(enabled: boolean): void {
 function loopsFor(backend: BackendWasm): CopyRowsSimd | null {
   const memory = heapMemory(backend.wasm);
   return rowCopyEnabled && memory ? copyRowsFor(memory) : null;
-}
-
-function offsetOf(backend: BackendWasm, t: TensorInfo): number {
-  return (backend.dataIdMap.get(t.dataId) as unknown as { memoryOffset: number }).memoryOffset;
 }
 
 /** Inner sizes of float32 rows the SIMD copy takes: positive multiples of 4 floats (16 bytes). */
@@ -51,9 +48,9 @@ export const concatOverride: WasmKernelOverride = {
     const out = backend.makeOutput(backend_util.computeOutShape(tensors.map((t) => t.shape), axis), 'float32');
     const outRowBytes = 4 * inners.reduce((a, b) => a + b, 0);
     // Offsets are read after allocating; the loop addresses the heap itself, so growth is harmless.
-    let column = offsetOf(backend, out);
+    let column = heapOffset(backend, out);
     tensors.forEach((t, i) => {
-      loops.copyRows(offsetOf(backend, t), column, outer, 4 * inners[i], 4 * inners[i], outRowBytes);
+      loops.copyRows(heapOffset(backend, t), column, outer, 4 * inners[i], 4 * inners[i], outRowBytes);
       column += 4 * inners[i];
     });
     return out;
@@ -78,7 +75,7 @@ export function splitRows(backend: BackendWasm, x: TensorInfo, axis: number, siz
     shape[axis] = size;
     const piece = backend.makeOutput(shape, 'float32');
     const pieceRowBytes = 4 * size * perSlice;
-    loops.copyRows(offsetOf(backend, x) + column, offsetOf(backend, piece), outer, pieceRowBytes, rowBytes, pieceRowBytes);
+    loops.copyRows(heapOffset(backend, x) + column, heapOffset(backend, piece), outer, pieceRowBytes, rowBytes, pieceRowBytes);
     column += pieceRowBytes;
     return piece;
   });

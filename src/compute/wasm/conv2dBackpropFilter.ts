@@ -23,6 +23,8 @@ import { filterGradTask } from './convTasks';
 import { winogradFilterGrad, winogradFilterGradAt, winogradFilterGradReady } from './conv2dWinogradFilterGrad';
 import { imageShares, MIN_SHARED_FLOPS, readyHelpers, runShared } from './simdHelpers';
 import { heapMemory } from './groupNormSiluKernel';
+import { heapOffset } from './wasmHeap';
+import type { WasmAllocator } from './wasmHeap';
 
 type Shape4D = [number, number, number, number];
 
@@ -79,15 +81,6 @@ export function conv2dBackpropFilterWasm(args: {
   });
 }
 
-interface WasmModule {
-  _malloc(bytes: number): number;
-  _free(pointer: number): void;
-}
-
-function offsetOf(backend: BackendWasm, t: TensorInfo): number {
-  return (backend.dataIdMap.get(t.dataId) as unknown as { memoryOffset: number }).memoryOffset;
-}
-
 /**
  * dW by the SIMD loops (./convFilterGradSimd.ts's filterGradRows): zeroed, then every image's
  * contribution added. Where helper threads run (./simdHelpers.ts), each takes a share of the images
@@ -96,7 +89,7 @@ function offsetOf(backend: BackendWasm, t: TensorInfo): number {
  */
 function filterGradSimd(simd: ConvFilterGradSimd, backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
   const dw = backend.makeOutput([info.filterHeight, info.filterWidth, info.inChannels, info.outChannels], 'float32');
-  filterGradAt(simd, backend, offsetOf(backend, x), offsetOf(backend, dy), offsetOf(backend, dw), info);
+  filterGradAt(simd, backend, heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, dw), info);
   return dw;
 }
 
@@ -111,7 +104,7 @@ function filterGradWidened(simd: ConvFilterGradSimd, backend: BackendWasm, x: Te
   const ci = Math.ceil(inChannels / 4) * 4;
   const co = Math.ceil(outChannels / 4) * 4;
   const dw = backend.makeOutput([filterHeight, filterWidth, inChannels, outChannels], 'float32');
-  const module = backend.wasm as unknown as WasmModule;
+  const module = backend.wasm as unknown as WasmAllocator;
   const xPixels = util.sizeFromShape(x.shape) / inChannels;
   const dyPixels = util.sizeFromShape(dy.shape) / outChannels;
   const taps = filterHeight * filterWidth;
@@ -122,10 +115,10 @@ function filterGradWidened(simd: ConvFilterGradSimd, backend: BackendWasm, x: Te
   const dwWide = module._malloc(taps * ci * co * 4);
   try {
     const heap = heapMemory(module)!.buffer;
-    if (xCopy !== 0) widen(new Float32Array(heap, offsetOf(backend, x), xPixels * inChannels), new Float32Array(heap, xCopy, xPixels * ci), xPixels, inChannels, ci);
-    if (dyCopy !== 0) widen(new Float32Array(heap, offsetOf(backend, dy), dyPixels * outChannels), new Float32Array(heap, dyCopy, dyPixels * co), dyPixels, outChannels, co);
-    const xWide = xCopy || offsetOf(backend, x);
-    const dyWide = dyCopy || offsetOf(backend, dy);
+    if (xCopy !== 0) widen(new Float32Array(heap, heapOffset(backend, x), xPixels * inChannels), new Float32Array(heap, xCopy, xPixels * ci), xPixels, inChannels, ci);
+    if (dyCopy !== 0) widen(new Float32Array(heap, heapOffset(backend, dy), dyPixels * outChannels), new Float32Array(heap, dyCopy, dyPixels * co), dyPixels, outChannels, co);
+    const xWide = xCopy || heapOffset(backend, x);
+    const dyWide = dyCopy || heapOffset(backend, dy);
     const wideInfo = { ...info, inChannels: ci, outChannels: co };
     // F(2×2, 3×3) on a widened dy (the U-Net's 3×3 16 → 1 output conv): 0.50 against 0.56 ms on one
     // thread. On a widened x (its 1 → 16 input conv) it was no faster (0.36 against 0.34 ms).
@@ -159,7 +152,7 @@ function widen(source: Float32Array, target: Float32Array, pixels: number, chann
 function filterGradAt(simd: ConvFilterGradSimd, backend: BackendWasm, xAt: number, dyAt: number, dwAt: number, info: backend_util.Conv2DInfo): void {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
   const { strideHeight, strideWidth, filterHeight, filterWidth, padInfo } = info;
-  const module = backend.wasm as unknown as WasmModule;
+  const module = backend.wasm as unknown as WasmAllocator;
   const memory = heapMemory(module)!;
   const flops = 2 * batchSize * outHeight * outWidth * filterHeight * filterWidth * inChannels * outChannels;
   const team = flops >= MIN_SHARED_FLOPS ? readyHelpers(memory) : [];

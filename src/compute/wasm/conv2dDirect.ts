@@ -24,17 +24,10 @@ import type { DirectConvGeometry } from './convGeometry';
 import type { WasmKernelOverride } from './fastPaths';
 import { heapMemory } from './groupNormSiluKernel';
 import { requireInput } from './wasmKernelScope';
+import { heapOffset } from './wasmHeap';
+import type { WasmAllocator } from './wasmHeap';
 
 type Shape4D = [number, number, number, number];
-
-interface WasmModule {
-  _malloc(bytes: number): number;
-  _free(pointer: number): void;
-}
-
-function offsetOf(backend: BackendWasm, t: TensorInfo): number {
-  return (backend.dataIdMap.get(t.dataId) as unknown as { memoryOffset: number }).memoryOffset;
-}
 
 /** Whether the direct loops take this convolution (the caller then gets a result, not null, from directConv2d). */
 function handles(x: TensorInfo, filter: TensorInfo, g: DirectConvGeometry): boolean {
@@ -69,7 +62,7 @@ export function directConv2d(
   const paddedHeight = (g.outHeight - 1) * g.strideHeight + filterHeight;
   const paddedWidth = (outWidth - 1) * g.strideWidth + filterWidth;
   const inPlace = g.padTop === 0 && g.padLeft === 0 && paddedHeight === inHeight && paddedWidth === inWidth;
-  const module = backend.wasm as unknown as WasmModule;
+  const module = backend.wasm as unknown as WasmAllocator;
   const y = backend.makeOutput([images, g.outHeight, g.outWidth, outChannels], 'float32');
   // Out-channels not a multiple of 4 (the U-Net's 1-channel output conv, which XNNPACK ran ~10×
   // slower per FLOP): the loops run on a filter and bias zero-padded to a multiple of 4 channels,
@@ -93,10 +86,10 @@ export function directConv2d(
     const heap = heapMemory(module)!.buffer;
     if (ownBias !== 0) {
       const target = new Float32Array(heap, ownBias, co).fill(0);
-      if (bias !== null) target.set(new Float32Array(heap, offsetOf(backend, bias), outChannels));
+      if (bias !== null) target.set(new Float32Array(heap, heapOffset(backend, bias), outChannels));
     }
     if (ownFilter !== 0) {
-      const source = new Float32Array(heap, offsetOf(backend, filter), filterFloats * outChannels);
+      const source = new Float32Array(heap, heapOffset(backend, filter), filterFloats * outChannels);
       const target = new Float32Array(heap, ownFilter, filterFloats * co).fill(0);
       for (let r = 0; r < filterFloats; r++) {
         for (let c = 0; c < outChannels; c++) target[r * co + c] = source[r * outChannels + c];
@@ -105,15 +98,15 @@ export function directConv2d(
     const xRow = paddedWidth * inChannels * 4;
     const xImage = paddedHeight * xRow;
     const yImage = g.outHeight * outWidth * co * 4;
-    const xAt = inPlace ? offsetOf(backend, x) : padded;
-    const yAt = widened ? scratch : offsetOf(backend, y);
-    const filterAt = wideChannels ? ownFilter : offsetOf(backend, filter);
-    const biasAt = ownBias || offsetOf(backend, bias!);
+    const xAt = inPlace ? heapOffset(backend, x) : padded;
+    const yAt = widened ? scratch : heapOffset(backend, y);
+    const filterAt = wideChannels ? ownFilter : heapOffset(backend, filter);
+    const biasAt = ownBias || heapOffset(backend, bias!);
     const rest = [g.outHeight, outWidth / 4, co * 4, g.strideHeight * xRow, xRow, filterHeight,
       filterWidth * inChannels * 4, filterWidth * inChannels * co * 4];
     const imageBytes = inHeight * inWidth * inChannels * 4;
     const padding = (first: number): number[] => (inPlace ? [] : paddingArgs({
-      source: offsetOf(backend, x) + first * imageBytes, height: inHeight, width: inWidth, channels: inChannels,
+      source: heapOffset(backend, x) + first * imageBytes, height: inHeight, width: inWidth, channels: inChannels,
       paddedHeight, paddedWidth, padTop: g.padTop, padLeft: g.padLeft,
     }));
     const share = ([first, count]: [number, number]): ConvTask => ({
@@ -125,7 +118,7 @@ export function directConv2d(
     const parts = Math.min(team.length + 1, images);
     if (winogradRelaxedLoops !== null) {
       winogradConvAt(backend, {
-        x: offsetOf(backend, x), images, inHeight, inWidth, inChannels, filter: ownFilter, bias: biasAt, y: scratch, outChannels: co,
+        x: heapOffset(backend, x), images, inHeight, inWidth, inChannels, filter: ownFilter, bias: biasAt, y: scratch, outChannels: co,
       }, g, winogradRelaxedLoops);
     } else if (parts > 1) {
       runShared(memory!, team, imageShares(images, parts).map(share));

@@ -24,13 +24,10 @@ import { imageShares, MIN_SHARED_FLOPS, readyHelpers, runShared } from './simdHe
 import { planeTiles, winogradShareArgs } from './winogradShare';
 import type { WinogradShare } from './winogradShare';
 import { winogradTransforms } from './winogradTransformsSimd';
+import { heapOffset } from './wasmHeap';
+import type { WasmAllocator } from './wasmHeap';
 
 type Shape4D = [number, number, number, number];
-
-interface WasmModule {
-  _malloc(bytes: number): number;
-  _free(pointer: number): void;
-}
 
 /**
  * Floats added to the stride between planes of U and M: planes a multiple of 4 KB apart made
@@ -55,10 +52,6 @@ export function winogradBands(tilesHigh: number, tilesWide: number, inChannels: 
   const bandTiles = Math.max(4, Math.floor(BAND_BYTES / (16 * 4 * (inChannels + outChannels))));
   const bandRows = Math.min(tilesHigh, Math.max(1, Math.ceil(bandTiles / tilesWide)));
   return { bandRows, tiles: planeTiles(bandRows * tilesWide) };
-}
-
-function offsetOf(backend: BackendWasm, t: TensorInfo): number {
-  return (backend.dataIdMap.get(t.dataId) as unknown as { memoryOffset: number }).memoryOffset;
 }
 
 /** Whether a conv of this filter shape [KH, KW, Ci, Co] and geometry can run as F(2×2, 3×3) tiles. */
@@ -149,8 +142,8 @@ export function winogradConv2d(
   const outChannels = filter.shape[3];
   const y = backend.makeOutput([images, g.outHeight, g.outWidth, outChannels], 'float32');
   winogradConvAt(backend, {
-    x: offsetOf(backend, x), images, inHeight, inWidth, inChannels, filter: offsetOf(backend, filter),
-    bias: bias === null ? 0 : offsetOf(backend, bias), y: offsetOf(backend, y), outChannels,
+    x: heapOffset(backend, x), images, inHeight, inWidth, inChannels, filter: heapOffset(backend, filter),
+    bias: bias === null ? 0 : heapOffset(backend, bias), y: heapOffset(backend, y), outChannels,
   }, g, relaxed);
   return y;
 }
@@ -176,7 +169,7 @@ export function winogradConvAt(backend: BackendWasm, o: WinogradOperands, g: Dir
   const team = flops >= MIN_SHARED_FLOPS ? readyHelpers(memory) : [];
   const parts = Math.min(team.length + 1, images);
 
-  const module = backend.wasm as unknown as WasmModule;
+  const module = backend.wasm as unknown as WasmAllocator;
   const pairs = inChannels * outChannels;
   const uPlane = pairs + PLANE_SKEW_FLOATS;
   const padded = inPlace ? 0 : module._malloc(images * paddedHeight * paddedWidth * inChannels * 4);

@@ -19,15 +19,8 @@ import { heapMemory } from './groupNormSiluKernel';
 import { imageShares, MIN_SHARED_FLOPS, readyHelpers, runShared } from './simdHelpers';
 import { winogradFilterGradShareArgs } from './winogradShare';
 import { winogradTransforms } from './winogradTransformsSimd';
-
-interface WasmModule {
-  _malloc(bytes: number): number;
-  _free(pointer: number): void;
-}
-
-function offsetOf(backend: BackendWasm, t: TensorInfo): number {
-  return (backend.dataIdMap.get(t.dataId) as unknown as { memoryOffset: number }).memoryOffset;
-}
+import { heapOffset } from './wasmHeap';
+import type { WasmAllocator } from './wasmHeap';
 
 /** Whether the filter gradient of this convolution can run as F(2×2, 3×3) tiles. */
 export function winogradFilterGradApplies(info: backend_util.Conv2DInfo): boolean {
@@ -79,7 +72,7 @@ export function winogradFilterGrad(
 ): TensorInfo | null {
   if (x.dtype !== 'float32' || dy.dtype !== 'float32' || !winogradFilterGradReady(backend, info, relaxed)) return null;
   const dw = backend.makeOutput([3, 3, info.inChannels, info.outChannels], 'float32');
-  winogradFilterGradAt(backend, offsetOf(backend, x), offsetOf(backend, dy), offsetOf(backend, dw), info, relaxed);
+  winogradFilterGradAt(backend, heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, dw), info, relaxed);
   return dw;
 }
 
@@ -121,7 +114,7 @@ export function winogradFilterGradAt(
   const team = flops >= MIN_SHARED_FLOPS ? readyHelpers(memory) : [];
   const parts = Math.min(team.length + 1, images);
 
-  const module = backend.wasm as unknown as WasmModule;
+  const module = backend.wasm as unknown as WasmAllocator;
   const padded = inPlace ? 0 : module._malloc(images * paddedHeight * paddedWidth * inChannels * 4);
   const scratch = module._malloc(parts * shareFloats * 4);
   try {

@@ -8,10 +8,11 @@ import { util } from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { EMA_UPDATE, emaUpdateInto, type EmaUpdateAttrs } from '../../../models/kernels/emaUpdate';
-import { offsetOf, optimizerUpdatesSimdEnabled } from './adamUpdateKernel';
+import { optimizerUpdatesSimdEnabled } from './adamUpdateKernel';
 import { heapMemory } from './groupNormSiluKernel';
 import { optimizerUpdatesFor } from './optimizerUpdatesSimd';
 import { requireInput, WASM_BACKEND } from './wasmKernelScope';
+import { heapOffset } from './wasmHeap';
 
 const emaUpdate: KernelFunc = (args) => {
   const { inputs, backend, attrs } = args as unknown as { inputs: NamedTensorInfoMap; backend: BackendWasm; attrs: NamedAttrMap };
@@ -28,7 +29,7 @@ const emaUpdate: KernelFunc = (args) => {
   pairs.forEach((p, i) => {
     // Whole vectors of 4 floats by SIMD, the rest in JS.
     const vectors = loops ? Math.floor(util.sizeFromShape(p.s.shape) / 4) * 4 : 0;
-    if (vectors > 0) loops!.ema(offsetOf(backend, p.s), offsetOf(backend, p.w), offsetOf(backend, outputs[i]), vectors * 4, decay, 1 - decay);
+    if (vectors > 0) loops!.ema(heapOffset(backend, p.s), heapOffset(backend, p.w), heapOffset(backend, outputs[i]), vectors * 4, decay, 1 - decay);
     emaUpdateInto(view(p.s, vectors), view(p.w, vectors), view(outputs[i], vectors), decay);
   });
   return outputs;

@@ -19,6 +19,7 @@ import { forwardScratchBytes, forwardShareArgs, gradScratchBytes, gradShareArgs 
 import { TASK_GROUP_NORM_FORWARD, TASK_GROUP_NORM_GRAD } from './convTasks';
 import { runInShares } from './imageShareRunner';
 import { requireInput, WASM_BACKEND } from './wasmKernelScope';
+import { heapOffset } from './wasmHeap';
 
 interface Args { inputs: NamedTensorInfoMap; backend: BackendWasm; attrs: NamedAttrMap }
 
@@ -27,10 +28,6 @@ function layout(x: TensorInfo, kernelName: string): [number, number, number] {
   if (x.dtype !== 'float32' || x.shape.length !== 4) throw new Error(`src/compute/wasm/groupNormSiluGradKernel.ts: ${kernelName} needs float32 NHWC x, got ${x.dtype} [${x.shape}]`);
   const [images, height, width, channels] = x.shape;
   return [images, height * width, channels];
-}
-
-function offsetOf(backend: BackendWasm, t: TensorInfo): number {
-  return (backend.dataIdMap.get(t.dataId) as unknown as { memoryOffset: number }).memoryOffset;
 }
 
 /** The SIMD loops where they apply to this call, else null (the JS loops run). */
@@ -51,7 +48,7 @@ const groupNormSiluTrain: KernelFunc = (args) => {
   const kernelAttrs = attrs as unknown as GroupNormSiluTrainAttrs;
   const simd = simdFor(backend, images, channels, kernelAttrs);
   if (simd) {
-    const at = (t: TensorInfo) => offsetOf(backend, t);
+    const at = (t: TensorInfo) => heapOffset(backend, t);
     runInShares(backend, heapMemory(backend.wasm)!, images, images * pixels * channels, forwardScratchBytes(channels), (firstImage, count, { acc, params }) => ({
       kind: TASK_GROUP_NORM_FORWARD, relaxed: false,
       args: forwardShareArgs({
@@ -79,7 +76,7 @@ const groupNormSiluGrad: KernelFunc = (args) => {
   const kernelAttrs = attrs as unknown as GroupNormSiluTrainAttrs;
   const simd = simdFor(backend, images, channels, kernelAttrs);
   if (simd) {
-    const at = (t: TensorInfo) => offsetOf(backend, t);
+    const at = (t: TensorInfo) => heapOffset(backend, t);
     runInShares(backend, heapMemory(backend.wasm)!, images, images * pixels * channels, gradScratchBytes(channels), (firstImage, count, { acc, params, totals }) => ({
       kind: TASK_GROUP_NORM_GRAD, relaxed: false,
       args: gradShareArgs({
@@ -89,8 +86,8 @@ const groupNormSiluGrad: KernelFunc = (args) => {
     }), (scratches) => {
       // dβ = Σdz and dγ = Σdz·x̂ over every image: the shares' float64 partial sums, in image order.
       const heap = heapMemory(backend.wasm)!.buffer;
-      const dBetaView = new Float32Array(heap, offsetOf(backend, dBeta), channels);
-      const dGammaView = new Float32Array(heap, offsetOf(backend, dGamma), channels);
+      const dBetaView = new Float32Array(heap, heapOffset(backend, dBeta), channels);
+      const dGammaView = new Float32Array(heap, heapOffset(backend, dGamma), channels);
       for (let c = 0; c < channels; c++) {
         let dzSum = 0;
         let dzXhatSum = 0;

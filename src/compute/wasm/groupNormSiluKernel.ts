@@ -13,6 +13,7 @@ import { TASK_GROUP_NORM_INFERENCE } from './convTasks';
 import { inferenceScratchBytes, inferenceShareArgs } from './groupNormSiluShares';
 import { runInShares } from './imageShareRunner';
 import { requireInput, WASM_BACKEND } from './wasmKernelScope';
+import { heapOffset } from './wasmHeap';
 
 /** The emscripten module behind the wasm backend: its heap and allocator. */
 interface WasmModule {
@@ -42,10 +43,6 @@ export function simdEnabledFor(backend: BackendWasm): GroupNormSiluSimd | null {
   return simdEnabled && memory ? simdFor(memory) : null;
 }
 
-function offsetOf(backend: BackendWasm, t: TensorInfo): number {
-  return (backend.dataIdMap.get(t.dataId) as unknown as { memoryOffset: number }).memoryOffset;
-}
-
 const groupNormSilu: KernelFunc = (args) => {
   const { inputs, backend, attrs } = args as unknown as { inputs: NamedTensorInfoMap; backend: BackendWasm; attrs: NamedAttrMap };
   const x = requireInput(inputs, 'x', GROUP_NORM_SILU);
@@ -59,7 +56,7 @@ const groupNormSilu: KernelFunc = (args) => {
   if (simd) {
     // Split by images across the SIMD helper threads where they run (each share its own scratch):
     // sampling runs this kernel ~15 times per U-Net pass.
-    const at = (t: TensorInfo) => offsetOf(backend, t);
+    const at = (t: TensorInfo) => heapOffset(backend, t);
     const pixels = height * width;
     runInShares(backend, heapMemory(backend.wasm)!, images, images * pixels * channels, inferenceScratchBytes(channels), (firstImage, count, { acc, params }) => ({
       kind: TASK_GROUP_NORM_INFERENCE, relaxed: false,

@@ -19,6 +19,7 @@ import {
   BR_IF_LOOP, body, END, get, I32, i32, I32_ADD as ADD, I32_EQ as EQ, I32_LT_U as LT_U, I32_MUL as MUL, I32_SHL as SHL, LOOP,
   memoryImport, name, section, SELECT, set, simd, tee, uleb, V128, WASM_HEADER,
 } from '../../core/wasmAssembly';
+import { perHeap } from './heapModules';
 
 const LOAD = [...simd(0x00), 0, 0]; // v128.load align=1 offset=0 (heap offsets need not be 16-aligned)
 const store = (offset: number) => [...simd(0x0b), 0, ...uleb(offset)];
@@ -250,20 +251,5 @@ export interface GroupNormSiluSimd {
   gradDx(x: number, d: number, params: number, pixels: number, channels: number): void;
 }
 
-const instances = new WeakMap<WebAssembly.Memory, GroupNormSiluSimd | null>();
-
 /** The SIMD loops bound to `memory` (the tfjs wasm heap), or null where WebAssembly SIMD is missing. */
-export function simdFor(memory: WebAssembly.Memory): GroupNormSiluSimd | null {
-  let instance = instances.get(memory);
-  if (instance === undefined) {
-    try {
-      const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-      const module = new WebAssembly.Module(groupNormSiluModuleBytes(shared));
-      instance = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as GroupNormSiluSimd;
-    } catch {
-      instance = null;
-    }
-    instances.set(memory, instance);
-  }
-  return instance;
-}
+export const simdFor = perHeap<GroupNormSiluSimd>(groupNormSiluModuleBytes);

@@ -7,11 +7,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { runConvTask } from './convTasks';
 import type { ConvTask } from './convTasks';
 import { imageShares, readyHelpers, runShared } from './simdHelpers';
-
-interface WasmModule {
-  _malloc(bytes: number): number;
-  _free(pointer: number): void;
-}
+import type { WasmAllocator } from './wasmHeap';
 
 /**
  * Below this many elements (~0.1 ms of both passes on one core) a call is not split across the
@@ -28,7 +24,7 @@ export function runInShares<S extends Record<string, number>>(
   backend: BackendWasm, memory: WebAssembly.Memory, images: number, elements: number, scratchBytes: S,
   shareFor: (first: number, count: number, scratch: S) => ConvTask, after: (scratches: S[]) => void = () => {},
 ): void {
-  const module = backend.wasm as unknown as WasmModule;
+  const module = backend.wasm as unknown as WasmAllocator;
   const team = elements >= MIN_SHARED_ELEMENTS ? readyHelpers(memory) : [];
   const ranges = imageShares(images, Math.min(team.length + 1, images));
   const pointers: number[] = [];

@@ -16,11 +16,8 @@ import type { NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/t
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapMemory, simdEnabledFor } from './groupNormSiluKernel';
 import { requireInput } from './wasmKernelScope';
-
-interface WasmModule {
-  _malloc(bytes: number): number;
-  _free(pointer: number): void;
-}
+import { heapOffset } from './wasmHeap';
+import type { WasmAllocator } from './wasmHeap';
 
 /**
  * Fewer reduced rows than this go elsewhere: each call of the loop has a fixed cost per four
@@ -31,10 +28,6 @@ const MIN_REDUCED = 8;
 
 /** Rows per call of the SIMD sums: a block stays in L1 while each group of four columns walks it. */
 const ROW_BLOCK = 64;
-
-function offsetOf(backend: BackendWasm, t: TensorInfo): number {
-  return (backend.dataIdMap.get(t.dataId) as unknown as { memoryOffset: number }).memoryOffset;
-}
 
 export function sumContiguousAxes(
   args: { inputs: NamedTensorInfoMap; backend: BackendWasm; attrs: NamedAttrMap }, mean: boolean,
@@ -55,15 +48,15 @@ export function sumContiguousAxes(
   const keptShape = x.shape.filter((_, axis) => axis < first || axis > last);
   const outShape = attrs.keepDims === true ? backend_util.expandShapeToKeepDim(keptShape, axes) : keptShape;
   const out = backend.makeOutput(outShape, 'float32');
-  const module = backend.wasm as unknown as WasmModule;
+  const module = backend.wasm as unknown as WasmAllocator;
   // The loop adds Σx then Σx² per column (the squares are GroupNorm's; unused here).
   const acc = module._malloc(inner * 16);
   try {
     // Views after the allocations (which may grow, and so detach, the heap).
     const heap = heapMemory(module)!.buffer;
     const sums = new Float64Array(heap, acc, 2 * inner);
-    const target = new Float32Array(heap, offsetOf(backend, out), outer * inner);
-    const xAt = offsetOf(backend, x);
+    const target = new Float32Array(heap, heapOffset(backend, out), outer * inner);
+    const xAt = heapOffset(backend, x);
     const rowBytes = inner * 4;
     const scale = mean ? 1 / reduced : 1;
     for (let o = 0; o < outer; o++) {

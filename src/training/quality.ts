@@ -21,6 +21,8 @@ import type { CheckpointRef, GridDiversity } from './runTypes';
 export const COLLAPSE_RATIO = 0.35;
 export const COLLAPSE_MIN_STEPS = 100;
 export const QUALITY_SAMPLES = 200;
+/** Held-out images a split needs before checkpoints are rated by KID against it (fewer make the estimate noise). */
+export const MIN_HELD_OUT = 20;
 export const QUALITY_SIDE = 32;
 export const QUALITY_METRIC = 'kid';
 

@@ -23,7 +23,7 @@ import { deriveSeed } from '../data/random';
 import { readSplit } from '../storage/datasetSplits';
 import type { FeatureMatrix } from '../metrics/types';
 import { describeCollapse } from './collapse';
-import { gridDiversity, qualityFeatures, qualityKid, QUALITY_METRIC, QUALITY_SAMPLES, type TileSet } from './quality';
+import { gridDiversity, MIN_HELD_OUT, qualityFeatures, qualityKid, QUALITY_METRIC, QUALITY_SAMPLES, type TileSet } from './quality';
 
 export interface TrainerHooks {
   emit(event: RunEvent): void;
@@ -320,11 +320,17 @@ export class Trainer {
   private heldOutFeatures(): Promise<FeatureMatrix | null> {
     this.heldOut ??= (async () => {
       const { meta } = this.data;
+      const counts: number[] = [];
       for (const split of ['val', 'test'] as const) {
         const images = await readSplit(this.store, meta, split, { max: QUALITY_SAMPLES, seed: this.record.settings.seed });
-        if (images.count >= 20) return qualityFeatures({ pixels: images.pixels, labels: images.labels, side: meta.width, channels: meta.channels });
+        if (images.count >= MIN_HELD_OUT) return qualityFeatures({ pixels: images.pixels, labels: images.labels, side: meta.width, channels: meta.channels });
+        counts.push(images.count);
       }
-      this.log('warning', 'No held-out images (validation or test split) to measure checkpoint quality: "best" is the lowest smoothed loss');
+      // Say how many there were: a small import has some held-out images, just too few for a KID.
+      const [val, test] = counts;
+      this.log('warning', val + test === 0
+        ? 'No held-out images (validation or test split) to measure checkpoint quality: "best" is the lowest smoothed loss'
+        : `Too few held-out images to measure checkpoint quality (${val} validation, ${test} test; it needs ${MIN_HELD_OUT} in one split): "best" is the lowest smoothed loss`);
       return null;
     })().catch((error: unknown) => {
       this.log('warning', `Held-out images unreadable, checkpoint quality not measured: ${errorMessage(error)}`);

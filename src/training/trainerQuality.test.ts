@@ -54,3 +54,30 @@ it('measures each checkpoint against held-out images, picks "best" by it, and ra
   expect(events.some((e) => e.type === 'samples' && e.diversity)).toBe(true);
   expect(record.log.some((l) => /Checkpoint quality: KID of 32 samples/.test(l.text))).toBe(true);
 });
+
+it('says how many held-out images there were when too few to rate checkpoints (a small import has some)', async () => {
+  const store = openIdbStore('trainer-quality-few-test');
+  const set = generatePhantoms({ modality: 'head-ct', size: 32, count: 48, seed: 4 });
+  // 24 train, 12 validation, 12 test: held-out images, but under the 20 a split needs.
+  const splits = Uint8Array.from({ length: 48 }, (_, i) => (i < 24 ? 0 : i < 36 ? 1 : 2));
+  await saveDataset(
+    store,
+    { id: 'ds', name: 'phantoms', source: 'phantom', description: '', width: 32, height: 32, channels: 1, count: 48, classNames: ['normal', 'haemorrhage'], chunkSize: 48, createdAt: 0 },
+    { labels: set.labels, splits },
+    [{ pixels: set.images }],
+  );
+  const hooks = { emit: () => undefined, replaceBackend: async () => tf.getBackend(), backendName: () => tf.getBackend() };
+  const trainer = await Trainer.create(
+    store,
+    'run-few',
+    { name: 'few', datasetId: 'ds', model: { kind: 'dcgan', width: 8, latentDim: 16, batchSize: 4, seed: 5 }, totalSteps: 4, readbackEvery: 2, sampleEvery: 4, checkpointEvery: 4, keepCheckpoints: 5, samplesPerClass: 3, seed: 9 },
+    hooks,
+  );
+  await trainer.run();
+  trainer.dispose();
+  const record = await loadRun(store, 'run-few');
+  expect(record.checkpoints.every((c) => !c.quality)).toBe(true);
+  expect(record.log.map((l) => l.text)).toContain(
+    'Too few held-out images to measure checkpoint quality (12 validation, 12 test; it needs 20 in one split): "best" is the lowest smoothed loss',
+  );
+});

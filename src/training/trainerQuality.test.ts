@@ -13,27 +13,37 @@ beforeAll(async () => {
   await useWasmBackend();
 });
 
-it('measures each checkpoint against held-out images, picks "best" by it, and rates every sample grid for collapse', async () => {
-  const store = openIdbStore('trainer-quality-test');
-  const set = generatePhantoms({ modality: 'head-ct', size: 32, count: 64, seed: 3 });
-  // The first 32 train, the last 32 are the validation split (held out for the quality measure).
-  const splits = Uint8Array.from({ length: 64 }, (_, i) => (i < 32 ? 0 : 1));
+/** A 32 px head-CT phantom dataset 'ds' in `store` with these splits (0 train, 1 validation, 2 test). */
+async function savePhantoms(store: ReturnType<typeof openIdbStore>, splits: Uint8Array, seed: number): Promise<void> {
+  const count = splits.length;
+  const set = generatePhantoms({ modality: 'head-ct', size: 32, count, seed });
   await saveDataset(
     store,
-    { id: 'ds', name: 'phantoms', source: 'phantom', description: '', width: 32, height: 32, channels: 1, count: 64, classNames: ['normal', 'haemorrhage'], chunkSize: 32, createdAt: 0 },
+    { id: 'ds', name: 'phantoms', source: 'phantom', description: '', width: 32, height: 32, channels: 1, count, classNames: ['normal', 'haemorrhage'], chunkSize: 32, createdAt: 0 },
     { labels: set.labels, splits },
-    [0, 32].map((start) => ({ pixels: set.images.slice(start * 1024, (start + 32) * 1024) })),
+    Array.from({ length: Math.ceil(count / 32) }, (_, i) => ({ pixels: set.images.slice(i * 32 * 1024, Math.min(count, (i + 1) * 32) * 1024) })),
   );
-  const events: RunEvent[] = [];
-  const hooks = { emit: (e: RunEvent) => events.push(e), replaceBackend: async () => tf.getBackend(), backendName: () => tf.getBackend() };
+}
+
+/** Trains a tiny DCGAN run on 'ds' for `totalSteps` (checkpoints and grids every 4 steps). */
+async function trainTiny(store: ReturnType<typeof openIdbStore>, runId: string, totalSteps: number, emit: (e: RunEvent) => void = () => undefined): Promise<void> {
+  const hooks = { emit, replaceBackend: async () => tf.getBackend(), backendName: () => tf.getBackend() };
   const trainer = await Trainer.create(
     store,
-    'run-q',
-    { name: 'q', datasetId: 'ds', model: { kind: 'dcgan', width: 8, latentDim: 16, batchSize: 4, seed: 5 }, totalSteps: 8, readbackEvery: 2, sampleEvery: 4, checkpointEvery: 4, keepCheckpoints: 5, samplesPerClass: 3, seed: 9 },
+    runId,
+    { name: runId, datasetId: 'ds', model: { kind: 'dcgan', width: 8, latentDim: 16, batchSize: 4, seed: 5 }, totalSteps, readbackEvery: 2, sampleEvery: 4, checkpointEvery: 4, keepCheckpoints: 5, samplesPerClass: 3, seed: 9 },
     hooks,
   );
   await trainer.run();
   trainer.dispose();
+}
+
+it('measures each checkpoint against held-out images, picks "best" by it, and rates every sample grid for collapse', async () => {
+  const store = openIdbStore('trainer-quality-test');
+  // The first 32 train, the last 32 are the validation split (held out for the quality measure).
+  await savePhantoms(store, Uint8Array.from({ length: 64 }, (_, i) => (i < 32 ? 0 : 1)), 3);
+  const events: RunEvent[] = [];
+  await trainTiny(store, 'run-q', 8, (e) => events.push(e));
   const record = await loadRun(store, 'run-q');
   expect(record.checkpoints.map((c) => c.step)).toEqual([0, 4, 8]);
   expect(record.checkpoints[0].quality).toBeUndefined(); // step 0 is not measured
@@ -57,24 +67,9 @@ it('measures each checkpoint against held-out images, picks "best" by it, and ra
 
 it('says how many held-out images there were when too few to rate checkpoints (a small import has some)', async () => {
   const store = openIdbStore('trainer-quality-few-test');
-  const set = generatePhantoms({ modality: 'head-ct', size: 32, count: 48, seed: 4 });
   // 24 train, 12 validation, 12 test: held-out images, but under the 20 a split needs.
-  const splits = Uint8Array.from({ length: 48 }, (_, i) => (i < 24 ? 0 : i < 36 ? 1 : 2));
-  await saveDataset(
-    store,
-    { id: 'ds', name: 'phantoms', source: 'phantom', description: '', width: 32, height: 32, channels: 1, count: 48, classNames: ['normal', 'haemorrhage'], chunkSize: 48, createdAt: 0 },
-    { labels: set.labels, splits },
-    [{ pixels: set.images }],
-  );
-  const hooks = { emit: () => undefined, replaceBackend: async () => tf.getBackend(), backendName: () => tf.getBackend() };
-  const trainer = await Trainer.create(
-    store,
-    'run-few',
-    { name: 'few', datasetId: 'ds', model: { kind: 'dcgan', width: 8, latentDim: 16, batchSize: 4, seed: 5 }, totalSteps: 4, readbackEvery: 2, sampleEvery: 4, checkpointEvery: 4, keepCheckpoints: 5, samplesPerClass: 3, seed: 9 },
-    hooks,
-  );
-  await trainer.run();
-  trainer.dispose();
+  await savePhantoms(store, Uint8Array.from({ length: 48 }, (_, i) => (i < 24 ? 0 : i < 36 ? 1 : 2)), 4);
+  await trainTiny(store, 'run-few', 4);
   const record = await loadRun(store, 'run-few');
   expect(record.checkpoints.every((c) => !c.quality)).toBe(true);
   expect(record.log.map((l) => l.text)).toContain(

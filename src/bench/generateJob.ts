@@ -44,7 +44,7 @@ export async function runGenerateJob(job: GenerateJob, post: (event: WorkerEvent
     });
     const ms = performance.now() - t0;
     // The first call counts as the warm-up: the page's budget starts when it ends.
-    post({ type: 'progress', text: `generate ${job.count} ${job.model} at ${job.resolution} px: ${ms.toFixed(0)} ms`, ...(first ? { stepMs: ms, warmup: true } : {}) });
+    post({ type: 'progress', text: `generate ${job.count} ${job.model} at ${job.resolution} px: ${ms.toFixed(0)} ms`, ...(first ? { stepMs: [ms], warmup: true } : {}) });
     return ms;
   };
   try {

@@ -79,7 +79,7 @@ function runJob(job: BenchJob, index: number, graceMs: number): Promise<JobResul
     worker.onmessage = (message: MessageEvent<WorkerEvent>) => {
       const event = message.data;
       if (event.type === 'progress') {
-        if (event.stepMs !== undefined) (event.warmup ? warmupMs : stepMs).push(event.stepMs);
+        if (event.stepMs !== undefined) (event.warmup ? warmupMs : stepMs).push(...event.stepMs);
         if (event.phase) phase = event.phase;
         if (event.warmup && warmupMs.length === 1) {
           limitMs = job.budgetMs + graceMs;

@@ -11,6 +11,8 @@ import { activateBackend, tf, setWasmThreads, wasmThreadCounts } from '../comput
 import { BENCH_MODELS } from './benchModels';
 import { peakOf, readWorkerMemory } from './memory';
 import { imagesPerSecond, median, stepStats } from './stats';
+import { StepReports } from './stepReports';
+import type { StepBatch } from './stepReports';
 import type { KernelTotal, StepProfile, TrainJob, TrainResult, WorkerEvent } from './types';
 import { errorMessage } from '../core/errorMessage';
 
@@ -78,16 +80,19 @@ export async function runTrainJob(job: TrainJob, post: Post): Promise<TrainResul
       warmupMs.push(ms);
       if (i === 0) budgetFrom = performance.now();
       last = values;
-      post({ type: 'progress', text: `warm-up ${i + 1}/${job.warmup}: ${ms.toFixed(0)} ms`, stepMs: ms, warmup: true, phase: 'steps' });
+      post({ type: 'progress', text: `warm-up ${i + 1}/${job.warmup}: ${ms.toFixed(0)} ms`, stepMs: [ms], warmup: true, phase: 'steps' });
     }
     result.firstStepMs = warmupMs[0];
     result.warmupMs = warmupMs;
+    const reports = new StepReports(job.steps, performance.now());
+    const report = (batch: StepBatch | null) => batch && post({ type: 'progress', text: batch.text, stepMs: batch.stepMs, warmup: false });
     while (result.stepMs.length < job.steps && !overBudget()) {
       const { ms, values } = await step();
       result.stepMs.push(ms);
       last = values;
-      post({ type: 'progress', text: `step ${result.stepMs.length}/${job.steps}: ${ms.toFixed(0)} ms`, stepMs: ms, warmup: false });
+      report(reports.add(ms, performance.now()));
     }
+    report(reports.flush());
     if (last) result.lastMetrics = Object.fromEntries(model.metricNames.map((name, i) => [name, last![i]]));
     result.stats = stepStats(result.stepMs) ?? undefined;
     result.imagesPerSecond = imagesPerSecond(batchSize, result.stepMs) ?? undefined;

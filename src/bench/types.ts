@@ -203,7 +203,8 @@ export type TrainPhase = 'first step' | 'steps' | 'profile' | 'generate';
 
 /** Worker → page. */
 export type WorkerEvent =
-  | { type: 'progress'; text: string; stepMs?: number; warmup?: boolean; phase?: TrainPhase }
+  /** stepMs: the steps timed since the last progress event (a train job reports a few times a second, not every step). */
+  | { type: 'progress'; text: string; stepMs?: number[]; warmup?: boolean; phase?: TrainPhase }
   /** What a job has measured so far; the page keeps the last one in case it must kill the worker. */
   | { type: 'partial'; result: JobResult }
   | { type: 'done'; result: JobResult }

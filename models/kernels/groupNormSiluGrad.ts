@@ -19,6 +19,11 @@ import * as tf from '@tensorflow/tfjs';
 export const GROUP_NORM_SILU_TRAIN = 'PhantomGroupNormSiLUTrain';
 export const GROUP_NORM_SILU_GRAD = 'PhantomGroupNormSiLUGrad';
 
+/** Shape of the forward's σ(z) output: x's where the activation is SiLU, else empty. */
+export function sigmoidShape(xShape: readonly number[], { silu }: GroupNormSiluTrainAttrs): number[] {
+  return silu ? [...xShape] : [0];
+}
+
 export interface GroupNormSiluTrainAttrs {
   groups: number;
   epsilon: number;
@@ -35,7 +40,7 @@ const POW2 = Float64Array.from({ length: 321 }, (_, j) => 2 ** (j - 160));
  * times as fast as Math.exp in these loops. The exponent is clamped, so e^{−z} neither overflows
  * nor underflows (the sigmoid is then 0 or 1 to float32).
  */
-function sigmoid(z: number): number {
+function sigmoidOf(z: number): number {
   let t = -z * Math.LOG2E;
   t = t > 126 ? 126 : t < -126 ? -126 : t;
   const j = (t + 160.5) | 0; // round(t) + 160, as an int: t + 160.5 > 0, so truncation is floor
@@ -51,7 +56,9 @@ function checkShape(images: number, pixels: number, channels: number, groups: nu
 }
 
 /**
- * y = act((x − mean_g)·invStd_g·γ_c + β_c) for NHWC x of `images` × `pixels` × `channels`, with the
+ * y = act((x − mean_g)·invStd_g·γ_c + β_c) for NHWC x of `images` × `pixels` × `channels`, and for
+ * SiLU σ(z) of each z = (x − mean_g)·invStd_g·γ_c + β_c in `sigmoid` (the gradient reads it instead of
+ * computing exp again, the most expensive part of its first pass), with the
  * mean and 1/√(var + ε) (biased variance) of each image and group of channels/groups consecutive
  * channels written to `mean` and `invStd` ([images · groups], as float32). Sums are taken per
  * channel in float64 (one pass over x) and then per group, so the statistics match the composed
@@ -60,7 +67,7 @@ function checkShape(images: number, pixels: number, channels: number, groups: nu
  */
 export function groupNormSiluForwardInto(
   x: Float32Array, gamma: Float32Array, beta: Float32Array,
-  y: Float32Array, mean: Float32Array, invStd: Float32Array,
+  y: Float32Array, mean: Float32Array, invStd: Float32Array, sigmoid: Float32Array,
   images: number, pixels: number, channels: number, { groups, epsilon, silu }: GroupNormSiluTrainAttrs,
 ): void {
   checkShape(images, pixels, channels, groups);
@@ -111,7 +118,13 @@ export function groupNormSiluForwardInto(
     for (let i = base; i < end; i += channels) {
       for (let c = 0; c < channels; c++) {
         const z = x[i + c] * scale[c] + shift[c];
-        y[i + c] = silu ? z * sigmoid(z) : z;
+        if (silu) {
+          const s = sigmoidOf(z);
+          sigmoid[i + c] = s;
+          y[i + c] = z * s;
+        } else {
+          y[i + c] = z;
+        }
       }
     }
   }
@@ -119,14 +132,14 @@ export function groupNormSiluForwardInto(
 
 /**
  * Gradients of the forward above. With x̂ = (x − mean)·invStd, z = γ·x̂ + β, dz = dy·act'(z)
- * (SiLU' = s·(1 + z·(1 − s)), s = sigmoid(z)) and, per image and group of M = pixels·perGroup
+ * (SiLU' = s·(1 + z·(1 − s)), s = σ(z) as the forward stored it in `sigmoid`) and, per image and group of M = pixels·perGroup
  * elements, A = Σ γ·dz and B = Σ γ·dz·x̂: dβ_c = Σ dz, dγ_c = Σ dz·x̂ (over images and pixels) and
  * dx = invStd·(γ·dz − A/M − x̂·B/M) (the mean's and the variance's own gradients folded in). The
  * first pass keeps dz in dx and sums dz and dz·x per (image, channel); the second writes dx.
  */
 export function groupNormSiluBackwardInto(
   dy: Float32Array, x: Float32Array, gamma: Float32Array, beta: Float32Array, mean: Float32Array, invStd: Float32Array,
-  dx: Float32Array, dGamma: Float32Array, dBeta: Float32Array,
+  sigmoid: Float32Array, dx: Float32Array, dGamma: Float32Array, dBeta: Float32Array,
   images: number, pixels: number, channels: number, { groups, silu }: GroupNormSiluTrainAttrs,
 ): void {
   checkShape(images, pixels, channels, groups);
@@ -158,7 +171,7 @@ export function groupNormSiluBackwardInto(
         let dz = dy[i + c];
         if (silu) {
           const z = v * scale[c] + shift[c];
-          const s = sigmoid(z);
+          const s = sigmoid[i + c];
           dz *= s * (1 + z * (1 - s));
         }
         dx[i + c] = dz;
@@ -219,16 +232,16 @@ export function fusedGroupNormSiluTrainable(x: tf.Tensor4D, gamma: tf.Tensor, be
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xIn, gammaIn, betaIn] = args as tf.Tensor[];
     const save = args[3] as tf.GradSaveFunc;
-    const [y, mean, invStd] = tf.engine().runKernel(GROUP_NORM_SILU_TRAIN, { x: xIn, gamma: gammaIn, beta: betaIn }, kernelAttrs) as tf.Tensor[];
-    // Saved (kept by the engine while a gradient is being recorded); the statistics are otherwise
-    // released with customGrad's own scope.
-    save([xIn, gammaIn, betaIn, mean, invStd]);
+    const [y, mean, invStd, sigmoid] = tf.engine().runKernel(GROUP_NORM_SILU_TRAIN, { x: xIn, gamma: gammaIn, beta: betaIn }, kernelAttrs) as tf.Tensor[];
+    // Saved (kept by the engine while a gradient is being recorded); the statistics and σ(z) are
+    // otherwise released with customGrad's own scope.
+    save([xIn, gammaIn, betaIn, mean, invStd, sigmoid]);
     return {
       value: y,
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-        const [sx, sGamma, sBeta, sMean, sInvStd] = saved;
+        const [sx, sGamma, sBeta, sMean, sInvStd, sSigmoid] = saved;
         return tf.engine().runKernel(GROUP_NORM_SILU_GRAD, {
-          dy: dy as tf.Tensor, x: sx, gamma: sGamma, beta: sBeta, mean: sMean, invStd: sInvStd,
+          dy: dy as tf.Tensor, x: sx, gamma: sGamma, beta: sBeta, mean: sMean, invStd: sInvStd, sigmoid: sSigmoid,
         }, kernelAttrs) as tf.Tensor[];
       },
     };

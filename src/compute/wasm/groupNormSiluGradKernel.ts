@@ -11,7 +11,7 @@
 import type { KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import {
-  GROUP_NORM_SILU_GRAD, GROUP_NORM_SILU_TRAIN, groupNormSiluBackwardInto, groupNormSiluForwardInto, type GroupNormSiluTrainAttrs,
+  GROUP_NORM_SILU_GRAD, GROUP_NORM_SILU_TRAIN, groupNormSiluBackwardInto, groupNormSiluForwardInto, sigmoidShape, type GroupNormSiluTrainAttrs,
 } from '../../../models/kernels/groupNormSiluGrad';
 import { heapMemory, simdEnabledFor } from './groupNormSiluKernel';
 import type { GroupNormSiluSimd } from './groupNormSiluSimd';
@@ -46,28 +46,29 @@ const groupNormSiluTrain: KernelFunc = (args) => {
   const mean = backend.makeOutput([images, groups], 'float32');
   const invStd = backend.makeOutput([images, groups], 'float32');
   const kernelAttrs = attrs as unknown as GroupNormSiluTrainAttrs;
+  const sigmoid = backend.makeOutput(sigmoidShape(x.shape, kernelAttrs), 'float32');
   const simd = simdFor(backend, images, channels, kernelAttrs);
   if (simd) {
     const at = (t: TensorInfo) => heapOffset(backend, t);
     runInShares(backend, heapMemory(backend.wasm)!, images, images * pixels * channels, forwardScratchBytes(channels), (firstImage, count, { acc, params }) => ({
       kind: TASK_GROUP_NORM_FORWARD, relaxed: false,
       args: forwardShareArgs({
-        x: at(x), y: at(y), gamma: at(gamma), beta: at(beta), mean: at(mean), invStd: at(invStd), acc, params,
+        x: at(x), y: at(y), sigmoid: at(sigmoid), gamma: at(gamma), beta: at(beta), mean: at(mean), invStd: at(invStd), acc, params,
         firstImage, images: count, pixels, channels, groups, epsilon: kernelAttrs.epsilon,
       }),
     }));
-    return [y, mean, invStd];
+    return [y, mean, invStd, sigmoid];
   }
   // Views are taken after allocating: makeOutput may grow (and so detach) the wasm heap.
   const view = (t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
-  groupNormSiluForwardInto(view(x), view(gamma), view(beta), view(y), view(mean), view(invStd),
-    images, pixels, channels, attrs as unknown as GroupNormSiluTrainAttrs);
-  return [y, mean, invStd];
+  groupNormSiluForwardInto(view(x), view(gamma), view(beta), view(y), view(mean), view(invStd), view(sigmoid),
+    images, pixels, channels, kernelAttrs);
+  return [y, mean, invStd, sigmoid];
 };
 
 const groupNormSiluGrad: KernelFunc = (args) => {
   const { inputs, backend, attrs } = args as unknown as Args;
-  const [dy, x, gamma, beta, mean, invStd] = ['dy', 'x', 'gamma', 'beta', 'mean', 'invStd']
+  const [dy, x, gamma, beta, mean, invStd, sigmoid] = ['dy', 'x', 'gamma', 'beta', 'mean', 'invStd', 'sigmoid']
     .map((name) => requireInput(inputs, name, GROUP_NORM_SILU_GRAD));
   const [images, pixels, channels] = layout(x, GROUP_NORM_SILU_GRAD);
   const dx = backend.makeOutput([...x.shape], 'float32');
@@ -80,7 +81,7 @@ const groupNormSiluGrad: KernelFunc = (args) => {
     runInShares(backend, heapMemory(backend.wasm)!, images, images * pixels * channels, gradScratchBytes(channels), (firstImage, count, { acc, params, totals }) => ({
       kind: TASK_GROUP_NORM_GRAD, relaxed: false,
       args: gradShareArgs({
-        dy: at(dy), x: at(x), dx: at(dx), gamma: at(gamma), beta: at(beta), mean: at(mean), invStd: at(invStd), acc, params, totals,
+        dy: at(dy), x: at(x), sigmoid: at(sigmoid), dx: at(dx), gamma: at(gamma), beta: at(beta), mean: at(mean), invStd: at(invStd), acc, params, totals,
         firstImage, images: count, pixels, channels, groups: kernelAttrs.groups,
       }),
     }), (scratches) => {
@@ -103,7 +104,7 @@ const groupNormSiluGrad: KernelFunc = (args) => {
     return [dx, dGamma, dBeta];
   }
   const view = (t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
-  groupNormSiluBackwardInto(view(dy), view(x), view(gamma), view(beta), view(mean), view(invStd),
+  groupNormSiluBackwardInto(view(dy), view(x), view(gamma), view(beta), view(mean), view(invStd), view(sigmoid),
     view(dx), view(dGamma), view(dBeta), images, pixels, channels, attrs as unknown as GroupNormSiluTrainAttrs);
   return [dx, dGamma, dBeta];
 };

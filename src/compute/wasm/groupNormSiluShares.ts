@@ -22,12 +22,14 @@ export const forwardScratchBytes = (channels: number) => ({ acc: channels * 16, 
 export const gradScratchBytes = (channels: number) => ({ acc: channels * 16, params: channels * 16, totals: channels * 16 });
 
 export interface ForwardShare {
-  x: number; y: number; gamma: number; beta: number; mean: number; invStd: number; acc: number; params: number;
+  /** sigmoid: where σ(z) goes (x's shape), for the gradient. */
+  x: number; y: number; sigmoid: number; gamma: number; beta: number; mean: number; invStd: number; acc: number; params: number;
   firstImage: number; images: number; pixels: number; channels: number; groups: number; epsilon: number;
 }
 
 export interface GradShare {
-  dy: number; x: number; dx: number; gamma: number; beta: number; mean: number; invStd: number; acc: number; params: number;
+  /** sigmoid: σ(z) as the forward stored it. */
+  dy: number; x: number; sigmoid: number; dx: number; gamma: number; beta: number; mean: number; invStd: number; acc: number; params: number;
   /** Where this share leaves Σdz (channels float64) then Σdz·x̂ (channels float64) over its images. */
   totals: number;
   firstImage: number; images: number; pixels: number; channels: number; groups: number;
@@ -43,8 +45,8 @@ export interface InferenceShare {
 export const inferenceScratchBytes = (channels: number) => ({ acc: channels * 16, params: channels * 8 });
 
 const INFERENCE_KEYS = ['x', 'y', 'gamma', 'beta', 'offset', 'acc', 'params', 'firstImage', 'images', 'pixels', 'channels', 'groups'] as const;
-const FORWARD_KEYS = ['x', 'y', 'gamma', 'beta', 'mean', 'invStd', 'acc', 'params', 'firstImage', 'images', 'pixels', 'channels', 'groups'] as const;
-const GRAD_KEYS = ['dy', 'x', 'dx', 'gamma', 'beta', 'mean', 'invStd', 'acc', 'params', 'totals', 'firstImage', 'images', 'pixels', 'channels', 'groups'] as const;
+const FORWARD_KEYS = ['x', 'y', 'sigmoid', 'gamma', 'beta', 'mean', 'invStd', 'acc', 'params', 'firstImage', 'images', 'pixels', 'channels', 'groups'] as const;
+const GRAD_KEYS = ['dy', 'x', 'sigmoid', 'dx', 'gamma', 'beta', 'mean', 'invStd', 'acc', 'params', 'totals', 'firstImage', 'images', 'pixels', 'channels', 'groups'] as const;
 
 const bits = new Float64Array(1);
 const halves = new Int32Array(bits.buffer);
@@ -164,7 +166,7 @@ export function runForwardShare(memory: WebAssembly.Memory, args: ArrayLike<numb
         coefficients[2 * channels + c] = beta[c];
       }
     }
-    simd.trainApply(xAt, s.y + n * imageBytes, s.params, pixels, channels);
+    simd.trainApply(xAt, s.y + n * imageBytes, s.params, pixels, channels, s.sigmoid + n * imageBytes);
   }
 }
 
@@ -191,7 +193,7 @@ export function runGradShare(memory: WebAssembly.Memory, args: ArrayLike<number>
     // A block of pixels per call: gradDz's float32 sums stay short, its rows in the L1 cache.
     for (let p = 0; p < pixels; p += SUM_BLOCK) {
       const from = at + p * channels * 4;
-      simd.gradDz(s.dy + from, s.x + from, s.dx + from, s.params, s.acc, Math.min(SUM_BLOCK, pixels - p), channels);
+      simd.gradDz(s.dy + from, s.x + from, s.dx + from, s.params, s.acc, Math.min(SUM_BLOCK, pixels - p), channels, s.sigmoid + from);
     }
     for (let g = 0; g < groups; g++) {
       const m = mean[n * groups + g];

@@ -147,30 +147,35 @@ const paramAt = (p: number, cb: number, chBytes: number, k: number) =>
   [...get(p), ...get(cb), ...ADD, ...(k > 0 ? [...get(chBytes), ...i32(k), ...MUL, ...ADD] : []), ...LOAD];
 
 /**
- * trainApply(x 0, out 1, params 2, pixels 3, channels 4): out = SiLU((x − m_c)·s_c + β_c), params
- * m, s, β (channels float32 each). Centred on the group mean so that a mean far from zero costs no
- * precision in float32. Locals off 5, end 6, cb 7, chBytes 8; z 9, t 10, k 11, e 12.
+ * trainApply(x 0, out 1, params 2, pixels 3, channels 4, sig 5): out = SiLU(z), z = (x − m_c)·s_c + β_c,
+ * params m, s, β (channels float32 each), and σ(z) stored at sig for the gradient (which then needs
+ * no exp: recomputing it made the gradient's first pass 1.3× the forward's cost). Centred on the
+ * group mean so that a mean far from zero costs no precision in float32.
+ * Locals off 6, end 7, cb 8, chBytes 9; z 10, t 11, k 12, σ 13.
  */
-const TRAIN_APPLY_BODY = elementLoop(3, 4, 5, 6, 7, 8, [
-  ...get(0), ...get(5), ...ADD, ...LOAD, ...paramAt(2, 7, 8, 0), ...F32_SUB,
-  ...paramAt(2, 7, 8, 1), ...F32_MUL, ...paramAt(2, 7, 8, 2), ...F32_ADD, ...set(9),
-  ...onePlusExpNeg(9, 10, 11, 12),
-  ...get(1), ...get(5), ...ADD, ...get(9), ...get(12), ...F32_DIV, ...store(0),
+const TRAIN_APPLY_BODY = elementLoop(3, 4, 6, 7, 8, 9, [
+  ...get(0), ...get(6), ...ADD, ...LOAD, ...paramAt(2, 8, 9, 0), ...F32_SUB,
+  ...paramAt(2, 8, 9, 1), ...F32_MUL, ...paramAt(2, 8, 9, 2), ...F32_ADD, ...set(10),
+  ...onePlusExpNeg(10, 11, 12, 13),
+  ...splat(1), ...get(13), ...F32_DIV, ...set(13),
+  ...get(5), ...get(6), ...ADD, ...get(13), ...store(0),
+  // out = z·σ, as the JS loop computes it
+  ...get(1), ...get(6), ...ADD, ...get(10), ...get(13), ...F32_MUL, ...store(0),
 ]);
 
 /**
- * gradDz(dy 0, x 1, dz 2, params 3, acc 4, pixels 5, channels 6): with xc = x − m_c and
- * z = xc·s_c + β_c (params m, s, β), dz = dy·σ(z)·(1 + z·(1 − σ(z))) is stored and, per channel,
- * Σdz and Σdz·xc over these pixels added into acc (channels float64 each). Each block of four
- * channels walks the pixels with its two sums in registers (float32) and adds them into acc once:
- * adding into acc's float64 sums in memory for every four values (the earlier loop) made this pass
- * 1.6× as slow as the forward one. The caller passes a few dozen pixels at a time, which keeps the
- * float32 sums short and the rows in the L1 cache across the channel blocks.
- * Locals: chBytes 7, cb 8, ptr 9, end 10; m 11, s 12, β 13, xc 14, z 15, t 16, k 17, σ 18, d 19,
- * Σdz 20, Σdz·xc 21.
+ * gradDz(dy 0, x 1, dz 2, params 3, acc 4, pixels 5, channels 6, sig 7): with xc = x − m_c,
+ * z = xc·s_c + β_c (params m, s, β) and σ = σ(z) as the forward stored it at sig,
+ * dz = dy·σ·(1 + z·(1 − σ)) is stored and, per channel, Σdz and Σdz·xc over these pixels added into
+ * acc (channels float64 each). Each block of four channels walks the pixels with its two sums in
+ * registers (float32) and adds them into acc once: adding into acc's float64 sums in memory for
+ * every four values (the earlier loop) made this pass 1.6× as slow as the forward one. The caller
+ * passes a few dozen pixels at a time, which keeps the float32 sums short and the rows in the L1
+ * cache across the channel blocks.
+ * Locals: chBytes 8, cb 9, ptr 10, end 11; m 12, s 13, β 14, xc 15, z 16, σ 17, d 18, Σdz 19, Σdz·xc 20.
  */
-const [G_CH, G_CB, G_PTR, G_END] = [7, 8, 9, 10];
-const [G_M, G_S, G_BETA, G_XC, G_Z, G_T, G_K, G_SIG, G_D, G_SUM, G_SUMX] = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21];
+const [G_CH, G_CB, G_PTR, G_END] = [8, 9, 10, 11];
+const [G_M, G_S, G_BETA, G_XC, G_Z, G_SIG, G_D, G_SUM, G_SUMX] = [12, 13, 14, 15, 16, 17, 18, 19, 20];
 /** acc (float64) at byte `offsetCode` from acc + cb·2, plus the promoted low and high halves of v128 local `v`. */
 const addHalves = (offsetCode: number[], v: number) => [
   ...get(4), ...get(G_CB), ...i32(1), ...SHL, ...ADD, ...offsetCode, ...tee(G_PTR), ...get(G_PTR), ...LOAD, ...get(v), ...PROMOTE_LOW, ...F64_ADD, ...store(0),
@@ -187,8 +192,7 @@ const GRAD_DZ_BODY = [
   ...LOOP,
   ...get(1), ...get(G_PTR), ...ADD, ...LOAD, ...get(G_M), ...F32_SUB, ...tee(G_XC),
   ...get(G_S), ...F32_MUL, ...get(G_BETA), ...F32_ADD, ...set(G_Z),
-  ...onePlusExpNeg(G_Z, G_T, G_K, G_SIG),
-  ...splat(1), ...get(G_SIG), ...F32_DIV, ...set(G_SIG),
+  ...get(7), ...get(G_PTR), ...ADD, ...LOAD, ...set(G_SIG),
   // d = dy·σ·(1 + z·(1 − σ))
   ...get(0), ...get(G_PTR), ...ADD, ...LOAD, ...get(G_SIG), ...F32_MUL,
   ...splat(1), ...get(G_Z), ...splat(1), ...get(G_SIG), ...F32_SUB, ...F32_MUL, ...F32_ADD, ...F32_MUL, ...set(G_D),
@@ -219,20 +223,19 @@ const GRAD_DX_BODY = elementLoop(3, 4, 5, 6, 7, 8, [
 
 /** The module's bytes, importing env.memory as shared (threaded tfjs build) or not. */
 export function groupNormSiluModuleBytes(sharedMemory: boolean): Uint8Array<ArrayBuffer> {
-  const funcType = [0x60, 5, I32, I32, I32, I32, I32, 0];
-  const funcType7 = [0x60, 7, I32, I32, I32, I32, I32, I32, I32, 0];
+  const funcType = (params: number) => [0x60, params, ...new Array<number>(params).fill(I32), 0];
   return new Uint8Array([
     ...WASM_HEADER,
-    ...section(1, [2, ...funcType, ...funcType7]),
+    ...section(1, [3, ...funcType(5), ...funcType(6), ...funcType(8)]),
     ...section(2, [1, ...memoryImport(sharedMemory)]),
-    ...section(3, [5, 0, 0, 0, 1, 0]),
+    ...section(3, [5, 0, 0, 1, 2, 0]),
     ...section(7, [5, ...name('sums'), 0x00, 0, ...name('apply'), 0x00, 1,
       ...name('trainApply'), 0x00, 2, ...name('gradDz'), 0x00, 3, ...name('gradDx'), 0x00, 4]),
     ...section(10, [5,
       ...body([[4, I32], [7, V128]], SUMS_BODY),
       ...body([[4, I32], [3, V128]], APPLY_BODY),
       ...body([[4, I32], [4, V128]], TRAIN_APPLY_BODY),
-      ...body([[4, I32], [11, V128]], GRAD_DZ_BODY),
+      ...body([[4, I32], [9, V128]], GRAD_DZ_BODY),
       ...body([[4, I32]], GRAD_DX_BODY),
     ]),
   ]);
@@ -243,10 +246,10 @@ export interface GroupNormSiluSimd {
   sums(x: number, acc: number, pixels: number, channels: number, firstChannel: number): void;
   /** out = SiLU(x·scale + shift) for one image; params: channels scales then channels shifts (float32). */
   apply(x: number, out: number, params: number, pixels: number, channels: number): void;
-  /** Training forward, one image: out = SiLU((x − m)·s + β); params: channels m, s, β (float32). */
-  trainApply(x: number, out: number, params: number, pixels: number, channels: number): void;
-  /** Gradient pass 1, one image: dz = dy·SiLU'(z) stored; Σdz, Σdz·(x − m) added into acc (2·channels doubles); params m, s, β. */
-  gradDz(dy: number, x: number, dz: number, params: number, acc: number, pixels: number, channels: number): void;
+  /** Training forward, one image: out = SiLU(z), z = (x − m)·s + β, and σ(z) at sig; params: channels m, s, β (float32). */
+  trainApply(x: number, out: number, params: number, pixels: number, channels: number, sig: number): void;
+  /** Gradient pass 1, one image: dz = dy·SiLU'(z) stored, from the forward's σ(z) at sig; Σdz, Σdz·(x − m) added into acc (2·channels doubles); params m, s, β. */
+  gradDz(dy: number, x: number, dz: number, params: number, acc: number, pixels: number, channels: number, sig: number): void;
   /** Gradient pass 2, one image, in place: d = a·d + b·(x − m) + c; params: channels m, a, b, c (float32). */
   gradDx(x: number, d: number, params: number, pixels: number, channels: number): void;
 }

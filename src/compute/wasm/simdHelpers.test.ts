@@ -148,18 +148,18 @@ describe('SIMD helper threads', () => {
     fill(dy, floats, 7);
     fill(gamma, c, 8);
     fill(beta, c, 9);
-    const outputs = () => ({ y: take(floats * 4), mean: take(n * groups * 4), invStd: take(n * groups * 4), dx: take(floats * 4) });
+    const outputs = () => ({ y: take(floats * 4), sigmoid: take(floats * 4), mean: take(n * groups * 4), invStd: take(n * groups * 4), dx: take(floats * 4) });
     const scratch = () => ({ acc: take(c * 16), params: take(c * 16), totals: take(c * 16) });
     const [one, split] = [outputs(), outputs()];
     const scratches = [scratch(), scratch()];
     const forward = (o: ReturnType<typeof outputs>, [first, count]: [number, number], s: ReturnType<typeof scratch>): ConvTask => ({
       kind: TASK_GROUP_NORM_FORWARD, relaxed: false,
-      args: forwardShareArgs({ x, y: o.y, gamma, beta, mean: o.mean, invStd: o.invStd, acc: s.acc, params: s.params,
+      args: forwardShareArgs({ x, y: o.y, sigmoid: o.sigmoid, gamma, beta, mean: o.mean, invStd: o.invStd, acc: s.acc, params: s.params,
         firstImage: first, images: count, pixels, channels: c, groups, epsilon: 1e-5 }),
     });
     const grad = (o: ReturnType<typeof outputs>, [first, count]: [number, number], s: ReturnType<typeof scratch>): ConvTask => ({
       kind: TASK_GROUP_NORM_GRAD, relaxed: false,
-      args: gradShareArgs({ dy, x, dx: o.dx, gamma, beta, mean: o.mean, invStd: o.invStd, acc: s.acc, params: s.params, totals: s.totals,
+      args: gradShareArgs({ dy, x, sigmoid: o.sigmoid, dx: o.dx, gamma, beta, mean: o.mean, invStd: o.invStd, acc: s.acc, params: s.params, totals: s.totals,
         firstImage: first, images: count, pixels, channels: c, groups }),
     });
     const whole = forward(one, [0, n], scratches[0]);
@@ -173,6 +173,7 @@ describe('SIMD helper threads', () => {
     const f32 = (at: number, count: number) => Array.from(new Float32Array(memory.buffer, at, count));
     expect(f32(split.y + shares[1][0] * pixels * c * 4, pixels * c).some((v) => v !== 0)).toBe(true);
     expect(f32(split.y, floats)).toEqual(f32(one.y, floats));
+    expect(f32(split.sigmoid, floats)).toEqual(f32(one.sigmoid, floats));
     expect(f32(split.mean, n * groups)).toEqual(f32(one.mean, n * groups));
     expect(f32(split.invStd, n * groups)).toEqual(f32(one.invStd, n * groups));
     expect(f32(split.dx, floats)).toEqual(f32(one.dx, floats));

@@ -4,7 +4,8 @@
  * Composed from tfjs ops (models/nets/unet.ts: reshape, moments, rsqrt, scale, shift, sigmoid,
  * multiply) the pair costs about 15 kernel calls forward and about 40 in its gradient, most of them
  * writing a full-size tensor; a DDPM-32 step has 13 of them. Here the forward reads x twice
- * (statistics, then output) and the backward reads dy and x once and x and dz once more.
+ * (statistics, then output) and writes y and σ(z); the backward reads dy, x and σ(z) once (no exp
+ * again) and x and dz once more.
  *
  * models/ declares the kernels and holds their arithmetic (plain loops over Float32Arrays); a
  * backend that can run them registers them under GROUP_NORM_SILU_TRAIN and GROUP_NORM_SILU_GRAD
@@ -119,7 +120,8 @@ export function groupNormSiluForwardInto(
       for (let c = 0; c < channels; c++) {
         const z = x[i + c] * scale[c] + shift[c];
         if (silu) {
-          const s = sigmoidOf(z);
+          // Rounded to float32 as stored, so y and the gradient use the same σ (as the SIMD loops do).
+          const s = Math.fround(sigmoidOf(z));
           sigmoid[i + c] = s;
           y[i + c] = z * s;
         } else {

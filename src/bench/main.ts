@@ -71,7 +71,7 @@ function runJob(job: BenchJob, index: number, graceMs: number): Promise<JobResul
     const arm = () => {
       clearTimeout(deadline);
       deadline = setTimeout(() => {
-        const note = `worker terminated ${(limitMs / 1000).toFixed(0)} s after ${warmupMs.length > 0 ? 'its first step' : 'start'}, during ${job.kind === 'train' ? phase : job.kind}: ${stepMs.length} timed steps`;
+        const note = `worker terminated ${(limitMs / 1000).toFixed(0)} s after ${warmupMs.length > 0 ? 'its first step' : 'start'}, during ${job.kind === 'train' ? phase : job.kind}: ${stepMs.length} timed steps reported (those of its last half second may be missing)`;
         finish(partial ? { ...partial, status: 'terminated', note: `${note}${partial.note ? `; ${partial.note}` : ''}` } : unfinished(job, 'terminated', note, warmupMs, stepMs));
       }, limitMs);
     };

@@ -1,8 +1,9 @@
 /**
- * The two loops of the fused GroupNorm + SiLU (models/kernels/groupNormSilu.ts) as WebAssembly
- * SIMD, running on the tfjs wasm backend's own heap (the module imports its memory). In JS the
- * kernel took about 9 ns per element on the bench machine and was 38 % of a DDPM sampling pass;
- * here four channels go per instruction.
+ * The loops of the fused GroupNorm + SiLU as WebAssembly SIMD, for sampling
+ * (models/kernels/groupNormSilu.ts) and training (models/kernels/groupNormSiluGrad.ts), running on
+ * the tfjs wasm backend's own heap (the module imports its memory). In JS the sampling kernel took
+ * about 9 ns per element on the bench machine and was 38 % of a DDPM sampling pass; here four
+ * channels go per instruction.
  *
  *   sums(x, acc, pixels, channels, 0): per channel, adds Σx and Σx² over `pixels` NHWC pixels, in
  *     float64, into acc (channels sums, then channels sums of squares).
@@ -10,8 +11,10 @@
  *     channels scales, then channels shifts, float32). e^{−v} = 2^k·e^f with k = round(−v·log₂e)
  *     clamped to ±126 and e^f from its degree-6 Taylor series (|f| ≤ ln2/2, relative error ~1e-7),
  *     as the JS loop does.
+ *   trainApply, gradDz, gradDx: the training forward (which also stores σ(z)) and the gradient's
+ *     two passes (which read that σ(z) rather than computing the exp again); see each below.
  *
- * The module is ~300 bytes, assembled here (no toolchain needed); channels must be a multiple of 4.
+ * The module is assembled here (no toolchain needed); channels must be a multiple of 4.
  * Where WebAssembly SIMD is missing, simdFor returns null and the kernel keeps its JS loops.
  */
 
@@ -111,7 +114,7 @@ const APPLY_BODY = [
 
 /**
  * e^{−z} + 1 for v128 local z into local `out` (t, k scratch), exactly as in APPLY_BODY above and
- * the JS sigmoid of models/kernels/groupNormSiluGrad.ts.
+ * sigmoidOf in models/kernels/groupNormSiluGrad.ts (used by trainApply).
  */
 const onePlusExpNeg = (z: number, t: number, k: number, out: number) => [
   ...get(z), ...splat(-Math.LOG2E), ...F32_MUL, ...splat(-126), ...F32_MAX, ...splat(126), ...F32_MIN, ...set(t),

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { useWasmBackend } from '../../testing/wasmBackend';
-import { fusedGroupNormSiluTrainable } from '../../../models/kernels/groupNormSiluGrad';
+import { fusedGroupNormSiluTrainable, GROUP_NORM_SILU_TRAIN } from '../../../models/kernels/groupNormSiluGrad';
 import { heapMemory, setGroupNormSiluSimd } from './groupNormSiluKernel';
 import { simdFor } from './groupNormSiluSimd';
 
@@ -70,6 +70,32 @@ describe('training GroupNorm + SiLU: WebAssembly SIMD loops against the JS loops
       if (shape[0] * shape[1] * shape[2] > 1) expect(maxRelativeDiff(simd.dx, js.dx, dxScale)).toBeGreaterThan(0);
     });
   }
+
+  it('stores σ(z) in the forward for the gradient: the SIMD and JS loops agree, and both are the sigmoid of z', () => {
+    const shape = [2, 9, 9, 16];
+    const groups = 4;
+    const outputs = (simd: boolean) => {
+      setGroupNormSiluSimd(simd);
+      return tf.tidy(() => {
+        const x = tf.randomNormal(shape, 0.3, 1.7, 'float32', 31);
+        const gamma = tf.randomUniform([16], 0.5, 1.5, 'float32', 32);
+        const beta = tf.randomNormal([16], 0, 0.5, 'float32', 33);
+        const [y, mean, invStd, sigmoid] = tf.engine().runKernel(GROUP_NORM_SILU_TRAIN, { x, gamma, beta }, { groups, epsilon: 1e-5, silu: true }) as tf.Tensor[];
+        // z from the kernel's own statistics, by tfjs ops: the reference σ(z) and SiLU(z).
+        const grouped = x.reshape([2, 81, groups, 4]);
+        const z = grouped.sub(mean.reshape([2, 1, groups, 1])).mul(invStd.reshape([2, 1, groups, 1])).reshape(shape)
+          .mul(gamma).add(beta);
+        return { sigmoid: sigmoid.dataSync() as Float32Array, y: y.dataSync() as Float32Array,
+          reference: tf.sigmoid(z).dataSync() as Float32Array, silu: z.mul(tf.sigmoid(z)).dataSync() as Float32Array };
+      });
+    };
+    const js = outputs(false);
+    const simd = outputs(true);
+    expect(simd.sigmoid.length).toBe(2 * 9 * 9 * 16);
+    expect(maxRelativeDiff(simd.sigmoid, js.sigmoid, 1), 'σ: SIMD against JS').toBeLessThan(1e-6);
+    expect(maxRelativeDiff(js.sigmoid, js.reference, 1), 'σ: JS against tf.sigmoid').toBeLessThan(1e-5);
+    expect(maxRelativeDiff(simd.y, simd.silu, 1), 'y = z·σ(z)').toBeLessThan(1e-5);
+  });
 
   it('leaves no tensors behind', () => {
     const before = tf.memory().numTensors;

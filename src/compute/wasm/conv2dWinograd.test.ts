@@ -62,6 +62,9 @@ async function run(backend: 'cpu' | 'wasm', c: WinogradCase, op: Op, winograd = 
   });
 }
 
+/** Lavin & Gray's G for F(2×2, 3×3): U = G g Gᵀ, and dW = Gᵀ dU G. */
+const G = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]];
+
 describe('Winograd F(2×2, 3×3) convolutions', () => {
   it('assemble into a module the engine accepts, shared heap or not', () => {
     expect(WebAssembly.validate(winogradTransformsModuleBytes(false))).toBe(true);
@@ -73,7 +76,6 @@ describe('Winograd F(2×2, 3×3) convolutions', () => {
     const g = Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     const u = new Float32Array(16);
     transformFilter(g, u, 1);
-    const G = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]];
     for (let i = 0; i < 4; i++) {
       for (let j = 0; j < 4; j++) {
         let expected = 0;
@@ -87,7 +89,6 @@ describe('Winograd F(2×2, 3×3) convolutions', () => {
     const du = Float32Array.from({ length: 16 }, (_, i) => (i * 7) % 5 - 2 + i / 10);
     const dw = new Float32Array(9);
     transformFilterGradient(du, dw, 1);
-    const G = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]];
     for (let a = 0; a < 3; a++) {
       for (let b = 0; b < 3; b++) {
         let expected = 0;

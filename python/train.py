@@ -17,7 +17,8 @@ the studio makes): the same images of a step lose their class as in the studio (
 which is what classifier-free guidance needs (Ddpm.generate(..., guidance=w) in phantom_models.py).
 
 Under torchrun every process trains on its own share of the data (DistributedSampler) with the
-run's batch size, gradients are averaged by DistributedDataParallel (gloo on CPU, NCCL on GPUs), so
+run's batch size (a dataset with less than a batch per process is drawn from with replacement, as
+the studio does), gradients are averaged by DistributedDataParallel (gloo on CPU, NCCL on GPUs), so
 one step sees N x batch images; only rank 0 writes checkpoints. The models are phantom_models.py,
 the studio's networks layer for layer (checked against the studio in its parity tests).
 """
@@ -33,7 +34,7 @@ import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel as DDP
-from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
+from torch.utils.data import DataLoader, DistributedSampler, RandomSampler, TensorDataset
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import phantom_models as pm  # noqa: E402
@@ -71,6 +72,24 @@ def load_split(path: str, card: dict, cfg: dict):
             raise SystemExit(f"{path}: classes {names} are not the run's {run_classes} (in that order)")
     x = torch.from_numpy(images.astype("float32") / 127.5 - 1).permute(0, 3, 1, 2).contiguous()  # models/core/pixels.ts
     return x, torch.from_numpy(labels)
+
+
+def batch_loader(data: TensorDataset, batch: int, world: int, rank: int, seed: int):
+    """Batches of the run's size for this process: (loader, its DistributedSampler or None, drawn).
+
+    With at least one batch per process, each epoch visits every image once (DistributedSampler
+    gives each process its own share). A small dataset (a rare class of 40 scans, batch 64) has less
+    than that: the studio draws its batches with replacement (src/training/trainingData.ts), so a run
+    it trained must continue here too. Each process then draws from all images with its own seeded
+    generator (drawn=True); there are no epochs, and every process still runs the same steps.
+    """
+    if len(data) >= batch * world:
+        sampler = DistributedSampler(data, num_replicas=world, rank=rank, shuffle=True, seed=seed, drop_last=True) if world > 1 else None
+        loader = DataLoader(data, batch_size=batch, sampler=sampler, shuffle=sampler is None, drop_last=True,
+                            generator=torch.Generator().manual_seed(seed) if sampler is None else None)
+        return loader, sampler, False
+    draws = RandomSampler(data, replacement=True, num_samples=batch * 64, generator=torch.Generator().manual_seed(seed + 1000 * rank))
+    return DataLoader(data, batch_size=batch, sampler=draws, drop_last=True), None, True
 
 
 def wrap_for_ddp(model: pm.StudioModel, device) -> None:
@@ -126,16 +145,16 @@ def main(argv=None):
 
     images, labels = load_split(args.data, card, cfg)
     batch, classes = cfg["batchSize"], cfg["numClasses"]
-    if len(images) < batch * world:
-        raise SystemExit(f"{args.data}: {len(images)} training images are fewer than one batch per process ({batch} x {world})")
+    if len(images) == 0:
+        raise SystemExit(f"{args.data}: holds no training images (train_images is empty)")
     seed = args.seed if args.seed is not None else cfg.get("seed", 1) + run.step
     torch.manual_seed(seed + 1000 * rank)  # different noise per process, like different images
-    data = TensorDataset(images, labels)
-    sampler = DistributedSampler(data, num_replicas=world, rank=rank, shuffle=True, seed=seed, drop_last=True) if world > 1 else None
-    loader = DataLoader(data, batch_size=batch, sampler=sampler, shuffle=sampler is None, drop_last=True,
-                        generator=torch.Generator().manual_seed(seed) if sampler is None else None)
+    loader, sampler, drawn = batch_loader(TensorDataset(images, labels), batch, world, rank, seed)
     say(f"{card['run']['name']}: {cfg['kind']} at step {run.step}, training to {args.steps} on {device} "
         f"x {world} process{'es' if world > 1 else ''}, batch {batch} per process, {len(images)} training images")
+    if drawn:
+        say(f"{len(images)} training images give each process fewer than one batch of {batch}, so each process draws "
+            f"its batches from all of them with replacement, as the studio does")
     if args.steps <= run.step:
         say(f"the run is already at step {run.step}; nothing to do (raise --steps)")
     os.makedirs(args.out, exist_ok=True)

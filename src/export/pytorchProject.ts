@@ -95,8 +95,9 @@ torchrun --nproc_per_node N train.py --run ${runFile} --data ${data} --steps ${t
 
 ${withData ? '`data.npz` is the run\'s dataset as the studio exported it.' : `The data was not included: pass the run's dataset as a MedMNIST-layout npz (\`train_images\` uint8 of the run's size, \`train_labels\`${run.conditional ? ', `class_names` in the order ' + run.classNames.join(', ') : ''}), e.g. the studio's Data → Export npz.`}
 \`--steps\` is the total the run should reach. Each process trains on its share of the data with the
-run's batch size (${run.batchSize}), so a step under torchrun sees N × ${run.batchSize} images. Training continues
-from the run's Adam state when the run file carries it.
+run's batch size (${run.batchSize}), so a step under torchrun sees N × ${run.batchSize} images; when the data holds
+fewer than N × ${run.batchSize} images, each process draws its batches from all of them with replacement, as
+the studio does. Training continues from the run's Adam state when the run file carries it.
 
 With Debian's PyTorch 1.13 on Python 3.12, torchrun stops at start with \`'NoneType' object has no
 attribute 'get'\` (its default \`--redirects 0\` no longer parses there): add \`--redirects 1 --tee 1\`.

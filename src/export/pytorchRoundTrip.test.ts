@@ -157,4 +157,45 @@ describe('PyTorch round trip', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 600_000);
+
+  it('continues a run whose dataset is smaller than a batch: in one process and under torchrun with 2, drawing with replacement as the studio does', async (context) => {
+    const missing = torchMissing();
+    if (missing) return context.skip(`PyTorch round trip skipped: ${missing}`);
+    // 16 training images and a batch of 20: the studio trains on it (it draws with replacement); so must train.py.
+    const store = await phantomRunStore('pytorch-small-data');
+    const small: RunSettings = { ...settings(1), name: 'small data', model: { ...MODEL, batchSize: 20 } };
+    await runTrainer(await Trainer.create(store, 'run-s', small, hooks));
+    const file = await exportRunFile(store, 'run-s', { includeOptimizer: true });
+    const dir = mkdtempSync(join(tmpdir(), 'phantom-pytorch-small-'));
+    try {
+      writeFileSync(join(dir, 'small.phantomrun'), file.bytes);
+      writeFileSync(join(dir, 'data.npz'), await exportStoredDataset(store, 'ds', 'npz'));
+      for (const name of ['phantom_models.py', 'train.py']) writeFileSync(join(dir, name), readFileSync(join(PYTHON_DIR, name)));
+      const env = { ...process.env, OMP_NUM_THREADS: '1' };
+      const common = ['--data', 'data.npz', '--out', 'checkpoints', '--device', 'cpu', '--log-every', '1'];
+      const single = spawnSync(PYTHON, ['train.py', '--run', 'small.phantomrun', '--steps', '2', ...common], { cwd: dir, encoding: 'utf8', timeout: 300_000, env });
+      expect(single.status, `${single.stdout}\n${single.stderr}`).toBe(0);
+      expect(single.stdout).toMatch(/16 training images give each process fewer than one batch of 20, so each process draws its batches from all of them with replacement/);
+      expect(single.stdout).toMatch(/step 2 .*lossD/);
+
+      const torchrun = spawnSync(
+        PYTHON,
+        ['-m', 'torch.distributed.run', '--redirects', '1', '--tee', '1', '--nproc_per_node', '2', 'train.py', '--run', 'checkpoints/small-data-step2.phantomrun', '--steps', '4', ...common],
+        { cwd: dir, encoding: 'utf8', timeout: 300_000, env },
+      );
+      expect(torchrun.status, `${torchrun.stdout}\n${torchrun.stderr}`).toBe(0);
+      expect(torchrun.stdout).toMatch(/cpu x 2 processes, batch 20 per process, 16 training images/);
+      expect(torchrun.stdout).toMatch(/step 4 .*lossD/);
+      expect(readdirSync(join(dir, 'checkpoints')).sort()).toEqual(['small-data-step2.phantomrun', 'small-data-step4.phantomrun']);
+
+      const bytes = new Uint8Array(readFileSync(join(dir, 'checkpoints', 'small-data-step4.phantomrun')));
+      const imported = await importRunFile(store, bytes, 'small-data-step4.phantomrun');
+      expect(imported).toMatchObject({ runId: 'run-s', continued: true, step: 4 });
+      expect(trainingSegments(await loadRun(store, 'run-s')).map((s) => [s.where, s.fromStep, s.toStep, s.processes])).toEqual([
+        ['studio', 0, 1, undefined], ['pytorch', 1, 2, 1], ['pytorch', 2, 4, 2],
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 600_000);
 });

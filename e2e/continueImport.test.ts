@@ -72,6 +72,8 @@ describe('importing a PyTorch checkpoint of a run that is here', () => {
     await choice.getByRole('button', { name: `Continue "${runName}"` }).click();
     await page.getByText(new RegExp(`Continued "${runName}" in place to step 3 from ${checkpoint!.replace(/\./g, '\\.')}`)).waitFor({ timeout: 60_000 });
     expect(await page.getByRole('list', { name: 'Training runs' }).getByRole('button').count()).toBe(1);
+    // The import drew the run's fixed-noise grid from PyTorch's weights: the Train stage shows it.
+    await page.getByText('Timeline: step 3', { exact: true }).waitFor({ timeout: 30_000 });
 
     await page.getByRole('navigation', { name: 'Stages' }).getByRole('link', { name: 'Models', exact: true }).click();
     const card = page.getByTestId('model-card');

@@ -221,6 +221,9 @@ describe('train keeps its run: resume, sample, time limit', () => {
     const imported = runScript('train', ['--resume', out, '--import', join(ahead, 'run.phantomrun')]);
     expect(imported.status, imported.stderr).toBe(0);
     expect(imported.stdout).toMatch(/^import: continued the run in place from step 4 to 6 \(steps 4–6: studio \(wasm\)\)$/m);
+    // The grid at the imported step is the one the trainer drew there in the other folder.
+    expect(imported.stdout).toMatch(/^import: sample grid at step 6 in samples-000006\.png$/m);
+    expect(readFileSync(join(out, 'samples-000006.png'))).toEqual(readFileSync(join(ahead, 'samples-000006.png')));
     expect(lastJsonLine<{ status: string; steps: number }>(imported.stdout)).toMatchObject({ status: 'finished', steps: 6 });
     const trained = runScript('train', ['--resume', out, '--steps', '8']);
     expect(trained.stdout).toContain('[info] Resumed at step 6');

@@ -16,7 +16,8 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from '../../src/compute/wasm/trainingKernels';
 import { saveDataset } from '../../src/storage/datasetStore';
 import { generateFromRun } from '../../src/generation/generateFromRun';
-import { loadRun, saveRun } from '../../src/training/runStore';
+import { loadRun, readSamples, saveRun } from '../../src/training/runStore';
+import { gridForImportedRun } from '../../src/training/sampleGrid';
 import { writeRunFileTo } from './runFileOut';
 import { importRunFile } from '../../src/runfiles/importRunFile';
 import { RunFileError } from '../../src/runfiles/runFileFormat';
@@ -117,7 +118,7 @@ export async function runTrainJob(job: TrainJob): Promise<TrainSummary> {
   await startBackend(job.backend);
   const store = new FileStore(paths.store);
 
-  if (job.kind === 'resume' && job.importFile) await continueFromFile(store, job.importFile);
+  if (job.kind === 'resume' && job.importFile) await continueFromFile(store, job.importFile, job.out);
   let record = job.kind === 'resume' ? await loadRun(store, RUN_ID) : null;
   const started = Date.now();
   let stepsAtStart = record?.step ?? 0;
@@ -129,7 +130,7 @@ export async function runTrainJob(job: TrainJob): Promise<TrainSummary> {
           const values = Object.entries(event.rows[0].values).filter(([k]) => !['learningRate', 'absWasserstein'].includes(k)).map(([k, v]) => `${k} ${v.toPrecision(4)}`);
           log(`step ${event.step} · ${((Date.now() - started) / 1000).toFixed(0)} s · ${values.join(' · ')}`);
         } else if (event.type === 'samples') {
-          writeSampleGrid(job.out, event.grid, `samples-${String(event.grid.step).padStart(6, '0')}.png`);
+          writeSampleGrid(job.out, event.grid, gridFileName(event.grid.step));
         } else if (event.type === 'log') {
           log(`[${event.entry.level}] ${event.entry.text}`);
         }
@@ -177,8 +178,14 @@ export async function runTrainJob(job: TrainJob): Promise<TrainSummary> {
   };
 }
 
-/** The folder's run continued in place from a run file that continues it (continueRun.ts); refusals say why. */
-async function continueFromFile(store: FileStore, path: string): Promise<void> {
+/** The grid PNG of a step, as the trainer's samples are named. */
+const gridFileName = (step: number) => `samples-${String(step).padStart(6, '0')}.png`;
+
+/**
+ * The folder's run continued in place from a run file that continues it (continueRun.ts), and its
+ * sample grid drawn at the file's step (samples-NNNNNN.png, as the trainer writes); refusals say why.
+ */
+async function continueFromFile(store: FileStore, path: string, out: string): Promise<void> {
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(readFileSync(path));
@@ -191,6 +198,12 @@ async function continueFromFile(store: FileStore, path: string): Promise<void> {
     const record = await loadRun(store, RUN_ID);
     const added = trainingSegments(record).filter((s) => s.toStep > before.step).map((s) => ({ ...s, fromStep: Math.max(s.fromStep, before.step) }));
     console.log(`import: continued the run in place from step ${before.step} to ${imported.step} (${added.map(describeSegment).join('; ')})`);
+    const ref = await gridForImportedRun(store, RUN_ID);
+    const grid = ref && (await readSamples(store, ref));
+    if (grid) {
+      writeSampleGrid(out, grid, gridFileName(grid.step));
+      console.log(`import: sample grid at step ${grid.step} in ${gridFileName(grid.step)}${ref.diversity?.collapsed ? ' (mode collapse: see the run log)' : ''}`);
+    } else console.log(`import: no sample grid drawn (${(await loadRun(store, RUN_ID)).log.at(-1)?.text ?? 'see the run log'})`);
   } catch (error) {
     if (error instanceof RunFileError) throw new CliError(`--import: ${error.message}`);
     throw error;

@@ -17,13 +17,14 @@ import { isQuotaError, StorageFullError, type KeyValueStore } from '../storage/k
 import { TrainingData } from './trainingData';
 import { openRunModel, type OpenedRunModel } from './openCheckpoint';
 import { loadRun, saveRun, writeCheckpoint, writeSamples } from './runStore';
-import type { CheckpointQuality, LogEntry, MetricRow, RunEvent, RunRecord, RunSettings, SampleGrid } from './runTypes';
+import type { CheckpointQuality, LogEntry, MetricRow, RunEvent, RunRecord, RunSettings } from './runTypes';
 import { errorMessage } from '../core/errorMessage';
 import { deriveSeed } from '../data/random';
 import { readSplit } from '../storage/datasetSplits';
 import type { FeatureMatrix } from '../metrics/types';
 import { describeCollapse } from './collapse';
-import { gridDiversity, MIN_HELD_OUT, qualityFeatures, qualityKid, QUALITY_METRIC, QUALITY_SAMPLES, type TileSet } from './quality';
+import { MIN_HELD_OUT, qualityFeatures, qualityKid, QUALITY_METRIC, QUALITY_SAMPLES, type TileSet } from './quality';
+import { diversityOf, drawSampleGrid, realTilesFor } from './sampleGrid';
 
 export interface TrainerHooks {
   emit(event: RunEvent): void;
@@ -340,18 +341,9 @@ export class Trainer {
   }
 
   private async sample(): Promise<void> {
-    const { config, settings } = this.record;
-    const classes = Math.max(1, config.numClasses);
-    const n = settings.samplesPerClass * classes;
-    const labelValues = Int32Array.from({ length: n }, (_, i) => Math.floor(i / settings.samplesPerClass) % classes);
-    const pixels = await downloadBytes(() => {
-      const z = this.model.sampleLatent(n, settings.seed);
-      const labels = config.numClasses > 0 ? tf.tensor1d(labelValues, 'int32') : null;
-      return this.model.generate(z, labels, { ema: samplesFromEma(config) });
-    });
-    const grid: SampleGrid = { step: this.model.step, pixels, labels: labelValues, resolution: config.resolution, channels: config.channels };
-    this.realGrid ??= { ...this.data.tiles(settings.samplesPerClass, classes, deriveSeed(settings.seed, 0x5eed)), side: config.resolution, channels: config.channels };
-    const diversity = gridDiversity({ pixels, labels: labelValues, side: config.resolution, channels: config.channels }, this.realGrid, grid.step);
+    const grid = await drawSampleGrid(this.model, this.record);
+    this.realGrid ??= realTilesFor(this.data, this.record);
+    const diversity = diversityOf(grid, this.realGrid);
     const ref = { ...(await writeSamples(this.store, this.record.id, grid)), diversity };
     this.record.samples = [...this.record.samples.filter((s) => s.step !== ref.step), ref];
     if (diversity.collapsed && !this.collapseWarned) this.log('warning', describeCollapse(diversity));

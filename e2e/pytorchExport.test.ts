@@ -1,4 +1,4 @@
-/** Export for PyTorch in the browser: a tiny trained run downloads as a project ZIP, with the training data when ticked. */
+/** Export for PyTorch in the browser, from the Train stage and the model library: a tiny trained run downloads as a project ZIP, with the training data when ticked. */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +24,7 @@ async function downloaded(page: Page, click: () => Promise<void>): Promise<{ nam
 }
 
 describe('Export for PyTorch', () => {
-  it('downloads the project ZIP with phantom_models.py, train.py, the run file and README, and the data when ticked', async () => {
+  it('downloads the project ZIP with phantom_models.py, train.py, the run file and README, and the data when ticked, from Train and from the model library', async () => {
     const { page, consoleErrors } = await openStudio(browser);
     await waitForBackend(page);
     await waitForGrid(page);
@@ -45,6 +45,18 @@ describe('Export for PyTorch', () => {
     expect(readme).toContain('torchrun --nproc_per_node N train.py');
     await page.getByText(/Exported .*-pytorch\.zip: .*with the training data as data\.npz/).waitFor({ timeout: 10_000 });
     await page.screenshot({ path: join(tmpdir(), 'pytorch-export-train-stage.png') });
+
+    // The same from the model library: the run's card has the button and its own data checkbox.
+    await page.getByRole('navigation', { name: 'Stages' }).getByRole('link', { name: 'Models', exact: true }).click();
+    const card = page.getByTestId('model-card');
+    await card.getByRole('button', { name: 'Export for PyTorch' }).waitFor({ timeout: 30_000 });
+    const fromLibrary = await downloaded(page, () => card.getByRole('button', { name: 'Export for PyTorch' }).click());
+    expect(fromLibrary.name).toBe(plain.name);
+    expect(Object.keys(unzipSync(fromLibrary.bytes)).some((n) => n.endsWith('/data.npz'))).toBe(false);
+    await card.getByLabel('with training data').check();
+    const libraryWithData = unzipSync((await downloaded(page, () => card.getByRole('button', { name: 'Export for PyTorch' }).click())).bytes);
+    expect(Object.keys(libraryWithData).some((n) => n.endsWith('/data.npz'))).toBe(true);
+    await page.screenshot({ path: join(tmpdir(), 'pytorch-export-model-library.png'), fullPage: true });
     expect(consoleErrors).toEqual([]);
   }, 400_000);
 });

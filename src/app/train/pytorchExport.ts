@@ -1,5 +1,5 @@
 /**
- * The Train stage's "Export for PyTorch" (src/export, README "Past one browser"): the selected run as
+ * "Export for PyTorch" in the Train stage and the model library (src/export, README "Past one browser"): the selected run as
  * a PyTorch project ZIP (phantom_models.py, train.py, the run file, README), with the run's dataset
  * only when the user ticks it (its pixels then leave the browser in the ZIP).
  */

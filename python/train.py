@@ -2,7 +2,7 @@
 """Continue training a Phantom Studio run in PyTorch, on a CPU, one GPU, or many with torchrun.
 
     python train.py --run model.phantomrun --data data.npz --steps 2000 --out checkpoints
-    torchrun --nproc_per_node 4 train.py --run model.phantomrun --data data.npz --steps 2000 --out checkpoints
+    torchrun --standalone --nproc_per_node 4 train.py --run model.phantomrun --data data.npz --steps 2000 --out checkpoints
 
 It starts from the run file's weights (and its Adam state, when the file carries it, so training
 continues where the studio stopped), trains on the train split of a MedMNIST-layout npz

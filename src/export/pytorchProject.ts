@@ -90,8 +90,11 @@ python train.py --run ${runFile} --data ${data} --steps ${target} --out checkpoi
 On N GPUs of one machine (DistributedDataParallel; on CPUs it uses the gloo backend):
 
 \`\`\`sh
-torchrun --nproc_per_node N train.py --run ${runFile} --data ${data} --steps ${target} --out checkpoints
+torchrun --standalone --nproc_per_node N train.py --run ${runFile} --data ${data} --steps ${target} --out checkpoints
 \`\`\`
+
+\`--standalone\` lets torchrun pick a free port, so two jobs on one machine do not collide; for
+several machines, give \`--nnodes\` and \`--rdzv-endpoint\` instead, as PyTorch's torchrun documentation says.
 
 ${withData ? '`data.npz` is the run\'s dataset as the studio exported it.' : `The data was not included: pass the run's dataset as a MedMNIST-layout npz (\`train_images\` uint8 of the run's size, \`train_labels\`${run.conditional ? ', `class_names` in the order ' + run.classNames.join(', ') : ''}), e.g. the studio's Data → Export npz.`}
 \`--steps\` is the total the run should reach. Each process trains on its share of the data with the

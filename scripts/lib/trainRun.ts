@@ -17,7 +17,7 @@ import { registerWasmTrainingKernels } from '../../src/compute/wasm/trainingKern
 import { saveDataset } from '../../src/storage/datasetStore';
 import { generateFromRun } from '../../src/generation/generateFromRun';
 import { loadRun, readSamples, saveRun } from '../../src/training/runStore';
-import { gridForImportedRun } from '../../src/training/sampleGrid';
+import { measureImportedCheckpoint } from '../../src/training/importedCheckpoint';
 import { writeRunFileTo } from './runFileOut';
 import { importRunFile } from '../../src/runfiles/importRunFile';
 import { RunFileError } from '../../src/runfiles/runFileFormat';
@@ -198,12 +198,15 @@ async function continueFromFile(store: FileStore, path: string, out: string): Pr
     const record = await loadRun(store, RUN_ID);
     const added = trainingSegments(record).filter((s) => s.toStep > before.step).map((s) => ({ ...s, fromStep: Math.max(s.fromStep, before.step) }));
     console.log(`import: continued the run in place from step ${before.step} to ${imported.step} (${added.map(describeSegment).join('; ')})`);
-    const ref = await gridForImportedRun(store, RUN_ID);
+    const logged = record.log.length;
+    const { grid: ref } = await measureImportedCheckpoint(store, RUN_ID);
     const grid = ref && (await readSamples(store, ref));
     if (grid) {
       writeSampleGrid(out, grid, gridFileName(grid.step));
-      console.log(`import: sample grid at step ${grid.step} in ${gridFileName(grid.step)}${ref.diversity?.collapsed ? ' (mode collapse: see the run log)' : ''}`);
-    } else console.log(`import: no sample grid drawn (${(await loadRun(store, RUN_ID)).log.at(-1)?.text ?? 'see the run log'})`);
+      console.log(`import: sample grid at step ${grid.step} in ${gridFileName(grid.step)}`);
+    }
+    // What the measuring found (the grid's variety, the checkpoint's KID and "best"), as the run log has it.
+    for (const entry of (await loadRun(store, RUN_ID)).log.slice(logged)) console.log(`import: [${entry.level}] ${entry.text}`);
   } catch (error) {
     if (error instanceof RunFileError) throw new CliError(`--import: ${error.message}`);
     throw error;

@@ -8,8 +8,8 @@
  *       file: the File/Blob itself (read once, in the worker) or its bytes.
  *       'auto' continues the run the file came from in place when its lineage matches (continueRun.ts:
  *       a PyTorch checkpoint of a run still here), else makes a new run; 'new' always a new run;
- *       'continue' only in place. Either way it draws the run's sample grid at the imported step
- *       (training/sampleGrid.ts). Throws RunFileError (its message names the file and the part) and
+ *       'continue' only in place. Either way it measures the imported checkpoint as the trainer
+ *       would: its sample grid, and its KID for "best" (training/importedCheckpoint.ts). Throws RunFileError (its message names the file and the part) and
  *       stores nothing when refused; refuses to continue a run that trains right now.
  *   previewImport(file, fileName)             → { card, target }: what importing would do (continue which run, or why a new one)
  * Exports stream (exportRunFile.ts) into a Blob assembled from chunks, which crosses to the page by
@@ -21,7 +21,7 @@
 import { Zip, ZipPassThrough } from 'fflate';
 import type { KeyValueStore } from '../storage/keyValueStore';
 import { listRuns } from '../training/runStore';
-import { gridForImportedRun } from '../training/sampleGrid';
+import { measureImportedCheckpoint } from '../training/importedCheckpoint';
 import { errorMessage } from '../core/errorMessage';
 import { BlobAssembler, exportRunFileBlob, prepareRunFile, type PreparedRunFile, type RunFileBlob } from './exportRunFile';
 import { checkRunFile, importCheckedRunFile } from './importRunFile';
@@ -111,10 +111,10 @@ export function createRunFilesApi(store: KeyValueStore, ready: () => Promise<unk
       await ready();
       const checked = await checkRunFile(await bytesOf(file), fileName);
       const target = mode === 'new' ? null : await importTarget(store, checked.card);
-      // Each import draws the run's fixed-noise grid at the imported step: what PyTorch's steps did, seen at once.
+      // Each import measures the checkpoint it brought as the trainer would (its sample grid, its KID for "best").
       const importWithGrid = async (how: ImportMode) => {
         const imported = await importCheckedRunFile(store, checked, fileName, how);
-        await gridForImportedRun(store, imported.runId);
+        await measureImportedCheckpoint(store, imported.runId);
         return imported;
       };
       if (target?.kind !== 'continue') return importWithGrid(mode);

@@ -11,7 +11,7 @@
  *   - out of memory: stop cleanly and suggest a smaller batch or resolution.
  */
 import * as tf from '@tensorflow/tfjs';
-import { configForDataset, createModel, downloadBytes, samplesFromEma } from '../../models';
+import { configForDataset, createModel } from '../../models';
 import type { GenerativeModel, ModelConfig } from '../../models/types';
 import { isQuotaError, StorageFullError, type KeyValueStore } from '../storage/keyValueStore';
 import { TrainingData } from './trainingData';
@@ -19,11 +19,10 @@ import { openRunModel, type OpenedRunModel } from './openCheckpoint';
 import { loadRun, saveRun, writeCheckpoint, writeSamples } from './runStore';
 import type { CheckpointQuality, LogEntry, MetricRow, RunEvent, RunRecord, RunSettings } from './runTypes';
 import { errorMessage } from '../core/errorMessage';
-import { deriveSeed } from '../data/random';
-import { readSplit } from '../storage/datasetSplits';
 import type { FeatureMatrix } from '../metrics/types';
 import { describeCollapse } from './collapse';
-import { MIN_HELD_OUT, qualityFeatures, qualityKid, QUALITY_METRIC, QUALITY_SAMPLES, type TileSet } from './quality';
+import { QUALITY_METRIC, type TileSet } from './quality';
+import { describeTooFewHeldOut, heldOutFeatures, measureCheckpointQuality } from './checkpointQuality';
 import { diversityOf, drawSampleGrid, realTilesFor } from './sampleGrid';
 
 export interface TrainerHooks {
@@ -284,32 +283,12 @@ export class Trainer {
    * (training/quality.ts): what ranks the "best" checkpoint. Undefined when it cannot be measured.
    */
   private async measureQuality(): Promise<CheckpointQuality | undefined> {
-    const started = performance.now();
     try {
       const real = await this.heldOutFeatures();
       if (!real) return undefined;
-      const { config, settings } = this.record;
-      const n = real.rows;
-      const classes = Math.max(1, config.numClasses);
-      const labelValues = Int32Array.from({ length: n }, (_, i) => i % classes);
-      const chunks: Uint8Array[] = [];
-      for (let start = 0; start < n; start += 50) {
-        const count = Math.min(50, n - start);
-        chunks.push(
-          await downloadBytes(() => {
-            const z = this.model.sampleLatent(count, deriveSeed(settings.seed, 0x9a11 + start));
-            const labels = config.numClasses > 0 ? tf.tensor1d(labelValues.subarray(start, start + count), 'int32') : null;
-            return this.model.generate(z, labels, { ema: samplesFromEma(config) });
-          }),
-        );
-      }
-      const pixels = new Uint8Array(chunks.reduce((s, c) => s + c.length, 0));
-      chunks.reduce((offset, c) => (pixels.set(c, offset), offset + c.length), 0);
-      const fake = qualityFeatures({ pixels, labels: labelValues, side: config.resolution, channels: config.channels });
-      const value = qualityKid(real, fake);
-      const quality: CheckpointQuality = { metric: 'kid', value, n, ms: Math.round(performance.now() - started) };
-      if (this.record.checkpoints.every((c) => !c.quality)) this.log('info', `Checkpoint quality: KID of ${n} samples against ${n} held-out images took ${quality.ms} ms`);
-      return Number.isFinite(value) ? quality : undefined;
+      const quality = await measureCheckpointQuality(this.model, this.record, real);
+      if (quality && this.record.checkpoints.every((c) => !c.quality)) this.log('info', `Checkpoint quality: KID of ${quality.n} samples against ${quality.n} held-out images took ${quality.ms} ms`);
+      return quality;
     } catch (error) {
       if (OUT_OF_MEMORY.test(errorMessage(error)) || BACKEND_FAILURE.test(errorMessage(error))) throw error;
       this.log('warning', `Checkpoint quality not measured: ${errorMessage(error)}`);
@@ -319,24 +298,18 @@ export class Trainer {
 
   /** Held-out real images (validation split, else test) for the quality measure, read once. */
   private heldOutFeatures(): Promise<FeatureMatrix | null> {
-    this.heldOut ??= (async () => {
-      const { meta } = this.data;
-      const counts: number[] = [];
-      for (const split of ['val', 'test'] as const) {
-        const images = await readSplit(this.store, meta, split, { max: QUALITY_SAMPLES, seed: this.record.settings.seed });
-        if (images.count >= MIN_HELD_OUT) return qualityFeatures({ pixels: images.pixels, labels: images.labels, side: meta.width, channels: meta.channels });
-        counts.push(images.count);
-      }
-      // Say how many there were: a small import has some held-out images, just too few for a KID.
-      const [val, test] = counts;
-      this.log('warning', val + test === 0
-        ? 'No held-out images (validation or test split) to measure checkpoint quality: "best" is the lowest smoothed loss'
-        : `Too few held-out images to measure checkpoint quality (${val} validation, ${test} test; it needs ${MIN_HELD_OUT} in one split): "best" is the lowest smoothed loss`);
-      return null;
-    })().catch((error: unknown) => {
-      this.log('warning', `Held-out images unreadable, checkpoint quality not measured: ${errorMessage(error)}`);
-      return null;
-    });
+    this.heldOut ??= heldOutFeatures(this.store, this.data.meta, this.record.settings.seed).then(
+      (held) => {
+        if (held.features) return held.features;
+        // Say how many there were: a small import has some held-out images, just too few for a KID.
+        this.log('warning', describeTooFewHeldOut(held));
+        return null;
+      },
+      (error: unknown) => {
+        this.log('warning', `Held-out images unreadable, checkpoint quality not measured: ${errorMessage(error)}`);
+        return null;
+      },
+    );
     return this.heldOut;
   }
 

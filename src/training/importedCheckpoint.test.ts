@@ -1,6 +1,7 @@
 /**
- * The sample grid a run file import draws at the imported step: the same grid the trainer would
- * have drawn there (same fixed noise, same weights), with its diversity when the dataset is here.
+ * What a run file import measures on the checkpoint it brought (importedCheckpoint.ts): the sample
+ * grid the trainer would have drawn at that step (same fixed noise, same weights), with its
+ * diversity when the dataset is here, and the KID the trainer would have measured, in "best".
  */
 import 'fake-indexeddb/auto';
 import * as tf from '@tensorflow/tfjs';
@@ -8,6 +9,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ModelConfigInput } from '../../models/types';
 import { exportRunFile } from '../runfiles/exportRunFile';
 import { createRunFilesApi } from '../runfiles/runFilesApi';
+import { generatePhantoms } from '../data/phantom';
+import { saveDataset } from '../storage/datasetStore';
 import { openIdbStore, type KeyValueStore } from '../storage/keyValueStore';
 import { phantomRunStore } from '../testing/phantomRunStore';
 import { useWasmBackend } from '../testing/wasmBackend';
@@ -17,12 +20,12 @@ import { Trainer, type TrainerHooks } from './trainer';
 
 const hooks: TrainerHooks = { emit: () => undefined, replaceBackend: async () => tf.getBackend(), backendName: () => tf.getBackend() };
 const MODEL: ModelConfigInput = { kind: 'dcgan', width: 8, latentDim: 16, batchSize: 4, numClasses: 2, seed: 5 };
-const settings = (totalSteps: number): RunSettings => ({
-  name: 'tiny dcgan', datasetId: 'ds', model: MODEL, totalSteps, readbackEvery: 2, sampleEvery: 100, checkpointEvery: 100, keepCheckpoints: 2, samplesPerClass: 3, seed: 9,
+const settings = (totalSteps: number, checkpointEvery = 100): RunSettings => ({
+  name: 'tiny dcgan', datasetId: 'ds', model: MODEL, totalSteps, readbackEvery: 2, sampleEvery: 100, checkpointEvery, keepCheckpoints: 3, samplesPerClass: 3, seed: 9,
 });
 
-async function train(store: KeyValueStore, totalSteps: number): Promise<void> {
-  const trainer = await Trainer.create(store, 'run-a', settings(totalSteps), hooks);
+async function train(store: KeyValueStore, totalSteps: number, checkpointEvery?: number): Promise<void> {
+  const trainer = await Trainer.create(store, 'run-a', settings(totalSteps, checkpointEvery), hooks);
   try {
     await trainer.run();
   } finally {
@@ -34,6 +37,20 @@ async function gridAt(store: KeyValueStore, runId: string, step: number): Promis
   const ref = (await loadRun(store, runId)).samples.find((s) => s.step === step);
   expect(ref, `run ${runId} has a grid at step ${step}`).toBeDefined();
   return (await readSamples(store, ref!))!;
+}
+
+/** Dataset `ds` with held-out images: 40 training and 24 validation head-CT phantoms, enough to rate checkpoints by KID. */
+async function heldOutStore(name: string): Promise<KeyValueStore> {
+  const store = openIdbStore(`${name}-${Math.random()}`);
+  const set = generatePhantoms({ modality: 'head-ct', size: 32, count: 64, seed: 3 });
+  const splits = Uint8Array.from({ length: 64 }, (_, i) => (i < 40 ? 0 : 1));
+  await saveDataset(
+    store,
+    { id: 'ds', name: 'phantoms', source: 'phantom', description: '', width: 32, height: 32, channels: 1, count: 64, classNames: ['normal', 'haemorrhage'], chunkSize: 64, createdAt: 0 },
+    { labels: set.labels, splits },
+    [{ pixels: set.images }],
+  );
+  return store;
 }
 
 beforeAll(async () => {
@@ -80,5 +97,29 @@ describe('the sample grid of an imported run', () => {
     const record = await loadRun(bare, stranger.runId);
     expect(record.samples[0]!.diversity).toBeUndefined();
     expect(record.log.at(-1)!.text).toMatch(/^Sample grid at step 4 drawn from the imported weights \(the run's fixed noise; its dataset is not here, so its variety is not measured\)$/);
+  }, 120_000);
+
+  it('measures the imported checkpoint\'s KID as the trainer does, and "best" weighs it against the run\'s own', async () => {
+    const elsewhere = await heldOutStore('kid-elsewhere');
+    await train(elsewhere, 4, 2);
+    const trained = await loadRun(elsewhere, 'run-a');
+    const kidAt4 = trained.checkpoints.find((c) => c.step === 4)!.quality!;
+    expect(kidAt4).toMatchObject({ metric: 'kid', n: 24 });
+
+    const store = await heldOutStore('kid-here');
+    await train(store, 2, 2);
+    const file = await exportRunFile(elsewhere, 'run-a', { includeOptimizer: true });
+    await createRunFilesApi(store, async () => undefined).importRunFile(file.bytes, 'tiny-dcgan-step4.phantomrun');
+
+    const record = await loadRun(store, 'run-a');
+    const imported = record.checkpoints.find((c) => c.step === 4)!;
+    expect(imported.quality!.value).toBe(kidAt4.value);
+    expect(record.best!.step).toBe(trained.best!.step);
+    expect(record.best!.quality!.value).toBe(trained.best!.quality!.value);
+    expect(record.history.find((r) => r.step === 4)!.values.kid).toBe(kidAt4.value);
+    const kid = kidAt4.value.toPrecision(3);
+    expect(record.log.at(-1)!.text).toBe(record.best!.step === 4
+      ? `Checkpoint quality at step 4: KID ${kid} (24 generated against 24 held-out images), now the best checkpoint`
+      : `Checkpoint quality at step 4: KID ${kid} (24 generated against 24 held-out images); the best stays step 2 (KID ${record.best!.quality!.value.toPrecision(3)})`);
   }, 120_000);
 });

@@ -42,7 +42,7 @@ describe('Export for PyTorch', () => {
     const files = unzipSync(withData.bytes);
     expect(Object.keys(files).some((n) => n.endsWith('/data.npz'))).toBe(true);
     const readme = strFromU8(Object.entries(files).find(([n]) => n.endsWith('/README.md'))![1]);
-    expect(readme).toContain('torchrun --standalone --nproc_per_node N train.py');
+    expect(readme).toContain('torchrun --nnodes 1 --rdzv_backend c10d --rdzv_endpoint localhost:0 --nproc_per_node N train.py');
     await page.getByText(/Exported .*-pytorch\.zip: .*with the training data as data\.npz/).waitFor({ timeout: 10_000 });
     await page.screenshot({ path: join(tmpdir(), 'pytorch-export-train-stage.png') });
 

@@ -2,7 +2,7 @@
 """Continue training a Phantom Studio run in PyTorch, on a CPU, one GPU, or many with torchrun.
 
     python train.py --run model.phantomrun --data data.npz --steps 2000 --out checkpoints
-    torchrun --standalone --nproc_per_node 4 train.py --run model.phantomrun --data data.npz --steps 2000 --out checkpoints
+    torchrun --nnodes 1 --rdzv_backend c10d --rdzv_endpoint localhost:0 --nproc_per_node 4 train.py --run model.phantomrun --data data.npz --steps 2000 --out checkpoints
 
 It starts from the run file's weights (and its Adam state, when the file carries it, so training
 continues where the studio stopped), trains on the train split of a MedMNIST-layout npz
@@ -88,7 +88,8 @@ def batch_loader(data: TensorDataset, batch: int, world: int, rank: int, seed: i
         loader = DataLoader(data, batch_size=batch, sampler=sampler, shuffle=sampler is None, drop_last=True,
                             generator=torch.Generator().manual_seed(seed) if sampler is None else None)
         return loader, sampler, False
-    draws = RandomSampler(data, replacement=True, num_samples=batch * 64, generator=torch.Generator().manual_seed(seed + 1000 * rank))
+    # Its own stream, apart from the noise (torch.manual_seed(seed + 1000 * rank) in main).
+    draws = RandomSampler(data, replacement=True, num_samples=batch * 64, generator=torch.Generator().manual_seed(seed + 1000 * rank + 500))
     return DataLoader(data, batch_size=batch, sampler=draws, drop_last=True), None, True
 
 

@@ -199,7 +199,7 @@ async function continueFromFile(store: FileStore, path: string, out: string): Pr
     const added = trainingSegments(record).filter((s) => s.toStep > before.step).map((s) => ({ ...s, fromStep: Math.max(s.fromStep, before.step) }));
     console.log(`import: continued the run in place from step ${before.step} to ${imported.step} (${added.map(describeSegment).join('; ')})`);
     const logged = record.log.length;
-    const { grid: ref } = await measureImportedCheckpoint(store, RUN_ID);
+    const { grid: ref } = await measureImportedCheckpoint(store, RUN_ID, imported.step);
     const grid = ref && (await readSamples(store, ref));
     if (grid) {
       writeSampleGrid(out, grid, gridFileName(grid.step));

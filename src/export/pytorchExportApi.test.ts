@@ -42,7 +42,7 @@ describe('PyTorch project export', () => {
     expect(JSON.parse(strFromU8(at('runcard.json')))).toMatchObject({ model: { kind: 'dcgan' }, checkpoint: { step: 2, hasOptimizer: true } });
     const readme = strFromU8(at('README.md'));
     expect(readme).toContain('python train.py --run Head-CT-DCGAN.phantomrun --data data.npz --steps 2002 --out checkpoints');
-    expect(readme).toContain('torchrun --standalone --nproc_per_node N train.py --run Head-CT-DCGAN.phantomrun --data data.npz');
+    expect(readme).toContain('torchrun --nnodes 1 --rdzv_backend c10d --rdzv_endpoint localhost:0 --nproc_per_node N train.py --run Head-CT-DCGAN.phantomrun --data data.npz');
     const npz = readNpz(at('data.npz'));
     expect(npz.get('train_images')!.shape).toEqual([16, 32, 32]);
 

@@ -90,11 +90,13 @@ python train.py --run ${runFile} --data ${data} --steps ${target} --out checkpoi
 On N GPUs of one machine (DistributedDataParallel; on CPUs it uses the gloo backend):
 
 \`\`\`sh
-torchrun --standalone --nproc_per_node N train.py --run ${runFile} --data ${data} --steps ${target} --out checkpoints
+torchrun --nnodes 1 --rdzv_backend c10d --rdzv_endpoint localhost:0 --nproc_per_node N train.py --run ${runFile} --data ${data} --steps ${target} --out checkpoints
 \`\`\`
 
-\`--standalone\` lets torchrun pick a free port, so two jobs on one machine do not collide; for
-several machines, give \`--nnodes\` and \`--rdzv-endpoint\` instead, as PyTorch's torchrun documentation says.
+\`localhost:0\` lets torchrun pick a free port, so two jobs at once on one machine do not collide
+(\`--standalone\` does the same from PyTorch 2.1; before that it uses port 29400 for every job, and a
+second job fails when the first one ends). For several machines, see PyTorch's torchrun
+documentation (\`--nnodes\`, \`--rdzv_endpoint HOST:PORT\`).
 
 ${withData ? '`data.npz` is the run\'s dataset as the studio exported it.' : `The data was not included: pass the run's dataset as a MedMNIST-layout npz (\`train_images\` uint8 of the run's size, \`train_labels\`${run.conditional ? ', `class_names` in the order ' + run.classNames.join(', ') : ''}), e.g. the studio's Data → Export npz.`}
 \`--steps\` is the total the run should reach. Each process trains on its share of the data with the

@@ -1,7 +1,7 @@
 /**
  * The PyTorch round trip: a run trained in the studio is exported as a PyTorch project (run file +
  * the run's dataset as npz + phantom_models.py + train.py), train.py continues it for three steps
- * under `torchrun --standalone --nproc_per_node 2` on the CPU (gloo, DistributedDataParallel), and the checkpoint
+ * under `torchrun --nnodes 1 --rdzv_backend c10d --rdzv_endpoint localhost:0 --nproc_per_node 2` on the CPU (gloo, DistributedDataParallel), and the checkpoint
  * it writes is imported back through the run-file import: it continues the original run in place
  * (same run id, step 4 → 7, the run card saying steps 0–4 were trained in the studio and 4–7 by
  * PyTorch under torchrun with 2 processes), generates images from PyTorch's weights, and the studio
@@ -12,7 +12,7 @@
  */
 import 'fake-indexeddb/auto';
 import { spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -50,6 +50,21 @@ async function runTrainer(trainer: Trainer): Promise<void> {
   }
 }
 
+/** The README's single-machine rendezvous: a free port, so two jobs at once never collide (python/train.py). */
+const RENDEZVOUS = ['--nnodes', '1', '--rdzv_backend', 'c10d', '--rdzv_endpoint', 'localhost:0'];
+
+/** Listens on `port` on every address (IPv4 only where IPv6 is off); null when something else holds it already. */
+async function holdPort(port: number): Promise<Server | null> {
+  for (const host of ['::', '0.0.0.0']) {
+    const server = createServer();
+    const error = await new Promise<NodeJS.ErrnoException | null>((done) => server.once('error', done).listen({ port, host }, () => done(null)));
+    if (!error) return server;
+    if (error.code === 'EADDRINUSE') return null;
+    if (error.code !== 'EAFNOSUPPORT' && error.code !== 'EADDRNOTAVAIL') throw error;
+  }
+  throw new Error(`could not listen on port ${port}`);
+}
+
 function torchMissing(): string | null {
   const check = spawnSync(PYTHON, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
   if (check.error) return `${PYTHON} could not run (${check.error.message})`;
@@ -61,7 +76,7 @@ beforeAll(async () => {
 });
 
 describe('PyTorch round trip', () => {
-  it('torchrun --standalone --nproc_per_node 2 continues an exported run 3 steps; its checkpoint continues the original run in place (4 → 7), samples, and trains on from 7', async (context) => {
+  it('torchrun --nproc_per_node 2 continues an exported run 3 steps; its checkpoint continues the original run in place (4 → 7), samples, and trains on from 7', async (context) => {
     const missing = torchMissing();
     if (missing) return context.skip(`PyTorch round trip skipped: ${missing}`);
     const store = await phantomRunStore('pytorch-round-trip');
@@ -79,13 +94,13 @@ describe('PyTorch round trip', () => {
         data: await exportStoredDataset(store, 'ds', 'npz'),
       });
       for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, name), bytes);
-      expect(readFileSync(join(dir, 'README.md'), 'utf8')).toContain(`torchrun --standalone --nproc_per_node N train.py --run ${runFileNameFor(run)} --data data.npz`);
+      expect(readFileSync(join(dir, 'README.md'), 'utf8')).toContain(`torchrun --nnodes 1 --rdzv_backend c10d --rdzv_endpoint localhost:0 --nproc_per_node N train.py --run ${runFileNameFor(run)} --data data.npz`);
 
       // torchrun is torch.distributed.run. --redirects/--tee 1: Debian's torch 1.13 under Python 3.12
       // cannot parse their default "0" (Python's Flag iteration skips the zero member); same behaviour.
       const torchrun = spawnSync(
         PYTHON,
-        ['-m', 'torch.distributed.run', '--redirects', '1', '--tee', '1', '--standalone', '--nproc_per_node', '2', 'train.py',
+        ['-m', 'torch.distributed.run', '--redirects', '1', '--tee', '1', ...RENDEZVOUS, '--nproc_per_node', '2', 'train.py',
           '--run', runFileNameFor(run), '--data', 'data.npz', '--steps', '7', '--out', 'checkpoints', '--device', 'cpu', '--log-every', '1'],
         { cwd: dir, encoding: 'utf8', timeout: 300_000, env: { ...process.env, OMP_NUM_THREADS: '1' } },
       );
@@ -179,16 +194,15 @@ describe('PyTorch round trip', () => {
       expect(single.stdout).toMatch(/16 training images give each process fewer than one batch of 20, so each process draws its batches from all of them with replacement/);
       expect(single.stdout).toMatch(/step 2 .*lossD/);
 
-      // Another job holds torchrun's default port (29500), as a second run on the same machine would:
-      // --standalone (the README's command) picks a free one.
-      const other = createServer();
-      await new Promise<void>((done) => other.once('error', () => done()).listen({ port: 29500, host: '::' }, done));
+      // Another job holds torchrun's fixed ports (29500, and 29400 of --standalone before PyTorch 2.1), as a
+      // second run on the same machine would: the README's rendezvous at localhost:0 picks a free one.
+      const others = await Promise.all([29500, 29400].map(holdPort));
       const torchrun = spawnSync(
         PYTHON,
-        ['-m', 'torch.distributed.run', '--redirects', '1', '--tee', '1', '--standalone', '--nproc_per_node', '2', 'train.py', '--run', 'checkpoints/small-data-step2.phantomrun', '--steps', '4', ...common],
+        ['-m', 'torch.distributed.run', '--redirects', '1', '--tee', '1', ...RENDEZVOUS, '--nproc_per_node', '2', 'train.py', '--run', 'checkpoints/small-data-step2.phantomrun', '--steps', '4', ...common],
         { cwd: dir, encoding: 'utf8', timeout: 300_000, env },
       );
-      other.close();
+      others.forEach((server) => server?.close());
       expect(torchrun.status, `${torchrun.stdout}\n${torchrun.stderr}`).toBe(0);
       expect(torchrun.stdout).toMatch(/cpu x 2 processes, batch 20 per process, 16 training images/);
       expect(torchrun.stdout).toMatch(/step 4 .*lossD/);

@@ -200,6 +200,19 @@ describe('continuing the run a file came from, in place', () => {
     expect((await loadRun(store, 'run-a')).step).toBe(6);
   }, 300_000);
 
+  it('never continues a built-in model: its PyTorch checkpoint becomes a new run', async () => {
+    const store = await phantomRunStore('continue-built-in');
+    await trainTo(store, 'run-a', 4);
+    const record = await loadRun(store, 'run-a');
+    await saveRun(store, { ...record, builtIn: { id: 'b', title: 'Built-in', trainedOn: 'phantoms', steps: 4, trainingSeconds: 1, command: '' } });
+    const { bytes } = await pytorchFile();
+    const target = await importTarget(store, (await checkRunFile(bytes, 'f.phantomrun')).card);
+    expect(target).toEqual({ kind: 'new', reason: 'It names run "tiny dcgan" of this studio, but it is a built-in model, which is read-only: the file becomes a run of your own.' });
+    const imported = await importRunFile(store, bytes, 'f.phantomrun');
+    expect(imported.continued).toBe(false);
+    expect((await loadRun(store, 'run-a')).step).toBe(4);
+  }, 300_000);
+
   it('a later checkpoint of the same PyTorch job continues a run that took an earlier one', async () => {
     const store = await phantomRunStore('continue-same-job');
     await trainTo(store, 'run-a', 4);

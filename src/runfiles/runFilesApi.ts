@@ -111,14 +111,15 @@ export function createRunFilesApi(store: KeyValueStore, ready: () => Promise<unk
       await ready();
       const checked = await checkRunFile(await bytesOf(file), fileName);
       const target = mode === 'new' ? null : await importTarget(store, checked.card);
-      // Each import measures the checkpoint it brought as the trainer would (its sample grid, its KID for "best").
-      const importWithGrid = async (how: ImportMode) => {
-        const imported = await importCheckedRunFile(store, checked, fileName, how);
-        await measureImportedCheckpoint(store, imported.runId);
-        return imported;
-      };
-      if (target?.kind !== 'continue') return importWithGrid(mode);
-      return guard(target.runId, 'continued from a run file', () => importWithGrid('continue'));
+      // Each import measures the checkpoint it brought as the trainer would (its sample grid, its KID for
+      // "best"), while no trainer may touch the run: it rewrites the run's record.
+      const measure = (imported: ImportedRun) => measureImportedCheckpoint(store, imported.runId, imported.step).then(() => imported);
+      if (target?.kind !== 'continue') {
+        const imported = await importCheckedRunFile(store, checked, fileName, mode);
+        // The run has landed: if it cannot be measured now (another tab took it), it stays unmeasured, not unimported.
+        return guard(imported.runId, 'measured after its import', () => measure(imported)).catch(() => imported);
+      }
+      return guard(target.runId, 'continued from a run file', async () => measure(await importCheckedRunFile(store, checked, fileName, 'continue')));
     },
     previewImport: async (file, fileName) => {
       await ready();

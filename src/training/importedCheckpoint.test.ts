@@ -14,7 +14,10 @@ import { saveDataset } from '../storage/datasetStore';
 import { openIdbStore, type KeyValueStore } from '../storage/keyValueStore';
 import { phantomRunStore } from '../testing/phantomRunStore';
 import { useWasmBackend } from '../testing/wasmBackend';
-import { loadRun, readSamples } from './runStore';
+import { importRunFile } from '../runfiles/importRunFile';
+import { storageKeys } from '../storage/schema';
+import { measureImportedCheckpoint } from './importedCheckpoint';
+import { loadRun, readSamples, saveRun } from './runStore';
 import type { RunSettings, SampleGrid } from './runTypes';
 import { Trainer, type TrainerHooks } from './trainer';
 
@@ -121,5 +124,42 @@ describe('the sample grid of an imported run', () => {
     expect(record.log.at(-1)!.text).toBe(record.best!.step === 4
       ? `Checkpoint quality at step 4: KID ${kid} (24 generated against 24 held-out images), now the best checkpoint`
       : `Checkpoint quality at step 4: KID ${kid} (24 generated against 24 held-out images); the best stays step 2 (KID ${record.best!.quality!.value.toPrecision(3)})`);
+  }, 120_000);
+
+  it('deletes a best it displaces when the run no longer keeps it', async () => {
+    const elsewhere = await heldOutStore('displace-elsewhere');
+    await train(elsewhere, 4, 2);
+    const store = await heldOutStore('displace-here');
+    await train(store, 2, 2);
+    // An old best outside the kept checkpoints, rated far worse than anything the import brings.
+    const record = await loadRun(store, 'run-a');
+    const kept = record.checkpoints.at(-1)!;
+    const oldBest = { ...kept, step: 1, key: storageKeys.checkpoint('run-a', 1), quality: { metric: 'kid' as const, value: 1e9, n: 24, ms: 0 } };
+    await store.setMany([[oldBest.key, await store.get(kept.key)]]);
+    await saveRun(store, { ...record, best: oldBest });
+
+    const file = await exportRunFile(elsewhere, 'run-a', { includeOptimizer: true });
+    await createRunFilesApi(store, async () => undefined).importRunFile(file.bytes, 'tiny-dcgan-step4.phantomrun');
+    const after = await loadRun(store, 'run-a');
+    expect(after.best!.step).not.toBe(1);
+    expect(await store.get(oldBest.key)).toBeUndefined();
+    for (const c of after.checkpoints) expect(await store.get(c.key)).toBeDefined();
+  }, 120_000);
+
+  it('measures only the imported checkpoint: when its bytes do not verify, it says so and measures no older one in its name', async () => {
+    const elsewhere = await phantomRunStore('unreadable-elsewhere');
+    await train(elsewhere, 4);
+    const store = await phantomRunStore('unreadable-here');
+    await train(store, 2);
+    const file = await exportRunFile(elsewhere, 'run-a', { includeOptimizer: true });
+    await importRunFile(store, file.bytes, 'tiny-dcgan-step4.phantomrun'); // stored, not measured yet
+    const before = await loadRun(store, 'run-a');
+    await store.setMany([[storageKeys.checkpoint('run-a', 4), new Uint8Array([1, 2, 3])]]);
+
+    const measures = await measureImportedCheckpoint(store, 'run-a', 4);
+    expect(measures).toEqual({ grid: null, quality: null });
+    const after = await loadRun(store, 'run-a');
+    expect(after.samples).toEqual(before.samples);
+    expect(after.log.at(-1)!.text).toMatch(/^The imported checkpoint was not measured \(no sample grid, no quality\): its checkpoint at step 4 is unreadable \(the newest readable one is at step 2\)$/);
   }, 120_000);
 });

@@ -8,13 +8,13 @@
 import type { KeyValueStore } from '../storage/keyValueStore';
 import { errorMessage } from '../core/errorMessage';
 import { describeCollapse } from './collapse';
-import { heldOutFeatures, measureCheckpointQuality } from './checkpointQuality';
+import { describeTooFewHeldOut, heldOutFeatures, measureCheckpointQuality } from './checkpointQuality';
 import { openRunModel } from './openCheckpoint';
 import { chooseBest, QUALITY_METRIC } from './quality';
 import { loadRun, saveRun, writeSamples } from './runStore';
 import { diversityOf, drawSampleGrid, realTilesFor } from './sampleGrid';
 import { TrainingData } from './trainingData';
-import type { CheckpointQuality, CheckpointRef, LogEntry, RunRecord, SampleRef } from './runTypes';
+import type { CheckpointQuality, CheckpointRef, LogEntry, MetricRow, RunRecord, SampleRef } from './runTypes';
 
 export interface ImportedCheckpointMeasures {
   grid: SampleRef | null;
@@ -22,67 +22,91 @@ export interface ImportedCheckpointMeasures {
 }
 
 /**
- * Measures the run's latest checkpoint and records it on the run: its grid in `samples`, its KID on
- * the checkpoint, in the curves and in "best". Never throws: the import has landed already, so what
- * cannot be measured is a warning in the run's log, not a failed import.
+ * Measures the run's checkpoint at `step` (the one just imported) and records it on the run: its
+ * grid in `samples`, its KID on the checkpoint, in the curves and in "best". Never throws: the import has landed
+ * already, so what cannot be measured is a warning in the run's log, not a failed import.
  */
-export async function measureImportedCheckpoint(store: KeyValueStore, runId: string): Promise<ImportedCheckpointMeasures> {
+export async function measureImportedCheckpoint(store: KeyValueStore, runId: string, step: number): Promise<ImportedCheckpointMeasures> {
   const measures: ImportedCheckpointMeasures = { grid: null, quality: null };
   const entries: LogEntry[] = [];
-  const note = (step: number, level: LogEntry['level'], text: string) => entries.push({ time: Date.now(), step, level, text });
-  const opened = await openRunModel(store, runId, 'latest').catch((error: unknown) => error as Error);
-  if (opened instanceof Error) {
-    note(0, 'warning', `The imported checkpoint was not measured (no sample grid, no quality): ${errorMessage(opened)}`);
-    return (await record(store, runId, (run) => ({ ...run, log: [...run.log, ...entries] })), measures);
-  }
-  const { record: run, model, step, ref } = opened;
+  const note = (level: LogEntry['level'], text: string) => entries.push({ time: Date.now(), step, level, text });
+  let measured: CheckpointRef | null = null;
   try {
-    const data = await TrainingData.load(store, run.settings.datasetId).catch(() => null);
+    // Only the imported checkpoint: if its bytes do not verify, an older one must not be measured in its name.
+    const opened = await openRunModel(store, runId, 'latest', { atOrBefore: step });
+    const { record: run, model, ref } = opened;
     try {
-      const grid = await drawSampleGrid(model, run);
-      const diversity = data ? diversityOf(grid, realTilesFor(data, run)) : undefined;
-      measures.grid = { ...(await writeSamples(store, runId, grid)), ...(diversity ? { diversity } : {}) };
-      note(step, 'info', `Sample grid at step ${step} drawn from the imported weights (the run's fixed noise${data ? '' : '; its dataset is not here, so its variety is not measured'})`);
-      if (diversity?.collapsed) note(step, 'warning', describeCollapse(diversity));
-    } catch (error) {
-      note(step, 'warning', `No sample grid drawn at step ${step} from the imported weights: ${errorMessage(error)}`);
-    }
-    const held = data ? await heldOutFeatures(store, data.meta, run.settings.seed).catch(() => null) : null;
-    if (held?.features) {
+      if (ref.step !== step) throw new Error(`its checkpoint at step ${step} is unreadable (the newest readable one is at step ${ref.step})`);
+      measured = ref;
+      const data = await TrainingData.load(store, run.settings.datasetId).catch(() => null);
       try {
-        measures.quality = (await measureCheckpointQuality(model, run, held.features)) ?? null;
+        const grid = await drawSampleGrid(model, run);
+        const diversity = data ? diversityOf(grid, realTilesFor(data, run)) : undefined;
+        measures.grid = { ...(await writeSamples(store, runId, grid)), ...(diversity ? { diversity } : {}) };
+        note('info', `Sample grid at step ${step} drawn from the imported weights (the run's fixed noise${data ? '' : '; its dataset is not here, so its variety is not measured'})`);
+        if (diversity?.collapsed) note('warning', describeCollapse(diversity));
       } catch (error) {
-        note(step, 'warning', `Quality of the imported checkpoint not measured: ${errorMessage(error)}`);
+        note('warning', `No sample grid at step ${step} from the imported weights: ${errorMessage(error)}`);
       }
+      if (data) {
+        const held = await heldOutFeatures(store, data.meta, run.settings.seed).catch((error: unknown) => {
+          note('warning', `Held-out images unreadable, the imported checkpoint's quality not measured: ${errorMessage(error)}`);
+          return null;
+        });
+        if (held?.features) {
+          measures.quality = (await measureCheckpointQuality(model, run, held.features).catch((error: unknown) => {
+            note('warning', `Quality of the imported checkpoint not measured: ${errorMessage(error)}`);
+            return undefined;
+          })) ?? null;
+        } else if (held && !run.log.some((l) => l.text === describeTooFewHeldOut(held))) note('warning', describeTooFewHeldOut(held));
+      }
+    } finally {
+      model.dispose();
     }
-  } finally {
-    model.dispose();
+  } catch (error) {
+    note('warning', `The imported checkpoint was not measured (no sample grid, no quality): ${errorMessage(error)}`);
   }
-  await record(store, runId, (stored) => {
+  try {
+    await recordMeasures();
+  } catch (error) {
+    // The import stands; only its measures are not recorded (a full disk, a run deleted meanwhile).
+    console.warn(`Measures of the checkpoint imported into run ${runId} not recorded: ${errorMessage(error)}`);
+  }
+  return measures;
+
+  /** The measures on the stored run; a best it displaces and no longer keeps is deleted, as writeCheckpoint does. */
+  async function recordMeasures(): Promise<void> {
+    const stored = await loadRun(store, runId);
     const quality = measures.quality;
-    const measured: CheckpointRef = quality ? { ...ref, quality } : ref;
-    const withQuality = (c: CheckpointRef | null) => (c && c.key === ref.key ? measured : c);
-    const best = quality ? chooseBest([withQuality(stored.best), measured]) : stored.best;
-    if (quality) {
+    const rated: CheckpointRef | null = measured && quality ? { ...measured, quality } : null;
+    const withQuality = (c: CheckpointRef | null) => (c && rated && c.key === rated.key ? rated : c);
+    const best = rated ? chooseBest([withQuality(stored.best), rated]) : stored.best;
+    if (rated && quality) {
       const kid = quality.value.toPrecision(3);
-      note(step, 'info', best?.key === ref.key
-        ? `Checkpoint quality at step ${step}: KID ${kid} (${quality.n} generated against ${quality.n} held-out images), now the best checkpoint`
-        : `Checkpoint quality at step ${step}: KID ${kid} (${quality.n} generated against ${quality.n} held-out images); the best stays step ${best?.step} (KID ${best?.quality?.value.toPrecision(3) ?? '?'})`);
+      const figures = `KID ${kid} (${quality.n} generated against ${quality.n} held-out images)`;
+      note('info', best?.key === rated.key
+        ? `Checkpoint quality at step ${step}: ${figures}, now the best checkpoint`
+        : `Checkpoint quality at step ${step}: ${figures}; the best stays step ${best?.step} (KID ${best?.quality?.value.toPrecision(3) ?? '?'})`);
     }
-    return {
+    const next: RunRecord = {
       ...stored,
       samples: measures.grid ? [...stored.samples.filter((s) => s.step !== step), measures.grid] : stored.samples,
       checkpoints: stored.checkpoints.map((c) => withQuality(c)!),
       best: best ?? null,
-      history: quality ? stored.history.map((row) => (row.step === step ? { ...row, values: { ...row.values, [QUALITY_METRIC]: quality.value } } : row)) : stored.history,
+      history: quality ? withKid(stored.history, step, quality.value) : stored.history,
       log: [...stored.log, ...entries],
     };
-  });
-  return measures;
+    await saveRun(store, next);
+    // Bytes the record no longer names go last (runStore's rule): a displaced best that is not also kept.
+    const displaced = stored.best && stored.best.key !== next.best?.key && !next.checkpoints.some((c) => c.key === stored.best!.key) ? stored.best.key : null;
+    if (displaced) await store.delMany([displaced]);
+  }
 }
 
-/** Applies `change` to the stored run; a run deleted meanwhile is left alone. */
-async function record(store: KeyValueStore, runId: string, change: (run: RunRecord) => RunRecord): Promise<void> {
-  const stored = await loadRun(store, runId).catch(() => null);
-  if (stored) await saveRun(store, change(stored));
+/** The curves with the KID at `step`: in that step's row, or a row of its own (train.py logs every --log-every steps). */
+function withKid(history: MetricRow[], step: number, kid: number): MetricRow[] {
+  if (history.some((row) => row.step === step)) return history.map((row) => (row.step === step ? { ...row, values: { ...row.values, [QUALITY_METRIC]: kid } } : row));
+  const at = history.findIndex((row) => row.step > step);
+  const row: MetricRow = { step, time: Date.now(), values: { [QUALITY_METRIC]: kid } };
+  return at < 0 ? [...history, row] : [...history.slice(0, at), row, ...history.slice(at)];
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, lastValue, overlaidLossCharts, runLabels } from './compareRuns';
+import { formatDuration, lastValue, overlaidLossCharts, runLabels, trainingTimeText } from './compareRuns';
 import type { MetricRow } from '../../training/runTypes';
 
 const row = (step: number, values: Record<string, number>): MetricRow => ({ step, time: step * 10, values });
@@ -40,5 +40,15 @@ describe('comparing runs', () => {
     expect(formatDuration(12.4)).toBe('12 s');
     expect(formatDuration(200)).toBe('3 min 20 s');
     expect(formatDuration(3900)).toBe('1 h 05 min');
+  });
+});
+
+describe('a run\'s training time in words', () => {
+  it('names the backend only for the studio\'s share when PyTorch trained some steps', () => {
+    expect(trainingTimeText(266, [], 'wasm')).toBe('4 min 26 s on wasm');
+    expect(trainingTimeText(266, [{ where: 'studio' }], 'wasm')).toBe('4 min 26 s on wasm');
+    // It read "1 min 00 s on wasm" for 30 s of wasm and 30 s of torchrun.
+    expect(trainingTimeText(60, [{ where: 'studio' }, { where: 'pytorch', seconds: 30 }], 'wasm')).toBe('1 min 00 s in all: 30 s in the studio (wasm), 30 s in PyTorch');
+    expect(trainingTimeText(5, [{ where: 'studio' }, { where: 'pytorch', seconds: 0.2 }], 'wasm')).toBe('5 s in all: 5 s in the studio (wasm), 0 s in PyTorch');
   });
 });

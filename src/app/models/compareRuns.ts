@@ -4,6 +4,7 @@
  * (columns for ComparisonTable). Pure data from the run records and their library cards.
  */
 import type { MetricRow, RunRecord } from '../../training/runTypes';
+import type { TrainingSegment } from '../../training/trainingSegments';
 import type { LibraryCard } from '../../runfiles/libraryCard';
 import { differenceTexts } from '../../augment/augmentSummary';
 import type { ComparisonColumn, ComparisonRow } from '../components/comparison';
@@ -112,4 +113,15 @@ export function runComparisonColumns(records: readonly RunRecord[], cards: reado
       },
     };
   });
+}
+
+/**
+ * A run's training time in words: "4 min 26 s on wasm", or, when some steps were trained elsewhere,
+ * the total and its parts ("1 min 00 s in all: 30 s in the studio (wasm), 30 s in PyTorch"): the
+ * run's backend names only the studio's share.
+ */
+export function trainingTimeText(totalSeconds: number, segments: readonly Pick<TrainingSegment, 'where' | 'seconds'>[], backend: string): string {
+  if (!segments.some((s) => s.where === 'pytorch')) return `${formatDuration(totalSeconds)} on ${backend}`;
+  const elsewhere = segments.reduce((sum, s) => sum + (s.where === 'pytorch' ? (s.seconds ?? 0) : 0), 0);
+  return `${formatDuration(totalSeconds)} in all: ${formatDuration(Math.max(0, totalSeconds - elsewhere))} in the studio (${backend}), ${formatDuration(elsewhere)} in PyTorch`;
 }

@@ -11,7 +11,7 @@
  * reason otherwise.
  */
 import 'fake-indexeddb/auto';
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -196,13 +196,18 @@ describe('PyTorch round trip', () => {
 
       // Another job holds torchrun's fixed ports (29500, and 29400 of --standalone before PyTorch 2.1), as a
       // second run on the same machine would: the README's rendezvous at localhost:0 picks a free one.
-      const others = await Promise.all([29500, 29400].map(holdPort));
-      const torchrun = spawnSync(
-        PYTHON,
-        ['-m', 'torch.distributed.run', '--redirects', '1', '--tee', '1', ...RENDEZVOUS, '--nproc_per_node', '2', 'train.py', '--run', 'checkpoints/small-data-step2.phantomrun', '--steps', '4', ...common],
-        { cwd: dir, encoding: 'utf8', timeout: 300_000, env },
-      );
-      others.forEach((server) => server?.close());
+      const others = await Promise.allSettled([29500, 29400].map(holdPort));
+      let torchrun: SpawnSyncReturns<string>;
+      try {
+        torchrun = spawnSync(
+          PYTHON,
+          ['-m', 'torch.distributed.run', '--redirects', '1', '--tee', '1', ...RENDEZVOUS, '--nproc_per_node', '2', 'train.py', '--run', 'checkpoints/small-data-step2.phantomrun', '--steps', '4', ...common],
+          { cwd: dir, encoding: 'utf8', timeout: 300_000, env },
+        );
+      } finally {
+        for (const held of others) if (held.status === 'fulfilled') held.value?.close();
+      }
+      for (const held of others) if (held.status === 'rejected') throw held.reason;
       expect(torchrun.status, `${torchrun.stdout}\n${torchrun.stderr}`).toBe(0);
       expect(torchrun.stdout).toMatch(/cpu x 2 processes, batch 20 per process, 16 training images/);
       expect(torchrun.stdout).toMatch(/step 4 .*lossD/);

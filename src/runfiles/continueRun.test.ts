@@ -207,7 +207,7 @@ describe('continuing the run a file came from, in place', () => {
     await saveRun(store, { ...record, builtIn: { id: 'b', title: 'Built-in', trainedOn: 'phantoms', steps: 4, trainingSeconds: 1, command: '' } });
     const { bytes } = await pytorchFile();
     const target = await importTarget(store, (await checkRunFile(bytes, 'f.phantomrun')).card);
-    expect(target).toEqual({ kind: 'new', reason: 'It names run "tiny dcgan" of this studio, but it is a built-in model, which is read-only: the file becomes a run of your own.' });
+    expect(target).toEqual({ kind: 'new', reason: 'It names run "tiny dcgan" of this studio, but it is a built-in model, which is read-only and never trained further.' });
     const imported = await importRunFile(store, bytes, 'f.phantomrun');
     expect(imported.continued).toBe(false);
     expect((await loadRun(store, 'run-a')).step).toBe(4);

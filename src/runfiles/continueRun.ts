@@ -96,7 +96,7 @@ function configDifference(ours: object, theirs: object): string | null {
 
 /** Why the file cannot continue `record` in place, or null when it can. */
 export function lineageProblem(record: RunRecord, card: RunCard): string | null {
-  if (record.builtIn) return 'it is a built-in model, which is read-only: the file becomes a run of your own';
+  if (record.builtIn) return 'it is a built-in model, which is read-only and never trained further';
   if (record.config.kind !== card.model.kind) return `the file holds a ${card.model.kind}, the run is a ${record.config.kind}`;
   const difference = configDifference(record.config, card.model.config);
   if (difference) return `the model config differs (${difference})`;

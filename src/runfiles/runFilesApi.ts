@@ -115,9 +115,13 @@ export function createRunFilesApi(store: KeyValueStore, ready: () => Promise<unk
       // "best"), while no trainer may touch the run: it rewrites the run's record.
       const measure = (imported: ImportedRun) => measureImportedCheckpoint(store, imported.runId, imported.step).then(() => imported);
       if (target?.kind !== 'continue') {
-        const imported = await importCheckedRunFile(store, checked, fileName, mode);
+        // 'new', not 'auto': the target was just found not to continue, and only the guarded path below may continue a run.
+        const imported = await importCheckedRunFile(store, checked, fileName, mode === 'continue' ? mode : 'new');
         // The run has landed: if it cannot be measured now (another tab took it), it stays unmeasured, not unimported.
-        return guard(imported.runId, 'measured after its import', () => measure(imported)).catch(() => imported);
+        return guard(imported.runId, 'measured after its import', () => measure(imported)).catch((error: unknown) => {
+          console.warn(`Run "${imported.name}" was imported but not measured: ${errorMessage(error)}`);
+          return imported;
+        });
       }
       return guard(target.runId, 'continued from a run file', async () => measure(await importCheckedRunFile(store, checked, fileName, 'continue')));
     },

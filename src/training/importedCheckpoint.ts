@@ -33,10 +33,11 @@ export async function measureImportedCheckpoint(store: KeyValueStore, runId: str
   let measured: CheckpointRef | null = null;
   try {
     // Only the imported checkpoint: if its bytes do not verify, an older one must not be measured in its name.
-    const opened = await openRunModel(store, runId, 'latest', { atOrBefore: step });
+    let skipped = '';
+    const opened = await openRunModel(store, runId, 'latest', { atOrBefore: step, onSkip: (ref, reason) => void (ref.step === step && (skipped = reason)) });
     const { record: run, model, ref } = opened;
     try {
-      if (ref.step !== step) throw new Error(`its checkpoint at step ${step} is unreadable (the newest readable one is at step ${ref.step})`);
+      if (ref.step !== step) throw new Error(`its checkpoint at step ${step} is unreadable (${skipped || 'missing'})`);
       measured = ref;
       const data = await TrainingData.load(store, run.settings.datasetId).catch(() => null);
       try {
@@ -69,8 +70,9 @@ export async function measureImportedCheckpoint(store: KeyValueStore, runId: str
   try {
     await recordMeasures();
   } catch (error) {
-    // The import stands; only its measures are not recorded (a full disk, a run deleted meanwhile).
+    // The import stands; only its measures are not recorded (a full disk, a run deleted meanwhile), nor their grid's bytes.
     console.warn(`Measures of the checkpoint imported into run ${runId} not recorded: ${errorMessage(error)}`);
+    if (measures.grid) await store.delMany([measures.grid.key]).catch(() => undefined);
   }
   return measures;
 

@@ -44,11 +44,15 @@ describe('comparing runs', () => {
 });
 
 describe('a run\'s training time in words', () => {
-  it('names the backend only for the studio\'s share when PyTorch trained some steps', () => {
+  it('names the studio\'s engines only for the studio\'s share when PyTorch trained some steps', () => {
     expect(trainingTimeText(266, [], 'wasm')).toBe('4 min 26 s on wasm');
-    expect(trainingTimeText(266, [{ where: 'studio' }], 'wasm')).toBe('4 min 26 s on wasm');
+    const studio = { where: 'studio', engine: 'wasm' } as const;
+    expect(trainingTimeText(266, [studio], 'wasm')).toBe('4 min 26 s on wasm');
     // It read "1 min 00 s on wasm" for 30 s of wasm and 30 s of torchrun.
-    expect(trainingTimeText(60, [{ where: 'studio' }, { where: 'pytorch', seconds: 30 }], 'wasm')).toBe('1 min 00 s in all: 30 s in the studio (wasm), 30 s in PyTorch');
-    expect(trainingTimeText(5, [{ where: 'studio' }, { where: 'pytorch', seconds: 0.2 }], 'wasm')).toBe('5 s in all: 5 s in the studio (wasm), 0 s in PyTorch');
+    expect(trainingTimeText(60, [studio, { where: 'pytorch', seconds: 30, engine: 'PyTorch 1.13.1' }], 'wasm')).toBe('1 min 00 s in all: 30 s in the studio (wasm), 30 s in PyTorch');
+    expect(trainingTimeText(5, [studio, { where: 'pytorch', seconds: 0.2, engine: 'PyTorch 1.13.1' }], 'wasm')).toBe('5 s in all: 5 s in the studio (wasm), 0 s in PyTorch');
+    // Imported as a new run, the run's backend is the file's ("PyTorch … (cpu x 2)"): the studio's engines come from its segments.
+    expect(trainingTimeText(60, [studio, { where: 'pytorch', seconds: 30, engine: 'PyTorch 1.13.1' }], 'PyTorch 1.13.1 (cpu x 2)')).toBe('1 min 00 s in all: 30 s in the studio (wasm), 30 s in PyTorch');
+    expect(trainingTimeText(30, [{ where: 'pytorch', seconds: 30, engine: 'PyTorch 1.13.1' }], 'PyTorch 1.13.1 (cpu x 2)')).toBe('30 s in PyTorch');
   });
 });

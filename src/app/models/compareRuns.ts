@@ -120,8 +120,11 @@ export function runComparisonColumns(records: readonly RunRecord[], cards: reado
  * the total and its parts ("1 min 00 s in all: 30 s in the studio (wasm), 30 s in PyTorch"): the
  * run's backend names only the studio's share.
  */
-export function trainingTimeText(totalSeconds: number, segments: readonly Pick<TrainingSegment, 'where' | 'seconds'>[], backend: string): string {
+export function trainingTimeText(totalSeconds: number, segments: readonly Pick<TrainingSegment, 'where' | 'seconds' | 'engine'>[], backend: string): string {
   if (!segments.some((s) => s.where === 'pytorch')) return `${formatDuration(totalSeconds)} on ${backend}`;
   const elsewhere = segments.reduce((sum, s) => sum + (s.where === 'pytorch' ? (s.seconds ?? 0) : 0), 0);
-  return `${formatDuration(totalSeconds)} in all: ${formatDuration(Math.max(0, totalSeconds - elsewhere))} in the studio (${backend}), ${formatDuration(elsewhere)} in PyTorch`;
+  // The studio's engines from its own segments: an imported run's backend may name PyTorch.
+  const studio = [...new Set(segments.filter((s) => s.where === 'studio').map((s) => s.engine))];
+  if (!studio.length) return `${formatDuration(totalSeconds)} in PyTorch`;
+  return `${formatDuration(totalSeconds)} in all: ${formatDuration(Math.max(0, totalSeconds - elsewhere))} in the studio (${studio.join(', ')}), ${formatDuration(elsewhere)} in PyTorch`;
 }

@@ -16,7 +16,7 @@ import type { EvaluationRecord } from '../evaluation/evaluationTypes';
 import { listExportAudits } from '../generation/exportAuditStore';
 import { STUDIO_VERSION } from '../generation/export/syntheticMark';
 import type { CheckpointRef, MetricRow, RunRecord } from '../training/runTypes';
-import { pathUpTo, trainingSegments } from '../training/trainingSegments';
+import { pathUpTo, pytorchSeconds, trainingSegments } from '../training/trainingSegments';
 import { Sha256Stream } from './sha256Stream';
 import { RUN_CARD_FORMAT, type DatasetFingerprint, type EvaluationSummary, type RunCard } from './runFileFormat';
 
@@ -65,7 +65,7 @@ export function trainingSeconds(history: readonly MetricRow[]): number {
  */
 export function runTrainingSeconds(record: RunRecord): number {
   const importedCard = record.imported?.card as RunCard | undefined;
-  const elsewhere = trainingSegments(record).reduce((sum, s) => sum + (s.where === 'pytorch' ? (s.seconds ?? 0) : 0), 0);
+  const elsewhere = pytorchSeconds(trainingSegments(record));
   return Math.max(trainingSeconds(record.history) + elsewhere, importedCard?.training.trainingSeconds ?? 0);
 }
 

@@ -9,8 +9,9 @@
  *       'auto' continues the run the file came from in place when its lineage matches (continueRun.ts:
  *       a PyTorch checkpoint of a run still here), else makes a new run; 'new' always a new run;
  *       'continue' only in place. Either way it measures the imported checkpoint as the trainer
- *       would: its sample grid, and its KID for "best" (training/importedCheckpoint.ts). Throws RunFileError (its message names the file and the part) and
- *       stores nothing when refused; refuses to continue a run that trains right now.
+ *       would: its sample grid, and its KID for "best" (training/importedCheckpoint.ts). Throws
+ *       RunFileError (its message names the file and the part) and stores nothing when refused;
+ *       refuses to continue a run that trains right now.
  *   previewImport(file, fileName)             → { card, target }: what importing would do (continue which run, or why a new one)
  * Exports stream (exportRunFile.ts) into a Blob assembled from chunks, which crosses to the page by
  * reference: a 300 MB run file is never one ArrayBuffer copied between threads.

@@ -11,7 +11,7 @@ import { describeCollapse } from './collapse';
 import { describeTooFewHeldOut, heldOutFeatures, measureCheckpointQuality } from './checkpointQuality';
 import { openRunModel } from './openCheckpoint';
 import { chooseBest, QUALITY_METRIC } from './quality';
-import { loadRun, saveRun, writeSamples } from './runStore';
+import { deleteUnnamedCheckpoints, loadRun, saveRun, writeSamples } from './runStore';
 import { diversityOf, drawSampleGrid, realTilesFor } from './sampleGrid';
 import { TrainingData } from './trainingData';
 import type { CheckpointQuality, CheckpointRef, LogEntry, MetricRow, RunRecord, SampleRef } from './runTypes';
@@ -99,9 +99,7 @@ export async function measureImportedCheckpoint(store: KeyValueStore, runId: str
       log: [...stored.log, ...entries],
     };
     await saveRun(store, next);
-    // Bytes the record no longer names go last (runStore's rule): a displaced best that is not also kept.
-    const displaced = stored.best && stored.best.key !== next.best?.key && !next.checkpoints.some((c) => c.key === stored.best!.key) ? stored.best.key : null;
-    if (displaced) await store.delMany([displaced]);
+    await deleteUnnamedCheckpoints(store, stored, next); // a displaced best that is not also kept
   }
 }
 

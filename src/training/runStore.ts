@@ -66,11 +66,18 @@ export async function writeCheckpoint(store: KeyValueStore, record: RunRecord, s
   const kept = all.slice(-Math.max(1, keep));
   const next: RunRecord = { ...record, checkpoints: kept, best: best ?? null, updatedAt: Date.now() };
   await saveRun(store, next);
-  const live = new Set([...kept.map((c) => c.key), next.best?.key]);
-  const dropped = all.filter((c) => !live.has(c.key)).map((c) => c.key);
-  if (record.best && !live.has(record.best.key)) dropped.push(record.best.key);
-  if (dropped.length) await store.delMany(dropped);
+  await deleteUnnamedCheckpoints(store, { checkpoints: all, best: record.best }, next);
   return next;
+}
+
+/**
+ * Deletes the checkpoint bytes `before` named and `after` (already saved) no longer does: the
+ * record that names bytes is written first and the bytes go last, so a crash leaves only orphans.
+ */
+export async function deleteUnnamedCheckpoints(store: KeyValueStore, before: Pick<RunRecord, 'checkpoints' | 'best'>, after: Pick<RunRecord, 'checkpoints' | 'best'>): Promise<void> {
+  const live = new Set([...after.checkpoints.map((c) => c.key), after.best?.key]);
+  const dropped = [...new Set([...before.checkpoints.map((c) => c.key), ...(before.best ? [before.best.key] : [])])].filter((key) => !live.has(key));
+  if (dropped.length) await store.delMany(dropped);
 }
 
 /**

@@ -23,6 +23,11 @@ export interface TrainingSegment {
 }
 
 /** One line per segment, e.g. "steps 4–7: PyTorch 1.13.1 on cpu, torchrun 2 processes". */
+/** Seconds the segments trained in PyTorch (train.py records each job's time). */
+export function pytorchSeconds(segments: readonly Pick<TrainingSegment, 'where' | 'seconds'>[]): number {
+  return segments.reduce((sum, s) => sum + (s.where === 'pytorch' ? (s.seconds ?? 0) : 0), 0);
+}
+
 export function describeSegment(s: TrainingSegment): string {
   const steps = `steps ${s.fromStep}–${s.toStep}`;
   if (s.where === 'studio') return `${steps}: studio (${s.engine})`;

@@ -4,7 +4,7 @@
  * (columns for ComparisonTable). Pure data from the run records and their library cards.
  */
 import type { MetricRow, RunRecord } from '../../training/runTypes';
-import type { TrainingSegment } from '../../training/trainingSegments';
+import { pytorchSeconds, type TrainingSegment } from '../../training/trainingSegments';
 import type { LibraryCard } from '../../runfiles/libraryCard';
 import { differenceTexts } from '../../augment/augmentSummary';
 import type { ComparisonColumn, ComparisonRow } from '../components/comparison';
@@ -122,7 +122,7 @@ export function runComparisonColumns(records: readonly RunRecord[], cards: reado
  */
 export function trainingTimeText(totalSeconds: number, segments: readonly Pick<TrainingSegment, 'where' | 'seconds' | 'engine'>[], backend: string): string {
   if (!segments.some((s) => s.where === 'pytorch')) return `${formatDuration(totalSeconds)} on ${backend}`;
-  const elsewhere = segments.reduce((sum, s) => sum + (s.where === 'pytorch' ? (s.seconds ?? 0) : 0), 0);
+  const elsewhere = pytorchSeconds(segments);
   // The studio's engines from its own segments: an imported run's backend may name PyTorch.
   const studio = [...new Set(segments.filter((s) => s.where === 'studio').map((s) => s.engine))];
   if (!studio.length) return `${formatDuration(totalSeconds)} in PyTorch`;

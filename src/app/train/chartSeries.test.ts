@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MetricRow } from '../../training/runTypes';
-import { newestValue, showsDots } from './chartSeries';
+import { lastValue } from '../models/compareRuns';
+import { showsDots } from './chartSeries';
 
 const row = (step: number, values: Record<string, number>): MetricRow => ({ step, time: step, values });
 
@@ -8,10 +9,10 @@ describe('metric chart series', () => {
   it('shows the newest value of a sparse series, not the newest row\'s (which lacks it)', () => {
     // KID at checkpoints 600 and 1200 only; losses every 10 steps after it.
     const rows = [row(600, { loss: 0.1, kid: 0.8 }), row(1200, { loss: 0.05, kid: 0.4 }), row(1210, { loss: 0.04 })];
-    expect(newestValue(rows, 'kid')).toBe(0.4);
-    expect(newestValue(rows, 'loss')).toBe(0.04);
-    expect(newestValue(rows, 'gp')).toBeUndefined();
-    expect(newestValue([row(1, { loss: NaN }), row(2, { loss: Infinity })], 'loss')).toBeUndefined();
+    expect(lastValue({ history: rows }, 'kid')).toBe(0.4);
+    expect(lastValue({ history: rows }, 'loss')).toBe(0.04);
+    expect(lastValue({ history: rows }, 'gp')).toBeNull();
+    expect(lastValue({ history: [row(1, { loss: NaN }), row(2, { loss: Infinity })] }, 'loss')).toBeNull();
   });
 
   it('draws dots on a sparse series (one KID draws no line) and lines on dense ones', () => {

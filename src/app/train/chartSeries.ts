@@ -1,13 +1,8 @@
 /**
- * What a metric chart reads from a run's curves. Most series have a value in every row; some are
- * sparse (KID: one value per checkpoint), so the newest row often lacks them.
+ * How a metric chart draws a series. Most series have a value in every row; some are sparse (KID:
+ * one value per checkpoint), so the newest row often lacks them (the caption then reads the
+ * series' newest value, compareRuns.lastValue).
  */
-import type { MetricRow } from '../../training/runTypes';
-
-/** The newest finite value of `series`, not the newest row's (which may lack a sparse series). */
-export function newestValue(rows: readonly MetricRow[], series: string): number | undefined {
-  return rows.findLast((r) => Number.isFinite(r.values[series]))?.values[series];
-}
 
 /**
  * Whether a series is drawn with dots: a sparse one (values in at most half the rows, like KID) or

@@ -78,7 +78,8 @@ describe('importing a PyTorch checkpoint of a run that is here', () => {
     await page.getByRole('navigation', { name: 'Stages' }).getByRole('link', { name: 'Models', exact: true }).click();
     const card = page.getByTestId('model-card');
     await expect.poll(() => card.getByTestId('model-steps').textContent(), { timeout: 30_000 }).toMatch(/^3 of 3 · \d+ checkpoints/);
-    expect((await card.getByTestId('model-training-time').textContent())!.trim()).toMatch(/^\d+ s in all: \d+ s in the studio \(\w+\), \d+ s in PyTorch$/);
+    // Polled: the card shows '…' until the library's cards have loaded.
+    await expect.poll(async () => (await card.getByTestId('model-training-time').textContent())!.trim(), { timeout: 30_000 }).toMatch(/^\d+ s in all: \d+ s in the studio \(\w+\), \d+ s in PyTorch$/);
     const segments = card.getByTestId('model-segments');
     await segments.waitFor({ timeout: 30_000 });
     expect((await segments.getByRole('listitem').allTextContents()).map((t) => t.trim())).toEqual([
